@@ -1,0 +1,133 @@
+"""The ``bridge`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+
+from bridge import __version__
+from bridge.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+
+log = logging.getLogger("bridge")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper()), stream=sys.stderr,
+                        format="%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bridge.daemon import Daemon
+
+    daemon = Daemon(load_config(args.config))
+    daemon.start()
+    stop = lambda *_: daemon._stop.set()  # noqa: E731 - signal handlers take two arguments
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("mir-bridge is running; Ctrl-C stops it", file=sys.stderr, flush=True)
+    daemon.run_forever()
+    daemon.stop()
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from bridge.io.audio import refresh_devices
+    from bridge.io.midi import MidiUnavailable, choose_api, list_ports
+
+    import sounddevice as sd
+
+    config = load_config(args.config)
+    api = choose_api(config.midi.api)
+    result: dict[str, object] = {"midi_api": api}
+    try:
+        result["midi"] = list_ports(api)
+    except MidiUnavailable as exc:
+        result["midi"] = {"error": str(exc)}
+    refresh_devices("mir-bridge-list")
+    hostapis = sd.query_hostapis()
+    result["audio_inputs"] = [
+        {"index": i, "name": d["name"], "hostapi": hostapis[d["hostapi"]]["name"],
+         "channels": d["max_input_channels"], "default_rate_hz": d["default_samplerate"]}
+        for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] > 0
+    ]
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"MIDI ({api}):")
+    midi = result["midi"]
+    for direction in ("inputs", "outputs"):
+        for name in midi.get(direction, []):
+            print(f"  {direction[:-1]:6s} {name}")
+    if "error" in midi:
+        print(f"  {midi['error']}")
+    print("Audio inputs:")
+    for device in result["audio_inputs"]:
+        print(f"  [{device['index']}] {device['name']} ({device['hostapi']}, {device['channels']} ch, "
+              f"{device['default_rate_hz']:.0f} Hz)")
+    if not result["audio_inputs"]:
+        print("  none")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    print(DEFAULT_CONFIG_PATH.read_text(), end="")
+    return 0
+
+
+def cmd_osc_reference(args: argparse.Namespace) -> int:
+    from bridge.daemon import Daemon
+    from bridge.osc_api import input_routes, reference_markdown
+
+    print(reference_markdown(input_routes(Daemon)), end="")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bridge.demo import run_demo
+
+    return run_demo(load_config(args.config), speed=args.speed)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bridge.bench import run_bench
+
+    return run_bench(load_config(args.config), n=args.n, as_json=args.json, output=args.output)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bridge", description="mir-bridge: trained music models live over MIDI, OSC and audio.")
+    parser.add_argument("--version", action="version", version=f"mir-bridge {__version__}")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", metavar="FILE", help="TOML config (see `bridge config` for every key)")
+        p.set_defaults(func=func)
+        return p
+
+    command("serve", cmd_serve, "run the daemon: MIDI, OSC and audio in, models, MIDI and OSC out")
+    demo = command("demo", cmd_demo, "play the bundled performance into the daemon over JACK and show what it hears and sends")
+    demo.add_argument("--speed", type=float, default=1.0, help="tempo factor of the performance (default 1)")
+    devices = command("devices", cmd_devices, "list MIDI ports and audio input devices")
+    devices.add_argument("--json", action="store_true", help="print JSON")
+    bench = command("bench", cmd_bench, "measure the latency and throughput of every live path")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("-n", type=int, default=500, help="measurements per path (default 500)")
+    bench.add_argument("-o", "--output", metavar="FILE", help="also write the JSON to FILE")
+    command("config", cmd_config, "print the default configuration with every key documented")
+    command("osc-reference", cmd_osc_reference, "print the OSC address reference as Markdown")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,244 @@
+"""Musical clock: tempo, meter and position, from MIDI clock, OSC or an internal timer.
+
+Positions are in quarter-note beats since the song start (MIDI clock counts
+24 ticks a quarter note); times are ``time.monotonic()`` seconds. The MIDI
+clock tempo is a least-squares line through the last ticks, so the jitter
+of arrival times (a JACK period, a busy thread) averages out instead of
+shaking the tempo.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+MIDI_CLOCKS_PER_BEAT = 24
+_OUTLIERS_BEFORE_REFIT = 3
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """A consistent snapshot of the clock."""
+
+    tempo_bpm: float
+    running: bool
+    source: str
+    beats_per_bar: float
+    anchor_time_s: float
+    anchor_beats: float
+
+    def beats_at(self, time_s: float) -> float:
+        """Position in quarter-note beats at ``time_s`` (frozen while stopped)."""
+        if not self.running:
+            return self.anchor_beats
+        return self.anchor_beats + (time_s - self.anchor_time_s) * self.tempo_bpm / 60.0
+
+    def time_at(self, beats: float) -> float:
+        """Monotonic time at which position ``beats`` falls (extrapolated)."""
+        return self.anchor_time_s + (beats - self.anchor_beats) * 60.0 / self.tempo_bpm
+
+
+class MusicalClock:
+    """Thread-safe musical clock.
+
+    Parameters
+    ----------
+    tempo_bpm : float
+        Tempo of the internal clock until MIDI clock or OSC changes it.
+    beats_per_bar, beat_unit : int
+        Meter, e.g. 4 and 4, or 2 and 2.
+    window_ticks : int
+        MIDI clock ticks in the tempo fit.
+    source : {"auto", "midi", "osc"}
+        Which inputs may drive the clock; "auto" lets both.
+    start_time_s : float
+        When the internal clock starts running at beat 0.
+    """
+
+    def __init__(
+        self,
+        tempo_bpm: float = 120.0,
+        beats_per_bar: int = 4,
+        beat_unit: int = 4,
+        window_ticks: int = 48,
+        source: str = "auto",
+        start_time_s: float = 0.0,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._source_setting = source
+        self._tempo_bpm = tempo_bpm
+        self._bar_beats = beats_per_bar * 4.0 / beat_unit
+        self._running = True
+        self._active_source = "internal"
+        self._anchor_time_s = start_time_s
+        self._anchor_beats = 0.0
+        self._ticks: deque[tuple[int, float]] = deque(maxlen=max(2, window_ticks))
+        self._next_tick = 0
+        self._outliers = 0
+
+    # -- what the rest of the daemon reads -------------------------------------------------
+    def state(self) -> ClockState:
+        with self._lock:
+            return self._state_locked()
+
+    def _state_locked(self) -> ClockState:
+        return ClockState(
+            tempo_bpm=self._tempo_bpm,
+            running=self._running,
+            source=self._active_source,
+            beats_per_bar=self._bar_beats,
+            anchor_time_s=self._anchor_time_s,
+            anchor_beats=self._anchor_beats,
+        )
+
+    def wait_for_change(self, timeout_s: float) -> None:
+        """Block until the clock is changed by an input, or ``timeout_s`` passes."""
+        with self._changed:
+            self._changed.wait(timeout_s)
+
+    def _accepts(self, source: str) -> bool:
+        return self._source_setting in ("auto", source)
+
+    def _rebase(self, time_s: float) -> None:
+        """Move the anchor to ``time_s`` so a tempo change keeps the current position."""
+        state = self._state_locked()
+        self._anchor_beats = state.beats_at(time_s)
+        self._anchor_time_s = time_s
+
+    def _notify(self) -> None:
+        self._changed.notify_all()
+
+    # -- MIDI clock ----------------------------------------------------------------------
+    def midi_start(self, time_s: float) -> None:
+        """0xFA: the next tick is beat 0."""
+        self._midi_restart(time_s, tick=0)
+
+    def midi_continue(self, time_s: float) -> None:
+        """0xFB: the next tick continues from the song position."""
+        with self._lock:
+            tick = self._next_tick
+        self._midi_restart(time_s, tick)
+
+    def _midi_restart(self, time_s: float, tick: int) -> None:
+        with self._lock:
+            if not self._accepts("midi"):
+                return
+            self._active_source = "midi"
+            self._ticks.clear()
+            self._outliers = 0
+            self._next_tick = tick
+            self._running = False  # the first tick starts it
+            self._anchor_beats = tick / MIDI_CLOCKS_PER_BEAT
+            self._anchor_time_s = time_s
+            self._notify()
+
+    def midi_stop(self, time_s: float) -> None:
+        """0xFC: freeze the position."""
+        with self._lock:
+            if not self._accepts("midi"):
+                return
+            self._rebase(time_s)
+            self._running = False
+            self._active_source = "midi"
+            self._notify()
+
+    def midi_song_position(self, sixteenths: int) -> None:
+        """0xF2: set the position (in sixteenth notes) where Continue resumes."""
+        with self._lock:
+            if not self._accepts("midi"):
+                return
+            self._next_tick = sixteenths * 6
+            self._anchor_beats = sixteenths / 4.0
+            self._ticks.clear()
+            self._notify()
+
+    def midi_tick(self, time_s: float) -> None:
+        """0xF8: one clock tick arrived at ``time_s``."""
+        with self._lock:
+            if not self._accepts("midi"):
+                return
+            self._active_source = "midi"
+            index = self._next_tick
+            self._next_tick += 1
+            if self._ticks and self._is_outlier(index, time_s):
+                self._outliers += 1
+                if self._outliers >= _OUTLIERS_BEFORE_REFIT:
+                    # A steady offset, not jitter: the tempo changed, fit again from here.
+                    last = self._ticks[-1]
+                    self._ticks.clear()
+                    self._ticks.append(last)
+                    self._outliers = 0
+            else:
+                self._outliers = 0
+            self._ticks.append((index, time_s))
+            self._fit()
+            self._running = True
+            self._notify()
+
+    def _is_outlier(self, index: int, time_s: float) -> bool:
+        seconds_per_tick = 60.0 / (self._tempo_bpm * MIDI_CLOCKS_PER_BEAT)
+        predicted = self._anchor_time_s + (index / MIDI_CLOCKS_PER_BEAT - self._anchor_beats) * 60.0 / self._tempo_bpm
+        return abs(time_s - predicted) > 0.5 * seconds_per_tick
+
+    def _fit(self) -> None:
+        """Least-squares line time = a + b * tick through the window."""
+        last_index, last_time = self._ticks[-1]
+        if len(self._ticks) >= 2:
+            n = len(self._ticks)
+            mean_i = sum(i for i, _ in self._ticks) / n
+            mean_t = sum(t for _, t in self._ticks) / n
+            var_i = sum((i - mean_i) ** 2 for i, _ in self._ticks)
+            cov = sum((i - mean_i) * (t - mean_t) for i, t in self._ticks)
+            slope = cov / var_i
+            if slope > 0 and math.isfinite(slope):
+                self._tempo_bpm = 60.0 / (slope * MIDI_CLOCKS_PER_BEAT)
+                last_time = mean_t + slope * (last_index - mean_i)
+        self._anchor_beats = last_index / MIDI_CLOCKS_PER_BEAT
+        self._anchor_time_s = last_time
+
+    # -- OSC transport and the internal clock --------------------------------------------
+    def set_tempo(self, tempo_bpm: float, time_s: float) -> bool:
+        """Set the tempo from OSC; False when MIDI clock drives the clock."""
+        with self._lock:
+            if not self._accepts("osc") or self._active_source == "midi" and self._ticks:
+                return False
+            self._rebase(time_s)
+            self._tempo_bpm = tempo_bpm
+            self._active_source = "osc"
+            self._notify()
+            return True
+
+    def set_meter(self, beats_per_bar: int, beat_unit: int) -> None:
+        with self._lock:
+            self._bar_beats = beats_per_bar * 4.0 / beat_unit
+            self._notify()
+
+    def transport(self, command: str, time_s: float) -> bool:
+        """``start`` (from bar 0), ``stop`` or ``continue`` from OSC."""
+        with self._lock:
+            if not self._accepts("osc"):
+                return False
+            self._active_source = "osc"
+            self._ticks.clear()
+            if command == "start":
+                self._anchor_beats, self._anchor_time_s, self._running = 0.0, time_s, True
+            elif command == "stop":
+                self._rebase(time_s)
+                self._running = False
+            else:
+                self._anchor_time_s, self._running = time_s, True
+            self._notify()
+            return True
+
+    def set_position(self, bar: int, beat: float, time_s: float) -> bool:
+        """Bar (0-based) and beat (0-based, quarter notes) at ``time_s``."""
+        with self._lock:
+            if not self._accepts("osc"):
+                return False
+            self._anchor_beats = bar * self._bar_beats + beat
+            self._anchor_time_s = time_s
+            self._notify()
+            return True

@@ -1,0 +1,146 @@
+"""Daemon configuration: typed sections loaded from TOML.
+
+The shipped defaults live in ``default_config.toml`` beside this module; a
+user's file only needs the keys it changes. Unknown sections or keys are an
+error, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class MidiConfig:
+    api: str = "auto"
+    client_name: str = "mir-bridge"
+    in_port: str = "midi_in"
+    out_port: str = "midi_out"
+    in_connect: str = ""
+    out_connect: str = ""
+    thru: bool = False
+    melody_channel: int = 0
+    queue_size: int = 4096
+
+
+@dataclass(frozen=True)
+class OscConfig:
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 9000
+    send_host: str = "127.0.0.1"
+    send_port: int = 9001
+    queue_size: int = 1024
+    error_rate_per_s: float = 50.0
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    enabled: bool = True
+    device: str = ""
+    sample_rate_hz: int = 0
+    block_size: int = 256
+    channels: int = 1
+    ring_seconds: float = 4.0
+    level_rate_hz: float = 10.0
+
+
+@dataclass(frozen=True)
+class ClockConfig:
+    source: str = "auto"
+    tempo_bpm: float = 120.0
+    beats_per_bar: int = 4
+    beat_unit: int = 4
+    clock_window_ticks: int = 48
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    max_pending: int = 4096
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    dir: str = ""
+    provider: str = "auto"
+
+
+@dataclass(frozen=True)
+class Config:
+    midi: MidiConfig = field(default_factory=MidiConfig)
+    osc: OscConfig = field(default_factory=OscConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    clock: ClockConfig = field(default_factory=ClockConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+
+
+_CHOICES = {
+    ("midi", "api"): {"auto", "jack", "alsa"},
+    ("clock", "source"): {"auto", "midi", "osc"},
+    ("models", "provider"): {"auto", "cpu", "cuda"},
+}
+
+
+def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
+    where = f"[{section}] {key}"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be an integer, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, got {value!r}")
+    allowed = _CHOICES.get((section, key))
+    if allowed and value not in allowed:
+        raise ConfigError(f"{where} must be one of {sorted(allowed)}, got {value!r}")
+    return value
+
+
+def config_from_dict(data: dict[str, Any], base: Config | None = None) -> Config:
+    """Overlay a parsed TOML mapping on ``base`` (the defaults when None)."""
+    config = base or Config()
+    sections = {f.name: f for f in fields(Config)}
+    for section_name, values in data.items():
+        if section_name not in sections:
+            raise ConfigError(f"unknown section [{section_name}]; known: {sorted(sections)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section_name}] must be a table")
+        section = getattr(config, section_name)
+        known = {f.name: getattr(section, f.name) for f in fields(section)}
+        changes = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(f"unknown key [{section_name}] {key}; known: {sorted(known)}")
+            changes[key] = _coerce(section_name, key, value, known[key])
+        config = replace(config, **{section_name: replace(section, **changes)})
+    return config
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load the shipped defaults, then the user's file on top of them."""
+    config = config_from_dict(tomllib.loads(DEFAULT_CONFIG_PATH.read_text()))
+    if path is None:
+        return config
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+    return config_from_dict(data, config)

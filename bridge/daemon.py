@@ -1,0 +1,297 @@
+"""The daemon: transports in, musical clock, engines, transports out.
+
+The live path, in the order data flows:
+
+1. ``MidiPorts`` / ``OscReceiver`` / ``AudioInput`` callbacks timestamp what
+   arrives and put it on bounded queues (or the audio ring buffer);
+2. ``_midi_loop`` decodes MIDI, drives the ``MusicalClock`` and records notes
+   on the bar grid (``MelodyHistory``); ``_osc_loop`` dispatches OSC routes;
+   the ``AnalysisThread`` runs the audio engines;
+3. ``_bar_loop`` emits bar lines from the clock;
+4. ``MidiScheduler`` and ``OscSender`` send what the engines produce.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+
+from bridge import __version__
+from bridge.analysis import AnalysisThread, LevelMeter
+from bridge.clock import MusicalClock
+from bridge.config import Config
+from bridge.counters import Counters, DroppingQueue
+from bridge.events import BarLine, RawMidi, RawOsc
+from bridge.io.audio import AudioInput, AudioUnavailable
+from bridge.io.jack_server import JackWatch
+from bridge.io.midi import MidiPorts, MidiUnavailable
+from bridge.io.osc import OscReceiver, OscSender
+from bridge.midi_messages import MidiDecodeError, MidiMessage, decode
+from bridge.osc_api import input_routes
+from bridge.osc_dispatch import OscDispatcher
+from bridge.reporting import ErrorReporter
+from bridge.scheduler import MidiScheduler
+from bridge.score import PITCH_HIGH, PITCH_LOW, MelodyHistory
+
+log = logging.getLogger("bridge")
+
+DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
+                 "midi_out_dropped", "audio_overflows", "audio_samples_missed")
+EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed")
+
+
+class Daemon:
+    """mir-bridge's live process.
+
+    Parameters
+    ----------
+    config : Config
+        Ports, devices, clock and model settings.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.counters = Counters()
+        for name in DROP_COUNTERS + EVENT_COUNTERS:
+            self.counters.set(name, 0)  # always reported, even before the first event
+        self.reporter = ErrorReporter(self.counters, config.osc.error_rate_per_s)
+        self.clock = MusicalClock(config.clock.tempo_bpm, config.clock.beats_per_bar, config.clock.beat_unit,
+                                  config.clock.clock_window_ticks, config.clock.source, time.monotonic())
+        self.melody = MelodyHistory(self.clock.state().beats_per_bar)
+        self.osc_out = OscSender(config.osc.send_host, config.osc.send_port, self.counters)
+        self.reporter.connect(lambda source, message: self.osc_out.send("/bridge/error", source, message))
+        self.dispatcher = OscDispatcher(input_routes(self), lambda message: self.reporter.error("osc", message))
+        self._osc_queue: DroppingQueue[RawOsc] = DroppingQueue(config.osc.queue_size, self.counters, "osc_dropped_queue")
+        self._midi_queue: DroppingQueue[RawMidi] = DroppingQueue(config.midi.queue_size, self.counters, "midi_in_dropped")
+        self.osc_in = OscReceiver(config.osc.listen_host, config.osc.listen_port, self._osc_queue.put, self.counters)
+        self.midi = MidiPorts(config.midi, self._on_raw_midi)
+        self.scheduler = MidiScheduler(self.midi.send, self.counters, config.scheduler.max_pending)
+        self.audio: AudioInput | None = None
+        self.level = LevelMeter(lambda rms, peak: self.osc_out.send("/bridge/audio/level", rms, peak),
+                                config.audio.level_rate_hz)
+        self.analysis = AnalysisThread(lambda: self.audio, [self.level], self.counters, self.reporter)
+        self.bar_listeners: list = []
+        self._jack_watch: JackWatch | None = None
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._osc_loop, name="osc-dispatch", daemon=True),
+            threading.Thread(target=self._midi_loop, name="midi-events", daemon=True),
+            threading.Thread(target=self._bar_loop, name="bar-lines", daemon=True),
+        ]
+        self.started_s = time.monotonic()
+
+    # -- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Open every transport that can be opened; report the others and go on without them."""
+        log.info("mir-bridge %s: OSC in %s:%d, out %s:%d", __version__, *self.osc_in.address,
+                 self.config.osc.send_host, self.config.osc.send_port)
+        self.osc_in.start()
+        self._open_midi()
+        if self.midi.api == "jack" or self.config.midi.api == "jack":
+            self._jack_watch = JackWatch(self._on_jack_down, self._on_jack_up)
+            self._jack_watch.start()
+        self._open_audio()
+        self.scheduler.start()
+        self.analysis.start()
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """All notes off, then close everything."""
+        self._stop.set()
+        self.scheduler.stop()
+        self.analysis.stop()
+        if self._jack_watch is not None:
+            self._jack_watch.stop()
+        self.midi.close()
+        if self.audio is not None:
+            self.audio.close()
+        self.osc_in.stop()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        self.osc_out.close()
+
+    def run_forever(self) -> None:
+        while not self._stop.wait(0.5):
+            pass
+
+    def _open_midi(self) -> None:
+        try:
+            self.midi.open()
+        except MidiUnavailable as exc:
+            self.reporter.error("midi", f"{exc}; running without MIDI")
+
+    def _open_audio(self) -> None:
+        if not self.config.audio.enabled:
+            return
+        audio = AudioInput(self.config.audio, self.counters, f"{self.config.midi.client_name}-audio")
+        try:
+            audio.open()
+        except AudioUnavailable as exc:
+            self.reporter.error("audio", f"{exc}; running without audio input")
+            return
+        if audio.problem:
+            self.reporter.error("audio", audio.problem)
+        self.audio = audio
+
+    def _on_jack_down(self, reason: str) -> None:
+        self.reporter.error("jack", f"JACK server went away ({reason}); MIDI and audio wait for it to return")
+        self.osc_out.send("/bridge/jack", "down")
+        self.scheduler.all_notes_off()
+        self.midi.close()
+        if self.audio is not None:
+            self.audio.close()
+            self.audio = None
+
+    def _on_jack_up(self) -> None:
+        self.midi.close()
+        self._open_midi()
+        self._open_audio()
+        log.info("JACK server is back; ports reopened")
+        self.osc_out.send("/bridge/jack", "up")
+
+    # -- status --------------------------------------------------------------------------
+    def status(self) -> dict[str, float | int]:
+        """Counters plus the clock and audio state, as sent on ``/bridge/status``."""
+        counts: dict[str, float | int] = self.counters.snapshot()
+        counts["dropped_total"] = sum(int(counts.get(name, 0)) for name in DROP_COUNTERS)
+        state = self.clock.state()
+        counts["tempo_bpm"] = round(state.tempo_bpm, 3)
+        counts["clock_running"] = int(state.running)
+        counts["midi_open"] = int(self.midi.is_open)
+        counts["audio_open"] = int(self.audio is not None and self.audio.active)
+        counts["audio_rate_hz"] = self.audio.sample_rate_hz if self.audio else 0
+        counts["audio_rms_dbfs"] = round(self.level.rms_dbfs, 2)
+        counts["uptime_s"] = round(time.monotonic() - self.started_s, 3)
+        return counts
+
+    # -- OSC -----------------------------------------------------------------------------
+    def _osc_loop(self) -> None:
+        while not self._stop.is_set():
+            raw = self._osc_queue.get(timeout_s=0.2)
+            if raw is not None:
+                self.counters.add("osc_handled", self.dispatcher.dispatch(raw))
+
+    def _reply(self, raw: RawOsc, reply_port: int | None, address: str, *args: object) -> None:
+        if reply_port is None:
+            self.osc_out.send(address, *args)
+        else:
+            self.osc_out.send_to((raw.sender[0], reply_port), address, *args)
+
+    def on_ping(self, raw: RawOsc, reply_port: int | None = None) -> None:
+        self._reply(raw, reply_port, "/bridge/pong")
+
+    def on_status(self, raw: RawOsc, reply_port: int | None = None) -> None:
+        pairs: list[object] = []
+        for name, value in self.status().items():
+            pairs += [name, value]
+        self._reply(raw, reply_port, "/bridge/status", *pairs)
+
+    def on_subscribe(self, raw: RawOsc, port: int) -> None:
+        self.osc_out.subscribe(raw.sender[0], port)
+        log.info("OSC subscriber %s:%d", raw.sender[0], port)
+
+    def on_unsubscribe(self, raw: RawOsc, port: int) -> None:
+        self.osc_out.unsubscribe(raw.sender[0], port)
+
+    def on_tempo(self, raw: RawOsc, bpm: float) -> None:
+        if not self.clock.set_tempo(bpm, raw.time_s):
+            self.reporter.error("clock", f"/bridge/tempo {bpm} ignored: MIDI clock drives the tempo")
+
+    def on_meter(self, raw: RawOsc, beats: int, unit: int) -> None:
+        if unit not in (1, 2, 4, 8, 16):
+            self.reporter.error("osc", f"/bridge/meter unit must be a power of two up to 16, got {unit}")
+            return
+        self.clock.set_meter(beats, unit)
+        self.melody.set_bar_beats(self.clock.state().beats_per_bar)
+
+    def on_transport(self, raw: RawOsc, command: str) -> None:
+        if not self.clock.transport(command, raw.time_s):
+            self.reporter.error("clock", f"/bridge/transport {command} ignored: the clock source is MIDI")
+        elif command == "stop":
+            self.scheduler.all_notes_off()
+
+    def on_position(self, raw: RawOsc, bar: int, beat: float) -> None:
+        if not self.clock.set_position(bar, beat, raw.time_s):
+            self.reporter.error("clock", "/bridge/transport/position ignored: the clock source is MIDI")
+
+    def on_panic(self, raw: RawOsc) -> None:
+        self.scheduler.all_notes_off()
+
+    # -- MIDI ----------------------------------------------------------------------------
+    def _on_raw_midi(self, raw: RawMidi) -> None:
+        """rtmidi's callback thread: count and queue, nothing else."""
+        self.counters.add("midi_in")
+        self._midi_queue.put(raw)
+
+    def _midi_loop(self) -> None:
+        while not self._stop.is_set():
+            raw = self._midi_queue.get(timeout_s=0.2)
+            if raw is None:
+                continue
+            try:
+                message = decode(raw.data)
+            except MidiDecodeError as exc:
+                self.reporter.error("midi", str(exc))
+                continue
+            self._handle_midi(message, raw)
+
+    def _handle_midi(self, message: MidiMessage, raw: RawMidi) -> None:
+        kind = message.kind
+        if kind == "clock":
+            self.clock.midi_tick(raw.time_s)
+        elif kind == "start":
+            self.clock.midi_start(raw.time_s)
+        elif kind == "continue":
+            self.clock.midi_continue(raw.time_s)
+        elif kind == "stop":
+            self.clock.midi_stop(raw.time_s)
+            self.scheduler.all_notes_off()
+        elif kind == "song_position":
+            self.clock.midi_song_position(message.data[0] | message.data[1] << 7)
+        elif kind in ("note_on", "note_off"):
+            self._handle_note(message, raw)
+        elif kind == "sysex":
+            self.reporter.error("midi", f"sysex of {len(message.data)} bytes ignored: mir-bridge takes no sysex")
+
+    def _handle_note(self, message: MidiMessage, raw: RawMidi) -> None:
+        if self.config.midi.thru:
+            self.midi.send(raw.data)
+            self.counters.add("midi_out")
+        wanted = self.config.midi.melody_channel
+        if wanted and message.channel != wanted:
+            return
+        pitch, velocity = message.data
+        beats = self.clock.state().beats_at(raw.time_s)
+        if message.kind == "note_off":
+            self.melody.note_off(pitch, beats)
+            return
+        heard = self.melody.note_on(pitch, velocity, beats)
+        if heard.folded:
+            self.reporter.error("midi", f"note {pitch} is outside the melody range {PITCH_LOW}-{PITCH_HIGH}; "
+                                        f"folded to {heard.pitch}")
+        self.osc_out.send("/bridge/note", heard.pitch, velocity, heard.bar, heard.tick)
+
+    # -- bar lines -----------------------------------------------------------------------
+    def _bar_loop(self) -> None:
+        last_bar: int | None = None
+        while not self._stop.is_set():
+            state = self.clock.state()
+            if not state.running:
+                last_bar = None
+                self.clock.wait_for_change(0.2)
+                continue
+            now = time.monotonic()
+            bar = math.floor(state.beats_at(now) / state.beats_per_bar + 1e-9)
+            if bar != last_bar and bar >= 0:
+                last_bar = bar
+                self._emit_bar(BarLine(bar, state.time_at(bar * state.beats_per_bar)), state.tempo_bpm)
+            next_s = state.time_at((bar + 1) * state.beats_per_bar)
+            self.clock.wait_for_change(min(max(next_s - time.monotonic(), 0.0005), 0.2))
+
+    def _emit_bar(self, line: BarLine, tempo_bpm: float) -> None:
+        self.osc_out.send("/bridge/bar", line.bar, float(tempo_bpm))
+        for listener in self.bar_listeners:
+            listener(line)

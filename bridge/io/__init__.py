@@ -1,0 +1,1 @@
+"""Transports: MIDI (rtmidi), OSC (UDP) and audio (sounddevice), and the JACK server."""

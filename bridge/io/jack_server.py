@@ -1,0 +1,195 @@
+"""The JACK server: is one running, watch it die and come back, start a private one.
+
+python-rtmidi does not notice a JACK server's death (its sends succeed
+silently), so the daemon keeps one small JACK client whose shutdown callback
+tells it, and polls for the server's return with that same client.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from typing import Callable
+
+log = logging.getLogger("bridge.jack")
+
+try:
+    import jack
+except OSError:  # libjack is not installed: JACK is simply unavailable
+    jack = None
+else:
+    # libjack prints every failed connection attempt to stderr; route it to the log.
+    jack.set_error_function(lambda msg: log.debug("libjack: %s", msg))
+    jack.set_info_function(lambda msg: log.debug("libjack: %s", msg))
+
+
+def jack_available() -> bool:
+    """True when the JACK client library can be loaded."""
+    return jack is not None
+
+
+def open_client(name: str):
+    """Open a JACK client without starting a server; None when no server runs."""
+    if jack is None:
+        return None
+    try:
+        return jack.Client(name, no_start_server=True)
+    except jack.JackError:
+        return None
+
+
+def jack_server_running() -> bool:
+    """True when a JACK server (``$JACK_DEFAULT_SERVER`` or the default) accepts clients."""
+    client = open_client("mir-bridge-probe")
+    if client is None:
+        return False
+    client.close()
+    return True
+
+
+class JackWatch:
+    """Watch the JACK server and report its death and return.
+
+    Parameters
+    ----------
+    on_down, on_up : callable
+        Called from the watch thread when the server goes away and when it
+        accepts clients again.
+    poll_s : float
+        How often to retry while the server is down.
+    """
+
+    def __init__(self, on_down: Callable[[str], None], on_up: Callable[[], None], poll_s: float = 0.2) -> None:
+        self._on_down = on_down
+        self._on_up = on_up
+        self._poll_s = poll_s
+        self._lost = threading.Event()
+        self._stop = threading.Event()
+        self._reason = ""
+        self._client = None
+        self._thread = threading.Thread(target=self._run, name="jack-watch", daemon=True)
+
+    def start(self) -> bool:
+        """Start watching; False if no server runs now (the watch waits for one)."""
+        up = self._connect()
+        if not up:
+            self._lost.set()
+            self._reason = "no JACK server running"
+        self._thread.start()
+        return up
+
+    def _connect(self) -> bool:
+        client = open_client("mir-bridge-watch")
+        if client is None:
+            return False
+        client.set_shutdown_callback(self._shutdown)
+        client.activate()
+        self._client = client
+        return True
+
+    def _shutdown(self, status, reason: str) -> None:
+        # Runs on a libjack thread: only flag it, the watch thread does the work.
+        self._reason = reason
+        self._lost.set()
+
+    def _run(self) -> None:
+        reported = False
+        while not self._stop.is_set():
+            if not self._lost.wait(0.5):
+                continue
+            if self._stop.is_set():
+                return
+            if not reported:
+                self._client = None
+                self._on_down(self._reason or "JACK server went away")
+                reported = True
+            if self._connect():
+                self._lost.clear()
+                reported = False
+                self._on_up()
+            else:
+                self._stop.wait(self._poll_s)
+
+    def connect_ports(self, source: str, destination: str) -> None:
+        """Connect two JACK ports by full name (used for configured audio connections)."""
+        if self._client is not None:
+            self._client.connect(source, destination)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._lost.set()
+        if self._client is not None:
+            try:
+                self._client.deactivate()
+                self._client.close()
+            except Exception:  # the server may already be gone
+                pass
+
+
+class DummyJackServer:
+    """A private JACK server on the dummy driver, for the demo, benchmarks and tests.
+
+    Sets ``JACK_DEFAULT_SERVER`` in this process so every client opened
+    afterwards (rtmidi, PortAudio, JACK-Client) talks to it.
+
+    Parameters
+    ----------
+    sample_rate_hz, period_frames : int
+        The dummy driver's rate and period.
+    name : str, optional
+        Server name; a unique one by default.
+    """
+
+    def __init__(self, sample_rate_hz: int = 48000, period_frames: int = 128, name: str | None = None) -> None:
+        self.name = name or f"mirbridge-{uuid.uuid4().hex[:8]}"
+        self.sample_rate_hz = sample_rate_hz
+        self.period_frames = period_frames
+        self._process: subprocess.Popen | None = None
+        self._previous_env: str | None = None
+
+    def start(self, timeout_s: float = 10.0) -> "DummyJackServer":
+        if shutil.which("jackd") is None:
+            raise RuntimeError("jackd is not installed (Debian: apt-get install jackd2)")
+        env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
+        self._process = subprocess.Popen(
+            ["jackd", "--name", self.name, "-d", "dummy",
+             "-r", str(self.sample_rate_hz), "-p", str(self.period_frames)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )
+        self._previous_env = os.environ.get("JACK_DEFAULT_SERVER")
+        os.environ["JACK_DEFAULT_SERVER"] = self.name
+        deadline = time.monotonic() + timeout_s
+        while not jack_server_running():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"jackd '{self.name}' did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._previous_env is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
+            os.environ["JACK_DEFAULT_SERVER"] = self._previous_env
+
+    @property
+    def period_ms(self) -> float:
+        return 1000.0 * self.period_frames / self.sample_rate_hz
+
+    def __enter__(self) -> "DummyJackServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,123 @@
+"""MIDI input and output through python-rtmidi (JACK or ALSA).
+
+The rtmidi input callback runs on the backend's thread (with JACK, inside
+the process cycle), so it only timestamps the bytes and hands them on;
+everything else happens on the daemon's event thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Sequence
+
+import rtmidi
+
+from bridge.config import MidiConfig
+from bridge.events import RawMidi
+from bridge.io.jack_server import jack_server_running
+
+log = logging.getLogger("bridge.midi")
+
+API_BY_NAME = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA}
+
+
+class MidiUnavailable(RuntimeError):
+    """No MIDI backend could be opened."""
+
+
+def choose_api(setting: str) -> str:
+    """Resolve ``auto`` to ``jack`` when a JACK server runs, else ``alsa``."""
+    if setting != "auto":
+        return setting
+    return "jack" if jack_server_running() else "alsa"
+
+
+def list_ports(api: str) -> dict[str, list[str]]:
+    """Names of the MIDI input and output ports the backend sees."""
+    try:
+        midi_in = rtmidi.MidiIn(API_BY_NAME[api], "mir-bridge-list")
+        midi_out = rtmidi.MidiOut(API_BY_NAME[api], "mir-bridge-list")
+    except rtmidi.SystemError as exc:
+        raise MidiUnavailable(f"{api} MIDI is not available: {exc}") from exc
+    ports = {"inputs": midi_in.get_ports(), "outputs": midi_out.get_ports()}
+    midi_in.delete()
+    midi_out.delete()
+    return ports
+
+
+def _open(port, wanted: str, virtual_name: str, kind: str) -> str:
+    """Open the port whose name contains ``wanted``, else a virtual port."""
+    if wanted:
+        for index, name in enumerate(port.get_ports()):
+            if wanted in name:
+                port.open_port(index, virtual_name)
+                return name
+        log.warning("MIDI %s '%s' not found; opening a virtual port instead", kind, wanted)
+    port.open_virtual_port(virtual_name)
+    return virtual_name
+
+
+class MidiPorts:
+    """The daemon's MIDI input and output.
+
+    Parameters
+    ----------
+    config : MidiConfig
+        Backend, client and port names.
+    on_message : callable
+        Receives every incoming message as ``RawMidi``; must not block.
+    """
+
+    def __init__(self, config: MidiConfig, on_message: Callable[[RawMidi], None]) -> None:
+        self._config = config
+        self._on_message = on_message
+        self._lock = threading.Lock()
+        self._in = None
+        self._out = None
+        self.api = ""
+        self.in_name = ""
+        self.out_name = ""
+
+    def open(self) -> None:
+        """Open both ports; raises ``MidiUnavailable`` when the backend cannot be used."""
+        api = choose_api(self._config.api)
+        client = self._config.client_name
+        try:
+            midi_in = rtmidi.MidiIn(API_BY_NAME[api], f"{client}-in")
+            midi_out = rtmidi.MidiOut(API_BY_NAME[api], f"{client}-out")
+            midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
+            midi_in.set_callback(self._callback)
+            in_name = _open(midi_in, self._config.in_connect, self._config.in_port, "input")
+            out_name = _open(midi_out, self._config.out_connect, self._config.out_port, "output")
+        except (rtmidi.SystemError, rtmidi.InvalidPortError, rtmidi.NoDevicesError) as exc:
+            raise MidiUnavailable(f"{api} MIDI could not be opened: {exc}") from exc
+        with self._lock:
+            self._in, self._out = midi_in, midi_out
+            self.api, self.in_name, self.out_name = api, in_name, out_name
+        log.info("MIDI (%s): in '%s', out '%s'", api, in_name, out_name)
+
+    def _callback(self, event: tuple[list[int], float], _data: object) -> None:
+        self._on_message(RawMidi(tuple(event[0]), time.monotonic()))
+
+    def send(self, data: Sequence[int]) -> bool:
+        """Send one message now; False when no output is open."""
+        with self._lock:
+            if self._out is None:
+                return False
+            self._out.send_message(list(data))
+            return True
+
+    @property
+    def is_open(self) -> bool:
+        return self._out is not None
+
+    def close(self) -> None:
+        with self._lock:
+            midi_in, midi_out = self._in, self._out
+            self._in = self._out = None
+        for port in (midi_in, midi_out):
+            if port is not None:
+                port.close_port()
+                port.delete()

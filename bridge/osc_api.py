@@ -1,0 +1,63 @@
+"""The daemon's OSC address space: inputs (a route table) and outputs (documented here).
+
+The README's OSC reference is generated from these tables (``bridge osc-reference``),
+so code and documentation cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bridge.osc_dispatch import Arg, Route
+
+if TYPE_CHECKING:
+    from bridge.daemon import Daemon
+
+REPLY_PORT = Arg("reply_port", int, 1, 65535)
+
+OUTPUTS: tuple[tuple[str, str, str], ...] = (
+    ("/bridge/pong", "", "answer to /bridge/ping"),
+    ("/bridge/error", "ss", "source (osc, midi, audio, jack, clock, model) and a readable message"),
+    ("/bridge/status", "s?s?...", "counter name and value pairs: events in and out, drops, errors, tempo"),
+    ("/bridge/note", "iiii", "a note heard on MIDI in, quantised: pitch, velocity, bar (0-based), tick (0-23 in 4/4)"),
+    ("/bridge/bar", "if", "a bar line of the musical clock: bar (0-based), tempo in BPM"),
+    ("/bridge/audio/level", "ff", "input level over the last period: RMS and peak in dBFS"),
+    ("/bridge/jack", "s", "JACK server state: down or up (ports reconnected)"),
+)
+
+
+def input_routes(daemon: "Daemon") -> list[Route]:
+    """The OSC inputs, bound to ``daemon``'s handlers."""
+    return [
+        Route("/bridge/ping", (REPLY_PORT,), daemon.on_ping,
+              "reply /bridge/pong to the send address, or to the sender's host at reply_port", optional=1),
+        Route("/bridge/status", (REPLY_PORT,), daemon.on_status,
+              "reply /bridge/status (as for ping)", optional=1),
+        Route("/bridge/subscribe", (Arg("port", int, 1, 65535),), daemon.on_subscribe,
+              "also send every output to the sender's host at port"),
+        Route("/bridge/unsubscribe", (Arg("port", int, 1, 65535),), daemon.on_unsubscribe,
+              "stop sending to the sender's host at port"),
+        Route("/bridge/tempo", (Arg("bpm", float, 20.0, 400.0),), daemon.on_tempo,
+              "tempo of the internal clock (ignored while MIDI clock drives it)"),
+        Route("/bridge/meter", (Arg("beats", int, 1, 16), Arg("unit", int, 1, 16)), daemon.on_meter,
+              "time signature, e.g. 4 4 or 2 2"),
+        Route("/bridge/transport", (Arg("command", str, choices=("start", "stop", "continue")),),
+              daemon.on_transport, "start (from bar 0), stop or continue the clock"),
+        Route("/bridge/transport/position", (Arg("bar", int, 0, 100000), Arg("beat", float, 0.0, 64.0)),
+              daemon.on_position, "the current position: bar (0-based) and beat (0-based, quarter notes)"),
+        Route("/bridge/panic", (), daemon.on_panic, "all notes off on MIDI out"),
+    ]
+
+
+def reference_markdown(routes: list[Route]) -> str:
+    """The OSC reference as Markdown tables."""
+    lines = ["### OSC inputs (default 127.0.0.1:9000)", "", "| address | arguments | what it does |", "|---|---|---|"]
+    for route in routes:
+        names = " ".join(f"{a.name}:{a.signature}" for a in route.args)
+        if route.optional:
+            names = names + " (last optional)" if names else names
+        lines.append(f"| `{route.address}` | {names or '-'} | {route.doc} |")
+    lines += ["", "### OSC outputs (default 127.0.0.1:9001, plus subscribers)", "",
+              "| address | types | content |", "|---|---|---|"]
+    lines += [f"| `{address}` | {types or '-'} | {doc} |" for address, types, doc in OUTPUTS]
+    return "\n".join(lines) + "\n"
