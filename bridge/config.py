@@ -39,6 +39,7 @@ class OscConfig:
     send_host: str = "127.0.0.1"
     send_port: int = 9001
     queue_size: int = 1024
+    receive_buffer_bytes: int = 4194304
     error_rate_per_s: float = 50.0
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import queue
 import threading
-from collections import Counter
+from collections import Counter, deque
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -39,7 +38,10 @@ class Counters:
 
 
 class DroppingQueue(Generic[T]):
-    """Bounded FIFO whose ``put`` never blocks: when full, the new item is dropped and counted.
+    """Bounded FIFO between one producer and one consumer; ``put`` never blocks.
+
+    When full, the new item is dropped and counted. Appends and pops on a
+    deque are atomic, so the producer (a callback thread) takes no lock per item.
 
     Parameters
     ----------
@@ -52,25 +54,34 @@ class DroppingQueue(Generic[T]):
     """
 
     def __init__(self, maxsize: int, counters: Counters, drop_counter: str) -> None:
-        self._queue: queue.Queue[T] = queue.Queue(maxsize=maxsize)
+        self._items: deque[T] = deque()
+        self._maxsize = maxsize
         self._counters = counters
         self._drop_counter = drop_counter
+        self._ready = threading.Event()
 
     def put(self, item: T) -> bool:
         """Enqueue ``item``; return False (and count a drop) when the queue is full."""
-        try:
-            self._queue.put_nowait(item)
-            return True
-        except queue.Full:
+        if len(self._items) >= self._maxsize:
             self._counters.add(self._drop_counter)
             return False
+        self._items.append(item)
+        if not self._ready.is_set():
+            self._ready.set()
+        return True
 
     def get(self, timeout_s: float | None = None) -> T | None:
         """Next item, or None when nothing arrives within ``timeout_s``."""
-        try:
-            return self._queue.get(timeout=timeout_s)
-        except queue.Empty:
-            return None
+        while True:
+            try:
+                return self._items.popleft()
+            except IndexError:
+                pass
+            self._ready.clear()
+            if self._items:  # arrived between the pop and the clear
+                continue
+            if not self._ready.wait(timeout_s):
+                return None
 
     def qsize(self) -> int:
-        return self._queue.qsize()
+        return len(self._items)

@@ -37,6 +37,8 @@ from bridge.score import PITCH_HIGH, PITCH_LOW, MelodyHistory
 
 log = logging.getLogger("bridge")
 
+# Answered before anything else in a batch, so they work during a flood of other messages.
+URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/panic\x00")
 DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
                  "midi_out_dropped", "audio_overflows", "audio_samples_missed")
 EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed")
@@ -63,9 +65,9 @@ class Daemon:
         self.osc_out = OscSender(config.osc.send_host, config.osc.send_port, self.counters)
         self.reporter.connect(lambda source, message: self.osc_out.send("/bridge/error", source, message))
         self.dispatcher = OscDispatcher(input_routes(self), lambda message: self.reporter.error("osc", message))
-        self._osc_queue: DroppingQueue[RawOsc] = DroppingQueue(config.osc.queue_size, self.counters, "osc_dropped_queue")
         self._midi_queue: DroppingQueue[RawMidi] = DroppingQueue(config.midi.queue_size, self.counters, "midi_in_dropped")
-        self.osc_in = OscReceiver(config.osc.listen_host, config.osc.listen_port, self._osc_queue.put, self.counters)
+        self.osc_in = OscReceiver(config.osc.listen_host, config.osc.listen_port, self._on_osc_batch, self.counters,
+                                  config.osc.receive_buffer_bytes)
         self.midi = MidiPorts(config.midi, self._on_raw_midi)
         self.scheduler = MidiScheduler(self.midi.send, self.counters, config.scheduler.max_pending)
         self.audio: AudioInput | None = None
@@ -76,7 +78,6 @@ class Daemon:
         self._jack_watch: JackWatch | None = None
         self._stop = threading.Event()
         self._threads = [
-            threading.Thread(target=self._osc_loop, name="osc-dispatch", daemon=True),
             threading.Thread(target=self._midi_loop, name="midi-events", daemon=True),
             threading.Thread(target=self._bar_loop, name="bar-lines", daemon=True),
         ]
@@ -155,6 +156,7 @@ class Daemon:
     # -- status --------------------------------------------------------------------------
     def status(self) -> dict[str, float | int]:
         """Counters plus the clock and audio state, as sent on ``/bridge/status``."""
+        self.counters.set("osc_dropped_kernel", self.osc_in.kernel_drops())
         counts: dict[str, float | int] = self.counters.snapshot()
         counts["dropped_total"] = sum(int(counts.get(name, 0)) for name in DROP_COUNTERS)
         state = self.clock.state()
@@ -168,11 +170,27 @@ class Daemon:
         return counts
 
     # -- OSC -----------------------------------------------------------------------------
-    def _osc_loop(self) -> None:
-        while not self._stop.is_set():
-            raw = self._osc_queue.get(timeout_s=0.2)
-            if raw is not None:
-                self.counters.add("osc_handled", self.dispatcher.dispatch(raw))
+    def _on_osc_batch(self, batch: list[RawOsc]) -> None:
+        """The OSC thread: urgent messages first, then at most ``queue_size`` of the newest others."""
+        backlog = []
+        for raw in batch:
+            if raw.datagram.startswith(URGENT_OSC_PREFIXES):
+                self._dispatch_osc(raw)
+            else:
+                backlog.append(raw)
+        stale = len(backlog) - self.config.osc.queue_size
+        if stale > 0:
+            self.counters.add("osc_dropped_queue", stale)
+            backlog = backlog[stale:]
+        for raw in backlog:
+            self._dispatch_osc(raw)
+
+    def _dispatch_osc(self, raw: RawOsc) -> None:
+        try:
+            self.counters.add("osc_handled", self.dispatcher.dispatch(raw))
+        except Exception as exc:  # a handler bug must not stop the OSC surface
+            log.exception("OSC handler failed")
+            self.reporter.error("osc", f"internal error while handling a message: {exc!r}")
 
     def _reply(self, raw: RawOsc, reply_port: int | None, address: str, *args: object) -> None:
         if reply_port is None:
@@ -232,11 +250,12 @@ class Daemon:
             if raw is None:
                 continue
             try:
-                message = decode(raw.data)
+                self._handle_midi(decode(raw.data), raw)
             except MidiDecodeError as exc:
                 self.reporter.error("midi", str(exc))
-                continue
-            self._handle_midi(message, raw)
+            except Exception as exc:  # a handler bug must not stop MIDI input
+                log.exception("MIDI handler failed")
+                self.reporter.error("midi", f"internal error while handling {raw.data[:8]}: {exc!r}")
 
     def _handle_midi(self, message: MidiMessage, raw: RawMidi) -> None:
         kind = message.kind

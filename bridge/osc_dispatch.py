@@ -9,6 +9,7 @@ the mistake in ``/bridge/error``.
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -102,10 +103,12 @@ class OscDispatcher:
 
     def dispatch(self, raw: RawOsc) -> int:
         """Handle one datagram; return how many messages were handled."""
+        size = len(raw.datagram)
         try:
+            check_packet(raw.datagram)
             packet = OscPacket(raw.datagram)
         except ParseError as exc:
-            self._on_error(f"malformed OSC packet of {len(raw.datagram)} bytes from {raw.sender[0]}:{raw.sender[1]}: {exc}")
+            self._on_error(f"malformed OSC packet of {size} bytes from {_sender(raw)}: {exc}")
             return 0
         handled = 0
         for timed in packet.messages:
@@ -124,4 +127,32 @@ class OscDispatcher:
             return 0
         route.handler(raw, *values)
         return 1
+
+
+def check_packet(data: bytes) -> None:
+    """Raise ParseError unless ``data`` is a well-framed message or bundle (recursively).
+
+    pythonosc accepts some truncated arguments and skips bundle elements it
+    cannot identify; a live surface should say so instead.
+    """
+    if len(data) == 0 or len(data) % 4:
+        raise ParseError(f"an OSC packet's size is a non-zero multiple of 4 bytes, got {len(data)}")
+    if data.startswith(b"/"):
+        return
+    if not data.startswith(b"#bundle\x00") or len(data) < 16:
+        raise ParseError("neither a message (starts with /) nor a bundle (#bundle)")
+    position = 16
+    while position < len(data):
+        if position + 4 > len(data):
+            raise ParseError("bundle element size is cut off")
+        (element_size,) = struct.unpack(">i", data[position : position + 4])
+        element = data[position + 4 : position + 4 + element_size]
+        if element_size <= 0 or len(element) != element_size:
+            raise ParseError(f"bundle element of {element_size} bytes does not fit the bundle")
+        check_packet(element)
+        position += 4 + element_size
+
+
+def _sender(raw: RawOsc) -> str:
+    return f"{raw.sender[0]}:{raw.sender[1]}" if raw.sender else "an unknown sender"
 

@@ -1,15 +1,20 @@
-"""OSC over UDP: a reader thread that only timestamps datagrams, and a sender.
+"""OSC over UDP: a reader thread that drains the socket in batches, and a sender.
 
-The reader asks Linux for ``SO_RXQ_OVFL``, the count of datagrams the kernel
-dropped because the socket buffer was full, so a flood that outruns the
-daemon is counted even before the datagrams reach Python.
+One thread reads and handles OSC: two threads would fight over the GIL at
+every system call, and a flood would starve the reader. The reader takes
+everything the kernel holds in one go and hands the batch on, so the daemon
+can answer urgent messages first and drop the stalest of the rest.
+
+Datagrams the kernel drops because the socket buffer is full never reach
+Python; on Linux the reader reads their count for its socket from
+``/proc/net/udp``, so a flood that outruns the daemon is still counted.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
-import struct
 import threading
 import time
 from typing import Callable, Iterable
@@ -21,27 +26,26 @@ from bridge.events import RawOsc
 
 log = logging.getLogger("bridge.osc")
 
-_SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)
 _MAX_DATAGRAM = 65535
 
 
 class OscReceiver:
-    """Read UDP datagrams on ``host:port`` and hand each to ``on_datagram``.
+    """Read UDP datagrams on ``host:port`` and hand them, in batches, to ``on_batch``.
 
-    Counters: ``osc_received`` (datagrams read), ``osc_dropped_kernel``
-    (datagrams the kernel dropped, Linux only).
+    Counters: ``osc_received`` (datagrams read). ``kernel_drops()`` tells
+    how many the kernel dropped before they could be read.
     """
 
-    def __init__(self, host: str, port: int, on_datagram: Callable[[RawOsc], None], counters: Counters) -> None:
-        self._on_datagram = on_datagram
+    def __init__(self, host: str, port: int, on_batch: Callable[[list[RawOsc]], None], counters: Counters,
+                 receive_buffer_bytes: int = 1 << 22, max_batch: int = 16384) -> None:
+        self._on_batch = on_batch
+        self._max_batch = max_batch
         self._counters = counters
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        try:
-            self._sock.setsockopt(socket.SOL_SOCKET, _SO_RXQ_OVFL, 1)
-            self._counts_kernel_drops = True
-        except OSError:
-            self._counts_kernel_drops = False
+        # A burst waits in the kernel until the reader thread gets to it; the kernel caps
+        # the size at net.core.rmem_max, so log what was granted.
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes)
+        log.debug("OSC receive buffer: %d bytes", self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
         self._sock.bind((host, port))
         self.address = self._sock.getsockname()
         self._running = True
@@ -51,20 +55,40 @@ class OscReceiver:
         self._thread.start()
 
     def _run(self) -> None:
-        ancillary_size = socket.CMSG_SPACE(4)
         while self._running:
             try:
-                data, ancillary, _flags, sender = self._sock.recvmsg(_MAX_DATAGRAM, ancillary_size)
+                batch = self._read_batch()
             except OSError:
                 if self._running:
                     log.exception("OSC socket failed")
                 return
-            now = time.monotonic()
-            for level, kind, payload in ancillary:
-                if level == socket.SOL_SOCKET and kind == _SO_RXQ_OVFL and len(payload) >= 4:
-                    self._counters.set("osc_dropped_kernel", struct.unpack("I", payload[:4])[0])
-            self._counters.add("osc_received")
-            self._on_datagram(RawOsc(data, sender, now))
+            self._counters.add("osc_received", len(batch))
+            self._on_batch(batch)
+
+    def _read_batch(self) -> list[RawOsc]:
+        """Block for one datagram, then take what else is waiting, without blocking."""
+        data, sender = self._sock.recvfrom(_MAX_DATAGRAM)
+        batch = [RawOsc(data, sender, time.monotonic())]
+        while len(batch) < self._max_batch:
+            try:
+                data, sender = self._sock.recvfrom(_MAX_DATAGRAM, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+            batch.append(RawOsc(data, sender, time.monotonic()))
+        return batch
+
+    def kernel_drops(self) -> int:
+        """Datagrams the kernel dropped for this socket (0 where /proc/net/udp does not exist)."""
+        try:
+            inode = str(os.fstat(self._sock.fileno()).st_ino)
+            with open("/proc/net/udp") as table:
+                for line in table:
+                    fields = line.split()
+                    if len(fields) >= 13 and fields[9] == inode:
+                        return int(fields[12])
+        except (OSError, ValueError):
+            pass
+        return 0
 
     def stop(self) -> None:
         self._running = False

@@ -1,0 +1,28 @@
+import pytest
+
+from bridge.io.jack_server import DummyJackServer
+from tests.support import DaemonProcess, JackPeer
+
+
+@pytest.fixture
+def jack_server():
+    """A private JACK server on the dummy driver, 48 kHz, 128-frame periods."""
+    with DummyJackServer(48000, 128) as server:
+        yield server
+
+
+@pytest.fixture
+def daemon(jack_server, tmp_path):
+    """``bridge serve`` on the private JACK server, with its own OSC ports."""
+    process = DaemonProcess(tmp_path)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def peer(jack_server, daemon):
+    """A JACK client wired to the daemon's MIDI in/out and audio in."""
+    client = JackPeer()
+    client.connect_to_daemon(daemon.client_name)
+    yield client
+    client.close()

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from bridge.clock import MusicalClock
+
+
+@pytest.mark.parametrize("bpm", [90.0, 120.0, 177.0])
+def test_midi_clock_tempo_and_position_survive_arrival_jitter(bpm):
+    rng = np.random.default_rng(0)
+    clock = MusicalClock(tempo_bpm=100.0)
+    tick_s = 60.0 / (bpm * 24)
+    period_s = 128 / 48000  # JACK delivers MIDI once a period: that is the jitter
+    clock.midi_start(10.0)
+    for i in range(24 * 8):
+        true_s = 10.0 + i * tick_s
+        clock.midi_tick(true_s + rng.uniform(0, period_s))
+    state = clock.state()
+    assert state.tempo_bpm == pytest.approx(bpm, rel=0.005)
+    beat = 24 * 8 / 24 + 0.5
+    assert state.beats_at(10.0 + beat * 60 / bpm) == pytest.approx(beat, abs=0.05)
+
+
+def test_tempo_change_is_followed_within_a_beat():
+    clock = MusicalClock()
+    clock.midi_start(0.0)
+    t = 0.0
+    for _ in range(96):
+        clock.midi_tick(t)
+        t += 60 / (120 * 24)
+    for _ in range(24):
+        clock.midi_tick(t)
+        t += 60 / (150 * 24)
+    assert clock.state().tempo_bpm == pytest.approx(150, rel=0.01)
+
+
+def test_stop_freezes_and_song_position_continues():
+    clock = MusicalClock()
+    clock.midi_start(0.0)
+    for i in range(48):
+        clock.midi_tick(i * 60 / (120 * 24))
+    clock.midi_stop(1.0)
+    assert not clock.state().running
+    clock.midi_song_position(16)  # 16 sixteenths = bar 1 in 4/4
+    clock.midi_continue(5.0)
+    clock.midi_tick(5.0)
+    assert clock.state().beats_at(5.0) == pytest.approx(4.0)
+
+
+def test_osc_transport_tempo_and_meter():
+    clock = MusicalClock(tempo_bpm=120, start_time_s=0.0)
+    clock.transport("start", 100.0)
+    assert clock.state().beats_at(101.0) == pytest.approx(2.0)
+    clock.set_tempo(60.0, 101.0)
+    assert clock.state().beats_at(102.0) == pytest.approx(3.0)
+    clock.set_meter(2, 2)
+    clock.set_position(3, 0.0, 200.0)
+    assert clock.state().beats_at(200.0) == pytest.approx(12.0)
+
+
+def test_osc_tempo_is_refused_while_midi_clock_drives():
+    clock = MusicalClock()
+    clock.midi_start(0.0)
+    clock.midi_tick(0.0)
+    clock.midi_tick(0.02)
+    assert not clock.set_tempo(90.0, 0.03)

@@ -1,0 +1,32 @@
+import pytest
+
+from bridge.config import ConfigError, load_config
+
+
+def test_defaults_listen_on_loopback_only():
+    config = load_config()
+    assert config.osc.listen_host == "127.0.0.1" and config.osc.listen_port == 9000
+
+
+def test_user_file_overrides_only_its_keys(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[osc]\nlisten_host = "0.0.0.0"\n[clock]\ntempo_bpm = 90\n')
+    config = load_config(path)
+    assert config.osc.listen_host == "0.0.0.0" and config.clock.tempo_bpm == 90.0 and config.osc.send_port == 9001
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[osc]\nlisten_prot = 1\n", "unknown key"),
+        ("[oscc]\n", "unknown section"),
+        ('[osc]\nlisten_port = "9000"\n', "must be an integer"),
+        ('[midi]\napi = "coreaudio"\n', "must be one of"),
+        ("[osc\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, text, message):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
