@@ -176,11 +176,15 @@ class JackPeer:
     def _port(self, pattern: str) -> str:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            ports = self.client.get_ports(pattern)
+            try:
+                ports = self.client.get_ports(pattern)
+            except UnicodeDecodeError:  # JACK-Client can read a port name mid-registration; ask again
+                ports = []
             if ports:
                 return ports[0].name
             time.sleep(0.05)
-        raise AssertionError(f"no JACK port matches {pattern}")
+        names = [p.name for p in self.client.get_ports()]
+        raise AssertionError(f"no JACK port matches {pattern}; ports: {names}")
 
     def close(self) -> None:
         self.client.deactivate()

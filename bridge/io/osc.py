@@ -62,6 +62,8 @@ class OscReceiver:
                 if self._running:
                     log.exception("OSC socket failed")
                 return
+            if not self._running:  # shutdown() wakes recvfrom with an empty read
+                return
             self._counters.add("osc_received", len(batch))
             self._on_batch(batch)
 

@@ -1,0 +1,118 @@
+"""MIDI over a real JACK server (dummy driver): clock, quantisation, scheduling, bad bytes."""
+
+import time
+
+import pytest
+
+from bridge.config import load_config, config_from_dict
+from bridge.daemon import Daemon
+from tests.support import JackPeer, free_udp_port
+
+PLAYED = [(0, 0), (0, 6), (0, 9), (0, 16), (1, 0), (1, 4), (1, 12), (1, 20)]  # (bar, tick) of each note, 4/4
+
+
+@pytest.mark.parametrize("bpm", [90.0, 120.0, 177.0])
+def test_notes_are_quantised_to_bar_and_tick_under_midi_clock(daemon, peer, bpm):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    time.sleep(0.1)
+    index = client.mark()
+    rate = peer.sample_rate_hz
+    frames_per_beat = rate * 60.0 / bpm
+    start = peer.now_frame() + rate // 2
+    count_in_beats = 8  # two bars of clock before the notes, bars 2 and 3 hold the notes
+    peer.send_at(start - 1, [0xFA])
+    for tick in range(24 * (count_in_beats + 8)):
+        peer.send_at(start + round(tick * frames_per_beat / 24), [0xF8])
+    for n, (bar, tick) in enumerate(PLAYED):
+        beat = count_in_beats + bar * 4 + tick / 6
+        # played a little early or late, as a person would (under a sixth of a grid step)
+        humanise = (-1) ** n * 0.02 * frames_per_beat
+        onset = start + round(beat * frames_per_beat + humanise)
+        peer.send_at(onset, [0x90, 60 + n, 90])
+        peer.send_at(onset + round(frames_per_beat / 12), [0x80, 60 + n, 0])
+    seconds = (count_in_beats + 8) * 60 / bpm + 1.0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(client.since(index, "/bridge/note")) < len(PLAYED):
+        time.sleep(0.05)
+    heard = [(m.args[2], m.args[3]) for m in client.since(index, "/bridge/note")]
+    assert heard == [(bar + 2, tick) for bar, tick in PLAYED]
+    bars = client.since(index, "/bridge/bar")
+    assert bars and bars[-1].args[1] == pytest.approx(bpm, rel=0.01)
+
+
+def test_bad_midi_bytes_each_give_an_error_and_the_daemon_keeps_going(daemon, peer):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    time.sleep(0.1)
+    bad = {
+        "truncated note_on": [0x90, 60],
+        "data bytes without status": [0x3C, 0x40],
+        "undefined status F4": [0xF4],
+        "over-long note_on": [0x90, 60, 100, 7],
+        "status byte inside data": [0x90, 0x3C, 0x90],
+    }
+    for kind, data in bad.items():
+        index = client.mark()
+        peer.send_at(peer.now_frame() + 256, data)
+        error = client.wait_for("/bridge/error", 2.0, since=index)
+        assert error is not None and error.args[0] == "midi", kind
+    index = client.mark()
+    start = peer.now_frame() + 256
+    for i in range(500):  # a sysex flood
+        peer.send_at(start + i, [0xF0, 0x7E, 0x00, 0x06, 0x01, 0xF7])
+    assert client.wait_for("/bridge/error", 2.0, since=index) is not None
+    time.sleep(1.0)  # /bridge/error is rate-limited: let the flood's budget refill
+    index = client.mark()
+    peer.send_at(peer.now_frame() + 256, [0x90, 20, 100])  # below the melody range: folded, reported
+    error = client.wait_for("/bridge/error", 2.0, since=index, predicate=lambda m: "folded" in m.args[1])
+    assert error is not None
+    assert client.ping() is not None
+    status = client.status()
+    assert status["errors_midi"] >= 506 and status["midi_in"] >= 506 and status["errors_suppressed"] > 0
+
+
+def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server, tmp_path):
+    config = config_from_dict({"osc": {"listen_port": free_udp_port(), "send_port": free_udp_port()},
+                               "audio": {"enabled": False}}, load_config())
+    daemon = Daemon(config)
+    daemon.start()
+    peer = JackPeer("scheduled-peer")
+    try:
+        peer.client.connect(peer._port("mir-bridge-out:.*"), peer.midi_in)
+        time.sleep(0.2)
+        first_s = time.monotonic() + 0.3
+        wanted = [first_s + 0.0371 * i for i in range(20)]
+        for i, start_s in enumerate(wanted):
+            daemon.scheduler.schedule_note(60 + i, 100, start_s, start_s + 0.02, channel=2)
+        time.sleep(wanted[-1] - time.monotonic() + 0.3)
+        onsets = [t for _, data, t in peer.received if data[0] == 0x91]
+        assert len(onsets) == len(wanted)
+        period_s = jack_server.period_frames / jack_server.sample_rate_hz
+        lateness = [got - want for got, want in zip(onsets, wanted)]
+        assert all(-0.0005 <= late <= period_s + 0.0005 for late in lateness), lateness
+        assert len([1 for _, data, _ in peer.received if data[0] == 0x81]) == len(wanted)
+    finally:
+        daemon.stop()
+        peer.close()
+
+
+def test_all_notes_off_on_stop_leaves_no_note_hanging(jack_server):
+    config = config_from_dict({"osc": {"listen_port": free_udp_port(), "send_port": free_udp_port()},
+                               "audio": {"enabled": False}}, load_config())
+    daemon = Daemon(config)
+    daemon.start()
+    peer = JackPeer("panic-peer")
+    try:
+        peer.client.connect(peer._port("mir-bridge-out:.*"), peer.midi_in)
+        time.sleep(0.2)
+        now = time.monotonic()
+        daemon.scheduler.schedule_note(64, 100, now + 0.05, now + 10.0, channel=1)
+        time.sleep(0.3)
+        daemon.stop()
+        time.sleep(0.1)
+        messages = [data for _, data, _ in peer.received]
+        assert bytes([0x90, 64, 100]) in messages and bytes([0x80, 64, 0]) in messages
+        assert bytes([0xB0, 123, 0]) in messages
+    finally:
+        peer.close()
