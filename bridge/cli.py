@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 
@@ -30,11 +31,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("mir-bridge is running; Ctrl-C stops it", file=sys.stderr, flush=True)
     daemon.run_forever()
     daemon.stop()
-    return 0
+    logging.shutdown()
+    sys.stdout.flush()
+    # Everything is closed and all notes are off. Exit without running finalizers: JACK
+    # clients whose server died are kept unclosed, and libjack crashes if they are closed.
+    os._exit(0)
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from bridge.io.audio import refresh_devices
+    from bridge.io.jack_server import open_client
     from bridge.io.midi import MidiUnavailable, choose_api, list_ports
 
     import sounddevice as sd
@@ -46,7 +51,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
         result["midi"] = list_ports(api)
     except MidiUnavailable as exc:
         result["midi"] = {"error": str(exc)}
-    refresh_devices("mir-bridge-list")
+    jack_client = open_client("mir-bridge-list")
+    result["jack_audio_sources"] = []
+    if jack_client is not None:
+        result["jack_audio_sources"] = [p.name for p in jack_client.get_ports(is_audio=True, is_output=True)]
+        jack_client.close()
     hostapis = sd.query_hostapis()
     result["audio_inputs"] = [
         {"index": i, "name": d["name"], "hostapi": hostapis[d["hostapi"]]["name"],
@@ -63,7 +72,10 @@ def cmd_devices(args: argparse.Namespace) -> int:
             print(f"  {direction[:-1]:6s} {name}")
     if "error" in midi:
         print(f"  {midi['error']}")
-    print("Audio inputs:")
+    print("JACK audio sources (audio.device takes a regex of these):")
+    for name in result["jack_audio_sources"] or ["  none (no JACK server)"]:
+        print(f"  {name}")
+    print("Other audio inputs (sounddevice; audio.backend = \"portaudio\"):")
     for device in result["audio_inputs"]:
         print(f"  [{device['index']}] {device['name']} ({device['hostapi']}, {device['channels']} ch, "
               f"{device['default_rate_hz']:.0f} Hz)")

@@ -46,6 +46,7 @@ class OscConfig:
 @dataclass(frozen=True)
 class AudioConfig:
     enabled: bool = True
+    backend: str = "auto"
     device: str = ""
     sample_rate_hz: int = 0
     block_size: int = 256
@@ -87,6 +88,7 @@ class Config:
 _CHOICES = {
     ("midi", "api"): {"auto", "jack", "alsa"},
     ("clock", "source"): {"auto", "midi", "osc"},
+    ("audio", "backend"): {"auto", "jack", "portaudio"},
     ("models", "provider"): {"auto", "cpu", "cuda"},
 }
 

@@ -24,7 +24,7 @@ from bridge.clock import MusicalClock
 from bridge.config import Config
 from bridge.counters import Counters, DroppingQueue
 from bridge.events import BarLine, RawMidi, RawOsc
-from bridge.io.audio import AudioInput, AudioUnavailable
+from bridge.io.audio import AudioInput, AudioUnavailable, make_audio_input
 from bridge.io.jack_server import JackWatch
 from bridge.io.midi import MidiPorts, MidiUnavailable
 from bridge.io.osc import OscReceiver, OscSender
@@ -88,16 +88,16 @@ class Daemon:
         """Open every transport that can be opened; report the others and go on without them."""
         log.info("mir-bridge %s: OSC in %s:%d, out %s:%d", __version__, *self.osc_in.address,
                  self.config.osc.send_host, self.config.osc.send_port)
-        self.osc_in.start()
+        self.scheduler.start()
+        self.analysis.start()
+        for thread in self._threads:
+            thread.start()
         self._open_midi()
         if self.midi.api == "jack" or self.config.midi.api == "jack":
             self._jack_watch = JackWatch(self._on_jack_down, self._on_jack_up)
             self._jack_watch.start()
         self._open_audio()
-        self.scheduler.start()
-        self.analysis.start()
-        for thread in self._threads:
-            thread.start()
+        self.osc_in.start()  # last: a ping answered means every transport is open
 
     def stop(self) -> None:
         """All notes off, then close everything."""
@@ -127,7 +127,7 @@ class Daemon:
     def _open_audio(self) -> None:
         if not self.config.audio.enabled:
             return
-        audio = AudioInput(self.config.audio, self.counters, f"{self.config.midi.client_name}-audio")
+        audio = make_audio_input(self.config.audio, self.counters, f"{self.config.midi.client_name}-audio")
         try:
             audio.open()
         except AudioUnavailable as exc:
@@ -141,15 +141,15 @@ class Daemon:
         self.reporter.error("jack", f"JACK server went away ({reason}); MIDI and audio wait for it to return")
         self.osc_out.send("/bridge/jack", "down")
         self.scheduler.all_notes_off()
-        self.midi.close()
-        if self.audio is not None:
-            self.audio.close()
+        self.midi.abandon()
+        if self.audio is not None and self.audio.backend == "jack":
+            self.audio.abandon()
             self.audio = None
 
     def _on_jack_up(self) -> None:
-        self.midi.close()
         self._open_midi()
-        self._open_audio()
+        if self.audio is None:
+            self._open_audio()
         log.info("JACK server is back; ports reopened")
         self.osc_out.send("/bridge/jack", "up")
 

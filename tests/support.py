@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jack
+
+from bridge.io.jack_server import die_with_parent
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket, ParseError
 
@@ -205,7 +207,7 @@ class DaemonProcess:
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bridge", "--log-level", "debug", "serve", "--config", str(self.config_path)],
-            stdout=self._log, stderr=subprocess.STDOUT, env=dict(os.environ),
+            stdout=self._log, stderr=subprocess.STDOUT, env=dict(os.environ), preexec_fn=die_with_parent,
         )
         self.osc = OscClient(self.osc_port)
         deadline = time.monotonic() + 20

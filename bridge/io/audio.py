@@ -1,20 +1,26 @@
-"""Audio input through sounddevice (PortAudio: JACK, ALSA, CoreAudio, ...).
+"""Audio input: JACK ports through JACK-Client, or any other device through sounddevice.
 
-The stream callback copies the block (mixed to mono) into a ring buffer and
-counts overflows; nothing else happens on the audio thread.
+Either way the callback only mixes the block to mono, copies it into a ring
+buffer and counts; the analysis thread does everything else.
+
+Why two backends: PortAudio's JACK host API cannot survive the JACK server
+going away (``Pa_CloseStream`` hangs and ``Pa_Terminate`` crashes once the
+server is gone), and a performer's JACK server does restart. With JACK the
+daemon therefore owns its audio client and replaces it when the server comes
+back; sounddevice serves ALSA, CoreAudio, WASAPI and the like.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
+import re
 import time
 
 import numpy as np
-import sounddevice as sd
 
 from bridge.config import AudioConfig
 from bridge.counters import Counters
+from bridge.io.jack_server import abandon_client, jack_server_running, open_client
 from bridge.ringbuffer import RingBuffer
 
 log = logging.getLogger("bridge.audio")
@@ -24,90 +30,159 @@ class AudioUnavailable(RuntimeError):
     """No usable audio input."""
 
 
-def refresh_devices(client_name: str = "mir-bridge") -> None:
-    """Re-initialise PortAudio so it sees a JACK server started (or restarted) after import.
-
-    Also names PortAudio's JACK client, so its ports read ``client_name:in_1``
-    instead of ``PortAudio:in_0``.
-    """
-    try:
-        ctypes.CDLL(sd._libname).PaJack_SetClientName(client_name.encode())
-    except (OSError, AttributeError):
-        pass  # PortAudio built without JACK
-    sd._terminate()
-    sd._initialize()
-
-
-def _pick_device(setting: str) -> int | None:
-    if setting == "":
-        return None
-    if setting.isdigit():
-        return int(setting)
-    for index, device in enumerate(sd.query_devices()):
-        if setting in device["name"] and device["max_input_channels"] > 0:
-            return index
-    raise AudioUnavailable(f"no audio input device matches '{setting}'")
-
-
 class AudioInput:
-    """An input stream writing mono float32 into a ring buffer.
+    """What both backends share: a ring buffer of mono float32 and its rate.
 
-    Parameters
-    ----------
-    config : AudioConfig
-        Device, rate, block size and channels.
-    counters : Counters
-        ``audio_blocks``, ``audio_overflows``.
-    client_name : str
-        JACK client name for PortAudio.
+    Subclasses implement ``open``, ``close`` and ``abandon`` (forget a
+    stream whose server died, without touching it).
     """
 
-    def __init__(self, config: AudioConfig, counters: Counters, client_name: str = "mir-bridge-audio") -> None:
+    backend = ""
+
+    def __init__(self, config: AudioConfig, counters: Counters, client_name: str) -> None:
         self._config = config
         self._counters = counters
         self._client_name = client_name
-        self._stream: sd.InputStream | None = None
         self.ring = RingBuffer(1)
         self.sample_rate_hz = 0
         self.last_block_time_s = 0.0
-        self.problem = ""  # set when the rate had to change; reported by the daemon
+        self.problem = ""  # a setting that could not be honoured; the daemon reports it
+        self.description = ""
+
+    def _start_ring(self, sample_rate_hz: int) -> None:
+        self.sample_rate_hz = sample_rate_hz
+        self.ring = RingBuffer(int(self._config.ring_seconds * sample_rate_hz))
+
+    def _write(self, channels: list[np.ndarray] | np.ndarray) -> None:
+        """Callback side: mix to mono, copy, timestamp, count."""
+        mono = channels[0] if len(channels) == 1 else np.mean(channels, axis=0)
+        self.ring.write(mono)
+        self.last_block_time_s = time.monotonic()
+        self._counters.add("audio_blocks")
+
+    @property
+    def active(self) -> bool:
+        raise NotImplementedError
 
     def open(self) -> None:
-        """Open and start the stream; raises ``AudioUnavailable``."""
-        refresh_devices(self._client_name)
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abandon(self) -> None:
+        raise NotImplementedError
+
+
+class JackAudioInput(AudioInput):
+    """JACK input ports ``<client_name>:in_1 ..``, connected to ``device`` (a port-name regex)
+    or, by default, to the physical capture ports."""
+
+    backend = "jack"
+
+    def __init__(self, config: AudioConfig, counters: Counters, client_name: str) -> None:
+        super().__init__(config, counters, client_name)
+        self._client = None
+        self._ports: list = []
+
+    def open(self) -> None:
+        client = open_client(self._client_name)
+        if client is None:
+            raise AudioUnavailable("no JACK server is running")
+        self._ports = [client.inports.register(f"in_{i + 1}") for i in range(max(1, self._config.channels))]
+        client.set_process_callback(self._process)
+        client.set_xrun_callback(lambda delay_us: self._counters.add("jack_xruns"))
+        self._start_ring(client.samplerate)
+        client.activate()
+        self._client = client
+        if self._config.sample_rate_hz and self._config.sample_rate_hz != client.samplerate:
+            self.problem = (f"JACK runs at {client.samplerate} Hz; the configured {self._config.sample_rate_hz} Hz "
+                            "cannot be used (the engines resample)")
+        self._connect_sources(client)
+        self.description = f"JACK '{client.name}', {client.samplerate} Hz, period {client.blocksize}"
+        log.info("audio in: %s, %d port(s)", self.description, len(self._ports))
+
+    def _connect_sources(self, client) -> None:
+        if self._config.device:
+            pattern = re.compile(self._config.device)
+            sources = [p for p in client.get_ports(is_audio=True, is_output=True) if pattern.search(p.name)]
+            if not sources:
+                self.problem = f"no JACK audio output matches '{self._config.device}'; connect one by hand"
+        else:
+            sources = client.get_ports(is_audio=True, is_output=True, is_physical=True)
+        for source, port in zip(sources, self._ports):
+            client.connect(source, port)
+
+    def _process(self, frames: int) -> None:
+        self._write([port.get_array() for port in self._ports])
+
+    @property
+    def active(self) -> bool:
+        return self._client is not None
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.deactivate()
+            client.close()
+
+    def abandon(self) -> None:
+        abandon_client(self._client)
+        self._client = None
+
+
+class PortAudioInput(AudioInput):
+    """A sounddevice input stream on ``device`` (name substring or index, "" = default)."""
+
+    backend = "portaudio"
+
+    def __init__(self, config: AudioConfig, counters: Counters, client_name: str) -> None:
+        super().__init__(config, counters, client_name)
+        self._stream = None
+        self._abandoned: list = []
+
+    def open(self) -> None:
+        import sounddevice as sd
+
         try:
-            device = _pick_device(self._config.device)
+            device = self._pick_device(sd)
             info = sd.query_devices(device, "input")
         except (sd.PortAudioError, ValueError) as exc:
             raise AudioUnavailable(f"no audio input device: {exc}") from exc
-        rate = self._config.sample_rate_hz or int(info["default_samplerate"])
-        if rate != int(info["default_samplerate"]):
-            try:
-                sd.check_input_settings(device, samplerate=rate, channels=self._config.channels)
-            except sd.PortAudioError as exc:
-                fallback = int(info["default_samplerate"])
-                self.problem = f"sample rate {rate} Hz not supported by '{info['name']}' ({exc}); using {fallback} Hz"
-                rate = fallback
-        channels = min(self._config.channels, int(info["max_input_channels"]))
-        self.ring = RingBuffer(int(self._config.ring_seconds * rate))
+        default_rate = int(info["default_samplerate"])
+        rate = self._config.sample_rate_hz or default_rate
         try:
-            self._stream = sd.InputStream(
-                device=device, samplerate=rate, blocksize=self._config.block_size,
-                channels=channels, dtype="float32", callback=self._callback,
-            )
+            sd.check_input_settings(device, samplerate=rate, channels=self._config.channels)
+        except sd.PortAudioError as exc:
+            self.problem = f"{rate} Hz not supported by '{info['name']}' ({exc}); using {default_rate} Hz"
+            rate = default_rate
+        channels = min(self._config.channels, int(info["max_input_channels"]))
+        self._start_ring(rate)
+        try:
+            self._stream = sd.InputStream(device=device, samplerate=rate, blocksize=self._config.block_size,
+                                          channels=channels, dtype="float32", callback=self._callback)
             self._stream.start()
         except sd.PortAudioError as exc:
             self._stream = None
             raise AudioUnavailable(f"audio input '{info['name']}' could not start: {exc}") from exc
-        self.sample_rate_hz = rate
-        log.info("audio in: '%s', %d Hz, block %d, %d channel(s)", info["name"], rate, self._config.block_size, channels)
+        self.description = f"'{info['name']}', {rate} Hz, block {self._config.block_size}"
+        log.info("audio in: %s, %d channel(s)", self.description, channels)
 
-    def _callback(self, indata: np.ndarray, frames: int, _time, status: sd.CallbackFlags) -> None:
+    def _pick_device(self, sd) -> int | None:
+        setting = self._config.device
+        if setting == "":
+            return None
+        if setting.isdigit():
+            return int(setting)
+        for index, device in enumerate(sd.query_devices()):
+            if setting in device["name"] and device["max_input_channels"] > 0:
+                return index
+        raise AudioUnavailable(f"no audio input device matches '{setting}'")
+
+    def _callback(self, indata: np.ndarray, frames: int, _time, status) -> None:
         if status.input_overflow:
             self._counters.add("audio_overflows")
-        self.ring.write(indata[:, 0] if indata.shape[1] == 1 else indata.mean(axis=1))
-        self.last_block_time_s = time.monotonic()
-        self._counters.add("audio_blocks")
+        self._write(indata.T)
 
     @property
     def active(self) -> bool:
@@ -117,3 +192,16 @@ class AudioInput:
         if self._stream is not None:
             self._stream.close(ignore_errors=True)
             self._stream = None
+
+    def abandon(self) -> None:
+        self._abandoned.append(self._stream)
+        self._stream = None
+
+
+def make_audio_input(config: AudioConfig, counters: Counters, client_name: str) -> AudioInput:
+    """The backend ``config.backend`` names; ``auto`` is JACK when a JACK server runs."""
+    backend = config.backend
+    if backend == "auto":
+        backend = "jack" if jack_server_running() else "portaudio"
+    cls = JackAudioInput if backend == "jack" else PortAudioInput
+    return cls(config, counters, client_name)

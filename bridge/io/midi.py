@@ -16,7 +16,7 @@ import rtmidi
 
 from bridge.config import MidiConfig
 from bridge.events import RawMidi
-from bridge.io.jack_server import jack_server_running
+from bridge.io.jack_server import abandon_client, jack_server_running
 
 log = logging.getLogger("bridge.midi")
 
@@ -112,6 +112,13 @@ class MidiPorts:
     @property
     def is_open(self) -> bool:
         return self._out is not None
+
+    def abandon(self) -> None:
+        """Forget ports whose JACK server died, without calling into it."""
+        with self._lock:
+            for port in (self._in, self._out):
+                abandon_client(port)
+            self._in = self._out = None
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,44 @@
+"""Audio into the daemon's JACK input reaches the analysis thread."""
+
+import time
+
+import numpy as np
+import pytest
+
+
+def _level_after(client, peer, samples, seconds=1.0):
+    index = client.mark()
+    peer.play(samples)
+    time.sleep(seconds)
+    return [m.args for m in client.since(index, "/bridge/audio/level")]
+
+
+def test_a_sine_played_over_jack_is_measured_at_its_level(daemon, peer):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    rate = peer.sample_rate_hz
+    t = np.arange(int(1.5 * rate)) / rate
+    sine = 0.5 * np.sin(2 * np.pi * 440 * t)  # peak -6 dBFS, RMS -9 dBFS
+    levels = _level_after(client, peer, sine, 1.2)
+    steady = [rms for rms, peak in levels[3:-3]]
+    assert steady and np.median(steady) == pytest.approx(-9.03, abs=0.5)
+    assert max(peak for _, peak in levels) == pytest.approx(-6.02, abs=0.3)
+
+
+def test_silence_nan_and_clipping_are_handled(daemon, peer):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    rate = peer.sample_rate_hz
+    silence = _level_after(client, peer, np.zeros(rate // 2), 0.6)
+    assert silence and all(rms <= -100 for rms, _ in silence[2:])
+    index = client.mark()
+    bad = np.full(rate // 4, np.nan)
+    peer.play(bad)
+    error = client.wait_for("/bridge/error", 2.0, since=index, predicate=lambda m: m.args[0] == "audio")
+    assert error is not None and "NaN" in error.args[1]
+    time.sleep(0.5)  # let the whole NaN stretch play
+    peer.play(np.clip(3.0 * np.sin(np.arange(rate // 2) * 0.05), -1.0, 1.0))
+    time.sleep(0.7)
+    status = client.status()
+    assert status["audio_nonfinite_samples"] >= rate // 4 and status["audio_clipped_samples"] > 1000
+    assert client.ping() is not None
