@@ -76,6 +76,7 @@ class Daemon:
         self.analysis = AnalysisThread(lambda: self.audio, [self.level], self.counters, self.reporter)
         self.bar_listeners: list = []
         self._jack_watch: JackWatch | None = None
+        self._jack_lost = False
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._midi_loop, name="midi-events", daemon=True),
@@ -104,11 +105,19 @@ class Daemon:
         self._stop.set()
         self.scheduler.stop()
         self.analysis.stop()
-        if self._jack_watch is not None:
-            self._jack_watch.stop()
-        self.midi.close()
-        if self.audio is not None:
-            self.audio.close()
+        if self._jack_lost:
+            # Once a JACK server of this process has died, libjack can block for good while
+            # closing even new clients; the server drops them when the process exits.
+            time.sleep(0.05)  # two periods or more: JACK delivers the notes-off just sent
+            self.midi.abandon()
+            if self.audio is not None:
+                self.audio.abandon()
+        else:
+            if self._jack_watch is not None:
+                self._jack_watch.stop()
+            self.midi.close()
+            if self.audio is not None:
+                self.audio.close()
         self.osc_in.stop()
         for thread in self._threads:
             thread.join(timeout=2)
@@ -138,6 +147,7 @@ class Daemon:
         self.audio = audio
 
     def _on_jack_down(self, reason: str) -> None:
+        self._jack_lost = True
         self.reporter.error("jack", f"JACK server went away ({reason}); MIDI and audio wait for it to return")
         self.osc_out.send("/bridge/jack", "down")
         self.scheduler.all_notes_off()

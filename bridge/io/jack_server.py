@@ -181,7 +181,7 @@ class DummyJackServer:
         self._process = subprocess.Popen(
             ["jackd", "--name", self.name, "-d", "dummy",
              "-r", str(self.sample_rate_hz), "-p", str(self.period_frames)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=die_with_parent,
         )
         self._previous_env = os.environ.get("JACK_DEFAULT_SERVER")
         os.environ["JACK_DEFAULT_SERVER"] = self.name
@@ -189,8 +189,10 @@ class DummyJackServer:
         while not jack_server_running():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"jackd '{self.name}' did not start")
+                said = self._process.stderr.read().strip().splitlines()[:3]
+                raise RuntimeError(f"jackd '{self.name}' did not start: {' / '.join(said)}")
             time.sleep(0.05)
+        self._process.stderr.close()  # jackd logs to it all its life; nobody reads it now
         return self
 
     def stop(self) -> None:
