@@ -1,0 +1,363 @@
+{
+ "patcher": {
+  "fileversion": 1,
+  "appversion": {
+   "major": 8,
+   "minor": 5,
+   "revision": 0,
+   "architecture": "x64",
+   "modernui": 1
+  },
+  "rect": [
+   100,
+   100,
+   640,
+   300
+  ],
+  "boxes": [
+   {
+    "box": {
+     "id": "c1",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      10,
+      600,
+      20
+     ],
+     "text": "mir-bridge: ping, status and everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
+    }
+   },
+   {
+    "box": {
+     "id": "m1",
+     "maxclass": "message",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      50,
+      90,
+      22
+     ],
+     "text": "/bridge/ping"
+    }
+   },
+   {
+    "box": {
+     "id": "m2",
+     "maxclass": "message",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      120,
+      50,
+      100,
+      22
+     ],
+     "text": "/bridge/status"
+    }
+   },
+   {
+    "box": {
+     "id": "m3",
+     "maxclass": "message",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      230,
+      50,
+      90,
+      22
+     ],
+     "text": "/bridge/panic"
+    }
+   },
+   {
+    "box": {
+     "id": "m4",
+     "maxclass": "message",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      330,
+      50,
+      110,
+      22
+     ],
+     "text": "/bridge/tempo $1"
+    }
+   },
+   {
+    "box": {
+     "id": "n1",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      330,
+      20,
+      50,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "o1",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      100,
+      150,
+      22
+     ],
+     "text": "udpsend 127.0.0.1 9000"
+    }
+   },
+   {
+    "box": {
+     "id": "o2",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      150,
+      110,
+      22
+     ],
+     "text": "udpreceive 9001"
+    }
+   },
+   {
+    "box": {
+     "id": "o3",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 6,
+     "patching_rect": [
+      20,
+      190,
+      480,
+      22
+     ],
+     "text": "route /bridge/pong /bridge/error /bridge/note /bridge/bar /bridge/audio/level"
+    }
+   },
+   {
+    "box": {
+     "id": "p1",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      230,
+      70,
+      22
+     ],
+     "text": "print pong"
+    }
+   },
+   {
+    "box": {
+     "id": "p2",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      100,
+      230,
+      75,
+      22
+     ],
+     "text": "print error"
+    }
+   },
+   {
+    "box": {
+     "id": "p3",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      185,
+      230,
+      70,
+      22
+     ],
+     "text": "print note"
+    }
+   },
+   {
+    "box": {
+     "id": "p4",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      265,
+      230,
+      65,
+      22
+     ],
+     "text": "print bar"
+    }
+   },
+   {
+    "box": {
+     "id": "p5",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      340,
+      230,
+      75,
+      22
+     ],
+     "text": "print level"
+    }
+   }
+  ],
+  "lines": [
+   {
+    "patchline": {
+     "source": [
+      "m1",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m2",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m3",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m4",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "n1",
+      0
+     ],
+     "destination": [
+      "m4",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o2",
+      0
+     ],
+     "destination": [
+      "o3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o3",
+      0
+     ],
+     "destination": [
+      "p1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o3",
+      1
+     ],
+     "destination": [
+      "p2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o3",
+      2
+     ],
+     "destination": [
+      "p3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o3",
+      3
+     ],
+     "destination": [
+      "p4",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o3",
+      4
+     ],
+     "destination": [
+      "p5",
+      0
+     ]
+    }
+   }
+  ]
+ }
+}

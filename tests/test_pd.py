@@ -1,0 +1,34 @@
+"""Pure Data as an outside OSC client: the shipped patch pings the daemon and prints PONG."""
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import free_udp_port
+
+PATCH = Path(__file__).parents[1] / "max_patches" / "pd" / "bridge-ping.pd"
+
+
+@pytest.mark.skipif(shutil.which("pd") is None, reason="Pure Data is not installed (Debian: puredata-core)")
+def test_pd_patch_pings_the_daemon_and_receives_pong(daemon):
+    reply_port = free_udp_port()
+    pd = subprocess.Popen(
+        ["pd", "-nogui", "-noaudio", "-nomidi", "-stderr", "-open", str(PATCH),
+         "-send", f"bridge-config {daemon.osc_port} {reply_port}"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        lines = []
+        while time.monotonic() < deadline:
+            line = pd.stderr.readline()
+            lines.append(line)
+            if line.startswith("PONG"):
+                break
+        assert any(line.startswith("PONG: bang") for line in lines), lines
+    finally:
+        pd.terminate()
+        pd.wait(5)
