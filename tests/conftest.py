@@ -6,7 +6,8 @@ import subprocess
 import pytest
 
 from bridge.io.jack_server import DummyJackServer
-from tests.support import DaemonProcess, JackPeer
+from bridge.io.jack_player import JackPlayer
+from bridge.remote import DaemonProcess
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,7 +37,7 @@ def daemon(jack_server, tmp_path):
 @pytest.fixture
 def peer(jack_server, daemon):
     """A JACK client wired to the daemon's MIDI in/out and audio in."""
-    client = JackPeer()
+    client = JackPlayer()
     client.connect_to_daemon(daemon.client_name)
     yield client
     client.close()

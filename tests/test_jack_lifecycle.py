@@ -3,7 +3,8 @@
 import time
 
 from bridge.io.jack_server import DummyJackServer
-from tests.support import DaemonProcess, JackPeer
+from bridge.io.jack_player import JackPlayer
+from bridge.remote import DaemonProcess
 
 
 def test_daemon_reports_jack_loss_reconnects_within_2s_and_midi_flows_again(tmp_path):
@@ -26,7 +27,7 @@ def test_daemon_reports_jack_loss_reconnects_within_2s_and_midi_flows_again(tmp_
         up = client.wait_for("/bridge/jack", 5.0, since=index, predicate=lambda m: m.args == ["up"])
         assert up is not None and up.time_s - back_s < 2.0
 
-        peer = JackPeer("after-restart")
+        peer = JackPlayer("after-restart")
         try:
             peer.connect_to_daemon(daemon.client_name)
             index = client.mark()

@@ -6,7 +6,8 @@ import pytest
 
 from bridge.config import load_config, config_from_dict
 from bridge.daemon import Daemon
-from tests.support import JackPeer, free_udp_port
+from bridge.io.jack_player import JackPlayer
+from bridge.remote import free_udp_port
 
 PLAYED = [(0, 0), (0, 6), (0, 9), (0, 16), (1, 0), (1, 4), (1, 12), (1, 20)]  # (bar, tick) of each note, 4/4
 
@@ -77,7 +78,7 @@ def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server, 
                                "audio": {"enabled": False}}, load_config())
     daemon = Daemon(config)
     daemon.start()
-    peer = JackPeer("scheduled-peer")
+    peer = JackPlayer("scheduled-peer")
     try:
         peer.client.connect(peer._port("mir-bridge-out:.*"), peer.midi_in)
         time.sleep(0.2)
@@ -102,7 +103,7 @@ def test_all_notes_off_on_stop_leaves_no_note_hanging(jack_server):
                                "audio": {"enabled": False}}, load_config())
     daemon = Daemon(config)
     daemon.start()
-    peer = JackPeer("panic-peer")
+    peer = JackPlayer("panic-peer")
     try:
         peer.client.connect(peer._port("mir-bridge-out:.*"), peer.midi_in)
         time.sleep(0.2)

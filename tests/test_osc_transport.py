@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.support import OscClient, free_udp_port, osc_bytes
+from bridge.io.osc import encode_message
+from bridge.remote import OscClient, free_udp_port
 
 
 def test_oscsend_ping_is_answered_with_pong_seen_by_oscdump(daemon):
@@ -33,15 +34,15 @@ BAD_OSC = {
     "address not padded": b"/bridge/ping",
     "type tag without comma": b"/bridge/tempo\x00\x00\x00f\x00\x00\x00\x00\x00\x00\x00",
     "truncated float argument": b"/bridge/tempo\x00\x00\x00,f\x00\x00\x42",
-    "unknown address": osc_bytes("/bridge/nope"),
-    "string for a number": osc_bytes("/bridge/tempo", "fast"),
-    "missing argument": osc_bytes("/bridge/tempo"),
-    "too many arguments": osc_bytes("/bridge/ping", 1, 2),
-    "tempo out of range": osc_bytes("/bridge/tempo", 1000.0),
-    "NaN tempo": osc_bytes("/bridge/tempo", float("nan")),
-    "unknown transport command": osc_bytes("/bridge/transport", "dance"),
-    "fractional bar": osc_bytes("/bridge/transport/position", 2.5, 0.0),
-    "meter unit not a power of two": osc_bytes("/bridge/meter", 4, 3),
+    "unknown address": encode_message("/bridge/nope", ()),
+    "string for a number": encode_message("/bridge/tempo", ("fast",)),
+    "missing argument": encode_message("/bridge/tempo", ()),
+    "too many arguments": encode_message("/bridge/ping", (1, 2)),
+    "tempo out of range": encode_message("/bridge/tempo", (1000.0,)),
+    "NaN tempo": encode_message("/bridge/tempo", (float("nan"),)),
+    "unknown transport command": encode_message("/bridge/transport", ("dance",)),
+    "fractional bar": encode_message("/bridge/transport/position", (2.5, 0.0)),
+    "meter unit not a power of two": encode_message("/bridge/meter", (4, 3)),
     "bundle with a corrupt element": b"#bundle\x00" + b"\x00" * 8 + b"\x00\x00\x00\x08garbage!",
 }
 
@@ -62,7 +63,7 @@ def test_each_kind_of_bad_osc_gives_an_error_and_the_daemon_still_answers(daemon
 def test_a_flood_of_10000_messages_is_counted_and_ping_answers_within_100ms(daemon):
     client = daemon.osc
     before = client.status()
-    flood = osc_bytes("/bridge/tempo", 121.0)
+    flood = encode_message("/bridge/tempo", (121.0,))
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for _ in range(10000):
         sender.sendto(flood, client.daemon)

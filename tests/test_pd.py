@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_udp_port
+from bridge.remote import free_udp_port
 
 PATCH = Path(__file__).parents[1] / "max_patches" / "pd" / "bridge-ping.pd"
 

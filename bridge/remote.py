@@ -1,4 +1,4 @@
-"""Real outside parties for the tests: a JACK client, an OSC client, the daemon as a process."""
+"""Drive a daemon from outside, as a patch or a DAW would: spawn it, talk OSC to it."""
 
 from __future__ import annotations
 
@@ -11,24 +11,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import jack
+from pythonosc.osc_packet import OscPacket, ParseError
 
 from bridge.io.jack_server import die_with_parent
-from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.osc_packet import OscPacket, ParseError
+from bridge.io.osc import encode_message
 
 
 def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def osc_bytes(address: str, *args: object) -> bytes:
-    builder = OscMessageBuilder(address=address)
-    for arg in args:
-        builder.add_arg(arg)
-    return builder.build().dgram
 
 
 @dataclass
@@ -39,7 +32,15 @@ class Received:
 
 
 class OscClient:
-    """Sends to the daemon and collects everything the daemon sends to ``port``."""
+    """Sends to the daemon and collects everything the daemon sends to ``port``.
+
+    Parameters
+    ----------
+    daemon_port : int
+        The daemon's OSC listen port on 127.0.0.1.
+    port : int, optional
+        Where to listen for replies (a free port by default).
+    """
 
     def __init__(self, daemon_port: int, port: int | None = None) -> None:
         self.daemon = ("127.0.0.1", daemon_port)
@@ -68,7 +69,7 @@ class OscClient:
                 self._lock.notify_all()
 
     def send(self, address: str, *args: object) -> float:
-        self.sock.sendto(osc_bytes(address, *args), self.daemon)
+        self.sock.sendto(encode_message(address, args), self.daemon)
         return time.monotonic()
 
     def send_raw(self, data: bytes) -> None:
@@ -114,96 +115,25 @@ class OscClient:
         self.sock.close()
 
 
-class JackPeer:
-    """Another JACK client: sends MIDI at exact frames, records MIDI it receives, plays audio.
+class DaemonProcess:
+    """``bridge serve`` as a separate process with its own OSC ports and config file.
 
-    Times of received events are ``time.monotonic()`` seconds, derived from the
-    cycle start of the JACK period they arrived in plus their frame offset.
+    Parameters
+    ----------
+    workdir : Path
+        Where the config file and the daemon's log go.
+    extra_config : str
+        TOML appended to the generated config.
     """
 
-    def __init__(self, name: str = "peer") -> None:
-        self.client = jack.Client(name, no_start_server=True)
-        self.sample_rate_hz = self.client.samplerate
-        self.period_frames = self.client.blocksize
-        self.midi_out = self.client.midi_outports.register("midi_out")
-        self.midi_in = self.client.midi_inports.register("midi_in")
-        self.audio_out = self.client.outports.register("audio_out")
-        self._lock = threading.Lock()
-        self._pending: list[tuple[int, bytes]] = []
-        self.received: list[tuple[int, bytes, float]] = []
-        self._audio = None
-        self._audio_position = 0
-        self.client.set_process_callback(self._process)
-        self.client.activate()
-
-    def _process(self, frames: int) -> None:
-        start = self.client.last_frame_time
-        cycle_start_s = time.monotonic() - self.client.frames_since_cycle_start / self.sample_rate_hz
-        self.midi_out.clear_buffer()
-        with self._lock:
-            due = [p for p in self._pending if p[0] < start + frames]
-            self._pending = [p for p in self._pending if p[0] >= start + frames]
-            for frame, data in due:
-                self.midi_out.write_midi_event(max(0, frame - start), data)
-            for offset, data in self.midi_in.incoming_midi_events():
-                self.received.append((start + offset, bytes(data), cycle_start_s + offset / self.sample_rate_hz))
-            buffer = self.audio_out.get_array()
-            buffer[:] = 0.0
-            if self._audio is not None:
-                chunk = self._audio[self._audio_position : self._audio_position + frames]
-                buffer[: len(chunk)] = chunk
-                self._audio_position += frames
-                if self._audio_position >= len(self._audio):
-                    self._audio = None
-
-    def now_frame(self) -> int:
-        return self.client.frame_time
-
-    def send_at(self, frame: int, data: bytes | list[int]) -> None:
-        with self._lock:
-            self._pending.append((frame, bytes(data)))
-            self._pending.sort(key=lambda p: p[0])
-
-    def play(self, samples) -> None:
-        with self._lock:
-            self._audio = samples.astype("float32")
-            self._audio_position = 0
-
-    def connect_to_daemon(self, client_name: str = "mir-bridge") -> None:
-        """Wire this peer's MIDI and audio into the daemon and the daemon's MIDI out back to it."""
-        self.client.connect(self.midi_out, self._port(f"{client_name}-in:.*"))
-        self.client.connect(self._port(f"{client_name}-out:.*"), self.midi_in)
-        self.client.connect(self.audio_out, self._port(f"{client_name}-audio:in.*"))
-
-    def _port(self, pattern: str) -> str:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                ports = self.client.get_ports(pattern)
-            except UnicodeDecodeError:  # JACK-Client can read a port name mid-registration; ask again
-                ports = []
-            if ports:
-                return ports[0].name
-            time.sleep(0.05)
-        names = [p.name for p in self.client.get_ports()]
-        raise AssertionError(f"no JACK port matches {pattern}; ports: {names}")
-
-    def close(self) -> None:
-        self.client.deactivate()
-        self.client.close()
-
-
-class DaemonProcess:
-    """``bridge serve`` as a separate process with its own ports and config file."""
-
-    def __init__(self, tmp_path: Path, extra_config: str = "") -> None:
+    def __init__(self, workdir: Path, extra_config: str = "") -> None:
         self.osc_port = free_udp_port()
         self.client_name = "mir-bridge"
-        self.config_path = tmp_path / "bridge.toml"
+        self.config_path = workdir / "bridge.toml"
         self.config_path.write_text(
             f"[osc]\nlisten_port = {self.osc_port}\nsend_port = {free_udp_port()}\n" + extra_config
         )
-        self.log_path = tmp_path / "daemon.log"
+        self.log_path = workdir / "daemon.log"
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bridge", "--log-level", "debug", "serve", "--config", str(self.config_path)],

@@ -1,0 +1,106 @@
+"""A JACK client that plays timed MIDI and audio into the daemon and records what comes out."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import jack
+
+
+class JackPlayer:
+    """Another JACK client: sends MIDI at exact frames, records the MIDI it receives, plays audio.
+
+    The demo plays the bundled performance through it, ``bridge bench`` times
+    the daemon with it, and the tests use it as an outside party. Times of
+    received events are ``time.monotonic()`` seconds, derived from the start
+    of the JACK period they arrived in plus their frame offset.
+
+    Parameters
+    ----------
+    name : str
+        JACK client name.
+    """
+
+    def __init__(self, name: str = "mir-bridge-player") -> None:
+        self.client = jack.Client(name, no_start_server=True)
+        self.sample_rate_hz = self.client.samplerate
+        self.period_frames = self.client.blocksize
+        self.midi_out = self.client.midi_outports.register("midi_out")
+        self.midi_in = self.client.midi_inports.register("midi_in")
+        self.audio_out = self.client.outports.register("audio_out")
+        self._lock = threading.Lock()
+        self._pending: list[tuple[int, bytes]] = []
+        self.received: list[tuple[int, bytes, float]] = []
+        self._audio = None
+        self._audio_position = 0
+        self._audio_start_frame = 0
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+
+    def _process(self, frames: int) -> None:
+        start = self.client.last_frame_time
+        cycle_start_s = time.monotonic() - self.client.frames_since_cycle_start / self.sample_rate_hz
+        self.midi_out.clear_buffer()
+        with self._lock:
+            due = [p for p in self._pending if p[0] < start + frames]
+            self._pending = [p for p in self._pending if p[0] >= start + frames]
+            for frame, data in due:
+                self.midi_out.write_midi_event(max(0, frame - start), data)
+            for offset, data in self.midi_in.incoming_midi_events():
+                self.received.append((start + offset, bytes(data), cycle_start_s + offset / self.sample_rate_hz))
+            buffer = self.audio_out.get_array()
+            buffer[:] = 0.0
+            if self._audio is not None and start + frames > self._audio_start_frame:
+                lead = max(0, self._audio_start_frame - start)
+                chunk = self._audio[self._audio_position : self._audio_position + frames - lead]
+                buffer[lead : lead + len(chunk)] = chunk
+                self._audio_position += len(chunk)
+                if self._audio_position >= len(self._audio):
+                    self._audio = None
+
+    def now_frame(self) -> int:
+        return self.client.frame_time
+
+    def send_at(self, frame: int, data: bytes | list[int]) -> None:
+        with self._lock:
+            self._pending.append((frame, bytes(data)))
+            self._pending.sort(key=lambda p: p[0])
+
+    def play(self, samples) -> None:
+        """Play mono samples (at the JACK rate) from the next period on."""
+        self.play_at(0, samples)
+
+    def play_at(self, frame: int, samples) -> None:
+        """Play mono samples (at the JACK rate) from JACK frame ``frame`` on."""
+        with self._lock:
+            self._audio = samples.astype("float32")
+            self._audio_position = 0
+            self._audio_start_frame = frame
+
+    def connect_to_daemon(self, client_name: str = "mir-bridge", midi_in: bool = True, midi_out: bool = True,
+                          audio: bool = True) -> None:
+        """Wire this player's MIDI and audio into the daemon and the daemon's MIDI out back to it."""
+        if midi_in:
+            self.client.connect(self.midi_out, self._port(f"{client_name}-in:.*"))
+        if midi_out:
+            self.client.connect(self._port(f"{client_name}-out:.*"), self.midi_in)
+        if audio:
+            self.client.connect(self.audio_out, self._port(f"{client_name}-audio:in.*"))
+
+    def _port(self, pattern: str) -> str:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                ports = self.client.get_ports(pattern)
+            except UnicodeDecodeError:  # JACK-Client can read a port name mid-registration; ask again
+                ports = []
+            if ports:
+                return ports[0].name
+            time.sleep(0.05)
+        names = [p.name for p in self.client.get_ports()]
+        raise AssertionError(f"no JACK port matches {pattern}; ports: {names}")
+
+    def close(self) -> None:
+        self.client.deactivate()
+        self.client.close()

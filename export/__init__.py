@@ -1,0 +1,1 @@
+"""Training-side code: data, models, training, ONNX export and evaluation. Needs the ``train`` extra."""

@@ -1,0 +1,1 @@
+"""Data sets: symbolic corpora and rendered audio."""

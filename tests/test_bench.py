@@ -1,0 +1,16 @@
+import json
+import subprocess
+import sys
+
+
+def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
+    out = tmp_path / "bench.json"
+    run = subprocess.run([sys.executable, "-m", "bridge", "bench", "--json", "-n", "40", "-o", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout)
+    assert printed == json.loads(out.read_text())
+    for key in ("midi_passthrough_ms", "osc_roundtrip_ms"):
+        assert {"p50", "p99", "n"} <= set(printed[key]) and printed[key]["n"] > 0
+    assert printed["midi_passthrough_ms"]["lost"] == 0
+    assert "cpu" in printed["machine"]
