@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install mir-bridge on a Debian/Ubuntu machine: system packages, then the Python package in .venv.
+# Safe to run again. Extra pip arguments (e.g. ".[dev,train]") may be given as $1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-.[dev]}"
+
+packages=(jackd2 libjack-jackd2-0 libportaudio2 fluidsynth fluid-soundfont-gm puredata-core liblo-tools
+          procps iproute2 python3-venv)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "installing system packages: ${missing[*]}"
+    # jackd2 asks whether to enable realtime scheduling; the dummy driver needs no answer.
+    echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e "$extras"
+echo "mir-bridge installed: .venv/bin/bridge"
