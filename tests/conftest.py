@@ -1,22 +1,8 @@
-import glob
-import os
-import shutil
-import subprocess
-
 import pytest
 
 from bridge.io.jack_server import DummyJackServer
 from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_stale_jack_registry():
-    """jackd2 registers at most 8 servers in /dev/shm, and a jackd that was killed never
-    unregisters. When no jackd runs at all, its leftovers are stale: clear them."""
-    if subprocess.run(["pgrep", "-x", "jackd"], capture_output=True).returncode != 0:
-        for path in glob.glob("/dev/shm/jack*"):
-            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
 
 @pytest.fixture

@@ -70,7 +70,10 @@ def test_bad_midi_bytes_each_give_an_error_and_the_daemon_keeps_going(daemon, pe
     assert error is not None
     assert client.ping() is not None
     status = client.status()
-    assert status["errors_midi"] >= 506 and status["midi_in"] >= 506 and status["errors_suppressed"] > 0
+    # Every message sent here was bad, so every one the daemon received is an error. Under a flood of 500
+    # sysex in 4 JACK periods some may be lost below the daemon (JACK or rtmidi), where it cannot count them.
+    assert status["errors_midi"] == status["midi_in"] >= 6 + 400
+    assert status["errors_suppressed"] > 0
 
 
 def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server, tmp_path):

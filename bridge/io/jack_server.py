@@ -8,6 +8,7 @@ tells it, and polls for the server's return with that same client.
 from __future__ import annotations
 
 import ctypes
+import glob
 import logging
 import os
 import shutil
@@ -153,6 +154,26 @@ class JackWatch:
             client.close()
 
 
+def clear_stale_registry() -> bool:
+    """Remove jackd2's shared-memory leftovers when no JACK server process runs at all.
+
+    jackd2 registers at most 8 servers in /dev/shm, and a server that stops while
+    clients are still attached leaves its entries behind; after a few such stops
+    no new server can start ("Too many servers already active"). With no jackd or
+    jackdbus running, every entry is stale. Returns True when something was removed.
+    """
+    for server in ("jackd", "jackdbus"):
+        if subprocess.run(["pgrep", "-x", server], capture_output=True).returncode == 0:
+            return False
+    stale = glob.glob("/dev/shm/jack*")
+    for path in stale:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.remove(path)
+    return bool(stale)
+
+
 class DummyJackServer:
     """A private JACK server on the dummy driver, for the demo, benchmarks and tests.
 
@@ -177,6 +198,15 @@ class DummyJackServer:
     def start(self, timeout_s: float = 10.0) -> "DummyJackServer":
         if shutil.which("jackd") is None:
             raise RuntimeError("jackd is not installed (Debian: apt-get install jackd2)")
+        try:
+            return self._launch(timeout_s)
+        except RuntimeError as exc:
+            if "Too many servers" not in str(exc) or not clear_stale_registry():
+                raise
+            log.info("cleared stale JACK registry entries; starting jackd again")
+            return self._launch(timeout_s)
+
+    def _launch(self, timeout_s: float) -> "DummyJackServer":
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
         self._process = subprocess.Popen(
             ["jackd", "--name", self.name, "-d", "dummy",
@@ -188,8 +218,8 @@ class DummyJackServer:
         deadline = time.monotonic() + timeout_s
         while not jack_server_running():
             if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
                 said = self._process.stderr.read().strip().splitlines()[:3]
+                self.stop()
                 raise RuntimeError(f"jackd '{self.name}' did not start: {' / '.join(said)}")
             time.sleep(0.05)
         self._process.stderr.close()  # jackd logs to it all its life; nobody reads it now

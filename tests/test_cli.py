@@ -1,0 +1,47 @@
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bridge.cli import build_parser
+from bridge.config import Config, config_from_dict
+
+README = Path(__file__).parents[1] / "README.md"
+COMMANDS = [name for name in build_parser()._subparsers._group_actions[0].choices]
+
+
+def bridge(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bridge", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command):
+    run = bridge(*([command] if command else []), "--help")
+    assert run.returncode == 0 and "usage: bridge" in run.stdout
+
+
+def test_printed_default_config_is_the_default():
+    run = bridge("config")
+    assert config_from_dict(tomllib.loads(run.stdout)) == Config()
+
+
+def test_a_bad_config_file_is_reported_not_a_traceback(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[osc]\nlisten_port = 'x'\n")
+    run = bridge("serve", "--config", str(path))
+    assert run.returncode == 2 and "listen_port must be an integer" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_devices_lists_the_daemons_jack_ports(daemon):
+    run = bridge("devices", "--json")
+    devices = json.loads(run.stdout)
+    assert devices["midi_api"] == "jack"
+    assert any("midi_in" in name for name in devices["midi"]["outputs"] + devices["midi"]["inputs"])
+    assert "system:capture_1" in devices["jack_audio_sources"]
+
+
+def test_readme_carries_the_current_osc_reference():
+    assert bridge("osc-reference").stdout in README.read_text()
