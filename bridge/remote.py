@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pythonosc.osc_packet import OscPacket, ParseError
 
-from bridge.io.jack_server import die_with_parent
+from bridge.processes import die_with_parent, terminate
 from bridge.io.osc import encode_message
 
 
@@ -150,12 +150,6 @@ class DaemonProcess:
 
     def stop(self) -> int:
         self.osc.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        status = terminate(self.process, 10.0)
         self._log.close()
-        return self.process.returncode
+        return status

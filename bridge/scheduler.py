@@ -14,8 +14,10 @@ import threading
 import time
 from typing import Callable, Sequence
 
+from bridge.clock import ClockState
 from bridge.counters import Counters
 from bridge.midi_messages import all_notes_off, note_off, note_on
+from bridge.score import TICKS_PER_BEAT, Note
 
 SendMidi = Callable[[Sequence[int]], bool]
 
@@ -64,6 +66,14 @@ class MidiScheduler:
     def schedule_note(self, pitch: int, velocity: int, start_s: float, end_s: float, channel: int = 1) -> bool:
         """Queue a note-on at ``start_s`` and its note-off at ``end_s``."""
         return self.schedule([(start_s, note_on(pitch, velocity, channel)), (end_s, note_off(pitch, channel))])
+
+    def schedule_grid_notes(self, notes: Sequence[Note], clock: ClockState, channel: int = 1) -> bool:
+        """Queue notes placed on the bar grid (ticks from the song start), timed by ``clock``."""
+        messages: list[tuple[float, Sequence[int]]] = []
+        for note in notes:
+            messages.append((clock.time_at(note.start_tick / TICKS_PER_BEAT), note_on(note.pitch, note.velocity, channel)))
+            messages.append((clock.time_at(note.end_tick / TICKS_PER_BEAT), note_off(note.pitch, channel)))
+        return self.schedule(messages)
 
     def pending(self) -> int:
         with self._wake:

@@ -6,6 +6,7 @@ import pytest
 
 from bridge.config import load_config, config_from_dict
 from bridge.daemon import Daemon
+from bridge.score import Note
 from bridge.io.jack_player import JackPlayer
 from bridge.remote import free_udp_port
 
@@ -76,15 +77,27 @@ def test_bad_midi_bytes_each_give_an_error_and_the_daemon_keeps_going(daemon, pe
     assert status["errors_suppressed"] > 0
 
 
-def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server, tmp_path):
+def in_process_daemon(**sections) -> Daemon:
+    """The daemon in this process (to call its scheduler directly), on the test's JACK server."""
     config = config_from_dict({"osc": {"listen_port": free_udp_port(), "send_port": free_udp_port()},
-                               "audio": {"enabled": False}}, load_config())
+                               "audio": {"enabled": False}, **sections}, load_config())
     daemon = Daemon(config)
     daemon.start()
-    peer = JackPlayer("scheduled-peer")
+    return daemon
+
+
+def listener(name: str) -> JackPlayer:
+    """A JACK client listening to the daemon's MIDI out."""
+    peer = JackPlayer(name)
+    peer.connect_to_daemon(midi_in=False, audio=False)
+    time.sleep(0.2)
+    return peer
+
+
+def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server):
+    daemon = in_process_daemon()
+    peer = listener("scheduled-peer")
     try:
-        peer.client.connect(peer._port("mir-bridge-out:.*"), peer.midi_in)
-        time.sleep(0.2)
         first_s = time.monotonic() + 0.3
         wanted = [first_s + 0.0371 * i for i in range(20)]
         for i, start_s in enumerate(wanted):
@@ -101,15 +114,27 @@ def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server, 
         peer.close()
 
 
-def test_all_notes_off_on_stop_leaves_no_note_hanging(jack_server):
-    config = config_from_dict({"osc": {"listen_port": free_udp_port(), "send_port": free_udp_port()},
-                               "audio": {"enabled": False}}, load_config())
-    daemon = Daemon(config)
-    daemon.start()
-    peer = JackPlayer("panic-peer")
+def test_grid_notes_are_played_at_their_bar_and_tick_through_the_clock(jack_server):
+    daemon = in_process_daemon(clock={"tempo_bpm": 150.0})
+    peer = listener("grid-peer")
     try:
-        peer.client.connect(peer._port("mir-bridge-out:.*"), peer.midi_in)
-        time.sleep(0.2)
+        state = daemon.clock.state()
+        next_bar = int(state.beats_at(time.monotonic()) // 4) + 1
+        notes = [Note(60 + i, next_bar * 24 + tick, 3) for i, tick in enumerate((0, 6, 9, 16))]
+        assert daemon.scheduler.schedule_grid_notes(notes, state, channel=3)
+        time.sleep(state.time_at((next_bar + 1) * 4) - time.monotonic() + 0.2)
+        onsets = [t for _, data, t in peer.received if data[0] == 0x92]
+        heard_beats = [state.beats_at(t) for t in onsets]
+        assert [round(b * 6) for b in heard_beats] == [n.start_tick for n in notes]
+    finally:
+        daemon.stop()
+        peer.close()
+
+
+def test_all_notes_off_on_stop_leaves_no_note_hanging(jack_server):
+    daemon = in_process_daemon()
+    peer = listener("panic-peer")
+    try:
         now = time.monotonic()
         daemon.scheduler.schedule_note(64, 100, now + 0.05, now + 10.0, channel=1)
         time.sleep(0.3)

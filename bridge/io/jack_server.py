@@ -7,7 +7,6 @@ tells it, and polls for the server's return with that same client.
 
 from __future__ import annotations
 
-import ctypes
 import glob
 import logging
 import os
@@ -17,6 +16,8 @@ import threading
 import time
 import uuid
 from typing import Callable
+
+from bridge.processes import die_with_parent, terminate
 
 log = logging.getLogger("bridge.jack")
 
@@ -39,17 +40,6 @@ def abandon_client(client) -> None:
     """Forget a client whose server died, without calling into libjack."""
     if client is not None:
         _dead_clients.append(client)
-
-
-def die_with_parent() -> None:
-    """``preexec_fn`` for child processes: Linux kills the child when its parent dies.
-
-    A private jackd (or a daemon under test) must not outlive a crashed parent.
-    """
-    try:
-        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
-    except (OSError, AttributeError):
-        pass  # not Linux: the parent's own clean-up has to do
 
 
 def jack_available() -> bool:
@@ -218,21 +208,16 @@ class DummyJackServer:
         deadline = time.monotonic() + timeout_s
         while not jack_server_running():
             if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()  # first: jackd holds its stderr open as long as it runs
                 said = self._process.stderr.read().strip().splitlines()[:3]
-                self.stop()
                 raise RuntimeError(f"jackd '{self.name}' did not start: {' / '.join(said)}")
             time.sleep(0.05)
         self._process.stderr.close()  # jackd logs to it all its life; nobody reads it now
         return self
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            terminate(self._process)
         if self._previous_env is None:
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
