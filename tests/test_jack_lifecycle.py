@@ -8,7 +8,7 @@ from bridge.remote import DaemonProcess
 
 
 def test_daemon_reports_jack_loss_reconnects_within_2s_and_midi_flows_again(tmp_path):
-    server = DummyJackServer(name=f"restart-{time.monotonic_ns() % 10**8}").start()
+    server = DummyJackServer().start()
     daemon = DaemonProcess(tmp_path)
     client = daemon.osc
     try:

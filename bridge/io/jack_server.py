@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import threading
 import time
-import uuid
 from typing import Callable
 
 from bridge.processes import die_with_parent, terminate
@@ -175,11 +174,13 @@ class DummyJackServer:
     sample_rate_hz, period_frames : int
         The dummy driver's rate and period.
     name : str, optional
-        Server name; a unique one by default.
+        Server name; by default one name per process, reused by every private server
+        it starts: jackd2 reclaims a dead server's registry entry under the same name,
+        while each new name takes one of its 8 entries.
     """
 
     def __init__(self, sample_rate_hz: int = 48000, period_frames: int = 128, name: str | None = None) -> None:
-        self.name = name or f"mirbridge-{uuid.uuid4().hex[:8]}"
+        self.name = name or f"mirbridge-{os.getpid()}"
         self.sample_rate_hz = sample_rate_hz
         self.period_frames = period_frames
         self._process: subprocess.Popen | None = None
