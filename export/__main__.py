@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -12,6 +13,12 @@ def cmd_data(args: argparse.Namespace) -> int:
 
         for path in write_demo():
             print(path)
+    elif args.dataset == "folk":
+        from export.data.folk import build
+
+        path = build(Path(args.out), [Path(d) for d in args.abc], seed=args.seed, workers=args.workers)
+        print(path)
+        print(path.with_suffix(".json").read_text())
     return 0
 
 
@@ -19,7 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
-    data.add_argument("dataset", choices=["demo"], help="demo: the bundled performance of `bridge demo` (FluidSynth render)")
+    data.add_argument("dataset", choices=["demo", "folk"],
+                      help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
+                           "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham")
+    data.add_argument("--out", default="cache/folk", help="folk: cache directory (default cache/folk)")
+    data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC files")
+    data.add_argument("--seed", type=int, default=0, help="folk: seed of the train/valid/test split")
+    data.add_argument("--workers", type=int, default=2, help="folk: parallel parsers")
     data.set_defaults(func=cmd_data)
     args = parser.parse_args(argv)
     return args.func(args)

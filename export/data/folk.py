@@ -58,18 +58,18 @@ def encode_score(score, source: str) -> tuple[Tune | None, str]:
     meters = {ts.ratioString for ts in score.recurse().getElementsByClass("TimeSignature")}
     if len(meters) != 1 or next(iter(meters)) not in ACCEPTED_METERS:
         return None, "meter"
+    part = score.parts[0] if score.parts else score
     try:
-        expanded = score.expandRepeats()
+        melody = part.expandRepeats()
     except Exception:  # music21 raises several types on inconsistent repeat marks
         return None, "repeats"
-    parts = expanded.parts if expanded.parts else [expanded]
-    measures = list(parts[0].getElementsByClass("Measure"))
+    measures = list(melody.getElementsByClass("Measure"))
     if not measures:
         return None, "empty"
     bar_quarters = 4.0
     pickup = bar_quarters - measures[0].duration.quarterLength if measures[0].duration.quarterLength < bar_quarters else 0
     notes = []
-    for element in parts[0].stripTies().flatten().notes:
+    for element in melody.stripTies().flatten().notes:
         if element.quarterLength == 0:
             continue  # chord symbols and grace notes
         start = (float(element.offset) + pickup) * TICKS_PER_BEAT
