@@ -22,6 +22,17 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from export.train_inpaint import TrainConfig, train
+
+    config = TrainConfig(data=Path(args.data), out=Path(args.out), steps=args.steps, batch=args.batch, lr=args.lr,
+                         seed=args.seed, vae=Path(args.vae) if args.vae else None, threads=args.threads)
+    if args.model == "latent_rnn" and config.vae is None:
+        config.vae = config.out / "measure_vae.pt"
+    print(train(args.model, config))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -34,6 +45,18 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--seed", type=int, default=0, help="folk: seed of the train/valid/test split")
     data.add_argument("--workers", type=int, default=2, help="folk: parallel parsers")
     data.set_defaults(func=cmd_data)
+    training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "
+                              "running it again with the same --out resumes from the checkpoint")
+    training.add_argument("model", choices=["measure_vae", "latent_rnn", "arnn"])
+    training.add_argument("--data", default="cache/folk/folk.npz", help="from `python -m export data folk`")
+    training.add_argument("--out", default="runs/inpaint", help="checkpoints and histories (default runs/inpaint)")
+    training.add_argument("--steps", type=int, default=4000)
+    training.add_argument("--batch", type=int, default=64)
+    training.add_argument("--lr", type=float, default=1e-3)
+    training.add_argument("--seed", type=int, default=0)
+    training.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    training.add_argument("--vae", help="latent_rnn: MeasureVAE checkpoint (default OUT/measure_vae.pt)")
+    training.set_defaults(func=cmd_train)
     args = parser.parse_args(argv)
     return args.func(args)
 
