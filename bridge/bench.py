@@ -65,6 +65,28 @@ def osc_roundtrip_ms(client: OscClient, n: int) -> list[float]:
     return times
 
 
+def inpaint_latency_ms(n: int, gap_bars: int) -> list[float] | None:
+    """Time to fill ``gap_bars`` bars from 6 + 6 bars of context on one thread (None without the models)."""
+    from bridge.engines.inpaint import InpaintModel
+    from bridge.models import ModelUnavailable
+
+    try:
+        model = InpaintModel(provider="cpu")
+    except (ModelUnavailable, OSError, KeyError):
+        return None
+    rng = np.random.default_rng(0)
+    bars = np.full((12, 24), 31, np.int64)  # rests, with a note on every beat
+    bars[:, ::6] = rng.integers(5, 25, (12, 4))
+    bars[:, 1::6] = 30
+    times = []
+    for i in range(n + 10):
+        started = time.perf_counter()
+        model.inpaint(bars[:6], bars[6:], gap_bars, np.random.default_rng(i))
+        if i >= 10:  # warm-up runs are left out
+            times.append(1000.0 * (time.perf_counter() - started))
+    return times
+
+
 def machine() -> dict[str, object]:
     model = platform.processor()
     try:
@@ -98,6 +120,10 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             sender.close()
             receiver.close()
             daemon.stop()
+    for gap_bars in range(1, 5):
+        times = inpaint_latency_ms(min(n, 300), gap_bars)
+        if times is not None:
+            results[f"inpaint_{gap_bars}bars_ms"] = summarise(times)
     results["machine"] = machine()
     text = json.dumps(results, indent=2)
     if output:

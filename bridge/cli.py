@@ -103,6 +103,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(load_config(args.config), speed=args.speed)
 
 
+def cmd_inpaint(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bridge.engines.inpaint import InpaintError
+    from bridge.models import ModelUnavailable
+    from bridge.offline import inpaint_file, print_json
+
+    try:
+        start, end = (int(x) for x in args.gap.split(":"))
+    except ValueError:
+        print(f"bridge: --gap takes START:END in bars (0-based, END exclusive), got {args.gap!r}", file=sys.stderr)
+        return 2
+    if not 0 <= start < end:
+        print(f"bridge: --gap {args.gap}: START must be 0 or more and END after it", file=sys.stderr)
+        return 2
+    try:
+        result = inpaint_file(Path(args.input), start, end, Path(args.output), args.context, args.seed)
+    except (InpaintError, ModelUnavailable, OSError, KeyError) as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(result)
+    else:
+        print(f"{args.output}: bars {start}-{end - 1} filled with {len(result['notes'])} notes "
+              f"from {result['context_bars'][0]} bars before and {result['context_bars'][1]} after")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bridge.bench import run_bench
 
@@ -130,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("-n", type=int, default=500, help="measurements per path (default 500)")
     bench.add_argument("-o", "--output", metavar="FILE", help="also write the JSON to FILE")
+    inpaint = command("inpaint", cmd_inpaint, "fill bars of a MIDI melody from the bars around them")
+    inpaint.add_argument("input", metavar="IN.mid")
+    inpaint.add_argument("--gap", required=True, metavar="START:END", help="bars to fill, 0-based, END exclusive")
+    inpaint.add_argument("-o", "--output", required=True, metavar="OUT.mid")
+    inpaint.add_argument("--context", type=int, default=4, help="bars of context on each side (default 4)")
+    inpaint.add_argument("--seed", type=int, default=-1, help="-1: greedy; 0 or more: sampled, reproducibly")
+    inpaint.add_argument("--json", action="store_true", help="print the filled notes as JSON")
     command("config", cmd_config, "print the default configuration with every key documented")
     command("osc-reference", cmd_osc_reference, "print the OSC address reference as Markdown")
     return parser

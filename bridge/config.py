@@ -70,6 +70,17 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True)
+class InpaintConfig:
+    enabled: bool = True
+    form_bars: int = 8
+    context_bars: int = 4
+    lookahead_ms: float = 150.0
+    channel: int = 2
+    gap_cc: int = 20
+    seed: int = -1
+
+
+@dataclass(frozen=True)
 class ModelsConfig:
     dir: str = ""
     provider: str = "auto"
@@ -82,6 +93,7 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     clock: ClockConfig = field(default_factory=ClockConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    inpaint: InpaintConfig = field(default_factory=InpaintConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
 

@@ -17,18 +17,21 @@ import logging
 import math
 import threading
 import time
+from pathlib import Path
 
 from bridge import __version__
 from bridge.analysis import AnalysisThread, LevelMeter
 from bridge.clock import MusicalClock
 from bridge.config import Config
 from bridge.counters import Counters, DroppingQueue
+from bridge.engines.inpaint import InpaintEngine, InpaintError, InpaintModel
 from bridge.events import BarLine, RawMidi, RawOsc
 from bridge.io.audio import AudioInput, AudioUnavailable, make_audio_input
 from bridge.io.jack_server import JackWatch
 from bridge.io.midi import MidiPorts, MidiUnavailable
 from bridge.io.osc import OscReceiver, OscSender
 from bridge.midi_messages import MidiDecodeError, MidiMessage, decode
+from bridge.models import MODELS_DIR, ModelUnavailable
 from bridge.osc_api import input_routes
 from bridge.osc_dispatch import OscDispatcher
 from bridge.reporting import ErrorReporter
@@ -75,6 +78,7 @@ class Daemon:
                                 config.audio.level_rate_hz)
         self.analysis = AnalysisThread(lambda: self.audio, [self.level], self.counters, self.reporter)
         self.bar_listeners: list = []
+        self.inpaint: InpaintEngine | None = None
         self._jack_watch: JackWatch | None = None
         self._jack_lost = False
         self._stop = threading.Event()
@@ -98,6 +102,7 @@ class Daemon:
             self._jack_watch = JackWatch(self._on_jack_down, self._on_jack_up)
             self._jack_watch.start()
         self._open_audio()
+        self._load_models()
         self.osc_in.start()  # last: a ping answered means every transport is open
 
     def stop(self) -> None:
@@ -145,6 +150,27 @@ class Daemon:
         if audio.problem:
             self.reporter.error("audio", audio.problem)
         self.audio = audio
+
+    def _load_models(self) -> None:
+        """Start the engines whose models load; report the others and run without them."""
+        settings = self.config.inpaint
+        if not settings.enabled:
+            return
+        directory = Path(self.config.models.dir) if self.config.models.dir else MODELS_DIR
+        try:
+            model = InpaintModel(directory, self.config.models.provider)
+        except (ModelUnavailable, KeyError, OSError, ValueError) as exc:
+            self.reporter.error("model", f"inpainting is off: {exc}")
+            return
+        self.inpaint = InpaintEngine(
+            model, self.melody, self.clock,
+            play=lambda notes, state: self.scheduler.schedule_grid_notes(notes, state, settings.channel),
+            send=self.osc_out.send, report=lambda message: self.reporter.error("inpaint", message),
+            form_bars=settings.form_bars, context_bars=settings.context_bars,
+            lookahead_s=settings.lookahead_ms / 1000.0, seed=settings.seed)
+        self.bar_listeners.append(self.inpaint.on_bar)
+        log.info("inpainting: %d-bar form, %d bars of context, channel %d", settings.form_bars,
+                 settings.context_bars, settings.channel)
 
     def _on_jack_down(self, reason: str) -> None:
         self._jack_lost = True
@@ -248,6 +274,19 @@ class Daemon:
     def on_panic(self, raw: RawOsc) -> None:
         self.scheduler.all_notes_off()
 
+    def on_inpaint_gap(self, raw: RawOsc | None, start: int, bars: int) -> None:
+        if self.inpaint is None:
+            self.reporter.error("inpaint", "inpainting is off (see the model error at start-up)")
+            return
+        try:
+            self.inpaint.request_gap(start, bars)
+        except InpaintError as exc:
+            self.reporter.error("inpaint", str(exc))
+
+    def on_inpaint_attribute(self, raw: RawOsc, name: str, value: float) -> None:
+        if self.inpaint is not None:
+            self.inpaint.set_attribute(name, value)
+
     # -- MIDI ----------------------------------------------------------------------------
     def _on_raw_midi(self, raw: RawMidi) -> None:
         """rtmidi's callback thread: count and queue, nothing else."""
@@ -282,6 +321,9 @@ class Daemon:
             self.clock.midi_song_position(message.data[0] | message.data[1] << 7)
         elif kind in ("note_on", "note_off"):
             self._handle_note(message, raw)
+        elif kind == "control_change" and message.data[0] == self.config.inpaint.gap_cc and message.data[1] > 0:
+            bar = int(self.clock.state().beats_at(raw.time_s) // self.clock.state().beats_per_bar)
+            self.on_inpaint_gap(None, (bar + 1) % self.config.inpaint.form_bars, message.data[1])
         elif kind == "sysex":
             self.reporter.error("midi", f"sysex of {len(message.data)} bytes ignored: mir-bridge takes no sysex")
 

@@ -25,6 +25,7 @@ from bridge.remote import DaemonProcess, Received
 from bridge.score import TICKS_PER_BEAT, ticks_per_bar
 
 DEMO_DATA = files("bridge") / "data"
+GAP_START_BAR, GAP_BARS = 6, 2  # the demo leaves these bars of its 8-bar tune to the daemon
 NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 
 
@@ -89,6 +90,10 @@ def describe(message: Received) -> str | None:
         return f"  ! {args[0]}: {args[1]}"
     if message.address == "/bridge/jack":
         return f"  JACK {args[0]}"
+    if message.address == "/inpaint/notes":
+        start, bars, flat = args[0], args[1], args[2:]
+        names = " ".join(note_name(p) for p in flat[::3])
+        return f"  >> inpainted bars {start}-{start + bars - 1}: {len(flat) // 3} notes: {names}"
     return None
 
 
@@ -120,10 +125,15 @@ def _perform(workdir: Path, notes: list[PlayedNote], tempo_bpm: float, bars: int
         print(f"  daemon: `bridge serve`, OSC in 127.0.0.1:{daemon.osc_port}; this demo subscribed on port {client.port}")
         print(f"  playing: demo_melody.mid ({len(notes)} notes, {bars} bars at {tempo_bpm:.0f} BPM, MIDI clock)"
               f" into MIDI in, demo_band.wav ({len(audio) / player.sample_rate_hz:.1f} s) into audio in")
-        print("  models: none shipped yet; the daemon shows the clock, the bar grid and the audio level\n")
-        seconds = schedule_performance(player, notes, tempo_bpm, audio, bars)
-        heard = _follow(client, seconds + 0.5)
-        _summary(notes, heard, client.status())
+        played = [n for n in notes if not GAP_START_BAR <= n.start_beats / 4 < GAP_START_BAR + GAP_BARS]
+        print(f"  inpainting: bars {GAP_START_BAR}-{GAP_START_BAR + GAP_BARS - 1} are left silent and asked of the "
+              f"daemon with /inpaint/gap {GAP_START_BAR} {GAP_BARS}\n")
+        seconds = schedule_performance(player, played, tempo_bpm, audio, bars)
+        time.sleep(0.5 + 60.0 / tempo_bpm)  # once the performance runs (MIDI start resets the clock)
+        client.send("/inpaint/gap", GAP_START_BAR, GAP_BARS)
+        heard = _follow(client, seconds)
+        _summary(played, heard, client.status())
+        _show_midi_out(player)
     finally:
         player.close()
         daemon.stop()
@@ -146,6 +156,15 @@ def _follow(client, seconds: float) -> list[Received]:
             if line:
                 print(line, flush=True)
     return client.since(0, "/bridge/note")
+
+
+def _show_midi_out(player: JackPlayer) -> None:
+    """The notes the daemon sent on MIDI out, as the player received them."""
+    onsets = [data for _, data, _ in player.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
+    if onsets:
+        channels = sorted({(data[0] & 0x0F) + 1 for data in onsets})
+        print(f"MIDI out of the daemon: {len(onsets)} notes on channel {', '.join(map(str, channels))}: "
+              + " ".join(note_name(data[1]) for data in onsets))
 
 
 def _summary(notes: list[PlayedNote], heard: list[Received], status: dict[str, float]) -> None:

@@ -23,6 +23,8 @@ OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("/bridge/bar", "if", "a bar line of the musical clock: bar (0-based), tempo in BPM"),
     ("/bridge/audio/level", "ff", "input level over the last period: RMS and peak in dBFS"),
     ("/bridge/jack", "s", "JACK server state: down or up (ports reconnected)"),
+    ("/inpaint/notes", "ii iii...", "a filled gap: first bar, bars, then pitch, start tick (from the gap's start) "
+                                    "and duration in ticks of each note"),
 )
 
 
@@ -46,6 +48,10 @@ def input_routes(daemon: "Daemon") -> list[Route]:
         Route("/bridge/transport/position", (Arg("bar", int, 0, 100000), Arg("beat", float, 0.0, 64.0)),
               daemon.on_position, "the current position: bar (0-based) and beat (0-based, quarter notes)"),
         Route("/bridge/panic", (), daemon.on_panic, "all notes off on MIDI out"),
+        Route("/inpaint/gap", (Arg("start", int, 0, 63), Arg("bars", int, 1, 63)), daemon.on_inpaint_gap,
+              "fill form bars start .. start+bars-1 (0-based) at their next pass, from the bars around them"),
+        Route("/inpaint/attribute", (Arg("name", str, choices=("density", "pitch_range")), Arg("value", float, 0.0, 1.0)),
+              daemon.on_inpaint_attribute, "steer the filled bars: note density or pitch range, 0-1"),
     ]
 
 

@@ -38,7 +38,7 @@ class TrainConfig:
     save_every: int = 500
     valid_every: int = 250
     vae: Path | None = None  # latent_rnn: the trained MeasureVAE checkpoint
-    beta: float = 0.1  # MeasureVAE: KL weight
+    beta: float = 1e-3  # MeasureVAE: KL weight (larger lets the posterior collapse)
     attribute_weight: float = 1.0  # MeasureVAE: latent regularisation weight
     threads: int = 2
 

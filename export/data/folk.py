@@ -89,7 +89,7 @@ def encode_score(score, source: str) -> tuple[Tune | None, str]:
 
 
 def parse_file(path: str, source: str) -> tuple[list[Tune], Counter]:
-    """All tunes of one ABC file (an opus), and why the others were left out."""
+    """All tunes of one ABC file (an opus) or MIDI file, and why the others were left out."""
     import warnings
 
     from music21 import converter
@@ -97,7 +97,7 @@ def parse_file(path: str, source: str) -> tuple[list[Tune], Counter]:
     kept, dropped = [], Counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = converter.parse(path, format="abc")
+        parsed = converter.parse(path, format="abc" if path.endswith(".abc") else None)
     scores = parsed.scores if hasattr(parsed, "scores") else [parsed]
     for score in scores:
         tune, why = encode_score(score, source)
@@ -126,6 +126,17 @@ def load_tunes(sources: list[tuple[str, str]], workers: int = 2) -> tuple[list[T
             tunes += kept
             dropped += why
     return tunes, dropped
+
+
+def load_tune_files(paths: list[Path], workers: int = 2) -> tuple[list[Tune], Counter]:
+    """Tunes of ABC and MIDI files, or of every such file in the folders given."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += [p for p in sorted(path.rglob("*")) if p.suffix.lower() in (".abc", ".mid", ".midi")]
+        else:
+            files.append(path)
+    return load_tunes([(str(p), p.parent.name) for p in files], workers)
 
 
 def split_by_title(tunes: list[Tune], seed: int = 0) -> dict[str, list[Tune]]:

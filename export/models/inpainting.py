@@ -33,12 +33,17 @@ class MeasureVAE(nn.Module):
     Encoder: token embedding, 2-layer bidirectional GRU, linear to mean and
     log-variance. Decoder: a beat GRU unrolls the latent into one state a beat,
     a tick GRU then emits the beat's tokens one by one, fed its previous token.
+    In training, half of the fed tokens are replaced by ``UNKNOWN`` so that the
+    decoder must read the latent instead of copying the last token (without it,
+    the posterior collapses).
     """
+
+    UNKNOWN = VOCAB_SIZE
 
     def __init__(self, size: VaeSize = VaeSize()) -> None:
         super().__init__()
         self.size = size
-        self.embed = nn.Embedding(VOCAB_SIZE, size.embedding)
+        self.embed = nn.Embedding(VOCAB_SIZE + 1, size.embedding)  # + UNKNOWN, for input dropout
         self.encoder = nn.GRU(size.embedding, size.hidden, num_layers=2, batch_first=True, bidirectional=True)
         self.to_stats = nn.Linear(4 * size.hidden, 2 * size.latent)
         self.beat_rnn = nn.GRU(size.latent, size.hidden, batch_first=True)
@@ -58,7 +63,7 @@ class MeasureVAE(nn.Module):
         return beats  # (B, BEATS, H)
 
     def decode(self, z: torch.Tensor, target: torch.Tensor | None = None,
-               noise: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               noise: torch.Tensor | None = None, input_dropout: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
         """Latents ``(B, Z)`` -> logits ``(B, T, V)`` and tokens ``(B, T)``.
 
         With ``target`` the previous true token is fed back (teacher forcing);
@@ -80,13 +85,17 @@ class MeasureVAE(nn.Module):
             logits_out.append(logits)
             tokens_out.append(chosen)
             previous = target[:, tick] if target is not None else chosen
+            if input_dropout > 0:
+                dropped = torch.rand(batch, device=z.device) < input_dropout
+                previous = torch.where(dropped, torch.full_like(previous, self.UNKNOWN), previous)
         return torch.stack(logits_out, dim=1), torch.stack(tokens_out, dim=1)
 
-    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, tokens: torch.Tensor, input_dropout: float = 0.5
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training pass: logits (teacher forced), mean, log-variance and the sampled latent."""
         mean, log_var = self.encode(tokens)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        logits, _ = self.decode(z, target=tokens)
+        logits, _ = self.decode(z, target=tokens, input_dropout=input_dropout if self.training else 0.0)
         return logits, mean, log_var, z
 
 
@@ -158,6 +167,24 @@ class AnticipationRNN(nn.Module):
         ahead = torch.flip(ahead, dims=[1])
         out, _ = self.token_rnn(torch.cat([self.token_embed(previous), ahead], dim=-1))
         return self.to_logits(out)
+
+    @torch.no_grad()
+    def generate(self, tokens: torch.Tensor, start: int, length: int) -> torch.Tensor:
+        """Greedily fill ``tokens[:, start:start + length]`` given everything else; returns a copy."""
+        tokens = tokens.clone()
+        constraints = tokens.clone()
+        constraints[:, start : start + length] = self.FREE
+        ahead, _ = self.constraint_rnn(torch.flip(self.constraint_embed(constraints), dims=[1]))
+        ahead = torch.flip(ahead, dims=[1])
+        previous = torch.cat([torch.full_like(tokens[:, :1], VOCAB_SIZE), tokens[:, :-1]], dim=1)
+        _, state = self.token_rnn(torch.cat([self.token_embed(previous[:, :start]), ahead[:, :start]], dim=-1))
+        last = previous[:, start]
+        for tick in range(start, start + length):
+            step_input = torch.cat([self.token_embed(last), ahead[:, tick]], dim=-1).unsqueeze(1)
+            out, state = self.token_rnn(step_input, state)
+            last = self.to_logits(out[:, 0]).argmax(-1)
+            tokens[:, tick] = last
+        return tokens
 
 
 def size_dict(model: nn.Module) -> dict:

@@ -1,0 +1,1 @@
+"""Engines: stateful processors that turn what the daemon hears into what it plays."""

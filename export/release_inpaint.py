@@ -1,0 +1,131 @@
+"""Ship the inpainting models: ONNX graphs, parity, manifest entry and model card.
+
+Every figure in the card is read from a file a command wrote: the data counts
+(``python -m export data folk``), the training histories (``train``), the
+evaluation (``evaluate inpaint -o runs/inpaint/evaluation.json``), the parity
+check (here) and the latency (``bridge bench -o bench/results.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bridge.score import N_PITCHES, PITCH_HIGH, PITCH_LOW, VOCAB_SIZE
+from export.data.folk import load_splits
+from export.evaluate_inpaint import markdown_table
+from export.models.attributes import ATTRIBUTES
+from export.models.inpainting import MAX_GAP_BARS, LatentRNN, LatentRnnSize, parameter_count
+from export.onnx_inpaint import OPSET, export_graphs, parity, update_manifest
+from export.train_inpaint import load_vae
+
+BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _git_commit() -> str:
+    run = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
+    return run.stdout.strip() or "unknown"
+
+
+def attribute_ranges(vae, bars: np.ndarray) -> dict[str, list[float]]:
+    """5th and 95th percentile of each regularised dimension on held-out bars: the span of /inpaint/attribute 0-1."""
+    with torch.no_grad():
+        mean, _ = vae.encode(torch.from_numpy(bars.astype(np.int64)))
+    return {name: [round(float(np.percentile(mean[:, i], 5)), 4), round(float(np.percentile(mean[:, i], 95)), 4)]
+            for i, name in enumerate(ATTRIBUTES)}
+
+
+def release(runs: Path, data: Path, out: Path) -> list[Path]:
+    """Export, check parity, write the manifest entry and the card; return the written paths."""
+    vae = load_vae(runs / "measure_vae.pt")
+    checkpoint = torch.load(runs / "latent_rnn.pt", map_location="cpu", weights_only=False)
+    latent_rnn = LatentRNN(vae.size.latent, LatentRnnSize(**checkpoint["size"]))
+    latent_rnn.load_state_dict(checkpoint["best_weights"])
+    test_bars = np.concatenate(load_splits(data)["test"])
+    voiced = test_bars[(test_bars < N_PITCHES).any(axis=1)]
+    paths = export_graphs(vae, latent_rnn, out)
+    figures = parity(vae, latent_rnn, paths, voiced[:64])
+    if max(v for k, v in figures.items() if "diff" in k) > 1e-3 or figures["decoder_token_agreement"] < 0.999:
+        raise RuntimeError(f"ONNX does not match PyTorch: {figures}")
+    entry = {
+        "name": "inpaint", "version": 1, "task": "bar-by-bar melody inpainting",
+        "files": {name: path.name for name, path in paths.items()}, "opset": OPSET,
+        "inputs": {"encoder": {"tokens": "int64 (B, 24)"}, "decoder": {"z": "float32 (B, Z)", "noise": "float32 (B, 24, V)"},
+                   "latent_rnn": {"past": "float32 (B, P, Z)", "future": "float32 (B, F, Z)"}},
+        "outputs": {"encoder": {"mean": "(B, Z)"}, "decoder": {"tokens": "int64 (B, 24)", "logits": "(B, 24, V)"},
+                    "latent_rnn": {"gap": f"(B, {MAX_GAP_BARS}, Z)"}},
+        "latent_size": vae.size.latent, "vocabulary_size": VOCAB_SIZE, "ticks_per_bar": 24,
+        "pitch_range": [PITCH_LOW, PITCH_HIGH], "max_gap_bars": MAX_GAP_BARS,
+        "attribute_dimensions": {name: i for i, name in enumerate(ATTRIBUTES)},
+        "attribute_ranges": attribute_ranges(vae, voiced),
+        "parameters": {"measure_vae": parameter_count(vae), "latent_rnn": parameter_count(latent_rnn)},
+        "parity": figures, "training_commit": _git_commit(),
+    }
+    manifest = out / "manifest.json"
+    update_manifest(manifest, entry)
+    card = out / "inpaint.md"
+    card.write_text(model_card(entry, runs, data, paths))
+    return [*paths.values(), manifest, card]
+
+
+def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> str:
+    counts = _read_json(data.with_suffix(".json"))
+    evaluation = _read_json(runs / "evaluation.json")
+    histories = {k: _read_json(runs / f"{k}_history.json") for k in ("measure_vae", "latent_rnn", "arnn")}
+    bench = _read_json(BENCH_RESULTS)
+    sizes = ", ".join(f"`{p.name}` {p.stat().st_size / 1e6:.2f} MB" for p in paths.values())
+    lines = [
+        "# Model card: bar-by-bar inpainting (MeasureVAE + LatentRNN)", "",
+        "After Pati, Lerch & Hadjeres, \"Learning to Traverse Latent Spaces for Musical Score Inpainting\" (ISMIR 2019),",
+        "with latent attribute regularisation after Pati & Lerch (ML4MD 2019). Given the bars before and after a gap,",
+        "it fills the gap, one bar of 24 ticks (6 a beat) per latent vector.", "",
+        "## Files", "", f"{sizes}; ONNX opset {entry['opset']}; listed in `manifest.json` as `inpaint`.",
+        f"Parameters: MeasureVAE {entry['parameters']['measure_vae']:,}, LatentRNN {entry['parameters']['latent_rnn']:,}"
+        f" (latent size {entry['latent_size']}; the paper used 512-unit GRUs and a 256-d latent).", "",
+        "## Data", "",
+        "Melodies in 4/4 and 2/2 from music21's corpus (O'Neill's 1850, Ryan's Mammoth, Aird's Airs) and the Nottingham",
+        f"database, MIDI {PITCH_LOW}-{PITCH_HIGH}, on the 24-tick grid; split by tune title into train/valid/test before",
+        "transposition (every shift in -6..+5 semitones that stays in range, training split only).", "",
+        "```json", json.dumps({k: counts.get(k) for k in ("tunes_kept", "tunes_dropped", "tunes_by_source", "tunes", "bars",
+                                                         "train_tunes_after_transposition")}, indent=1), "```", "",
+        "Reproduce: `python -m export data folk`.", "",
+        "## Training", "",
+        "`python -m export train measure_vae`, then `latent_rnn` and `arnn` (seed 0, 2 CPU threads each):", "",
+        "| model | steps | seconds | best validation NLL | validation accuracy |", "|---|---|---|---|---|",
+    ]
+    for name, history in histories.items():
+        if history.get("history"):
+            best = min(history["history"], key=lambda h: h["nll"])
+            lines.append(f"| {name} | {history['history'][-1]['step']} | {history['seconds']:.0f} | {best['nll']:.3f} | {best['acc']:.3f} |")
+    lines += ["", "## Evaluation", ""]
+    if evaluation:
+        lines += [f"`python -m export evaluate inpaint -o runs/inpaint/evaluation.json`: {evaluation['windows']} gaps of 2-4 bars",
+                  f"with 2-6 bars of context each side ({evaluation['tokens']} tokens), held-out tunes, seed {evaluation['seed']}.", "",
+                  markdown_table(evaluation), "",
+                  "Token NLL and accuracy are teacher-forced over the gap; generated accuracy compares the greedy inpainting",
+                  "with the truth token by token; the overlaps compare pitch-class and onset-position histograms.", "",
+                  "Attribute regularisation, Pearson correlation between the regularised dimension and its attribute on",
+                  f"{evaluation['attribute_correlation']['bars']} held-out bars (and the best other dimension's |r|):", ""]
+        for name in ATTRIBUTES:
+            a = evaluation["attribute_correlation"][name]
+            lines.append(f"- {name}: dimension {a['dimension']}, r = {a['pearson']:.3f} (best other {a['best_other_dimension_abs']:.3f})")
+    else:
+        lines.append("Not evaluated yet.")
+    lines += ["", "## Parity (ONNX Runtime against PyTorch, 64 held-out bars)", "", "```json",
+              json.dumps(entry["parity"], indent=1), "```", "", "## Latency", ""]
+    inpaint_bench = {k: v for k, v in bench.items() if k.startswith("inpaint_")}
+    if inpaint_bench:
+        lines += ["`bridge bench`, one core:", "", "| path | p50 ms | p99 ms |", "|---|---|---|"]
+        lines += [f"| {k} | {v['p50']:.2f} | {v['p99']:.2f} |" for k, v in inpaint_bench.items()]
+    else:
+        lines.append("Not measured yet.")
+    lines += ["", f"Training commit: `{entry['training_commit']}`.", ""]
+    return "\n".join(lines)
