@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 import librosa
-import mido
 import numpy as np
 
 from bridge.config import Config
 from bridge.io.jack_player import JackPlayer
 from bridge.io.jack_server import DummyJackServer, jack_server_running
+from bridge.midi_file import PlayedNote, read_notes
 from bridge.remote import DaemonProcess, Received
 from bridge.score import TICKS_PER_BEAT, ticks_per_bar
 
@@ -31,33 +30,6 @@ NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 
 def note_name(pitch: int) -> str:
     return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
-
-
-@dataclass(frozen=True)
-class PlayedNote:
-    pitch: int
-    velocity: int
-    start_beats: float
-    end_beats: float
-
-
-def read_melody(path: Path) -> tuple[list[PlayedNote], float]:
-    """Notes of a MIDI file in beats, and its tempo in BPM."""
-    midi = mido.MidiFile(path)
-    tempo_bpm, notes, sounding = 120.0, [], {}
-    for track in midi.tracks:
-        now = 0
-        for message in track:
-            now += message.time
-            beats = now / midi.ticks_per_beat
-            if message.type == "set_tempo":
-                tempo_bpm = mido.tempo2bpm(message.tempo)
-            elif message.type == "note_on" and message.velocity > 0:
-                sounding[message.note] = (beats, message.velocity)
-            elif message.type in ("note_off", "note_on") and message.note in sounding:
-                start, velocity = sounding.pop(message.note)
-                notes.append(PlayedNote(message.note, velocity, start, beats))
-    return sorted(notes, key=lambda n: n.start_beats), tempo_bpm
 
 
 def schedule_performance(player: JackPlayer, notes: list[PlayedNote], tempo_bpm: float, audio: np.ndarray,
@@ -99,7 +71,7 @@ def describe(message: Received) -> str | None:
 
 def run_demo(config: Config, speed: float = 1.0) -> int:
     """Run the demo on the user's JACK server, or on a private dummy one when none runs."""
-    notes, tempo_bpm = read_melody(Path(str(DEMO_DATA / "demo_melody.mid")))
+    notes, tempo_bpm = read_notes(Path(str(DEMO_DATA / "demo_melody.mid")))
     tempo_bpm *= speed
     notes = [PlayedNote(n.pitch, n.velocity, n.start_beats, n.end_beats) for n in notes]
     bars = int(np.ceil(max(n.end_beats for n in notes) / 4))

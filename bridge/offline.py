@@ -5,50 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import mido
 import numpy as np
 
 from bridge.engines.inpaint import BAR_TICKS, InpaintModel, gap_context, has_notes
-from bridge.score import TICKS_PER_BEAT, MelodyHistory, Note, tokens_to_notes
+from bridge.midi_file import read_notes, write_notes
+from bridge.score import MelodyHistory, Note, tokens_to_notes
 
 
 def read_melody(path: Path) -> tuple[MelodyHistory, float, int]:
     """A MIDI file's notes (all channels; chords keep their top) on the grid, its tempo and its bar count."""
-    midi = mido.MidiFile(path)
+    notes, tempo_bpm = read_notes(path)
     history = MelodyHistory(max_bars=100000)
-    tempo_bpm, events = 120.0, []
-    for track in midi.tracks:
-        now = 0
-        for message in track:
-            now += message.time
-            if message.type == "set_tempo" and now == 0:
-                tempo_bpm = mido.tempo2bpm(message.tempo)
-            elif message.type in ("note_on", "note_off"):
-                events.append((now / midi.ticks_per_beat, message.type == "note_on" and message.velocity > 0, message))
-    last_beats = 0.0
-    for beats, is_on, message in sorted(events, key=lambda e: (e[0], e[1])):
+    events = [(n.start_beats, 1, n) for n in notes] + [(n.end_beats, 0, n) for n in notes]
+    for beats, is_on, note in sorted(events, key=lambda e: (e[0], e[1])):
         if is_on:
-            history.note_on(message.note, message.velocity, beats)
+            history.note_on(note.pitch, note.velocity, beats)
         else:
-            history.note_off(message.note, beats)
-        last_beats = max(last_beats, beats)
-    return history, tempo_bpm, int(np.ceil(last_beats / 4.0))
-
-
-def write_melody(path: Path, notes: list[Note], tempo_bpm: float) -> None:
-    midi = mido.MidiFile(ticks_per_beat=480)
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm))])
-    events = []
-    for note in notes:
-        events.append((note.start_tick, 1, mido.Message("note_on", note=note.pitch, velocity=note.velocity)))
-        events.append((note.end_tick, 0, mido.Message("note_off", note=note.pitch)))
-    now = 0
-    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-        midi_tick = tick * 480 // TICKS_PER_BEAT
-        track.append(message.copy(time=midi_tick - now))
-        now = midi_tick
-    midi.tracks.append(track)
-    midi.save(path)
+            history.note_off(note.pitch, beats)
+    last_beats = max((n.end_beats for n in notes), default=0.0)
+    return history, tempo_bpm, int(np.ceil(last_beats / 4.0 - 1e-9))
 
 
 def inpaint_file(source: Path, start_bar: int, end_bar: int, output: Path, context_bars: int = 4,
@@ -70,7 +45,7 @@ def inpaint_file(source: Path, start_bar: int, end_bar: int, output: Path, conte
     kept = [Note(n.pitch, n.start_tick, min(n.duration_ticks, max(1, start_bar * BAR_TICKS - n.start_tick))
                  if n.start_tick < start_bar * BAR_TICKS else n.duration_ticks, n.velocity) for n in kept]
     new = tokens_to_notes(filled.reshape(-1), start_tick=start_bar * BAR_TICKS, velocity=90)
-    write_melody(output, sorted(kept + new, key=lambda n: n.start_tick), tempo_bpm)
+    write_notes(output, sorted(kept + new, key=lambda n: n.start_tick), tempo_bpm)
     return {"gap": [start_bar, end_bar], "context_bars": [len(past), len(future)],
             "notes": [{"pitch": n.pitch, "bar": n.start_tick // BAR_TICKS, "tick": n.start_tick % BAR_TICKS,
                        "duration_ticks": n.duration_ticks} for n in new]}

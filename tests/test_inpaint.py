@@ -89,7 +89,7 @@ def test_offline_inpaint_replaces_the_gap_and_keeps_the_rest(tmp_path):
 
 def test_live_gap_is_filled_on_midi_out_inside_the_gap_on_the_grid_in_key(jack_server, tmp_path):
     """Play 6 bars of the (held-out) demo tune under MIDI clock, leave bars 6-7 out, play on."""
-    from bridge.demo import read_melody as read_notes
+    from bridge.midi_file import read_notes
 
     daemon = DaemonProcess(tmp_path, "[audio]\nenabled = false\n")
     player = JackPlayer("inpaint-player")
