@@ -32,7 +32,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     steps, batch = TRAIN_DEFAULTS[args.model]
     config = TrainConfig(data=Path(args.data), out=Path(args.out), steps=args.steps or steps,
                          batch=args.batch or batch, lr=args.lr,
-                         seed=args.seed, vae=Path(args.vae) if args.vae else None, threads=args.threads)
+                         seed=args.seed, vae=Path(args.vae) if args.vae else None, threads=args.threads,
+                         size=args.size, device=args.device)
     if args.model == "latent_rnn" and config.vae is None:
         config.vae = config.out / "measure_vae.pt"
     print(train(args.model, config))
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
                            "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham")
     data.add_argument("--out", default="cache/folk", help="folk: cache directory (default cache/folk)")
-    data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC files")
+    data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")
     data.add_argument("--seed", type=int, default=0, help="folk: seed of the train/valid/test split")
     data.add_argument("--workers", type=int, default=2, help="folk: parallel parsers")
     data.set_defaults(func=cmd_data)
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     training.add_argument("--vae", help="latent_rnn: MeasureVAE checkpoint (default OUT/measure_vae.pt)")
+    training.add_argument("--size", choices=["small", "live", "paper"], default="live",
+                          help="model size (live ships; see the model card for the trade-off)")
+    training.add_argument("--device", default="auto", help="auto (CUDA where available), cpu or cuda")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data: a folk.npz (its test split) or any ABC/MIDI files or folders")

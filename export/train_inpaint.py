@@ -21,7 +21,7 @@ from tqdm import tqdm
 from bridge.score import VOCAB_SIZE
 from export.data.folk import load_splits
 from export.models.attributes import bar_attributes
-from export.models.inpainting import (AnticipationRNN, LatentRNN, MeasureVAE, VaeSize, parameter_count)
+from export.models.inpainting import SIZES, AnticipationRNN, LatentRNN, MeasureVAE, VaeSize, parameter_count
 
 CONTEXT_BARS = (2, 6)  # past and future context lengths drawn per batch
 GAP_BARS = (1, 4)
@@ -41,6 +41,8 @@ class TrainConfig:
     beta: float = 1e-3  # MeasureVAE: KL weight (larger lets the posterior collapse)
     attribute_weight: float = 1.0  # MeasureVAE: latent regularisation weight
     threads: int = 2
+    size: str = "live"  # a key of export.models.inpainting.SIZES
+    device: str = "auto"  # "auto": CUDA where available, else CPU
 
 
 class Windows:
@@ -89,7 +91,7 @@ def vae_loss(model: MeasureVAE, bars: torch.Tensor, config: TrainConfig) -> tupl
     logits, mean, log_var, z = model(bars)
     reconstruction = nn.functional.cross_entropy(logits.reshape(-1, VOCAB_SIZE), bars.reshape(-1))
     kl = -0.5 * torch.mean(torch.sum(1 + log_var - mean**2 - log_var.exp(), dim=-1))
-    attributes = torch.from_numpy(bar_attributes(bars.numpy()))
+    attributes = torch.from_numpy(bar_attributes(bars.cpu().numpy())).to(bars.device)
     regularisation = attribute_loss(z, attributes)
     total = reconstruction + config.beta * kl + config.attribute_weight * regularisation
     accuracy = (logits.argmax(-1) == bars).float().mean()
@@ -150,8 +152,14 @@ def train(kind: str, config: TrainConfig) -> Path:
     splits = load_splits(config.data)
     train_windows, valid_windows = Windows(splits["train"], rng), Windows(splits["valid"], np.random.default_rng(1))
     vae = load_vae(config.vae) if kind == "latent_rnn" else None
-    model = {"measure_vae": lambda: MeasureVAE(), "latent_rnn": lambda: LatentRNN(vae.size.latent),
+    vae_size, rnn_size = SIZES[config.size]
+    model = {"measure_vae": lambda: MeasureVAE(vae_size), "latent_rnn": lambda: LatentRNN(vae.size.latent, rnn_size),
              "arnn": lambda: AnticipationRNN()}[kind]()
+    device = torch.device("cuda" if config.device == "auto" and torch.cuda.is_available() else
+                          "cpu" if config.device == "auto" else config.device)
+    model.to(device)
+    if vae is not None:
+        vae.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     config.out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = config.out / f"{kind}.pt"
@@ -167,14 +175,15 @@ def train(kind: str, config: TrainConfig) -> Path:
 
     def loss_of(batch) -> tuple[torch.Tensor, dict]:
         if kind == "measure_vae":
-            return vae_loss(model, batch, config)
+            return vae_loss(model, batch.to(device), config)
         windows, past, gap = batch
         if kind == "latent_rnn":
-            return latent_rnn_loss(model, vae, windows, past, gap)
-        return arnn_loss(model, windows, past, gap)
+            return latent_rnn_loss(model, vae, windows.to(device), past, gap)
+        return arnn_loss(model, windows.to(device), past, gap)
 
     def save() -> None:
-        torch.save({"kind": kind, "size": model.size.__dict__, "weights": model.state_dict(),
+        torch.save({"kind": kind, "size": model.size.__dict__,
+                    "weights": {k: v.cpu() for k, v in model.state_dict().items()},
                     "optimiser": optimiser.state_dict(), "rng": rng.bit_generator.state,
                     "torch_rng": torch.get_rng_state(), "config": {k: str(v) for k, v in config.__dict__.items()},
                     "parameters": parameter_count(model), **state}, checkpoint_path)
@@ -204,7 +213,7 @@ def train(kind: str, config: TrainConfig) -> Path:
             state["history"].append(summary)
             if summary["nll"] < state["best_valid"]:
                 state["best_valid"] = summary["nll"]
-                state["best_weights"] = {k: v.clone() for k, v in model.state_dict().items()}
+                state["best_weights"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         if state["step"] % config.save_every == 0 or state["step"] == config.steps:
             save()
     (config.out / f"{kind}_history.json").write_text(json.dumps(

@@ -199,9 +199,14 @@ def load_splits(path: Path) -> dict[str, list[np.ndarray]]:
 
 
 def build(directory: Path, extra_dirs: list[Path] = (), seed: int = 0, workers: int = 2) -> Path:
-    """Parse, filter, split, augment and cache; return the path of ``folk.npz``."""
-    sources = default_sources() + [(str(p), d.name) for d in extra_dirs for p in sorted(Path(d).glob("*.abc"))]
-    tunes, dropped = load_tunes(sources, workers)
+    """Parse, filter, split, augment and cache; return the path of ``folk.npz``.
+
+    ``extra_dirs``: folders of ABC or MIDI files added to the corpora.
+    """
+    tunes, dropped = load_tunes(default_sources(), workers)
+    if extra_dirs:
+        extra, extra_dropped = load_tune_files([Path(d) for d in extra_dirs], workers)
+        tunes, dropped = tunes + extra, dropped + extra_dropped
     splits = split_by_title(tunes, seed)
     counts = {
         "tunes_kept": len(tunes), "tunes_dropped": dict(dropped),

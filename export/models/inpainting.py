@@ -187,6 +187,14 @@ class AnticipationRNN(nn.Module):
         return tokens
 
 
+# Sizes compared in the model card: "live" ships; "paper" is the ISMIR 2019 paper's (512-unit GRUs, 256-d latent).
+SIZES = {
+    "small": (VaeSize(embedding=16, hidden=64, latent=16), LatentRnnSize(hidden=128)),
+    "live": (VaeSize(), LatentRnnSize()),
+    "paper": (VaeSize(embedding=16, hidden=512, latent=256), LatentRnnSize(hidden=512)),
+}
+
+
 def size_dict(model: nn.Module) -> dict:
     """The size dataclass of a model, for checkpoints and model cards."""
     return asdict(model.size)
