@@ -67,6 +67,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tradeoff(args: argparse.Namespace) -> int:
+    import json
+
+    from export.tradeoff_inpaint import tradeoff
+
+    table = tradeoff(Path(args.runs))
+    Path(args.output).write_text(json.dumps(table, indent=2) + "\n")
+    print(json.dumps(table, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -112,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("--data", default="cache/folk/folk.npz")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
+    trade = sub.add_parser("tradeoff", help="model size against latency and accuracy",
+                           description="export every size preset to ONNX, time it on one thread, and collect the "
+                                       "accuracy of the sizes that were trained and evaluated")
+    trade.add_argument("family", choices=["inpaint"])
+    trade.add_argument("--runs", default="runs", help="folder holding inpaint/ and inpaint-<size>/ runs")
+    trade.add_argument("-o", "--output", default="runs/inpaint/tradeoff.json")
+    trade.set_defaults(func=cmd_tradeoff)
     args = parser.parse_args(argv)
     return args.func(args)
 

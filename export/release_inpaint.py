@@ -127,5 +127,18 @@ def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> s
         lines += [f"| {k} | {v['p50']:.2f} | {v['p99']:.2f} |" for k, v in inpaint_bench.items()]
     else:
         lines.append("Not measured yet.")
+    tradeoff = _read_json(runs / "tradeoff.json")
+    if tradeoff:
+        lines += ["", "## Size trade-off", "",
+                  "`python -m export tradeoff inpaint`: 4 bars from 6 + 6 bars of context on one thread through ONNX Runtime,",
+                  "and the LatentRNN's scores (same evaluation as above) for the sizes that were trained. `live` ships.", "",
+                  "| size | GRU units (VAE / LatentRNN) | latent | parameters | ONNX MB | p50 ms | p99 ms | token accuracy | generated accuracy |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, row in tradeoff.items():
+            accuracy = f"{row['accuracy']:.3f}" if "accuracy" in row else "not trained"
+            generated = f"{row['generated_accuracy']:.3f}" if "generated_accuracy" in row else "-"
+            lines.append(f"| {name} | {row['vae']['hidden']} / {row['latent_rnn']['hidden']} | {row['vae']['latent']} | "
+                         f"{row['parameters']:,} | {row['onnx_mb']:.1f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+                         f"{accuracy} | {generated} |")
     lines += ["", f"Training commit: `{entry['training_commit']}`.", ""]
     return "\n".join(lines)
