@@ -75,11 +75,13 @@ class Inpainters:
         checkpoint = torch.load(runs / "latent_rnn.pt", map_location="cpu", weights_only=False)
         self.latent_rnn = LatentRNN(latent, LatentRnnSize(**checkpoint["size"]))
         self.latent_rnn.load_state_dict(checkpoint["best_weights"])
-        checkpoint = torch.load(runs / "arnn.pt", map_location="cpu", weights_only=False)
-        self.arnn = AnticipationRNN(ArnnSize(**checkpoint["size"]))
-        self.arnn.load_state_dict(checkpoint["best_weights"])
         self.latent_rnn.eval()
-        self.arnn.eval()
+        self.arnn = None  # the baseline is trained once; runs of other sizes go without it
+        if (runs / "arnn.pt").exists():
+            checkpoint = torch.load(runs / "arnn.pt", map_location="cpu", weights_only=False)
+            self.arnn = AnticipationRNN(ArnnSize(**checkpoint["size"]))
+            self.arnn.load_state_dict(checkpoint["best_weights"])
+            self.arnn.eval()
 
     @torch.no_grad()
     def run(self, method: str, window: Window) -> tuple[torch.Tensor | None, np.ndarray]:
@@ -109,7 +111,7 @@ def evaluate(runs: Path, tunes: list[np.ndarray], count: int = 400, seed: int = 
     inpainters = Inpainters(runs)
     windows = evaluation_windows(tunes, count, seed)
     results = {}
-    for method in METHODS:
+    for method in [m for m in METHODS if m != "arnn" or inpainters.arnn is not None]:
         nll, correct, generated_correct, total = 0.0, 0, 0, 0
         pitch_overlap, rhythm_overlap = [], []
         for window in windows:
