@@ -44,7 +44,8 @@ log = logging.getLogger("bridge")
 URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/panic\x00")
 DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
                  "midi_out_dropped", "audio_overflows", "audio_samples_missed")
-EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed")
+EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed",
+                  "jack_xruns")
 
 
 class Daemon:
@@ -99,7 +100,7 @@ class Daemon:
             thread.start()
         self._open_midi()
         if self.midi.api == "jack" or self.config.midi.api == "jack":
-            self._jack_watch = JackWatch(self._on_jack_down, self._on_jack_up)
+            self._jack_watch = JackWatch(self._on_jack_down, self._on_jack_up, lambda: self.counters.add("jack_xruns"))
             self._jack_watch.start()
         self._open_audio()
         self._load_models()
@@ -159,6 +160,7 @@ class Daemon:
         directory = Path(self.config.models.dir) if self.config.models.dir else MODELS_DIR
         try:
             model = InpaintModel(directory, self.config.models.provider)
+            model.warm_up()
         except (ModelUnavailable, KeyError, OSError, ValueError) as exc:
             self.reporter.error("model", f"inpainting is off: {exc}")
             return
@@ -322,7 +324,8 @@ class Daemon:
         elif kind in ("note_on", "note_off"):
             self._handle_note(message, raw)
         elif kind == "control_change" and message.data[0] == self.config.inpaint.gap_cc and message.data[1] > 0:
-            bar = int(self.clock.state().beats_at(raw.time_s) // self.clock.state().beats_per_bar)
+            state = self.clock.state()
+            bar = int(state.beats_at(raw.time_s) // state.beats_per_bar)
             self.on_inpaint_gap(None, (bar + 1) % self.config.inpaint.form_bars, message.data[1])
         elif kind == "sysex":
             self.reporter.error("midi", f"sysex of {len(message.data)} bytes ignored: mir-bridge takes no sysex")

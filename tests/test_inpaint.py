@@ -146,3 +146,13 @@ def test_errors_empty_context_and_a_gap_longer_than_the_form(daemon):
             break
     assert error is not None and "no context" in error.args[1]
     assert client.ping() is not None
+
+
+def test_the_gap_control_change_requests_a_gap_from_the_next_bar(daemon, peer):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    time.sleep(0.1)
+    index = client.mark()
+    peer.send_at(peer.now_frame() + 256, [0xB0, 20, 2])  # CC 20 = 2: fill the next 2 bars
+    error = client.wait_for("/bridge/error", 4.0, since=index, predicate=lambda m: m.args[0] == "inpaint")
+    assert error is not None and "no context" in error.args[1]  # nothing was played before it

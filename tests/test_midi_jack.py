@@ -62,9 +62,10 @@ def test_bad_midi_bytes_each_give_an_error_and_the_daemon_keeps_going(daemon, pe
         assert error is not None and error.args[0] == "midi", kind
     index = client.mark()
     start = peer.now_frame() + 256
-    for i in range(500):  # a sysex flood
-        peer.send_at(start + i, [0xF0, 0x7E, 0x00, 0x06, 0x01, 0xF7])
+    for i in range(500):  # a sysex flood: one a millisecond, for half a second
+        peer.send_at(start + i * peer.sample_rate_hz // 1000, [0xF0, 0x7E, 0x00, 0x06, 0x01, 0xF7])
     assert client.wait_for("/bridge/error", 2.0, since=index) is not None
+    time.sleep(0.6)
     time.sleep(1.0)  # /bridge/error is rate-limited: let the flood's budget refill
     index = client.mark()
     peer.send_at(peer.now_frame() + 256, [0x90, 20, 100])  # below the melody range: folded, reported
@@ -72,9 +73,11 @@ def test_bad_midi_bytes_each_give_an_error_and_the_daemon_keeps_going(daemon, pe
     assert error is not None
     assert client.ping() is not None
     status = client.status()
-    # Every message sent here was bad, so every one the daemon received is an error. Under a flood of 500
-    # sysex in 4 JACK periods some may be lost below the daemon (JACK or rtmidi), where it cannot count them.
-    assert status["errors_midi"] == status["midi_in"] >= 6 + 400
+    # Every message sent here was bad (5 bad kinds, 500 sysex, the folded note), and every one that reached the
+    # daemon is accounted as an error. Now and then JACK drops an event of the flood in a late cycle, below the
+    # daemon (it shows as jack_xruns where JACK notices), so the count that arrives is checked to within 1%.
+    assert status["errors_midi"] == status["midi_in"], status
+    assert status["midi_in"] >= 0.99 * (5 + 500 + 1), status
     assert status["errors_suppressed"] > 0
 
 

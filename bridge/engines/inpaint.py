@@ -65,6 +65,11 @@ class InpaintModel:
         self.attribute_dimensions: dict[str, int] = self.entry["attribute_dimensions"]
         self.attribute_ranges: dict[str, list[float]] = self.entry["attribute_ranges"]
 
+    def warm_up(self) -> None:
+        """Run every graph once: ONNX Runtime's first run allocates, and must not eat a live gap's look-ahead."""
+        rests = np.full((2, BAR_TICKS), N_PITCHES + 1, np.int64)
+        self.inpaint(rests[:1], rests[1:], self.max_gap_bars)
+
     def encode(self, bars: np.ndarray) -> np.ndarray:
         """``(N, 24)`` tokens -> ``(N, Z)`` latent means."""
         return self._sessions["encoder"].run(None, {"tokens": bars.astype(np.int64)})[0]
@@ -179,11 +184,19 @@ class InpaintEngine:
         self.last_latency_ms = 0.0
 
     def request_gap(self, form_start: int, bars: int) -> None:
-        """Fill form bars ``form_start .. form_start + bars - 1`` at their next occurrence."""
+        """Fill form bars ``form_start .. form_start + bars - 1`` at their next occurrence.
+
+        If that is the very next bar and there is still ``lookahead_s`` before it, it is armed at
+        once; otherwise the bar line before the gap arms it (``on_bar``).
+        """
         if not 0 <= form_start < self.form_bars:
             raise InpaintError(f"gap start {form_start} is outside the form of {self.form_bars} bars")
         if not 1 <= bars < self.form_bars:
             raise InpaintError(f"a gap of {bars} bars must leave at least one bar of the {self.form_bars}-bar form")
+        state = self._clock.state()
+        next_bar = int(state.beats_at(time.monotonic()) // state.beats_per_bar) + 1
+        if state.running and next_bar % self.form_bars == form_start and self._arm(next_bar, bars):
+            return
         with self._lock:
             self._request = GapRequest(form_start, bars)
 
@@ -199,12 +212,18 @@ class InpaintEngine:
             if request is None or (line.bar + 1) % self.form_bars != request.form_start:
                 return
             self._request = None
-        gap_start = line.bar + 1
+        self._arm(line.bar + 1, request.bars)
+
+    def _arm(self, gap_start: int, gap_bars: int) -> bool:
+        """Run the model ``lookahead_s`` before bar ``gap_start``; False if that moment has passed."""
         state = self._clock.state()
-        fire_s = state.time_at(gap_start * state.beats_per_bar) - self.lookahead_s
-        timer = threading.Timer(max(0.0, fire_s - time.monotonic()), self._fill, (gap_start, request.bars))
+        delay_s = state.time_at(gap_start * state.beats_per_bar) - self.lookahead_s - time.monotonic()
+        if delay_s < 0:
+            return False
+        timer = threading.Timer(delay_s, self._fill, (gap_start, gap_bars))
         timer.daemon = True
         timer.start()
+        return True
 
     def _fill(self, gap_start: int, gap_bars: int) -> None:
         started = time.monotonic()

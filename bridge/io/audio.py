@@ -91,7 +91,6 @@ class JackAudioInput(AudioInput):
             raise AudioUnavailable("no JACK server is running")
         self._ports = [client.inports.register(f"in_{i + 1}") for i in range(max(1, self._config.channels))]
         client.set_process_callback(self._process)
-        client.set_xrun_callback(lambda delay_us: self._counters.add("jack_xruns"))
         self._start_ring(client.samplerate)
         client.activate()
         self._client = client

@@ -73,13 +73,18 @@ class JackWatch:
     on_down, on_up : callable
         Called from the watch thread when the server goes away and when it
         accepts clients again.
+    on_xrun : callable
+        Called (from a JACK thread; it must not block) at every xrun: a cycle
+        in which some client was late, and MIDI events may have been lost.
     poll_s : float
         How often to retry while the server is down.
     """
 
-    def __init__(self, on_down: Callable[[str], None], on_up: Callable[[], None], poll_s: float = 0.2) -> None:
+    def __init__(self, on_down: Callable[[str], None], on_up: Callable[[], None], on_xrun: Callable[[], None],
+                 poll_s: float = 0.2) -> None:
         self._on_down = on_down
         self._on_up = on_up
+        self._on_xrun = on_xrun
         self._poll_s = poll_s
         self._lost = threading.Event()
         self._stop = threading.Event()
@@ -101,6 +106,7 @@ class JackWatch:
         if client is None:
             return False
         client.set_shutdown_callback(self._shutdown)
+        client.set_xrun_callback(lambda delay_us: self._on_xrun())
         client.activate()
         self._client = client
         return True
