@@ -28,7 +28,7 @@ import numpy as np
 from bridge.clock import MusicalClock
 from bridge.events import BarLine
 from bridge.models import MODELS_DIR, load_session
-from bridge.score import N_PITCHES, VOCAB_SIZE, MelodyHistory, Note, tokens_to_notes
+from bridge.score import N_PITCHES, REST, VOCAB_SIZE, MelodyHistory, Note, tokens_to_notes
 
 log = logging.getLogger("bridge.inpaint")
 
@@ -67,7 +67,7 @@ class InpaintModel:
 
     def warm_up(self) -> None:
         """Run every graph once: ONNX Runtime's first run allocates, and must not eat a live gap's look-ahead."""
-        rests = np.full((2, BAR_TICKS), N_PITCHES + 1, np.int64)
+        rests = np.full((2, BAR_TICKS), REST, np.int64)
         self.inpaint(rests[:1], rests[1:], self.max_gap_bars)
 
     def encode(self, bars: np.ndarray) -> np.ndarray:
