@@ -11,8 +11,8 @@
   "rect": [
    100,
    100,
-   640,
-   300
+   800,
+   360
   ],
   "boxes": [
    {
@@ -27,7 +27,7 @@
       600,
       20
      ],
-     "text": "mir-bridge: ping, status and everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
+     "text": "mir-bridge: ping, status, panic, tempo and inpainting; prints everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
     }
    },
    {
@@ -223,6 +223,81 @@
      ],
      "text": "print level"
     }
+   },
+   {
+    "box": {
+     "id": "m5",
+     "maxclass": "message",
+     "text": "/inpaint/gap 6 2",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      450,
+      50,
+      110,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "m6",
+     "maxclass": "message",
+     "text": "/inpaint/attribute density $1",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      570,
+      50,
+      190,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "n2",
+     "maxclass": "flonum",
+     "text": "",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      570,
+      20,
+      50,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "r2",
+     "maxclass": "newobj",
+     "text": "route /inpaint/notes",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      270,
+      130,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "p6",
+     "maxclass": "newobj",
+     "text": "print inpainted",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      300,
+      100,
+      22
+     ]
+    }
    }
   ],
   "lines": [
@@ -354,6 +429,66 @@
      ],
      "destination": [
       "p5",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m5",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "n2",
+      0
+     ],
+     "destination": [
+      "m6",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m6",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "o3",
+      5
+     ],
+     "destination": [
+      "r2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "r2",
+      0
+     ],
+     "destination": [
+      "p6",
       0
      ]
     }
