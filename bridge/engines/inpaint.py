@@ -28,7 +28,7 @@ import numpy as np
 from bridge.clock import MusicalClock
 from bridge.events import BarLine
 from bridge.models import MODELS_DIR, load_session
-from bridge.score import N_PITCHES, REST, VOCAB_SIZE, MelodyHistory, Note, tokens_to_notes
+from bridge.score import N_PITCHES, REST, VOCAB_SIZE, MelodyHistory, tokens_to_notes
 
 log = logging.getLogger("bridge.inpaint")
 

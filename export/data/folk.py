@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from bridge.score import HOLD, N_PITCHES, PITCH_HIGH, PITCH_LOW, REST, TICKS_PER_BEAT, Note, notes_to_tokens
+from bridge.score import N_PITCHES, PITCH_HIGH, PITCH_LOW, TICKS_PER_BEAT, Note, notes_to_tokens
 
 CORPUS_COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs")
 NOTTINGHAM_DIR = Path(__file__).parents[3] / "shared" / "data" / "nottingham"
