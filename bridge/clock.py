@@ -180,7 +180,7 @@ class MusicalClock:
 
     def _is_outlier(self, index: int, time_s: float) -> bool:
         seconds_per_tick = 60.0 / (self._tempo_bpm * MIDI_CLOCKS_PER_BEAT)
-        predicted = self._anchor_time_s + (index / MIDI_CLOCKS_PER_BEAT - self._anchor_beats) * 60.0 / self._tempo_bpm
+        predicted = self._state_locked().time_at(index / MIDI_CLOCKS_PER_BEAT)
         return abs(time_s - predicted) > 0.5 * seconds_per_tick
 
     def _fit(self) -> None:

@@ -73,7 +73,6 @@ def run_demo(config: Config, speed: float = 1.0) -> int:
     """Run the demo on the user's JACK server, or on a private dummy one when none runs."""
     notes, tempo_bpm = read_notes(Path(str(DEMO_DATA / "demo_melody.mid")))
     tempo_bpm *= speed
-    notes = [PlayedNote(n.pitch, n.velocity, n.start_beats, n.end_beats) for n in notes]
     bars = int(np.ceil(max(n.end_beats for n in notes) / 4))
     private = None if jack_server_running() else DummyJackServer().start()
     print("mir-bridge demo")

@@ -71,7 +71,7 @@ def release(runs: Path, data: Path, out: Path) -> list[Path]:
     }
     manifest = out / "manifest.json"
     update_manifest(manifest, entry)
-    card = out / "inpaint.md"
+    card = out / "inpaint_card.md"
     card.write_text(model_card(entry, runs, data, paths))
     return [*paths.values(), manifest, card]
 

@@ -2,7 +2,7 @@
 
 Each size of ``SIZES`` is exported to ONNX and timed on the daemon's own code
 path (``bridge.engines.inpaint.InpaintModel``, one thread, 4 bars from 6 + 6
-bars of context). Latency does not depend on the weights, so untrained models
+bars of context), with the timing loop of ``bridge bench``. Latency does not depend on the weights, so untrained models
 are timed; accuracy is read from the evaluation of each size that was trained
 (``runs/inpaint-<size>/evaluation.json``, or ``runs/inpaint`` for "live").
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from bridge.bench import inpaint_latency_ms
 from bridge.engines.inpaint import InpaintModel
 from export.models.attributes import ATTRIBUTES
 from export.models.inpainting import MAX_GAP_BARS, SIZES, LatentRNN, MeasureVAE, parameter_count
@@ -31,14 +31,7 @@ def time_inpainting(vae: MeasureVAE, latent_rnn: LatentRNN, runs: int = 200) -> 
             "name": "inpaint", "files": {k: p.name for k, p in paths.items()}, "max_gap_bars": MAX_GAP_BARS,
             "attribute_dimensions": {n: i for i, n in enumerate(ATTRIBUTES)},
             "attribute_ranges": {n: [-1.0, 1.0] for n in ATTRIBUTES}})
-        model = InpaintModel(directory, "cpu")
-        bars = np.random.default_rng(0).integers(0, 32, (12, 24))
-        times = []
-        for i in range(runs + 10):
-            started = time.perf_counter()
-            model.inpaint(bars[:6], bars[6:], 4)
-            if i >= 10:
-                times.append(1000.0 * (time.perf_counter() - started))
+        times = inpaint_latency_ms(InpaintModel(directory, "cpu"), runs, MAX_GAP_BARS)
         sizes_mb = sum(p.stat().st_size for p in paths.values()) / 1e6
     return {"p50_ms": round(float(np.percentile(times, 50)), 3), "p99_ms": round(float(np.percentile(times, 99)), 3),
             "onnx_mb": round(sizes_mb, 2)}
