@@ -40,7 +40,7 @@ from bridge.score import PITCH_HIGH, PITCH_LOW, MelodyHistory
 
 log = logging.getLogger("bridge")
 
-# Answered before anything else in a batch, so they work during a flood of other messages.
+# Never dropped from a burst, so they work during a flood of other messages.
 URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/panic\x00")
 DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
                  "midi_out_dropped", "audio_overflows", "audio_samples_missed")
@@ -178,8 +178,10 @@ class Daemon:
         self._jack_lost = True
         self.reporter.error("jack", f"JACK server went away ({reason}); MIDI and audio wait for it to return")
         self.osc_out.send("/bridge/jack", "down")
-        self.scheduler.all_notes_off()
+        # Ports first: a send through a port of a dead server can block for good, holding the GIL.
+        # The notes-off then count as midi_out_dropped: there is no server left to take them.
         self.midi.abandon()
+        self.scheduler.all_notes_off()
         if self.audio is not None and self.audio.backend == "jack":
             self.audio.abandon()
             self.audio = None
@@ -209,18 +211,15 @@ class Daemon:
 
     # -- OSC -----------------------------------------------------------------------------
     def _on_osc_batch(self, batch: list[RawOsc]) -> None:
-        """The OSC thread: urgent messages first, then at most ``queue_size`` of the newest others."""
-        backlog = []
-        for raw in batch:
-            if raw.datagram.startswith(URGENT_OSC_PREFIXES):
-                self._dispatch_osc(raw)
-            else:
-                backlog.append(raw)
-        stale = len(backlog) - self.config.osc.queue_size
-        if stale > 0:
+        """The OSC thread: the batch in arrival order, less the oldest non-urgent messages beyond ``queue_size``."""
+        urgent = [raw.datagram.startswith(URGENT_OSC_PREFIXES) for raw in batch]
+        stale = max(0, urgent.count(False) - self.config.osc.queue_size)
+        if stale:
             self.counters.add("osc_dropped_queue", stale)
-            backlog = backlog[stale:]
-        for raw in backlog:
+        for raw, is_urgent in zip(batch, urgent):
+            if not is_urgent and stale:
+                stale -= 1
+                continue
             self._dispatch_osc(raw)
 
     def _dispatch_osc(self, raw: RawOsc) -> None:
