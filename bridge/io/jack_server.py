@@ -21,13 +21,12 @@ from bridge.processes import die_with_parent, terminate
 log = logging.getLogger("bridge.jack")
 
 try:
+    # libjack's messages keep its own handler, which prints to stderr: routed into Python, they
+    # would run on libjack's threads, and after a server dies those can hold the GIL long enough
+    # to starve the daemon (seen: ping unanswered for seconds).
     import jack
 except OSError:  # libjack is not installed: JACK is simply unavailable
     jack = None
-else:
-    # libjack prints every failed connection attempt to stderr; route it to the log.
-    jack.set_error_function(lambda msg: log.debug("libjack: %s", msg))
-    jack.set_info_function(lambda msg: log.debug("libjack: %s", msg))
 
 
 # JACK clients whose server died. Closing one crashes libjack (seen with jackd2
@@ -81,7 +80,7 @@ class JackWatch:
     """
 
     def __init__(self, on_down: Callable[[str], None], on_up: Callable[[], None], on_xrun: Callable[[], None],
-                 poll_s: float = 0.2) -> None:
+                 poll_s: float = 0.5) -> None:
         self._on_down = on_down
         self._on_up = on_up
         self._on_xrun = on_xrun
