@@ -1,0 +1,182 @@
+"""Audio features shared by training and live inference: a streaming resampler and a causal log-mel.
+
+Training computes its features by streaming whole files through the same
+classes the analysis thread feeds block by block, so the two can never drift.
+Frames are causal: frame ``k`` covers the ``n_fft`` samples that end at sample
+``(k + 1) * hop``, so its time stamp is the time of its last sample and it never
+waits for audio that has not arrived.
+
+The analysis window is asymmetric: a long rising half-Hann and a short falling
+one (``window_fall`` samples, 5.8 ms by default). A symmetric Hann window
+weighs the newest samples near zero, so an onset would only show in the
+features about half a window (23 ms) after it happened; this window shows it
+within the frame it falls in, at the frequency resolution of the long window.
+
+Example
+-------
+>>> stream = LogMelStream(DRUM_FEATURES)
+>>> frames = stream.process(np.zeros(22050, np.float32), 22050)  # one second
+>>> frames.shape
+(100, 80)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import librosa
+import numpy as np
+from scipy import signal
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Log-mel settings; they are part of each model's contract (manifest ``features``)."""
+
+    sample_rate_hz: int = 22050
+    n_fft: int = 1024
+    hop: int = 220
+    n_mels: int = 80
+    fmin_hz: float = 20.0
+    fmax_hz: float = 11025.0
+    log_gain: float = 1000.0
+    window_fall: int = 128  # samples of the window's falling side; 0 = symmetric Hann
+
+    @property
+    def hop_s(self) -> float:
+        return self.hop / self.sample_rate_hz
+
+    def as_dict(self) -> dict[str, float]:
+        return {"sample_rate_hz": self.sample_rate_hz, "n_fft": self.n_fft, "hop": self.hop,
+                "n_mels": self.n_mels, "fmin_hz": self.fmin_hz, "fmax_hz": self.fmax_hz, "log_gain": self.log_gain,
+                "window_fall": self.window_fall}
+
+
+DRUM_FEATURES = FeatureSpec()
+# Instrument activity: 20 ms hop (50 frames a second), 96 mels, symmetric window (latency matters less).
+INSTRUMENT_FEATURES = FeatureSpec(hop=441, n_mels=96, fmin_hz=30.0, window_fall=0)
+
+
+@lru_cache(maxsize=8)
+def mel_basis(spec: FeatureSpec) -> np.ndarray:
+    """Slaney-normalised mel filters, shape (n_mels, n_fft // 2 + 1), float32."""
+    return librosa.filters.mel(sr=spec.sample_rate_hz, n_fft=spec.n_fft, n_mels=spec.n_mels,
+                               fmin=spec.fmin_hz, fmax=spec.fmax_hz).astype(np.float32)
+
+
+def analysis_window(spec: FeatureSpec) -> np.ndarray:
+    """Rising half-Hann over ``n_fft - window_fall`` samples, falling half-Hann over ``window_fall``; float32."""
+    if spec.window_fall == 0:
+        return signal.get_window("hann", spec.n_fft).astype(np.float32)
+    rise = spec.n_fft - spec.window_fall
+    return np.concatenate((np.hanning(2 * rise)[:rise], np.hanning(2 * spec.window_fall)[spec.window_fall:])).astype(np.float32)
+
+
+def log_compress(mel_power: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """``log10(1 + gain * mel)``: bounded at silence, near-logarithmic above it."""
+    return np.log10(1.0 + spec.log_gain * mel_power).astype(np.float32)
+
+
+class StreamResampler:
+    """Causal, stateful resampling of a block stream to a fixed rate.
+
+    A 10th-order Butterworth low-pass (at 45% of the lower rate) keeps aliasing
+    out; linear interpolation then reads the filtered signal at the target
+    instants. Blocks of any size give the same output as one long block.
+
+    Parameters
+    ----------
+    target_hz : int
+        Output sample rate.
+    """
+
+    def __init__(self, target_hz: int) -> None:
+        self.target_hz = target_hz
+        self.source_hz = 0
+        self.reset()
+
+    def reset(self) -> None:
+        self._zi = None
+        self._last = 0.0
+        self._next_position = 0.0  # of the next output sample, in input samples from the last one kept
+
+    def _configure(self, source_hz: int) -> None:
+        self.source_hz = source_hz
+        self._sos = None
+        if source_hz != self.target_hz:
+            cutoff = 0.45 * min(source_hz, self.target_hz) / (source_hz / 2)
+            self._sos = signal.butter(10, cutoff, output="sos")
+            self._zi = np.zeros((self._sos.shape[0], 2))
+        self._last = 0.0
+        self._next_position = 0.0
+
+    def process(self, samples: np.ndarray, source_hz: int) -> np.ndarray:
+        """Resample one block; returns float32 at ``target_hz``."""
+        if source_hz != self.source_hz:
+            self._configure(source_hz)
+        if self._sos is None:
+            return samples.astype(np.float32, copy=False)
+        if len(samples) == 0:
+            return np.zeros(0, np.float32)
+        filtered, self._zi = signal.sosfilt(self._sos, samples, zi=self._zi)
+        # Position 0 is the last sample of the previous block, 1.. are this block's.
+        extended = np.concatenate(([self._last], filtered))
+        step = source_hz / self.target_hz
+        positions = np.arange(self._next_position, len(filtered) + 1e-9, step)
+        out = np.interp(positions, np.arange(len(extended)), extended)
+        self._next_position = (positions[-1] + step - len(filtered)) if len(positions) else self._next_position - len(filtered)
+        self._last = float(filtered[-1])
+        return out.astype(np.float32)
+
+
+class LogMelStream:
+    """Causal log-mel frames from a block stream of any sample rate.
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        Frame, hop and mel settings.
+
+    Notes
+    -----
+    The stream starts with ``n_fft - hop`` samples of silence, so the first
+    frame ends after the first ``hop`` samples.
+    """
+
+    def __init__(self, spec: FeatureSpec = DRUM_FEATURES) -> None:
+        self.spec = spec
+        self._resampler = StreamResampler(spec.sample_rate_hz)
+        self._window = analysis_window(spec)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all audio (the next frame starts from silence)."""
+        self._resampler.reset()
+        self._buffer = np.zeros(self.spec.n_fft - self.spec.hop, dtype=np.float32)
+        self.frames_out = 0
+
+    def process(self, samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+        """Append a block; returns the frames it completed, shape (frames, n_mels), float32."""
+        spec = self.spec
+        resampled = self._resampler.process(np.asarray(samples, dtype=np.float32), sample_rate_hz)
+        self._buffer = np.concatenate((self._buffer, resampled))
+        count = max(0, (len(self._buffer) - spec.n_fft) // spec.hop + 1)
+        if count == 0:
+            return np.zeros((0, spec.n_mels), dtype=np.float32)
+        frames = np.lib.stride_tricks.sliding_window_view(self._buffer, spec.n_fft)[::spec.hop][:count]
+        power = np.abs(np.fft.rfft(frames * self._window, axis=1)) ** 2
+        self._buffer = self._buffer[count * spec.hop:]
+        self.frames_out += count
+        return log_compress(power.astype(np.float32) @ mel_basis(spec).T, spec)
+
+
+def log_mel(audio: np.ndarray, sample_rate_hz: int, spec: FeatureSpec = DRUM_FEATURES) -> np.ndarray:
+    """Causal log-mel frames of a whole signal, exactly as the live stream computes them.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (len(audio) // hop, n_mels) at ``spec.sample_rate_hz``; frame ``k`` ends at ``(k + 1) * hop_s``.
+    """
+    return LogMelStream(spec).process(audio, sample_rate_hz)
