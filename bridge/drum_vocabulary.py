@@ -1,0 +1,47 @@
+"""The drum classes the transcriber knows: names, General MIDI notes and annotation labels.
+
+One table serves the training labels (GM notes of the rendered MIDI), the
+evaluation (labels of annotation files) and the live output (MIDI notes on
+channel 10 and OSC names), so the three always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DrumClass:
+    """One output of the drum model."""
+
+    name: str  # OSC name: /drum/<name>
+    label: str  # annotation label, as in public drum data sets
+    midi_note: int  # General MIDI note sent on channel 10
+    gm_notes: tuple[int, ...]  # every GM drum note that counts as this class
+    aliases: tuple[str, ...]  # other labels that annotation files use for it
+
+
+DRUM_CLASSES: tuple[DrumClass, ...] = (
+    DrumClass("kick", "KD", 36, (35, 36), ("BD", "KICK", "B")),
+    DrumClass("snare", "SD", 38, (37, 38, 40), ("SNARE", "S", "RS", "SS", "SST")),
+    DrumClass("hihat", "HH", 42, (42, 44, 46), ("CHH", "OHH", "PHH", "HIHAT", "H")),
+    DrumClass("tom", "TT", 45, (41, 43, 45, 47, 48, 50), ("LT", "MT", "HT", "LFT", "HFT", "TOM")),
+    DrumClass("crash", "CY", 49, (49, 52, 55, 57), ("CRASH", "CHC", "SPC", "CY1", "CY2")),
+    DrumClass("ride", "RD", 51, (51, 53, 59), ("RIDE", "RDC", "RDB")),
+)
+DRUM_NAMES: tuple[str, ...] = tuple(c.name for c in DRUM_CLASSES)
+MAIN_CLASSES: tuple[str, ...] = ("kick", "snare", "hihat")  # the ones every goal and average is about
+DRUM_CHANNEL = 9  # channel 10, 0-based
+
+_CLASS_OF_GM = {note: i for i, c in enumerate(DRUM_CLASSES) for note in c.gm_notes}
+_CLASS_OF_LABEL = {label.upper(): i for i, c in enumerate(DRUM_CLASSES) for label in (c.label, c.name, *c.aliases)}
+
+
+def class_of_gm_note(note: int) -> int | None:
+    """Index into ``DRUM_CLASSES`` of a GM drum note, or None for percussion outside the classes."""
+    return _CLASS_OF_GM.get(note)
+
+
+def class_of_label(label: str) -> int | None:
+    """Index into ``DRUM_CLASSES`` of an annotation label (case-insensitive), or None if unknown."""
+    return _CLASS_OF_LABEL.get(label.strip().upper())

@@ -1,0 +1,248 @@
+"""``python -m export data drums``: rendered drum performances with exact onset labels.
+
+Splits are by pattern seed; the real kit named in ``HELD_OUT_KITS`` is heard
+only in the ``test_unseen_kit*`` sets. Train and valid are cached as log-mel
+features (``bridge.features``, the live front end) with onset times; the test
+sets are written as WAV files with annotation files beside them, the format
+``python -m export evaluate drums`` reads.
+
+Layout of ``OUT``::
+
+    kits/                     one-shot samples of every kit (cache)
+    train.npz, valid.npz      features, per-track offsets and onsets
+    test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/   *.wav + *.txt
+    drums.json                counts and settings
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from multiprocessing import Pool
+from pathlib import Path
+
+import librosa
+import numpy as np
+from scipy.io import wavfile
+from tqdm import tqdm
+
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
+from bridge.features import DRUM_FEATURES, log_mel
+from export.data.accompaniment import render_accompaniment
+from export.data.audio_effects import recording_chain
+from export.data.drum_kits import HELD_OUT_KITS, SampleKit, load_kits
+from export.data.folk import load_splits
+from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, DrumHit, generate
+
+SAMPLE_RATE_HZ = DRUM_FEATURES.sample_rate_hz
+TEST_SAMPLE_RATE_HZ = 44100
+FOLK_CACHE = Path("cache/folk/folk.npz")
+
+
+@dataclass(frozen=True)
+class DrumSetPlan:
+    """What one split holds."""
+
+    name: str
+    tracks: int
+    duration_s: float
+    seed_base: int
+    with_band: float  # share of tracks with accompaniment
+    held_out_kit: bool
+    band_split: str  # folk split the accompaniment comes from
+
+
+def default_plans(scale: float = 1.0) -> list[DrumSetPlan]:
+    """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one)."""
+    def n(count: int) -> int:
+        return max(2, int(round(count * scale)))
+    return [DrumSetPlan("train", n(1600), 8.0, 0, 0.5, False, "train"),
+            DrumSetPlan("valid", n(160), 8.0, 1_000_000, 0.5, False, "valid"),
+            DrumSetPlan("unlabeled", n(400), 8.0, 3_000_000, 1.0, False, "train"),
+            DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, False, "test"),
+            DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, False, "test"),
+            DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, True, "test"),
+            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, True, "test")]
+
+
+def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
+    """Resample a one-shot by ``factor`` (tuning the drum up when > 1)."""
+    if abs(factor - 1.0) < 1e-3:
+        return shot
+    positions = np.arange(0, len(shot) - 1, factor)
+    return np.interp(positions, np.arange(len(shot)), shot).astype(np.float32)
+
+
+def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, n_samples: int) -> np.ndarray:
+    """Mix the kit's one-shots at the hits: per-class levels, a velocity curve, tuning and hi-hat choke."""
+    sr = kit.sample_rate_hz
+    out = np.zeros(n_samples + int(2.5 * sr), np.float32)
+    class_gain = 10 ** (rng.uniform(-6, 6, len(DRUM_CLASSES) + 1) / 20)
+    curve = rng.uniform(0.3, 1.2)
+    tuning = 2 ** (rng.uniform(-2, 2) / 12) if rng.random() < 0.5 else 1.0
+    hat_times = [h.time_s for h in hits if h.note in (CLOSED_HAT, PEDAL_HAT, OPEN_HAT)]
+    for hit in hits:
+        shot = kit.one_shot(hit.note, hit.velocity, rng)
+        if shot is None:
+            continue
+        shot = _pitched(shot, tuning)
+        if hit.note == OPEN_HAT:  # the next hi-hat stroke chokes an open hat
+            later = [t for t in hat_times if t > hit.time_s + 1e-4]
+            if later:
+                keep = int((later[0] - hit.time_s) * sr)
+                shot = shot[: keep + 220].copy()
+                fade = min(len(shot), 220)
+                shot[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
+        index = class_of_gm_note(hit.note)
+        gain = class_gain[-1 if index is None else index] * (hit.velocity / 127) ** curve
+        start = int(hit.time_s * sr)
+        shot = shot[: len(out) - start]  # tuned down, a one-shot can outlast the tail room
+        out[start:start + len(shot)] += gain * shot
+    return out[:n_samples]
+
+
+def labelled_hits(hits: list[DrumHit], kit: SampleKit) -> list[DrumHit]:
+    """The hits the kit can sound and that belong to a class: those are the onset labels."""
+    return [h for h in hits if h.note in kit.layers and class_of_gm_note(h.note) is not None]
+
+
+def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndarray, float] | None
+               ) -> tuple[np.ndarray, list[DrumHit]]:
+    """One rendered track at ``SAMPLE_RATE_HZ``: drums (with accompaniment if ``band``), recording chain applied.
+
+    ``band`` is (audio, tempo in BPM) of an accompaniment clip; the drums follow its tempo and bar lines.
+    """
+    rng = np.random.default_rng(seed)
+    n_samples = int(duration_s * SAMPLE_RATE_HZ)
+    if band is None:
+        hits, _ = generate(seed, duration_s)
+        mix = render_drums(hits, kit, rng, n_samples)
+    else:
+        band_audio, tempo_bpm = band
+        bar_s = 240.0 / tempo_bpm
+        offset_s = rng.uniform(0, max(0.0, len(band_audio) / SAMPLE_RATE_HZ - duration_s))
+        start_s = np.ceil(offset_s / bar_s) * bar_s - offset_s - bar_s
+        hits, _ = generate(seed, duration_s, tempo_bpm=tempo_bpm, start_s=float(start_s))
+        drums = render_drums(hits, kit, rng, n_samples)
+        segment = band_audio[int(offset_s * SAMPLE_RATE_HZ):][:n_samples]
+        segment = np.pad(segment, (0, n_samples - len(segment)))
+        ratio = 10 ** (rng.uniform(-8, 6) / 20) * (np.std(drums) or 1.0) / (np.std(segment) or 1.0)
+        mix = drums + ratio * segment
+    return recording_chain(mix, rng, SAMPLE_RATE_HZ), labelled_hits(hits, kit)
+
+
+def write_annotated(directory: Path, name: str, audio: np.ndarray, hits: list[DrumHit]) -> None:
+    """``name.wav`` (16-bit, 44.1 kHz) and ``name.txt`` with one ``time<TAB>label`` line per onset."""
+    upsampled = librosa.resample(audio, orig_sr=SAMPLE_RATE_HZ, target_sr=TEST_SAMPLE_RATE_HZ)
+    peak = max(1.0, float(np.max(np.abs(upsampled))))
+    wavfile.write(directory / f"{name}.wav", TEST_SAMPLE_RATE_HZ, np.round(upsampled / peak * 32767).astype(np.int16))
+    lines = [f"{h.time_s:.4f}\t{DRUM_CLASSES[class_of_gm_note(h.note)].label}" for h in hits]
+    (directory / f"{name}.txt").write_text("\n".join(lines) + "\n")
+
+
+# Worker state: the kits and accompaniment pools are loaded once per process.
+_KITS: list[SampleKit] = []
+_BANDS: dict[str, list[tuple[np.ndarray, float]]] = {}
+
+
+def _init_worker(kits: list[SampleKit], bands: dict[str, list[tuple[np.ndarray, float]]]) -> None:
+    global _KITS, _BANDS
+    _KITS, _BANDS = kits, bands
+
+
+def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, list[DrumHit], str]:
+    plan, index, out_dir = job
+    seed = plan.seed_base + index
+    rng = np.random.default_rng(seed + 7)
+    kits = [k for k in _KITS if (k.name in HELD_OUT_KITS) == plan.held_out_kit]
+    kit = kits[int(rng.integers(len(kits)))]
+    pool = _BANDS.get(plan.band_split, [])
+    band = pool[int(rng.integers(len(pool)))] if pool and rng.random() < plan.with_band else None
+    audio, hits = make_track(seed, kit, plan.duration_s, band)
+    if out_dir is not None:
+        write_annotated(Path(out_dir), f"{plan.name}_{index:04d}", audio, hits)
+        return np.zeros((0, DRUM_FEATURES.n_mels), np.float16), hits, kit.name
+    return log_mel(audio, SAMPLE_RATE_HZ).astype(np.float16), hits, kit.name
+
+
+def _band_job(job: tuple[np.ndarray, int, float]) -> tuple[np.ndarray, float]:
+    tokens, seed, duration_s = job
+    tempo_bpm = float(np.random.default_rng(seed).uniform(70, 180))
+    bars = int(np.ceil(duration_s * tempo_bpm / 240)) + 1
+    looped = np.concatenate([tokens] * (bars // len(tokens) + 1))[:bars]
+    return render_accompaniment(looped, tempo_bpm, seed, SAMPLE_RATE_HZ), tempo_bpm
+
+
+def build_bands(folk: Path, counts: dict[str, int], duration_s: float, workers: int, seed: int
+                ) -> dict[str, list[tuple[np.ndarray, float]]]:
+    """Accompaniment clips per folk split (train tunes for train, test tunes for the tests)."""
+    splits = load_splits(folk)
+    bands = {}
+    for number, (split, count) in enumerate(counts.items()):
+        rng = np.random.default_rng([seed, number])
+        tunes = splits[split]
+        jobs = [(tunes[int(rng.integers(len(tunes)))], seed * 1_000_000 + number * 10_000 + i, duration_s)
+                for i in range(count)]
+        with Pool(workers) as pool:
+            bands[split] = list(tqdm(pool.imap(_band_job, jobs), total=count, desc=f"accompaniment ({split})"))
+    return bands
+
+
+def save_features(path: Path, results: list[tuple[np.ndarray, list[DrumHit], str]]) -> None:
+    """Features stacked, per-track frame offsets, and onsets as (track, class, time_s) rows."""
+    offsets = np.cumsum([0] + [len(r[0]) for r in results])
+    onsets = [(t, class_of_gm_note(h.note), h.time_s) for t, r in enumerate(results) for h in r[1]]
+    np.savez(path, features=np.concatenate([r[0] for r in results]), offsets=offsets,
+             onsets=np.array(onsets, dtype=np.float64).reshape(-1, 3), kits=np.array([r[2] for r in results]))
+
+
+def load_features(path: Path) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
+    """Per track: features (frames, n_mels) float32 and, per class, the onset times in seconds."""
+    data = np.load(path)
+    features, offsets, onsets = data["features"], data["offsets"], data["onsets"]
+    tracks = [features[a:b].astype(np.float32) for a, b in zip(offsets[:-1], offsets[1:])]
+    per_track = [[np.sort(onsets[(onsets[:, 0] == t) & (onsets[:, 1] == c), 2]) for c in range(len(DRUM_CLASSES))]
+                 for t in range(len(tracks))]
+    return tracks, per_track
+
+
+def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE) -> Path:
+    """Render every split of ``default_plans(scale)`` into ``out``; returns the path of ``drums.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm)
+    plans = default_plans(scale)
+    band_counts = {"train": max(4, int(120 * scale)), "valid": max(2, int(15 * scale)), "test": max(2, int(30 * scale))}
+    bands = build_bands(folk, band_counts, 24.0, workers, seed)
+    summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": DRUM_FEATURES.as_dict(),
+                     "kits": [k.name for k in kits], "held_out_kits": list(HELD_OUT_KITS),
+                     "accompaniment_clips": band_counts, "splits": {}}
+    with Pool(workers, initializer=_init_worker, initargs=(kits, bands)) as pool:
+        for plan in plans:
+            directory = out / plan.name if plan.name.startswith("test") else None
+            if directory is not None:
+                directory.mkdir(exist_ok=True)
+            jobs = [(plan, i, str(directory) if directory else None) for i in range(plan.tracks)]
+            results = list(tqdm(pool.imap(_track_job, jobs, chunksize=4), total=len(jobs), desc=plan.name))
+            if directory is None:
+                save_features(out / f"{plan.name}.npz", results)
+            onsets = {c.name: sum(class_of_gm_note(h.note) == i for r in results for h in r[1])
+                      for i, c in enumerate(DRUM_CLASSES)}
+            summary["splits"][plan.name] = {"tracks": plan.tracks, "duration_s": plan.duration_s,
+                                            "with_accompaniment": plan.with_band, "onsets": onsets,
+                                            "kits_used": sorted({r[2] for r in results})}
+    path = out / "drums.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def bundle_excerpt(wav: Path, out: Path, seconds: float = 12.0) -> Path:
+    """The first ``seconds`` of a held-out render and its annotations, at 22.05 kHz, for ``bridge/data``.
+
+    The bench and the JACK tests play it (``bridge/data/drums_heldout.wav``).
+    """
+    audio, _ = librosa.load(wav, sr=SAMPLE_RATE_HZ, duration=seconds)
+    wavfile.write(out, SAMPLE_RATE_HZ, np.round(np.clip(audio, -1, 1) * 32767).astype(np.int16))
+    lines = [line for line in wav.with_suffix(".txt").read_text().splitlines()
+             if line.strip() and float(line.split()[0]) < seconds - 0.05]
+    out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
+    return out
