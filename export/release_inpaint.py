@@ -9,7 +9,6 @@ check (here) and the latency (``bridge bench -o bench/results.json``).
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +20,10 @@ from export.evaluate_inpaint import markdown_table
 from export.models.attributes import ATTRIBUTES
 from export.models.inpainting import MAX_GAP_BARS, LatentRNN, LatentRnnSize, parameter_count
 from export.onnx_inpaint import OPSET, export_graphs, parity, update_manifest
+from export.provenance import git_commit, read_json
 from export.train_inpaint import load_vae
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _git_commit() -> str:
-    run = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
-    return run.stdout.strip() or "unknown"
 
 
 def attribute_ranges(vae, bars: np.ndarray) -> dict[str, list[float]]:
@@ -67,7 +58,7 @@ def release(runs: Path, data: Path, out: Path) -> list[Path]:
         "attribute_dimensions": {name: i for i, name in enumerate(ATTRIBUTES)},
         "attribute_ranges": attribute_ranges(vae, voiced),
         "parameters": {"measure_vae": parameter_count(vae), "latent_rnn": parameter_count(latent_rnn)},
-        "parity": figures, "training_commit": _git_commit(),
+        "parity": figures, "training_commit": git_commit(),
     }
     manifest = out / "manifest.json"
     update_manifest(manifest, entry)
@@ -88,10 +79,10 @@ def _finding(methods: dict) -> str:
 
 
 def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> str:
-    counts = _read_json(data.with_suffix(".json"))
-    evaluation = _read_json(runs / "evaluation.json")
-    histories = {k: _read_json(runs / f"{k}_history.json") for k in ("measure_vae", "latent_rnn", "arnn")}
-    bench = _read_json(BENCH_RESULTS)
+    counts = read_json(data.with_suffix(".json"))
+    evaluation = read_json(runs / "evaluation.json")
+    histories = {k: read_json(runs / f"{k}_history.json") for k in ("measure_vae", "latent_rnn", "arnn")}
+    bench = read_json(BENCH_RESULTS)
     sizes = ", ".join(f"`{p.name}` {p.stat().st_size / 1e6:.2f} MB" for p in paths.values())
     lines = [
         "# Model card: bar-by-bar inpainting (MeasureVAE + LatentRNN)", "",
@@ -140,7 +131,7 @@ def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> s
         lines += [f"| {k} | {v['p50']:.2f} | {v['p99']:.2f} |" for k, v in inpaint_bench.items()]
     else:
         lines.append("Not measured yet.")
-    tradeoff = _read_json(runs / "tradeoff.json")
+    tradeoff = read_json(runs / "tradeoff.json")
     if tradeoff:
         lines += ["", "## Size trade-off", "",
                   "`python -m export tradeoff inpaint`: 4 bars from 6 + 6 bars of context on one thread through ONNX Runtime,",

@@ -1,0 +1,64 @@
+"""The drum transcribers the evaluation compares, each as ``(audio, sample_rate_hz) -> onset times per class``.
+
+- ``model``: the shipped ONNX model, streamed through ``bridge.engines.drums`` exactly as live;
+- ``student``: the student-teacher variant, exported to ``RUNS/student/`` and streamed the same way;
+- ``pfnmf``: the offline PFNMF baseline (``python -m export train pfnmf``);
+- ``adtlib``: ADTLib's estimates, written beforehand by ``export/adtlib_peer.py`` (it needs TensorFlow 1
+  code, run in a virtual environment of its own) to ``RUNS/adtlib/<folder>/NAME.txt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bridge.drum_vocabulary import DRUM_CLASSES
+from bridge.engines.drums import DrumModel, transcribe
+from bridge.features import DRUM_FEATURES, log_mel
+from bridge.models import MODELS_DIR
+from export.evaluate_drums import Transcriber
+
+
+def onnx_transcriber(directory: Path) -> Transcriber:
+    model = DrumModel(directory, "cpu")
+
+    def run(audio: np.ndarray, sample_rate_hz: int) -> list[np.ndarray]:
+        times: list[list[float]] = [[] for _ in DRUM_CLASSES]
+        for onset in transcribe(audio, sample_rate_hz, model):
+            times[onset.class_index].append(onset.time_s)
+        return [np.array(t) for t in times]
+
+    return run
+
+
+def pfnmf_transcriber(path: Path) -> Transcriber:
+    from export.pfnmf import load
+
+    pfnmf = load(path)
+    return lambda audio, sample_rate_hz: pfnmf.transcribe(log_mel(audio, sample_rate_hz, DRUM_FEATURES))
+
+
+def precomputed_transcriber(directory: Path) -> Transcriber:
+    """Estimates read from ``directory/<folder>/NAME.txt``; the track is named by the evaluation."""
+    from export.evaluate_drums import read_annotations
+
+    def run(audio: np.ndarray, sample_rate_hz: int, track: Path) -> list[np.ndarray]:
+        estimate = directory / track.parent.name / f"{track.stem}.txt"
+        if not estimate.exists():
+            raise SystemExit(f"no estimate {estimate}: run export/adtlib_peer.py on {track.parent} first")
+        return read_annotations(estimate)
+
+    run.needs_track = True
+    return run
+
+
+def transcribers(runs: Path, methods: list[str]) -> dict[str, Transcriber]:
+    """The named transcribers; ``runs`` holds ``pfnmf.npz``, ``student/`` and ``adtlib/``."""
+    makers = {"model": lambda: onnx_transcriber(MODELS_DIR), "student": lambda: onnx_transcriber(runs / "student"),
+              "pfnmf": lambda: pfnmf_transcriber(runs / "pfnmf.npz"),
+              "adtlib": lambda: precomputed_transcriber(runs / "adtlib")}
+    unknown = [m for m in methods if m not in makers]
+    if unknown:
+        raise SystemExit(f"unknown method(s) {unknown}; choose from {sorted(makers)}")
+    return {name: makers[name]() for name in methods}

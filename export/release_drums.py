@@ -1,0 +1,127 @@
+"""Ship the drum transcriber: ONNX graph with streaming states, parity, tuned threshold, manifest entry.
+
+``drums.onnx`` takes ``features`` float32 ``(1, T, n_mels)`` and the convolution
+states ``state_0..state_4`` and returns ``logits`` ``(1, T, classes)`` and the
+new states ``next_state_0..``; T may be any number of new frames. Parity is
+checked by streaming held-out renders through ONNX Runtime in blocks of 1-7
+frames against PyTorch over whole tracks.
+
+The per-class thresholds and the timing offset are tuned on the validation renders with
+the same streaming picker the daemon runs (``bridge.engines.drums``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mir_eval
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
+from bridge.engines.drums import OnsetPicker
+from bridge.features import DRUM_FEATURES
+from export.data.drums import load_features
+from export.models.drums import CausalDrumCNN, parameter_count
+from export.onnx_inpaint import OPSET, update_manifest
+from export.provenance import git_commit
+from export.train_drums import load_model
+
+THRESHOLDS = np.round(np.arange(0.2, 0.91, 0.05), 2)
+
+
+class _Streaming(torch.nn.Module):
+    def __init__(self, model: CausalDrumCNN) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, features: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.model(features, *states)
+
+
+def export_onnx(model: CausalDrumCNN, path: Path) -> Path:
+    """Write the streaming graph (opset 17, dynamic frame count)."""
+    states = model.initial_states(1)
+    n = len(states)
+    torch.onnx.export(_Streaming(model).eval(), (torch.zeros(1, 4, DRUM_FEATURES.n_mels), *states), str(path),
+                      input_names=["features", *[f"state_{i}" for i in range(n)]],
+                      output_names=["logits", *[f"next_state_{i}" for i in range(n)]],
+                      dynamic_axes={"features": {1: "frames"}, "logits": {1: "frames"}},
+                      opset_version=OPSET, dynamo=False)
+    return path
+
+
+def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int = 0) -> dict[str, float]:
+    """Largest |ONNX - PyTorch| logit difference, streaming ONNX in random blocks of 1-7 frames."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()[1:]]
+    rng = np.random.default_rng(seed)
+    worst, frames = 0.0, 0
+    for track in tracks:
+        with torch.no_grad():
+            reference = model(torch.from_numpy(track[None]))[0][0].numpy()
+        states = [s.numpy() for s in model.initial_states(1)]
+        outputs, start = [], 0
+        while start < len(track):
+            size = int(rng.integers(1, 8))
+            logits, *states = session.run(None, {"features": track[None, start:start + size], **dict(zip(names, states))})
+            outputs.append(logits[0])
+            start += size
+        worst = max(worst, float(np.max(np.abs(np.concatenate(outputs) - reference))))
+        frames += len(track)
+    return {"max_abs_logit_diff": worst, "frames": frames, "tracks": len(tracks)}
+
+
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]]) -> dict:
+    """Per class, the threshold with the best mean F on validation; and the median timing offset."""
+    hop_s = DRUM_FEATURES.hop_s
+    with torch.no_grad():
+        activations = [torch.sigmoid(model(torch.from_numpy(t[None]))[0][0]).numpy() for t in tracks]
+    scores = np.zeros((len(THRESHOLDS), len(DRUM_CLASSES)))
+    offsets: list[float] = []
+    for row, threshold in enumerate(THRESHOLDS):
+        per_class: list[list[float]] = [[] for _ in DRUM_CLASSES]
+        for activation, reference in zip(activations, onsets):
+            estimate: list[list[float]] = [[] for _ in DRUM_CLASSES]
+            for frame, c, _ in OnsetPicker(len(DRUM_CLASSES), float(threshold), hop_s)(activation):
+                estimate[c].append(frame * hop_s + hop_s / 2)
+            for c in range(len(DRUM_CLASSES)):
+                if len(reference[c]):
+                    per_class[c].append(mir_eval.onset.f_measure(reference[c], np.array(estimate[c]), window=0.05)[0])
+                    if threshold == 0.5 and len(estimate[c]):
+                        matched = mir_eval.util.match_events(reference[c], np.array(estimate[c]), 0.05)
+                        offsets += [estimate[c][j] - reference[c][i] for i, j in matched]
+        scores[row] = [np.mean(f) if f else 0.0 for f in per_class]
+    best = scores.argmax(axis=0)
+    main = [DRUM_NAMES.index(n) for n in MAIN_CLASSES]
+    return {"thresholds": [float(THRESHOLDS[i]) for i in best],
+            "valid_f": {name: round(float(scores[best[c], c]), 4) for c, name in enumerate(DRUM_NAMES)},
+            "valid_f_main": round(float(np.mean([scores[best[c], c] for c in main])), 4),
+            "time_offset_s": round(float(np.median(offsets)), 4) if offsets else 0.0,
+            "valid_f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
+
+
+def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt") -> tuple[list[Path], dict]:
+    """Export, check parity, tune on valid, write the manifest entry; returns the paths and the tuning."""
+    model = load_model(runs / checkpoint)
+    path = export_onnx(model, out / "drums.onnx")
+    tracks, onsets = load_features(data / "valid.npz")
+    figures = parity(model, path, tracks[:8])
+    if figures["max_abs_logit_diff"] > 1e-3:
+        raise RuntimeError(f"ONNX does not match PyTorch: {figures}")
+    tuning = tune(model, tracks, onsets)
+    entry = {
+        "name": "drums", "version": 1, "task": "causal drum transcription (onsets per class)",
+        "files": {"model": path.name}, "opset": OPSET,
+        "inputs": {"features": "float32 (1, T, n_mels) log-mel frames of bridge.features",
+                   "state_i": "float32 convolution states; zeros start a stream"},
+        "outputs": {"logits": "float32 (1, T, classes)", "next_state_i": "the states after the last frame"},
+        "features": DRUM_FEATURES.as_dict(), "classes": list(DRUM_NAMES),
+        "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
+        "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
+        "look_ahead_frames": 0, "receptive_field_frames": 33,
+        "parameters": parameter_count(model), "parity": figures, "training_commit": git_commit(),
+    }
+    update_manifest(out / "manifest.json", entry)
+    return [path, out / "manifest.json"], tuning

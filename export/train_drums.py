@@ -1,0 +1,171 @@
+"""Training of the causal drum CNN: ``python -m export train drums`` (and ``drums_student``).
+
+Targets are onset frames from the exact MIDI labels: the frame in which an
+onset first sounds and the one after it (the model has no look-ahead, so it
+may fire in either). The student variant also learns from unlabeled mixes,
+with PFNMF's normalised activations as soft targets (Wu & Lerch 2018).
+Seeded and resumable from ``OUT/<model>.pt``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from bridge.drum_vocabulary import DRUM_CLASSES
+from bridge.features import DRUM_FEATURES
+from export.data.drums import load_features
+from export.models.drums import CausalDrumCNN, parameter_count
+
+CHUNK_FRAMES = 192
+WARM_UP_FRAMES = 33  # the receptive field: loss only where the chunk gives the model its full context
+POSITIVE_WEIGHT = 4.0
+
+
+@dataclass
+class DrumTrainConfig:
+    data: Path
+    out: Path
+    steps: int = 3000
+    batch: int = 24
+    lr: float = 2e-3
+    seed: int = 0
+    threads: int = 2
+    student: bool = False  # also learn from unlabeled mixes with PFNMF soft targets
+    templates: Path | None = None  # pfnmf.npz of `python -m export train pfnmf` (student only)
+    save_every: int = 500
+
+
+def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s) -> np.ndarray:
+    """Frame targets (frames, classes): 1 in the frame where each onset begins to sound and in the next."""
+    targets = np.zeros((n_frames, len(onsets)), np.float32)
+    for c, times in enumerate(onsets):
+        frames = np.floor(np.asarray(times) / hop_s).astype(int)
+        for shift in (0, 1):
+            valid = frames + shift
+            targets[valid[(valid >= 0) & (valid < n_frames)], c] = 1.0
+    return targets
+
+
+class ChunkSampler:
+    """Random chunks of ``CHUNK_FRAMES`` frames with their targets."""
+
+    def __init__(self, tracks: list[np.ndarray], targets: list[np.ndarray], rng: np.random.Generator) -> None:
+        keep = [i for i, t in enumerate(tracks) if len(t) > CHUNK_FRAMES]
+        self.tracks = [tracks[i] for i in keep]
+        self.targets = [targets[i] for i in keep]
+        self.rng = rng
+
+    def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        xs, ys = [], []
+        for i in self.rng.integers(0, len(self.tracks), size):
+            start = int(self.rng.integers(0, len(self.tracks[i]) - CHUNK_FRAMES + 1))
+            xs.append(self.tracks[i][start:start + CHUNK_FRAMES])
+            ys.append(self.targets[i][start:start + CHUNK_FRAMES])
+        return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+
+
+def teacher_targets(tracks: list[np.ndarray], pfnmf_path: Path) -> list[np.ndarray]:
+    """PFNMF's normalised activation novelty per frame and class: the student's soft targets."""
+    from export.pfnmf import load
+
+    teacher = load(pfnmf_path)
+    return [teacher.activations(track) for track in tqdm(tracks, desc="teacher (PFNMF)")]
+
+
+def learning_rate_factor(step: int, total_steps: int, warm_up: float = 0.1) -> float:
+    """Linear warm-up over the first 10% of the steps, then a cosine down to 5% of the peak."""
+    warm_steps = max(1, int(warm_up * total_steps))
+    if step < warm_steps:
+        return (step + 1) / warm_steps
+    progress = min(1.0, (step - warm_steps) / max(1, total_steps - warm_steps))
+    return 0.05 + 0.95 * 0.5 * (1.0 + np.cos(np.pi * progress))
+
+
+def chunk_loss(model: CausalDrumCNN, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    logits = model(x)[0][:, WARM_UP_FRAMES:]
+    target = y[:, WARM_UP_FRAMES:]
+    weight = 1.0 + (POSITIVE_WEIGHT - 1.0) * target
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits, target, weight=weight)
+
+
+def train(config: DrumTrainConfig) -> Path:
+    """Train (or resume) and return the path of the best checkpoint."""
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = np.random.default_rng(config.seed)
+    name = "drums_student" if config.student else "drums"
+    config.out.mkdir(parents=True, exist_ok=True)
+    tracks, onsets = load_features(config.data / "train.npz")
+    labelled = ChunkSampler(tracks, [onset_targets(o, len(t)) for t, o in zip(tracks, onsets)], rng)
+    valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
+    valid = ChunkSampler(valid_tracks, [onset_targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],
+                         np.random.default_rng(config.seed + 1))
+    valid_batches = [valid.batch(32) for _ in range(8)]
+    unlabeled = None
+    if config.student:
+        free_tracks, _ = load_features(config.data / "unlabeled.npz")
+        unlabeled = ChunkSampler(free_tracks, teacher_targets(free_tracks, config.templates), rng)
+
+    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES))
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: learning_rate_factor(step, config.steps))
+    checkpoint = config.out / f"{name}.pt"
+    history: list[dict] = []
+    step, best = 0, np.inf
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        schedule.load_state_dict(state["schedule"])
+        step, best, history = state["step"], state["best"], state["history"]
+        rng.bit_generator.state = state["rng"]
+
+    def save() -> None:
+        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(),
+                    "step": step, "best": best, "history": history, "rng": rng.bit_generator.state,
+                    "config": {k: str(v) for k, v in vars(config).items()}}, checkpoint)
+
+    started = time.time()
+    progress = tqdm(total=config.steps, initial=step, desc=f"train {name}")
+    while step < config.steps:
+        model.train()
+        x, y = labelled.batch(config.batch)
+        loss = chunk_loss(model, x, y)
+        if unlabeled is not None:
+            ux, uy = unlabeled.batch(config.batch // 2)
+            loss = loss + 0.5 * chunk_loss(model, ux, uy)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        step += 1
+        progress.update(1)
+        if step % config.save_every == 0 or step == config.steps:
+            model.eval()
+            with torch.no_grad():
+                valid_loss = float(np.mean([chunk_loss(model, vx, vy).item() for vx, vy in valid_batches]))
+            history.append({"step": step, "train_loss": loss.item(), "valid_loss": valid_loss,
+                            "elapsed_s": round(time.time() - started, 1)})
+            progress.set_postfix(valid=f"{valid_loss:.4f}")
+            if valid_loss < best:
+                best = valid_loss
+                torch.save({"model": model.state_dict(), "step": step, "valid_loss": valid_loss,
+                            "parameters": parameter_count(model)}, config.out / f"{name}_best.pt")
+            save()
+    progress.close()
+    (config.out / f"{name}_history.json").write_text(json.dumps(history, indent=2) + "\n")
+    return config.out / f"{name}_best.pt"
+
+
+def load_model(path: Path) -> CausalDrumCNN:
+    """A trained model in eval mode."""
+    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES))
+    model.load_state_dict(torch.load(path, weights_only=False)["model"])
+    return model.eval()

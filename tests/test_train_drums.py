@@ -1,0 +1,58 @@
+"""Drum training, seconds long on tiny data: targets, a few steps, resume, ONNX export with streaming parity."""
+
+import numpy as np
+import pytest
+
+from bridge.engines.drums import DrumModel, transcribe
+from bridge.features import DRUM_FEATURES, log_mel
+from export.data.drum_kits import HYDROGEN, hydrogen_kit
+from export.data.drums import SAMPLE_RATE_HZ, load_features, make_track, save_features
+from export.release_drums import release
+from export.train_drums import DrumTrainConfig, onset_targets, train
+
+pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")
+
+
+def test_an_onset_marks_the_frame_it_starts_in_and_the_next():
+    hop_s = DRUM_FEATURES.hop_s
+    targets = onset_targets([np.array([0.5 * hop_s, 10.2 * hop_s]), np.array([])], 20)
+    assert targets[:, 0].nonzero()[0].tolist() == [0, 1, 10, 11]
+    assert not targets[:, 1].any()
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("drums")
+    kit = hydrogen_kit(HYDROGEN / "BJA_Pacific", SAMPLE_RATE_HZ)
+    for split, seeds in (("train", range(4)), ("valid", range(100, 102))):
+        results = []
+        for seed in seeds:
+            audio, hits = make_track(seed, kit, 4.0, None)
+            results.append((log_mel(audio, SAMPLE_RATE_HZ).astype(np.float16), hits, kit.name))
+        save_features(directory / f"{split}.npz", results)
+    return directory
+
+
+def test_features_and_onsets_are_saved_per_track(tiny_data):
+    tracks, onsets = load_features(tiny_data / "train.npz")
+    assert len(tracks) == 4 and tracks[0].shape[1] == DRUM_FEATURES.n_mels
+    assert all(len(o[0]) > 0 for o in onsets)  # every track has kicks
+
+
+def test_a_short_run_trains_resumes_and_exports_a_streamable_onnx_model(tiny_data, tmp_path):
+    runs = tmp_path / "runs"
+    config = DrumTrainConfig(data=tiny_data, out=runs, steps=4, batch=2, save_every=2, threads=1)
+    best = train(config)
+    assert best.exists()
+    config.steps = 6
+    train(config)  # resumes from step 4
+    history = (runs / "drums_history.json").read_text()
+    assert '"step": 6' in history
+    out = tmp_path / "models"
+    out.mkdir()
+    paths, tuning = release(runs, tiny_data, out)
+    assert paths[0].exists() and all(0.0 < t < 1.0 for t in tuning["thresholds"])
+    model = DrumModel(out, "cpu")
+    assert model.classes[:3] == ("kick", "snare", "hihat")
+    silence = np.zeros(48000, np.float32)
+    assert isinstance(transcribe(silence, 48000, model), list)
