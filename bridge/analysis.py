@@ -117,7 +117,12 @@ class AnalysisThread:
             self._counters.add("audio_clipped_samples", clipped)
         now = time.monotonic()
         for engine in self.engines:
-            engine.process(samples, sample_rate_hz, now)
+            try:
+                engine.process(samples, sample_rate_hz, now)
+            except Exception as exc:  # one engine's failure must not stop the others or the thread
+                self._counters.add("audio_engine_errors")
+                self._reporter.error("audio", f"{type(engine).__name__} failed on a block and was reset: {exc}")
+                engine.reset()
 
     def stop(self) -> None:
         self._stop.set()

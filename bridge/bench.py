@@ -94,6 +94,114 @@ def shipped_inpaint_model():
         return None
 
 
+DRUM_BENCH_AUDIO = Path(__file__).parent / "data" / "drums_heldout.wav"  # annotations in drums_heldout.txt
+
+
+def read_onsets(path: Path) -> list[tuple[float, str]]:
+    """(time_s, class name) of a ``time<TAB>label`` annotation file; unknown labels are skipped."""
+    from bridge.drum_vocabulary import DRUM_NAMES, class_of_label
+
+    onsets = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and class_of_label(parts[1]) is not None:
+            onsets.append((float(parts[0]), DRUM_NAMES[class_of_label(parts[1])]))
+    return onsets
+
+
+def match_drum_notes(onsets: list[tuple[float, str]], start_frame: int, received: list[tuple[int, bytes, float]],
+                     rate: int, classes: tuple[str, ...] = ("kick", "snare", "hihat")) -> list[float | None]:
+    """Per reference onset of ``classes``: ms from its JACK frame to the first drum note of its class on MIDI out
+    in the window -20 .. +100 ms (each note used once), or None when none came."""
+    from bridge.drum_vocabulary import DRUM_CHANNEL
+    from bridge.engines.drums import GM_NOTE_OF_CLASS
+
+    notes = [(frame, data[1]) for frame, data, _ in received if len(data) == 3 and data[0] == 0x90 | DRUM_CHANNEL and data[2]]
+    used: set[int] = set()
+    latencies: list[float | None] = []
+    for time_s, name in sorted(onsets):
+        if name not in classes:
+            continue
+        onset_frame = start_frame + round(time_s * rate)
+        found = None
+        for i, (frame, note) in enumerate(notes):
+            delta_ms = 1000.0 * (frame - onset_frame) / rate
+            if i not in used and note == GM_NOTE_OF_CLASS[name] and -20.0 <= delta_ms <= 100.0:
+                used.add(i)
+                found = delta_ms
+                break
+        latencies.append(found)
+    return latencies
+
+
+def drums_onset_to_midi(workdir: Path) -> dict[str, object]:
+    """Play the bundled held-out drum render into the daemon over JACK; time each onset to its MIDI note."""
+    import librosa
+
+    daemon = DaemonProcess(workdir, "[inpaint]\nenabled = false\n[audio]\nbackend = \"jack\"\n")
+    player = JackPlayer("mir-bridge-bench-drums")
+    try:
+        player.connect_to_daemon(daemon.client_name, midi_in=False)
+        audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=player.sample_rate_hz)
+        start = player.now_frame() + player.sample_rate_hz // 2
+        player.play_at(start, audio)
+        time.sleep(len(audio) / player.sample_rate_hz + 1.0)
+        latencies = match_drum_notes(read_onsets(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(player.received),
+                                     player.sample_rate_hz)
+    finally:
+        player.close()
+        daemon.stop()
+    found = [x for x in latencies if x is not None]
+    figures: dict[str, object] = summarise(found) if found else {"n": 0}
+    figures["onsets"] = len(latencies)
+    figures["within_50ms"] = round(sum(-50.0 <= x <= 50.0 for x in found) / max(1, len(latencies)), 4)
+    return figures
+
+
+def drums_realtime_factor() -> float | None:
+    """Seconds of audio transcribed per second of compute on one thread (the bundled render, streamed)."""
+    import librosa
+
+    from bridge.engines.drums import DrumModel, transcribe
+    from bridge.models import ModelUnavailable
+
+    try:
+        model = DrumModel(provider="cpu")
+    except (ModelUnavailable, OSError, KeyError):
+        return None
+    audio, rate = librosa.load(str(DRUM_BENCH_AUDIO), sr=48000)
+    transcribe(audio[:rate], rate, model)  # warm-up
+    started = time.perf_counter()
+    transcribe(audio, rate, model, block=256)
+    return round(len(audio) / rate / (time.perf_counter() - started), 1)
+
+
+def instruments_load(seconds: float = 20.0, rate: int = 48000, block: int = 128) -> dict[str, float] | None:
+    """Updates a second and share of one core of the instrument engine, fed JACK-sized blocks of the demo band."""
+    import librosa
+
+    from bridge.demo import DEMO_DATA
+    from bridge.engines.instruments import InstrumentEngine, InstrumentModel
+    from bridge.models import ModelUnavailable
+
+    try:
+        model = InstrumentModel(provider="cpu")
+    except (ModelUnavailable, OSError, KeyError):
+        return None
+    audio, _ = librosa.load(str(DEMO_DATA / "demo_band.wav"), sr=rate)
+    audio = np.resize(audio, int(seconds * rate))
+    updates: list = []
+    engine = InstrumentEngine(model, updates.append)
+    engine.process(audio[:rate], rate, 0.0)  # warm-up
+    engine.reset()
+    updates.clear()
+    started = time.perf_counter()
+    for start in range(0, len(audio), block):
+        engine.process(audio[start:start + block], rate, start / rate)
+    busy_s = time.perf_counter() - started
+    return {"updates_per_s": round(len(updates) / seconds, 2), "core_share": round(busy_s / seconds, 4)}
+
+
 def machine() -> dict[str, object]:
     model = platform.processor()
     try:
@@ -127,6 +235,11 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             sender.close()
             receiver.close()
             daemon.stop()
+        results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir))
+    results["drums_realtime_factor"] = drums_realtime_factor()
+    load = instruments_load()
+    if load is not None:
+        results["instruments_updates_per_s"], results["instruments_core_share"] = load["updates_per_s"], load["core_share"]
     model = shipped_inpaint_model()
     for gap_bars in range(1, 5) if model is not None else ():
         results[f"inpaint_{gap_bars}bars_ms"] = summarise(inpaint_latency_ms(model, min(n, 300), gap_bars))
@@ -147,4 +260,6 @@ def format_table(results: dict[str, object]) -> str:
     for name, figures in results.items():
         if isinstance(figures, dict) and "p50" in figures:
             lines.append(f"| {name} | {figures['p50']:.3f} | {figures['p99']:.3f} | {figures['n']} |")
+        elif isinstance(figures, (int, float)):
+            lines.append(f"| {name} | {figures} | | |")
     return "\n".join(lines)

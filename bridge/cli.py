@@ -131,6 +131,50 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transcribe_drums(args: argparse.Namespace) -> int:
+    from collections import Counter
+    from pathlib import Path
+
+    from bridge.models import ModelUnavailable
+    from bridge.offline import print_json, transcribe_drums_file
+
+    if args.output is None and not args.json:
+        print("bridge: give -o OUT.mid, --json, or both", file=sys.stderr)
+        return 2
+    try:
+        result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, args.threshold)
+    except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(result)
+    else:
+        counts = Counter(o["drum"] for o in result["onsets"])
+        print(f"{args.output}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s "
+              f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
+    return 0
+
+
+def cmd_detect_instruments(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bridge.models import ModelUnavailable
+    from bridge.offline import detect_instruments_file, print_json
+
+    try:
+        result = detect_instruments_file(Path(args.input))
+    except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(result)
+    else:
+        tags = sorted(result["clip"].items(), key=lambda kv: -kv[1])
+        print(f"{args.input}: {len(result['activity'])} updates every {result['hop_s']:.2f} s; most likely: "
+              + ", ".join(f"{name} {p:.2f}" for name, p in tags[:5]))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bridge.bench import run_bench
 
@@ -165,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     inpaint.add_argument("--context", type=int, default=4, help="bars of context on each side (default 4)")
     inpaint.add_argument("--seed", type=int, default=-1, help="-1: greedy; 0 or more: sampled, reproducibly")
     inpaint.add_argument("--json", action="store_true", help="print the filled notes as JSON")
+    drums = command("transcribe-drums", cmd_transcribe_drums,
+                    "transcribe the drums of an audio file (streamed through the live engine) to MIDI and/or JSON")
+    drums.add_argument("input", metavar="IN.wav", help="any file libsndfile reads (WAV, FLAC, OGG, ...), any sample rate")
+    drums.add_argument("-o", "--output", metavar="OUT.mid", help="drum notes on channel 10, GM numbers")
+    drums.add_argument("--json", action="store_true", help='print {"onsets": [{"time", "drum", "velocity"}, ...]}')
+    drums.add_argument("--threshold", type=float, help="activation 0-1 that fires an onset (default: tuned, in the manifest)")
+    instruments = command("detect-instruments", cmd_detect_instruments,
+                          "instrument activity of an audio file, streamed through the live engine")
+    instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")
+    instruments.add_argument("--json", action="store_true",
+                             help='print {"classes": [...], "hop_s": h, "activity": [[p per class] per update], "clip": {class: p}}')
     command("config", cmd_config, "print the default configuration with every key documented")
     command("osc-reference", cmd_osc_reference, "print the OSC address reference as Markdown")
     return parser

@@ -81,6 +81,24 @@ class InpaintConfig:
 
 
 @dataclass(frozen=True)
+class DrumsConfig:
+    enabled: bool = True
+    channel: int = 10
+    threshold: float = 0.0
+    note_ms: float = 50.0
+
+
+@dataclass(frozen=True)
+class InstrumentsConfig:
+    enabled: bool = True
+    smoothing: float = 0.5
+    on_threshold: float = 0.5
+    off_threshold: float = 0.3
+    updates_per_s: float = 10.0
+    silence_dbfs: float = -70.0
+
+
+@dataclass(frozen=True)
 class ModelsConfig:
     dir: str = ""
     provider: str = "auto"
@@ -94,6 +112,8 @@ class Config:
     clock: ClockConfig = field(default_factory=ClockConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     inpaint: InpaintConfig = field(default_factory=InpaintConfig)
+    drums: DrumsConfig = field(default_factory=DrumsConfig)
+    instruments: InstrumentsConfig = field(default_factory=InstrumentsConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
 

@@ -19,12 +19,16 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 from bridge import __version__
 from bridge.analysis import AnalysisThread, LevelMeter
 from bridge.clock import MusicalClock
 from bridge.config import Config
 from bridge.counters import Counters, DroppingQueue
+from bridge.engines.drums import GM_NOTE_OF_CLASS, DrumEngine, DrumModel, DrumOnset
 from bridge.engines.inpaint import InpaintEngine, InpaintError, InpaintModel
+from bridge.engines.instruments import InstrumentEngine, InstrumentModel, InstrumentUpdate
 from bridge.events import BarLine, RawMidi, RawOsc
 from bridge.io.audio import AudioInput, AudioUnavailable, make_audio_input
 from bridge.io.jack_server import JackWatch
@@ -45,7 +49,7 @@ URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/pan
 DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
                  "midi_out_dropped", "audio_overflows", "audio_samples_missed")
 EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed",
-                  "jack_xruns")
+                  "jack_xruns", "drum_onsets")
 
 
 class Daemon:
@@ -80,6 +84,9 @@ class Daemon:
         self.analysis = AnalysisThread(lambda: self.audio, [self.level], self.counters, self.reporter)
         self.bar_listeners: list = []
         self.inpaint: InpaintEngine | None = None
+        self.drums: DrumEngine | None = None
+        self.instruments: InstrumentEngine | None = None
+        self._instruments_active: np.ndarray = np.zeros(0, bool)
         self._jack_watch: JackWatch | None = None
         self._jack_lost = False
         self._stop = threading.Event()
@@ -154,10 +161,12 @@ class Daemon:
 
     def _load_models(self) -> None:
         """Start the engines whose models load; report the others and run without them."""
+        directory = Path(self.config.models.dir) if self.config.models.dir else MODELS_DIR
+        self._load_drums(directory)
+        self._load_instruments(directory)
         settings = self.config.inpaint
         if not settings.enabled:
             return
-        directory = Path(self.config.models.dir) if self.config.models.dir else MODELS_DIR
         try:
             model = InpaintModel(directory, self.config.models.provider)
             model.warm_up()
@@ -173,6 +182,59 @@ class Daemon:
         self.bar_listeners.append(self.inpaint.on_bar)
         log.info("inpainting: %d-bar form, %d bars of context, channel %d", settings.form_bars,
                  settings.context_bars, settings.channel)
+
+    def _load_drums(self, directory: Path) -> None:
+        settings = self.config.drums
+        if not settings.enabled:
+            return
+        try:
+            model = DrumModel(directory, self.config.models.provider)
+        except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
+            self.reporter.error("model", f"drum transcription is off: {exc}")
+            return
+        self.drums = DrumEngine(model, self._on_drum_onset, settings.threshold or None)
+        self.analysis.engines.append(self.drums)
+        log.info("drum transcription: classes %s, thresholds %s, channel %d", ", ".join(model.classes),
+                 " ".join(f"{t:.2f}" for t in self.drums.picker.thresholds), settings.channel)
+
+    def _load_instruments(self, directory: Path) -> None:
+        settings = self.config.instruments
+        if not settings.enabled:
+            return
+        try:
+            model = InstrumentModel(directory, self.config.models.provider)
+        except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
+            self.reporter.error("model", f"instrument activity is off: {exc}")
+            return
+        frames_per_update = max(1, round(1.0 / (settings.updates_per_s * model.spec.hop_s)))
+        self.instruments = InstrumentEngine(model, self._on_instrument_update, settings.smoothing, settings.on_threshold,
+                                            settings.off_threshold, frames_per_update, settings.silence_dbfs)
+        self.analysis.engines.append(self.instruments)
+        self.osc_out.send("/instrument/classes", *model.classes)
+        log.info("instrument activity: %d classes, %.1f updates a second", len(model.classes),
+                 1.0 / (frames_per_update * model.spec.hop_s))
+
+    def _on_instrument_update(self, update: InstrumentUpdate) -> None:
+        """Analysis thread: activity ten times a second, per-class values of the active ones, clip tags once a second."""
+        classes = self.instruments.model.classes
+        self.osc_out.send("/instrument/activity", *(float(v) for v in update.activity))
+        for name, value, active, was in zip(classes, update.activity, update.active, self._instruments_active):
+            if active or was:
+                self.osc_out.send(f"/instrument/{name}", float(value) if active else 0.0)
+        self._instruments_active = update.active
+        if update.clip is not None:
+            self.osc_out.send("/instrument/clip", *(float(v) for v in update.clip))
+            top = int(update.clip.argmax())
+            self.osc_out.send("/instrument/attention", classes[top], *(float(w) for w in update.attention[top]))
+
+    def _on_drum_onset(self, onset: DrumOnset) -> None:
+        """Analysis thread: the note goes out now; OSC carries the onset's time in the audio stream."""
+        now = time.monotonic()
+        self.counters.add("drum_onsets")
+        self.scheduler.schedule_note(GM_NOTE_OF_CLASS[onset.name], onset.velocity, now,
+                                     now + self.config.drums.note_ms / 1000.0, self.config.drums.channel)
+        self.osc_out.send("/drum/onset", onset.name, onset.velocity / 127.0, onset.time_s)
+        self.osc_out.send(f"/drum/{onset.name}", onset.velocity / 127.0)
 
     def _on_jack_down(self, reason: str) -> None:
         self._jack_lost = True
@@ -247,6 +309,8 @@ class Daemon:
     def on_subscribe(self, raw: RawOsc, port: int) -> None:
         self.osc_out.subscribe(raw.sender[0], port)
         log.info("OSC subscriber %s:%d", raw.sender[0], port)
+        if self.instruments is not None:  # the class order of /instrument/activity, for the new listener
+            self.osc_out.send_to((raw.sender[0], port), "/instrument/classes", *self.instruments.model.classes)
 
     def on_unsubscribe(self, raw: RawOsc, port: int) -> None:
         self.osc_out.unsubscribe(raw.sender[0], port)
@@ -283,6 +347,12 @@ class Daemon:
             self.inpaint.request_gap(start, bars)
         except InpaintError as exc:
             self.reporter.error("inpaint", str(exc))
+
+    def on_drums_threshold(self, raw: RawOsc, value: float) -> None:
+        if self.drums is None:
+            self.reporter.error("drums", "drum transcription is off (see the model error at start-up)")
+            return
+        self.drums.set_threshold(value)
 
     def on_inpaint_attribute(self, raw: RawOsc, name: str, value: float) -> None:
         if self.inpaint is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import librosa
 import numpy as np
 
 from bridge.config import Config
+from bridge.drum_vocabulary import DRUM_CHANNEL, DRUM_CLASSES
 from bridge.io.jack_player import JackPlayer
 from bridge.io.jack_server import DummyJackServer, jack_server_running
 from bridge.midi_file import PlayedNote, read_notes
@@ -25,6 +27,7 @@ from bridge.score import TICKS_PER_BEAT, ticks_per_bar
 
 DEMO_DATA = files("bridge") / "data"
 GAP_START_BAR, GAP_BARS = 6, 2  # the demo leaves these bars of its 8-bar tune to the daemon
+DRUM_OF_NOTE = {c.midi_note: c.name for c in DRUM_CLASSES}
 NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 
 
@@ -112,14 +115,33 @@ def _perform(workdir: Path, notes: list[PlayedNote], tempo_bpm: float, bars: int
 
 
 def _follow(client, seconds: float) -> list[Received]:
-    """Print what the daemon sends while the performance plays; return the notes it heard."""
+    """Print what the daemon sends while the performance plays; return the notes it heard.
+
+    Drum onsets and instrument activity are many: once a bar, the drum counts and the instruments
+    active in the latest activity update are printed.
+    """
     seen, last_level_s = 0, 0.0
+    drums: Counter = Counter()
+    classes: tuple = ()
+    activity: tuple = ()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         time.sleep(0.05)
         messages = client.since(seen)
         seen += len(messages)
         for message in messages:
+            if message.address == "/drum/onset":
+                drums[message.args[0]] += 1
+            elif message.address == "/instrument/classes":
+                classes = message.args
+            elif message.address == "/instrument/activity":
+                activity = message.args
+            if message.address == "/bridge/bar" and drums:
+                print("    drums heard in the audio: " + ", ".join(f"{k} {v}" for k, v in drums.most_common()), flush=True)
+                drums.clear()
+            if message.address == "/bridge/bar" and classes and activity:
+                playing = sorted(((a, c) for c, a in zip(classes, activity) if a >= 0.5), reverse=True)
+                print("    instruments in the audio: " + (", ".join(f"{c} {a:.2f}" for a, c in playing) or "none"), flush=True)
             line = describe(message)
             if message.address == "/bridge/audio/level" and message.time_s - last_level_s > 1.0:
                 last_level_s = message.time_s
@@ -132,10 +154,15 @@ def _follow(client, seconds: float) -> list[Received]:
 def _show_midi_out(player: JackPlayer) -> None:
     """The notes the daemon sent on MIDI out, as the player received them."""
     onsets = [data for _, data, _ in player.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
-    if onsets:
-        channels = sorted({(data[0] & 0x0F) + 1 for data in onsets})
-        print(f"MIDI out of the daemon: {len(onsets)} notes on channel {', '.join(map(str, channels))}: "
-              + " ".join(note_name(data[1]) for data in onsets))
+    melodic = [data for data in onsets if data[0] & 0x0F != DRUM_CHANNEL]
+    if melodic:
+        channels = sorted({(data[0] & 0x0F) + 1 for data in melodic})
+        print(f"MIDI out of the daemon: {len(melodic)} notes on channel {', '.join(map(str, channels))}: "
+              + " ".join(note_name(data[1]) for data in melodic))
+    drums = Counter(DRUM_OF_NOTE.get(data[1], str(data[1])) for data in onsets if data[0] & 0x0F == DRUM_CHANNEL)
+    if drums:
+        print(f"MIDI out of the daemon: {sum(drums.values())} drum notes on channel {DRUM_CHANNEL + 1} "
+              f"({', '.join(f'{k} {v}' for k, v in drums.most_common())})")
 
 
 def _summary(notes: list[PlayedNote], heard: list[Received], status: dict[str, float]) -> None:

@@ -53,3 +53,81 @@ def inpaint_file(source: Path, start_bar: int, end_bar: int, output: Path, conte
 
 def print_json(value: dict) -> None:
     print(json.dumps(value, indent=2))
+
+
+def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
+    """Drum notes on channel 10 (GM numbers) at their onset times; 120 BPM, 960 ticks a second."""
+    import mido
+
+    from bridge.drum_vocabulary import DRUM_CHANNEL
+    from bridge.engines.drums import GM_NOTE_OF_CLASS
+
+    ticks_per_s = 960
+    events = []
+    for onset in onsets:
+        note = GM_NOTE_OF_CLASS[onset.name]
+        events.append((round(onset.time_s * ticks_per_s), 1, mido.Message("note_on", channel=DRUM_CHANNEL, note=note, velocity=onset.velocity)))
+        events.append((round((onset.time_s + note_s) * ticks_per_s), 0, mido.Message("note_off", channel=DRUM_CHANNEL, note=note)))
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120))])
+    now = 0
+    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    midi.tracks.append(track)
+    midi.save(path)
+
+
+def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None) -> dict:
+    """Stream an audio file through the live drum engine; write drum MIDI to ``output`` if given.
+
+    Raises
+    ------
+    ValueError
+        The file cannot be read as audio.
+    """
+    from bridge.engines.drums import DrumModel, transcribe
+
+    audio, sample_rate_hz = read_audio(source)
+    model = DrumModel()
+    onsets = transcribe(audio, sample_rate_hz, model, threshold)
+    if output is not None:
+        write_drum_midi(output, onsets)
+    return {"sample_rate_hz": int(sample_rate_hz), "duration_s": round(len(audio) / sample_rate_hz, 3),
+            "onsets": [{"time": round(o.time_s, 4), "drum": o.name, "velocity": o.velocity} for o in onsets]}
+
+
+def read_audio(source: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 samples of any file libsndfile or audioread reads, at its own rate.
+
+    Raises
+    ------
+    ValueError
+        The file cannot be read as audio.
+    """
+    import librosa
+
+    try:
+        audio, sample_rate_hz = librosa.load(source, sr=None, mono=True)
+    except Exception as exc:  # soundfile and audioread raise many unrelated types for a bad file
+        raise ValueError(f"cannot read {source} as audio: {exc}") from exc
+    return audio, int(sample_rate_hz)
+
+
+def detect_instruments_file(source: Path) -> dict:
+    """Stream an audio file through the live instrument engine.
+
+    Returns the classes, the update period, the smoothed activity of every update
+    and, per class, the highest clip probability of any ten-second stretch.
+    """
+    from bridge.engines.instruments import InstrumentModel, detect
+
+    audio, sample_rate_hz = read_audio(source)
+    model = InstrumentModel()
+    updates = detect(audio, sample_rate_hz, model)
+    clips = [u.clip for u in updates if u.clip is not None]
+    clip = np.max(clips, axis=0) if clips else np.zeros(len(model.classes))
+    hop_s = (updates[1].time_s - updates[0].time_s) if len(updates) > 1 else 0.0
+    return {"classes": list(model.classes), "hop_s": round(hop_s, 4),
+            "activity": [[round(float(v), 4) for v in u.activity] for u in updates],
+            "clip": {name: round(float(p), 4) for name, p in zip(model.classes, clip)}}

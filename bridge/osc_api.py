@@ -23,6 +23,17 @@ OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("/bridge/bar", "if", "a bar line of the musical clock: bar (0-based), tempo in BPM"),
     ("/bridge/audio/level", "ff", "input level over the last period: RMS and peak in dBFS"),
     ("/bridge/jack", "s", "JACK server state: down or up (ports reconnected)"),
+    ("/drum/onset", "sff", "a drum stroke: class (kick, snare, hihat, tom, crash, ride), velocity 0-1, "
+                           "onset time in seconds of audio since the input started"),
+    ("/drum/<name>", "f", "the same stroke on its own address, e.g. /drum/kick 0.8: velocity 0-1"),
+    ("/instrument/classes", "s...", "the instrument class names in the order of /instrument/activity; sent at start-up "
+                                    "and to each new subscriber"),
+    ("/instrument/activity", "f...", "smoothed activity 0-1 of every class, ten times a second (instruments.updates_per_s)"),
+    ("/instrument/<name>", "f", "activity of one class while it is on (hysteresis), e.g. /instrument/piano 0.8; "
+                                "0 once when it turns off"),
+    ("/instrument/clip", "f...", "once a second: probability of every class over the last ten seconds (attention pooling)"),
+    ("/instrument/attention", "sf...", "once a second: the top class of /instrument/clip and its attention weights over "
+                                       "those seconds, oldest first (up to ten)"),
     ("/inpaint/notes", "ii iii...", "a filled gap: first bar, bars, then pitch, start tick (from the gap's start) "
                                     "and duration in ticks of each note"),
 )
@@ -50,6 +61,8 @@ def input_routes(daemon: "Daemon") -> list[Route]:
         Route("/bridge/panic", (), daemon.on_panic, "all notes off on MIDI out"),
         Route("/inpaint/gap", (Arg("start", int, 0, 63), Arg("bars", int, 1, 63)), daemon.on_inpaint_gap,
               "fill form bars start .. start+bars-1 (0-based) at their next pass, from the bars around them"),
+        Route("/drums/threshold", (Arg("value", float, 0.01, 0.99),), daemon.on_drums_threshold,
+              "activation (0-1) that fires a drum onset; lower finds softer strokes and more false ones"),
         Route("/inpaint/attribute", (Arg("name", str, choices=("density", "pitch_range")), Arg("value", float, 0.0, 1.0)),
               daemon.on_inpaint_attribute, "steer the filled bars: note density or pitch range, 0-1"),
     ]

@@ -45,3 +45,35 @@ def test_devices_lists_the_daemons_jack_ports(daemon):
 
 def test_readme_carries_the_current_osc_reference():
     assert bridge("osc-reference").stdout in README.read_text()
+
+
+def test_transcribe_drums_writes_midi_and_json(tmp_path):
+    import mido
+
+    from bridge.bench import DRUM_BENCH_AUDIO
+
+    out = tmp_path / "drums.mid"
+    run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "-o", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    onsets = json.loads(run.stdout)["onsets"]
+    assert onsets and {o["drum"] for o in onsets} >= {"kick", "snare", "hihat"}
+    notes = [m for m in mido.MidiFile(out) if m.type == "note_on" and m.velocity > 0]
+    assert len(notes) == len(onsets) and all(m.channel == 9 for m in notes)
+
+
+def test_detect_instruments_prints_activity_json():
+    from bridge.demo import DEMO_DATA
+
+    run = bridge("detect-instruments", str(DEMO_DATA / "instruments_trio.wav"), "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert len(result["activity"][0]) == len(result["classes"]) and result["hop_s"] == pytest.approx(0.1, abs=0.01)
+    assert result["clip"]["drums"] > 0.5
+
+
+@pytest.mark.parametrize("command", ["transcribe-drums", "detect-instruments"])
+def test_an_unreadable_audio_file_is_a_clear_error(tmp_path, command):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF not really a wave file")
+    run = bridge(command, str(bad), "--json")
+    assert run.returncode == 1 and "cannot read" in run.stderr and "Traceback" not in run.stderr

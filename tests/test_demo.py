@@ -11,3 +11,5 @@ def test_demo_plays_the_bundled_performance_and_hears_every_note_on_the_grid():
     assert ">> inpainted bars 6-7:" in run.stdout and "MIDI out of the daemon:" in run.stdout
     assert "errors 0, dropped 0" in run.stdout
     assert "audio level" in run.stdout
+    assert "drums heard in the audio:" in run.stdout and "drum notes on channel 10" in run.stdout
+    assert "instruments in the audio:" in run.stdout

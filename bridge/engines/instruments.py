@@ -1,0 +1,154 @@
+"""Rolling instrument activity and attention-pooled clip tags of the incoming audio.
+
+Every ``update_frames`` new log-mel frames (100 ms by default) the activity CNN
+looks at the last second; its probabilities are smoothed (exponential moving
+average) and gated with hysteresis, so visuals do not flicker. Once a second the
+embedding of the second just completed joins a ring of the last ten, and the
+attention model tags those ten seconds as a clip and tells which seconds it
+listened to. Silence (below ``silence_dbfs``) reports no activity without
+running the model.
+
+Example
+-------
+>>> engine = InstrumentEngine(InstrumentModel(), on_update=print)
+>>> engine.process(block, 48000, time.monotonic())  # prints an InstrumentUpdate ten times a second
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bridge.engines.inpaint import load_manifest_entry
+from bridge.features import FeatureSpec, LogMelStream
+from bridge.models import MODELS_DIR, load_session
+
+CLIP_SECONDS = 10
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def hysteresis(active: np.ndarray, activity: np.ndarray, on_threshold: float, off_threshold: float) -> np.ndarray:
+    """Active classes after an update: an active class stays on down to ``off_threshold``, an inactive one
+    turns on only at ``on_threshold``."""
+    return np.where(active, activity >= off_threshold, activity >= on_threshold)
+
+
+class InstrumentModel:
+    """The activity and attention graphs of ``models_onnx/``."""
+
+    def __init__(self, directory: Path = MODELS_DIR, provider: str = "auto") -> None:
+        entry = load_manifest_entry("instruments", directory)
+        self.activity = load_session(directory / entry["files"]["activity"], provider)
+        self.attention = load_session(directory / entry["files"]["attention"], provider)
+        self.spec = FeatureSpec(**entry["features"])
+        self.classes: tuple[str, ...] = tuple(entry["classes"])
+        self.frames_per_window: int = int(entry["frames_per_window"])
+
+    def window(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (classes,) and embedding (128,) of one window (frames_per_window, n_mels)."""
+        logits, embedding = self.activity.run(None, {"windows": frames[None].astype(np.float32)})
+        return sigmoid(logits[0]), embedding[0]
+
+    def clip(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Clip probabilities (classes,) and attention (classes, N) of N <= 10 instance embeddings (N, 128)."""
+        logits, attention = self.attention.run(None, {"embeddings": embeddings[None].astype(np.float32)})
+        return sigmoid(logits[0]), attention[0]
+
+
+@dataclass(frozen=True)
+class InstrumentUpdate:
+    """What the engine reports ten times a second (``clip`` and ``attention`` once a second, else None)."""
+
+    time_s: float  # stream time of the window's end, seconds
+    activity: np.ndarray  # smoothed probabilities (classes,)
+    active: np.ndarray  # bool (classes,), after hysteresis
+    clip: np.ndarray | None = None  # clip probabilities over the last (up to) ten seconds
+    attention: np.ndarray | None = None  # (classes, N) weights over those seconds, oldest first
+
+
+class InstrumentEngine:
+    """Audio blocks in, ``InstrumentUpdate`` callbacks out (an ``AudioEngine`` of the analysis thread).
+
+    Parameters
+    ----------
+    smoothing : float
+        Weight of the newest probabilities in the moving average (1 = no smoothing).
+    on_threshold, off_threshold : float
+        Hysteresis: a class turns active above ``on_threshold`` and inactive below ``off_threshold``.
+    update_frames : int
+        Frames between two updates (5 frames of 20 ms: 10 updates a second).
+    """
+
+    def __init__(self, model: InstrumentModel, on_update: Callable[[InstrumentUpdate], None], smoothing: float = 0.5,
+                 on_threshold: float = 0.5, off_threshold: float = 0.3, update_frames: int = 5,
+                 silence_dbfs: float = -70.0) -> None:
+        self.model = model
+        self.on_update = on_update
+        self.smoothing = smoothing
+        self.on_threshold, self.off_threshold = on_threshold, off_threshold
+        self.update_frames = update_frames
+        self._silence_power = 10 ** (silence_dbfs / 10)
+        self.features = LogMelStream(model.spec)
+        self.reset()
+
+    def reset(self) -> None:
+        n = len(self.model.classes)
+        self.features.reset()
+        self._frames = np.zeros((0, self.model.spec.n_mels), np.float32)
+        self._since_update = 0
+        self._since_instance = 0
+        self._power = deque(maxlen=self.model.frames_per_window)
+        self._embeddings: deque[np.ndarray] = deque(maxlen=CLIP_SECONDS)
+        self.activity = np.zeros(n, np.float32)
+        self.active = np.zeros(n, bool)
+        self.frames_processed = 0
+
+    def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None:
+        frames = self.features.process(samples, sample_rate_hz)
+        if not len(frames):
+            return
+        window = self.model.frames_per_window
+        self._frames = np.concatenate((self._frames, frames))[-window:]
+        block_power = float(np.mean(np.square(samples, dtype=np.float64)))
+        self._power.extend([block_power] * len(frames))  # the silence gate looks at the window's loudest block
+        self._since_update += len(frames)
+        self._since_instance += len(frames)
+        self.frames_processed += len(frames)
+        if self._since_update >= self.update_frames and len(self._frames) == window:
+            self._since_update = 0
+            self._update()
+
+    def _update(self) -> None:
+        stream_s = self.frames_processed * self.model.spec.hop_s
+        silent = max(self._power, default=0.0) < self._silence_power
+        if silent:
+            probabilities, embedding = np.zeros(len(self.model.classes), np.float32), None
+        else:
+            probabilities, embedding = self.model.window(self._frames)
+        self.activity = (self.smoothing * probabilities + (1 - self.smoothing) * self.activity).astype(np.float32)
+        self.active = hysteresis(self.active, self.activity, self.on_threshold, self.off_threshold)
+        clip = attention = None
+        if self._since_instance >= self.model.frames_per_window:
+            self._since_instance = 0
+            if embedding is not None:
+                self._embeddings.append(embedding)
+            if self._embeddings and not silent:
+                clip, attention = self.model.clip(np.stack(self._embeddings))
+        self.on_update(InstrumentUpdate(stream_s, self.activity.copy(), self.active.copy(), clip, attention))
+
+
+def detect(audio: np.ndarray, sample_rate_hz: int, model: InstrumentModel, block: int = 4096, **settings
+           ) -> list[InstrumentUpdate]:
+    """Stream a whole signal through an ``InstrumentEngine``; every update, in order."""
+    updates: list[InstrumentUpdate] = []
+    engine = InstrumentEngine(model, updates.append, **settings)
+    for start in range(0, len(audio), block):
+        engine.process(audio[start:start + block], sample_rate_hz, start / sample_rate_hz)
+    return updates

@@ -1,0 +1,89 @@
+"""The shipped drum transcriber, streamed as live: accuracy on a held-out render, bad input, other rates."""
+
+from pathlib import Path
+
+import librosa
+import numpy as np
+import pytest
+
+from bridge.bench import DRUM_BENCH_AUDIO, read_onsets
+from bridge.drum_vocabulary import DRUM_NAMES, MAIN_CLASSES
+from bridge.engines.drums import DrumEngine, DrumModel, OnsetPicker, transcribe
+from export.evaluate_drums import read_annotations, score_track
+
+
+@pytest.fixture(scope="module")
+def model():
+    return DrumModel(provider="cpu")
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    audio, rate = librosa.load(DRUM_BENCH_AUDIO, sr=None)
+    return audio, int(rate), read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt"))
+
+
+def _per_class(onsets):
+    times = [[] for _ in DRUM_NAMES]
+    for onset in onsets:
+        times[onset.class_index].append(onset.time_s)
+    return [np.array(t) for t in times]
+
+
+def test_a_held_out_render_is_transcribed_with_kick_snare_and_hihat_right(model, heldout):
+    audio, rate, reference = heldout
+    scores = score_track(reference, _per_class(transcribe(audio, rate, model)))
+    for name in MAIN_CLASSES:
+        assert scores[name][0] >= 0.8, (name, scores[name])
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+def test_other_sample_rates_give_the_same_transcription(model, heldout, rate):
+    audio, source_rate, reference = heldout
+    resampled = librosa.resample(audio, orig_sr=source_rate, target_sr=rate)
+    scores = score_track(reference, _per_class(transcribe(resampled, rate, model)))
+    assert np.mean([scores[n][0] for n in MAIN_CLASSES]) >= 0.8
+
+
+def test_silence_dc_offset_and_hum_give_no_onsets(model):
+    rate = 48000
+    quiet = np.zeros(5 * rate, np.float32)
+    assert transcribe(quiet, rate, model) == []
+    assert len(transcribe(quiet + 0.3, rate, model)) <= 1  # at most the step into the offset
+    hum = 0.2 * np.sin(2 * np.pi * 50 * np.arange(5 * rate) / rate).astype(np.float32)
+    assert len(transcribe(hum, rate, model)) <= 1
+
+
+def test_clipped_drums_still_transcribe_without_a_flood(model, heldout):
+    audio, rate, reference = heldout
+    clipped = np.clip(audio * 8.0 / np.abs(audio).max(), -1.0, 1.0)
+    onsets = transcribe(clipped, rate, model)
+    assert len(onsets) < 1.5 * sum(len(r) for r in reference)
+    scores = score_track(reference, _per_class(onsets))
+    assert scores["kick"][0] >= 0.6
+
+
+def test_the_threshold_trades_onsets_for_precision(model, heldout):
+    audio, rate, _ = heldout
+    low = len(transcribe(audio, rate, model, threshold=0.2))
+    high = len(transcribe(audio, rate, model, threshold=0.9))
+    assert low > high
+
+
+def test_the_picker_fires_once_per_crossing_and_respects_the_refractory_time():
+    picker = OnsetPicker(1, 0.5, 0.01, refractory_s=0.04)
+    curve = np.array([0.1, 0.7, 0.9, 0.2, 0.8, 0.1, 0.1, 0.1, 0.9, 0.1])[:, None]
+    assert [frame for frame, _, _ in picker(curve)] == [1, 8]
+
+
+def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):
+    audio, rate, reference = heldout
+    found = []
+    engine = DrumEngine(model, found.append)
+    engine.process(audio[: rate * 3], rate, 123.0)
+    first_kick = reference[0][reference[0] < 3.0]
+    kicks = [o.time_s for o in found if o.name == "kick"]
+    assert kicks and abs(kicks[0] - first_kick[0]) < 0.05
+    assert all(o.detected_s == 123.0 for o in found)
+    engine.reset()
+    assert engine.frames_processed == 0

@@ -1,0 +1,41 @@
+"""Drum transcription in the daemon: audio over real JACK in, drum notes on MIDI out and OSC."""
+
+import time
+
+import librosa
+import pytest
+
+from bridge.bench import DRUM_BENCH_AUDIO, match_drum_notes, read_onsets
+
+pytestmark = pytest.mark.jack
+
+
+def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(daemon, peer):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
+    index = client.mark()
+    start = peer.now_frame() + peer.sample_rate_hz // 4
+    peer.play_at(start, audio)
+    time.sleep(len(audio) / peer.sample_rate_hz + 0.8)
+    latencies = match_drum_notes(read_onsets(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(peer.received),
+                                 peer.sample_rate_hz)
+    on_time = sum(x is not None and -50.0 <= x <= 50.0 for x in latencies)
+    assert on_time >= 0.9 * len(latencies), f"{on_time} of {len(latencies)} kicks, snares and hi-hats within 50 ms"
+    onsets = client.since(index, "/drum/onset")
+    assert {m.args[0] for m in onsets} >= {"kick", "snare", "hihat"}
+    assert all(0.0 < m.args[1] <= 1.0 for m in onsets)
+    assert client.since(index, "/drum/kick")
+    assert client.status()["drum_onsets"] == len(onsets)
+
+
+def test_the_threshold_is_settable_and_bad_values_are_reported(daemon):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    client.send("/drums/threshold", 0.7)
+    for bad in (1.5, "high"):
+        index = client.mark()
+        client.send("/drums/threshold", bad)
+        error = client.wait_for("/bridge/error", 2.0, since=index)
+        assert error is not None and "/drums/threshold" in error.args[1]
+    assert client.ping() is not None

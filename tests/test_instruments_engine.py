@@ -1,0 +1,81 @@
+"""The shipped instrument models, streamed as live: a held-out trio, silence, bad audio, other rates."""
+
+import librosa
+import numpy as np
+import pytest
+
+from bridge.engines.instruments import InstrumentModel, detect, hysteresis
+from bridge.demo import DEMO_DATA
+
+TRIO = DEMO_DATA / "instruments_trio.wav"  # piano (stops at 8 s), electric bass, drums; unseen soundfont and kit
+
+
+@pytest.fixture(scope="module")
+def model():
+    return InstrumentModel(provider="cpu")
+
+
+@pytest.fixture(scope="module")
+def trio():
+    audio, rate = librosa.load(str(TRIO), sr=None)
+    return audio, int(rate)
+
+
+def _mean_activity(updates, model, start_s, end_s):
+    rows = [u.activity for u in updates if start_s <= u.time_s < end_s]
+    return dict(zip(model.classes, np.mean(rows, axis=0)))
+
+
+def test_a_held_out_trio_has_piano_bass_and_drums_as_its_most_active_classes(model, trio):
+    audio, rate = trio
+    updates = detect(audio, rate, model)
+    assert 9.5 <= len(updates) / (len(audio) / rate) <= 10.5  # ten updates a second
+    mean = _mean_activity(updates, model, 2.0, 8.0)
+    top3 = sorted(mean, key=mean.get, reverse=True)[:3]
+    assert set(top3) == {"piano", "electric_bass", "drums"}, mean
+
+
+def test_activity_turns_off_within_a_second_after_a_stem_stops(model, trio):
+    audio, rate = trio
+    updates = detect(audio, rate, model)
+    piano = model.classes.index("piano")
+    assert any(u.active[piano] for u in updates if 6.0 <= u.time_s < 8.0)
+    assert not any(u.active[piano] for u in updates if 9.0 <= u.time_s), "piano still on more than 1 s after it stopped"
+
+
+def test_clip_tags_and_attention_come_once_a_second(model, trio):
+    audio, rate = trio
+    updates = detect(audio, rate, model)
+    clips = [u for u in updates if u.clip is not None]
+    assert len(clips) == pytest.approx(len(audio) / rate, abs=1.5)
+    last = clips[-1]
+    assert last.attention.shape == (len(model.classes), min(10, len(clips)))
+    assert np.allclose(last.attention.sum(axis=1), 1.0, atol=1e-4)
+    assert last.clip[model.classes.index("drums")] > 0.5
+
+
+def test_silence_gives_no_activity(model):
+    updates = detect(np.zeros(48000 * 3, np.float32), 48000, model)
+    assert updates and all(not u.active.any() and u.activity.max() == 0.0 for u in updates)
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+def test_other_sample_rates_agree(model, trio, rate):
+    audio, source_rate = trio
+    reference = _mean_activity(detect(audio, source_rate, model), model, 2.0, 8.0)
+    resampled = librosa.resample(audio, orig_sr=source_rate, target_sr=rate)
+    other = _mean_activity(detect(resampled, rate, model), model, 2.0, 8.0)
+    assert max(abs(reference[k] - other[k]) for k in reference) < 0.15
+
+
+def test_clipped_audio_keeps_the_drums(model, trio):
+    audio, rate = trio
+    clipped = np.clip(audio * 10.0, -1.0, 1.0)
+    mean = _mean_activity(detect(clipped, rate, model), model, 2.0, 8.0)
+    assert mean["drums"] > 0.5
+
+
+def test_hysteresis_holds_a_class_between_the_thresholds():
+    between = np.array([0.45, 0.45])
+    assert hysteresis(np.array([False, True]), between, 0.6, 0.3).tolist() == [False, True]
+    assert hysteresis(np.array([False, True]), np.array([0.7, 0.2]), 0.6, 0.3).tolist() == [True, False]

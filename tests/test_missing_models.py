@@ -1,0 +1,39 @@
+"""Missing or corrupt model files switch their engine off with a clear error; the daemon runs on."""
+
+import json
+import shutil
+
+from bridge.models import MODELS_DIR
+from bridge.remote import DaemonProcess
+
+
+def test_no_models_at_all_turns_every_engine_off_and_the_daemon_answers(tmp_path, monkeypatch):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "mir-bridge-no-such-server")
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    daemon = DaemonProcess(tmp_path, f'[midi]\napi = "alsa"\n[audio]\nenabled = false\n[models]\ndir = "{empty}"\n')
+    try:
+        log = daemon.log()
+        for engine in ("drum transcription is off", "instrument activity is off", "inpainting is off"):
+            assert engine in log
+        assert daemon.osc.status()["errors_model"] == 3
+        assert daemon.osc.ping() is not None
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_corrupt_drum_model_leaves_the_other_engines_running(tmp_path, monkeypatch):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "mir-bridge-no-such-server")
+    models = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, models, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    drums = json.loads((models / "manifest.json").read_text())
+    drum_file = next(m for m in drums["models"] if m["name"] == "drums")["files"]["model"]
+    (models / drum_file).write_bytes(b"\x08\x07 not a model" * 20)
+    daemon = DaemonProcess(tmp_path, f'[midi]\napi = "alsa"\n[audio]\nenabled = false\n[models]\ndir = "{models}"\n')
+    try:
+        log = daemon.log()
+        assert "drum transcription is off" in log and "cannot be loaded" in log
+        assert "instrument activity is off" not in log and "inpainting is off" not in log
+        assert daemon.osc.status()["errors_model"] == 1
+    finally:
+        assert daemon.stop() == 0
