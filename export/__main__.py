@@ -16,21 +16,75 @@ def cmd_data(args: argparse.Namespace) -> int:
     elif args.dataset == "folk":
         from export.data.folk import build
 
-        path = build(Path(args.out), [Path(d) for d in args.abc], seed=args.seed, workers=args.workers)
+        path = build(Path(args.out or "cache/folk"), [Path(d) for d in args.abc], seed=args.seed, workers=args.workers)
         print(path)
         print(path.with_suffix(".json").read_text())
+    elif args.dataset == "drums" and args.bundle:
+        from export.data.drums import bundle_excerpt
+
+        print(bundle_excerpt(Path(args.bundle), Path(__file__).parents[1] / "bridge" / "data" / "drums_heldout.wav"))
+    elif args.dataset == "instruments" and args.bundle:
+        from export.data.multitrack import bundle_trio
+
+        print(bundle_trio(Path(args.bundle), Path(__file__).parents[1] / "bridge" / "data" / "instruments_trio.wav"))
+    elif args.dataset == "instruments":
+        from export.data.multitrack import build as build_instruments
+
+        path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers, seed=args.seed)
+        print(path.read_text())
+    elif args.dataset == "drums":
+        from export.data.drums import build
+
+        path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed)
+        print(path.read_text())
     return 0
 
+
+DRUM_MODELS = ("pfnmf", "drums", "drums_student")
+INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "instruments_mil")
+DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in ("test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix"))
 
 # Steps and batch of a full run: together about 35 minutes on a 2-core CPU.
 TRAIN_DEFAULTS = {"measure_vae": (6000, 128), "latent_rnn": (4000, 64), "arnn": (1500, 64)}
 
 
+def cmd_train_drums(args: argparse.Namespace) -> int:
+    data, out = Path(args.data or "cache/drums"), Path(args.out or "runs/drums")
+    if args.model == "pfnmf":
+        from export.pfnmf import fit
+
+        path = fit(data, out)
+    else:
+        from export.train_drums import DrumTrainConfig, train
+
+        config = DrumTrainConfig(data=data, out=out, steps=args.steps or 3000, batch=args.batch or 24,
+                                 lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
+                                 student=args.model == "drums_student", templates=out / "pfnmf.npz")
+        path = train(config)
+    print(path)
+    return 0
+
+
+def cmd_train_instruments(args: argparse.Namespace) -> int:
+    from export.train_instruments import InstrumentTrainConfig, train_activity, train_pooling
+
+    config = InstrumentTrainConfig(data=Path(args.data or "cache/instruments"), out=Path(args.out or "runs/instruments"),
+                                   steps=args.steps or 3000, batch=args.batch or 64, lr=args.lr, seed=args.seed,
+                                   threads=args.threads)
+    kind = args.model.removeprefix("instruments_")
+    print(train_pooling(config) if kind == "mil" else train_activity(kind, config))
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.model in DRUM_MODELS:
+        return cmd_train_drums(args)
+    if args.model in INSTRUMENT_MODELS:
+        return cmd_train_instruments(args)
     from export.train_inpaint import TrainConfig, train
 
     steps, batch = TRAIN_DEFAULTS[args.model]
-    config = TrainConfig(data=Path(args.data), out=Path(args.out), steps=args.steps or steps,
+    config = TrainConfig(data=Path(args.data or "cache/folk/folk.npz"), out=Path(args.out or "runs/inpaint"), steps=args.steps or steps,
                          batch=args.batch or batch, lr=args.lr,
                          seed=args.seed, vae=Path(args.vae) if args.vae else None, threads=args.threads,
                          size=args.size, device=args.device)
@@ -40,8 +94,40 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_drums(args: argparse.Namespace) -> int:
+    import json
+
+    from export.drum_transcribers import transcribers
+    from export.evaluate_drums import evaluate, markdown_table
+
+    folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else DRUM_TEST_SETS)]
+    report = evaluate(folders, transcribers(Path(args.runs or "runs/drums"), args.methods))
+    if args.output:
+        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
+    return 0
+
+
+def cmd_evaluate_instruments(args: argparse.Namespace) -> int:
+    import json
+
+    from export.evaluate_instruments import evaluate, markdown_tables
+
+    folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else ["cache/instruments/test"])]
+    report = evaluate(folders, Path(args.runs or "runs/instruments"), Path(args.figures) if args.figures else None)
+    if args.output:
+        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else markdown_tables(report))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
+
+    if args.family == "drums":
+        return cmd_evaluate_drums(args)
+    if args.family == "instruments":
+        return cmd_evaluate_instruments(args)
 
     from export.data.folk import load_splits, load_tune_files
     from export.evaluate_inpaint import evaluate, markdown_table
@@ -52,7 +138,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             tunes += load_splits(path)["test"]
         else:
             tunes += [t.tokens for t in load_tune_files([path])[0]]
-    report = evaluate(Path(args.runs), tunes, args.windows, args.seed)
+    report = evaluate(Path(args.runs or "runs/inpaint"), tunes, args.windows, args.seed)
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2) if args.json else markdown_table(report))
@@ -60,10 +146,48 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.family == "instruments":
+        from export.release_instruments import release as release_instruments
+
+        paths = release_instruments(Path(args.runs or "runs/instruments"), Path(args.data or "cache/instruments"), Path(args.out))
+        paths.append(write_card(args))
+        print("\n".join(map(str, paths)))
+        return 0
+    if args.family == "drums":
+        import json
+
+        from export.release_drums import release as release_drums
+
+        paths, tuning = release_drums(Path(args.runs or "runs/drums"), Path(args.data or "cache/drums"), Path(args.out))
+        Path(args.runs or "runs/drums", "tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")
+        paths.append(write_card(args))
+        print("\n".join(map(str, paths)))
+        print(json.dumps(tuning, indent=2))
+        return 0
     from export.release_inpaint import release
 
-    for path in release(Path(args.runs), Path(args.data), Path(args.out)):
+    for path in release(Path(args.runs or "runs/inpaint"), Path(args.data or "cache/folk/folk.npz"), Path(args.out)):
         print(path)
+    return 0
+
+
+def write_card(args: argparse.Namespace) -> Path:
+    """``models_onnx/<family>_card.md`` from the files the commands wrote."""
+    from bridge.engines.inpaint import load_manifest_entry
+
+    if args.family == "drums":
+        from export.card_drums import model_card
+    else:
+        from export.card_instruments import model_card
+    out = Path(args.out)
+    card = out / f"{args.family}_card.md"
+    card.write_text(model_card(load_manifest_entry(args.family, out), Path(args.runs or f"runs/{args.family}"),
+                               Path(args.data or f"cache/{args.family}")))
+    return card
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    print(write_card(args))
     return 0
 
 
@@ -82,22 +206,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
-    data.add_argument("dataset", choices=["demo", "folk"],
+    data.add_argument("dataset", choices=["demo", "folk", "drums", "instruments"],
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
-                           "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham")
-    data.add_argument("--out", default="cache/folk", help="folk: cache directory (default cache/folk)")
+                           "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham; "
+                           "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
+                           "instruments: multitrack mixes with per-second activity (needs folk and drums)")
+    data.add_argument("--out", help="cache directory (default cache/folk or cache/drums)")
+    data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test)")
     data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")
-    data.add_argument("--seed", type=int, default=0, help="folk: seed of the train/valid/test split")
-    data.add_argument("--workers", type=int, default=2, help="folk: parallel parsers")
+    data.add_argument("--seed", type=int, default=0, help="seed of the split (folk) or of the renders (drums)")
+    data.add_argument("--bundle", metavar="PATH", help="instead of building: drums: cut the first 12 s of this held-out "
+                                                        "render (WAV) into bridge/data/drums_heldout.wav; instruments: mix "
+                                                        "piano, bass and drums of the first song of this stems_test.npz into "
+                                                        "bridge/data/instruments_trio.wav (bench and tests)")
+    data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "
                               "running it again with the same --out resumes from the checkpoint")
-    training.add_argument("model", choices=["measure_vae", "latent_rnn", "arnn"])
-    training.add_argument("--data", default="cache/folk/folk.npz", help="from `python -m export data folk`")
-    training.add_argument("--out", default="runs/inpaint", help="checkpoints and histories (default runs/inpaint)")
-    training.add_argument("--steps", type=int, help="default: measure_vae 6000, latent_rnn 4000, arnn 1500")
-    training.add_argument("--batch", type=int, help="default: measure_vae 128, others 64")
-    training.add_argument("--lr", type=float, default=1e-3)
+    training.add_argument("model", choices=["measure_vae", "latent_rnn", "arnn", *DRUM_MODELS, *INSTRUMENT_MODELS],
+                          help="inpainting: measure_vae, latent_rnn, arnn; drums: pfnmf (templates of the baseline "
+                               "and teacher), drums (causal CNN), drums_student (plus PFNMF soft targets on unlabeled mixes); instruments: "
+                               "instruments_fc|cnn|crnn (1-s activity), instruments_mil (pooling heads on the CNN's embeddings)")
+    training.add_argument("--data", help="default cache/folk/folk.npz (inpainting) or cache/drums (drums)")
+    training.add_argument("--out", help="checkpoints and histories (default runs/inpaint or runs/drums)")
+    training.add_argument("--steps", type=int, help="default: measure_vae 6000, latent_rnn 4000, arnn 1500, drums 3000")
+    training.add_argument("--batch", type=int, help="default: measure_vae 128, drums 24, others 64")
+    training.add_argument("--lr", type=float, default=1e-3, help="learning rate (drums: peak of a one-cycle schedule, default 2e-3)")
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     training.add_argument("--vae", help="latent_rnn: MeasureVAE checkpoint (default OUT/measure_vae.pt)")
@@ -106,10 +240,18 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--device", default="auto", help="auto (CUDA where available), cpu or cuda")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
-                                description="evaluate on held-out data: a folk.npz (its test split) or any ABC/MIDI files or folders")
-    evaluation.add_argument("family", choices=["inpaint"])
-    evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH")
-    evaluation.add_argument("--runs", default="runs/inpaint", help="trained checkpoints (default runs/inpaint)")
+                                description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "
+                                            "files or folders. drums: folders of NAME.wav with NAME.txt beside it, one "
+                                            "'time<TAB>label' line per onset (labels KD, SD, HH, TT, CY, RD and common aliases). "
+                                            "instruments: folders of NAME.wav with NAME.csv beside it, 'time_s,<class>,...' "
+                                            "and one row of 0/1 per second")
+    evaluation.add_argument("family", choices=["inpaint", "drums", "instruments"])
+    evaluation.add_argument("--figures", metavar="DIR", help="instruments: write the confusion and attention PNGs here")
+    evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH",
+                            help="default: the folk test split (inpaint) or the four held-out render sets in cache/drums (drums)")
+    evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")
+    evaluation.add_argument("--methods", nargs="+", default=["model", "pfnmf"],
+                            help="drums: model (the shipped ONNX, streamed as live), student, pfnmf, adtlib (estimates of export/adtlib_peer.py)")
     evaluation.add_argument("--windows", type=int, default=400, help="gaps to inpaint (default 400)")
     evaluation.add_argument("--seed", type=int, default=1234)
     evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -118,11 +260,19 @@ def main(argv: list[str] | None = None) -> int:
     exporting = sub.add_parser("export", help="export trained models to ONNX with a parity check and a model card",
                                description="export to ONNX (opset 17), check parity against PyTorch on held-out bars, "
                                            "update models_onnx/manifest.json and the model card")
-    exporting.add_argument("family", choices=["inpaint"])
-    exporting.add_argument("--runs", default="runs/inpaint")
-    exporting.add_argument("--data", default="cache/folk/folk.npz")
+    exporting.add_argument("family", choices=["inpaint", "drums", "instruments"])
+    exporting.add_argument("--runs", help="default runs/inpaint or runs/drums")
+    exporting.add_argument("--data", help="default cache/folk/folk.npz or cache/drums")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
+    card = sub.add_parser("card", help="rewrite a model card from the measured files",
+                          description="rewrite models_onnx/<family>_card.md from the data, training, evaluation and bench files "
+                                      "(after `evaluate <family> -o runs/<family>/evaluation.json` or `bridge bench -o bench/results.json`)")
+    card.add_argument("family", choices=["drums", "instruments"])
+    card.add_argument("--runs", help="default runs/<family>")
+    card.add_argument("--data", help="default cache/<family>")
+    card.add_argument("--out", default="models_onnx")
+    card.set_defaults(func=cmd_card)
     trade = sub.add_parser("tradeoff", help="model size against latency and accuracy",
                            description="export every size preset to ONNX, time it on one thread, and collect the "
                                        "accuracy of the sizes that were trained and evaluated")

@@ -32,3 +32,37 @@ def test_pd_patch_pings_the_daemon_and_receives_pong(daemon):
     finally:
         pd.terminate()
         pd.wait(5)
+
+
+VISUALS = Path(__file__).parents[1] / "max_patches" / "pd" / "bridge-visuals.pd"
+
+
+@pytest.mark.jack
+@pytest.mark.skipif(shutil.which("pd") is None, reason="Pure Data is not installed (Debian: puredata-core)")
+def test_pd_visuals_patch_receives_drum_onsets_and_instrument_activity(daemon, peer):
+    import librosa
+
+    from bridge.bench import DRUM_BENCH_AUDIO
+
+    reply_port = free_udp_port()
+    pd = subprocess.Popen(
+        ["pd", "-nogui", "-noaudio", "-nomidi", "-stderr", "-open", str(VISUALS),
+         "-send", f"bridge-config {daemon.osc_port} {reply_port}"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(line.startswith("CLASSES:") for line in lines):
+            lines.append(pd.stderr.readline())
+        assert any(line.startswith("CLASSES: drums") for line in lines), lines
+        audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz, duration=4.0)
+        peer.play(audio)
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and not any(line.startswith("DRUM: kick") for line in lines):
+            lines.append(pd.stderr.readline())
+        assert any(line.startswith("DRUM: kick") for line in lines)
+        assert any(line.startswith("ACTIVITY:") for line in lines)
+    finally:
+        pd.terminate()
+        pd.wait(5)

@@ -1,0 +1,257 @@
+"""``python -m export data instruments``: multitrack renders with per-second instrument activity labels.
+
+Songs are folk tunes with a band arrangement (``accompaniment.band_parts``) at a
+random tempo. Every instrument class renders its part of a song as a stem of its
+own (FluidSynth, a random GM program of the class, vibrato where the instrument
+has it); the drum set is mixed from the sampled kits of the drum data. A mix
+takes 1 to 6 stems of one song at random levels, with stretches where a stem
+falls silent, and a random recording chain; a class is active in a second when
+its stem's level there is within 30 dB of its loudest second and above -60 dBFS,
+as multitrack data sets derive activations from stem envelopes.
+
+Splits: songs by tune (the folk train/valid/test split) and by soundfont (the
+test stems come from a soundfont and a drum kit that training never hears).
+
+Layout of ``OUT``::
+
+    stems_<split>.npz      the rendered stems (cache)
+    train.npz, valid.npz   log-mel features and per-second labels of the mixes
+    test/                  NAME.wav with NAME.csv beside it (see ``write_activity_csv``)
+    instruments.json       counts and settings
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from multiprocessing import Pool
+from pathlib import Path
+
+import mido
+import numpy as np
+from scipy.io import wavfile
+from tqdm import tqdm
+
+from bridge.features import INSTRUMENT_FEATURES, log_mel
+from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
+from bridge.score import TICKS_PER_BEAT
+from export.data.accompaniment import band_parts
+from export.data.audio_effects import random_eq, recording_chain, saturate
+from export.data.drum_kits import HELD_OUT_KITS, load_kits
+from export.data.drums import render_drums
+from export.data.folk import load_splits
+from export.data.grooves import generate
+from export.data.render import render_midi
+
+SAMPLE_RATE_HZ = INSTRUMENT_FEATURES.sample_rate_hz
+SONG_S = 24.0
+GAP_S = 3.0  # silence between stems in one FluidSynth render, for release tails
+SOUNDFONTS = {"train": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/TimGM6mb.sf2")),
+              "valid": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/TimGM6mb.sf2")),
+              "test": (Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),)}
+VIBRATO_CLASSES = ("strings", "voice", "synth_lead", "saxophone", "flute", "clarinet", "trumpet")
+ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
+
+
+def stem_notes(role: str, parts: dict, rng: np.random.Generator) -> list:
+    """The part a class plays: its role's, and for chord instruments sometimes the melody."""
+    if role == "chords" and rng.random() < 0.3:
+        return parts["melody"]
+    return parts[role]
+
+
+def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int]) -> tuple[mido.MidiFile, float]:
+    """One MIDI file playing every (song, class) stem in turn on channel 1, ``SONG_S + GAP_S`` apart.
+
+    ``songs`` holds (tokens, tempo in BPM, seed). Returns the file and the slot length in seconds.
+    """
+    ticks_per_s = 960  # the file runs at 120 BPM with 480 ticks a beat
+    slot_s = SONG_S + GAP_S
+    events: list[tuple[int, int, mido.Message]] = []
+    slot = 0
+    for tokens, tempo_bpm, seed in songs:
+        rng = np.random.default_rng(seed)
+        parts = band_parts(tokens, rng)
+        seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
+        for index in classes:
+            klass = INSTRUMENT_CLASSES[index]
+            start = round(slot * slot_s * ticks_per_s)
+            events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(klass.programs)))))
+            vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
+            events.append((start, 0, mido.Message("control_change", channel=0, control=1, value=vibrato)))
+            for note in stem_notes(klass.role, parts, rng):
+                on_s, off_s = note.start_tick * seconds_per_tick, note.end_tick * seconds_per_tick
+                if on_s >= SONG_S:
+                    break
+                events.append((start + round(on_s * ticks_per_s), 2, mido.Message("note_on", channel=0, note=note.pitch,
+                                                                                   velocity=note.velocity)))
+                events.append((start + round(min(off_s, SONG_S) * ticks_per_s), 1, mido.Message("note_off", channel=0, note=note.pitch)))
+            events.append((start + round(SONG_S * ticks_per_s), 1, mido.Message("control_change", channel=0, control=123, value=0)))
+            slot += 1
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)])
+    now = 0
+    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=round(slot_s * ticks_per_s)))
+    midi.tracks.append(track)
+    return midi, slot_s
+
+
+def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path) -> np.ndarray:
+    """Stems of every song and pitched class, shape (songs, classes - 1, samples): one FluidSynth run."""
+    classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
+    midi, slot_s = songs_midi(songs, classes)
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "stems.mid"
+        midi.save(path)
+        audio = render_midi(path, SAMPLE_RATE_HZ, soundfont, gain=0.5)
+    slot, n = int(slot_s * SAMPLE_RATE_HZ), int(SONG_S * SAMPLE_RATE_HZ)
+    audio = np.pad(audio, (0, max(0, slot * len(songs) * len(classes) - len(audio))))
+    return np.stack([audio[i * slot:i * slot + n] for i in range(len(songs) * len(classes))]).reshape(
+        len(songs), len(classes), n).astype(np.float32)
+
+
+def drum_stems(songs: list[tuple[np.ndarray, float, int]], kits, held_out: bool) -> np.ndarray:
+    """A drum stem per song at its tempo, from the training kits (or the held-out kit), shape (songs, samples)."""
+    pool = [k for k in kits if (k.name in HELD_OUT_KITS) == held_out]
+    stems = []
+    for _, tempo_bpm, seed in songs:
+        rng = np.random.default_rng(seed + 1)
+        hits, _ = generate(seed, SONG_S, tempo_bpm=tempo_bpm)
+        stems.append(render_drums(hits, pool[int(rng.integers(len(pool)))], rng, int(SONG_S * SAMPLE_RATE_HZ)))
+    return np.stack(stems).astype(np.float32)
+
+
+def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path) -> Path:
+    """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``."""
+    path = out / f"stems_{split}.npz"
+    if path.exists():
+        return path
+    rng = np.random.default_rng([seed, len(split)])
+    tunes = load_splits(folk)[split]
+    songs = [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
+             for i in range(count)]
+    soundfonts = [s for s in SOUNDFONTS[split] if s.exists()]
+    groups = [songs[i::len(soundfonts)] for i in range(len(soundfonts))]
+    pitched = [render_stems(group, soundfont) for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
+    drums = [drum_stems(group, kits, split == "test") for group in groups]
+    stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
+    np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]))
+    return path
+
+
+def frame_rms_db(audio: np.ndarray, seconds: int) -> np.ndarray:
+    """RMS level in dBFS of each whole second."""
+    n = SAMPLE_RATE_HZ
+    blocks = audio[: seconds * n].reshape(seconds, n)
+    return 10 * np.log10(np.mean(blocks.astype(np.float64) ** 2, axis=1) + 1e-12)
+
+
+def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int) -> tuple[np.ndarray, np.ndarray]:
+    """A mix of 1-6 stems of one song, ``seconds`` long: audio and labels (seconds, classes) of 0/1."""
+    n = seconds * SAMPLE_RATE_HZ
+    offset = int(rng.integers(0, stems.shape[1] - n + 1))
+    audible = [c for c in range(stems.shape[0]) if np.abs(stems[c, offset:offset + n]).max() > 1e-3]
+    chosen = rng.choice(audible, size=min(len(audible), int(rng.integers(1, 7))), replace=False) if audible else []
+    out = np.zeros(n, np.float32)
+    labels = np.zeros((seconds, len(INSTRUMENT_CLASSES)), np.float32)
+    for c in chosen:
+        stem = stems[c, offset:offset + n].astype(np.float32)
+        stem = random_eq(stem, rng, SAMPLE_RATE_HZ) if rng.random() < 0.5 else stem
+        if INSTRUMENT_NAMES[c] == "distorted_electric_guitar" or rng.random() < 0.05:
+            stem = saturate(stem, rng, SAMPLE_RATE_HZ)  # amp-style distortion
+        if rng.random() < 0.5:  # the instrument rests for a stretch, with 50 ms fades
+            start, length, fade = int(rng.integers(0, n)), int(rng.integers(2, seconds) * SAMPLE_RATE_HZ), 1100
+            corners = [0, start - fade, start, start + length, start + length + fade, n]
+            stem = stem * np.interp(np.arange(n), corners, [1, 1, 0, 0, 1, 1]).astype(np.float32)
+        stem = stem / (np.sqrt(np.mean(stem**2)) + 1e-9) * 10 ** (rng.uniform(-12, 0) / 20) * 0.1
+        levels = frame_rms_db(stem, seconds)
+        labels[:, c] = (levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)).astype(np.float32)
+        out += stem
+    return recording_chain(out, rng, SAMPLE_RATE_HZ), labels
+
+
+def write_activity_csv(path: Path, labels: np.ndarray) -> None:
+    """``time_s,<class>,...`` header, then one row per second: its start time and 0/1 per class."""
+    rows = [",".join(["time_s", *INSTRUMENT_NAMES])]
+    rows += [",".join([f"{t:.1f}", *(str(int(v)) for v in row)]) for t, row in enumerate(labels)]
+    path.write_text("\n".join(rows) + "\n")
+
+
+def read_activity_csv(path: Path) -> np.ndarray:
+    """Labels (seconds, classes) in ``INSTRUMENT_NAMES`` order; classes missing from the file count as inactive."""
+    lines = [line.split(",") for line in path.read_text().split("\n") if line.strip()]
+    header = lines[0][1:]
+    labels = np.zeros((len(lines) - 1, len(INSTRUMENT_NAMES)), np.float32)
+    for column, name in enumerate(header):
+        if name in INSTRUMENT_NAMES:
+            labels[:, INSTRUMENT_NAMES.index(name)] = [float(row[column + 1]) for row in lines[1:]]
+    return labels
+
+
+_STEMS: dict[str, np.ndarray] = {}
+
+
+def _mix_job(job: tuple[str, int, int, int, str | None]) -> tuple[np.ndarray, np.ndarray]:
+    split, index, seconds, seed, out_dir = job
+    rng = np.random.default_rng([seed, index, len(split)])
+    stems = _STEMS[split]
+    audio, labels = mix(stems[int(rng.integers(len(stems)))], rng, seconds)
+    if out_dir is not None:
+        name = f"{split}_{index:04d}"
+        wavfile.write(Path(out_dir) / f"{name}.wav", SAMPLE_RATE_HZ, np.round(np.clip(audio, -1, 1) * 32767).astype(np.int16))
+        write_activity_csv(Path(out_dir) / f"{name}.csv", labels)
+        return np.zeros((0, INSTRUMENT_FEATURES.n_mels), np.float16), labels
+    return log_mel(audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES)[: seconds * 50].astype(np.float16), labels
+
+
+def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
+          kits_dir: Path = Path("cache/drums/kits")) -> Path:
+    """Render stems, mix and cache every split; returns the path of ``instruments.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
+    plan = {"train": (max(2, int(48 * scale)), max(4, int(2400 * scale)), 10),
+            "valid": (max(2, int(8 * scale)), max(4, int(240 * scale)), 10),
+            "test": (max(2, int(12 * scale)), max(4, int(60 * scale)), 20)}
+    summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
+                     "soundfonts": {k: [s.name for s in v] for k, v in SOUNDFONTS.items()},
+                     "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS, "splits": {}}
+    for split, (songs, mixes, seconds) in plan.items():
+        _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk))["stems"]
+        directory = out / split if split == "test" else None
+        if directory is not None:
+            directory.mkdir(exist_ok=True)
+        with Pool(workers) as pool:
+            jobs = [(split, i, seconds, seed, str(directory) if directory else None) for i in range(mixes)]
+            results = list(tqdm(pool.imap(_mix_job, jobs, chunksize=8), total=mixes, desc=f"mixes ({split})"))
+        labels = np.stack([r[1] for r in results])
+        if directory is None:
+            np.savez(out / f"{split}.npz", features=np.stack([r[0] for r in results]), labels=labels)
+        summary["splits"][split] = {"songs": songs, "mixes": mixes, "seconds": seconds,
+                                    "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}
+    path = out / "instruments.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def bundle_trio(stems_path: Path, out: Path, song: int = 0, seconds: int = 12, stop_s: int = 8) -> Path:
+    """A held-out trio for the tests and the demo: piano, electric bass and drums of a test song; the piano stops
+    at ``stop_s``. Writes ``out`` (22.05 kHz WAV) and its per-second activity CSV."""
+    stems = np.load(stems_path)["stems"][song].astype(np.float32)
+    n = seconds * SAMPLE_RATE_HZ
+    trio = {name: stems[INSTRUMENT_NAMES.index(name), :n].copy() for name in ("piano", "electric_bass", "drums")}
+    fade = np.clip((stop_s * SAMPLE_RATE_HZ + 1100 - np.arange(n)) / 1100, 0, 1).astype(np.float32)
+    trio["piano"] *= fade
+    labels = np.zeros((seconds, len(INSTRUMENT_NAMES)), np.float32)
+    audio = np.zeros(n, np.float32)
+    for name, stem in trio.items():
+        stem = stem / (np.sqrt(np.mean(stem[: stop_s * SAMPLE_RATE_HZ] ** 2)) + 1e-9) * 0.08
+        levels = frame_rms_db(stem, seconds)
+        labels[:, INSTRUMENT_NAMES.index(name)] = levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
+        audio += stem
+    audio *= 0.8 / np.abs(audio).max()
+    wavfile.write(out, SAMPLE_RATE_HZ, np.round(audio * 32767).astype(np.int16))
+    write_activity_csv(out.with_suffix(".csv"), labels)
+    return out

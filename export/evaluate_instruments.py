@@ -1,0 +1,171 @@
+"""``python -m export evaluate instruments``: activity (LRAP, AUC) and clip tagging (P, R, F1, AUC).
+
+Data format: a folder of ``NAME.wav`` mixes, each with ``NAME.csv`` beside it:
+a header ``time_s,<class>,<class>,...`` (class names of
+``bridge.instrument_vocabulary``; others are ignored) and one row per second,
+its start time and the activity of each class (0/1, or a confidence that is
+thresholded at 0.5). Multitrack sets with stem activations (MedleyDB) convert
+to it by taking each second's maximum.
+
+Activity is scored per 1-s instance and after max pooling over 5 s, 10 s and
+the whole track; clip tagging on non-overlapping 10-s windows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import librosa
+import numpy as np
+import torch
+from sklearn.metrics import label_ranking_average_precision_score, precision_recall_fscore_support, roc_auc_score
+from tqdm import tqdm
+
+from bridge.features import INSTRUMENT_FEATURES, log_mel
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.data.multitrack import read_activity_csv
+from export.train_instruments import FRAMES_PER_S, POOLING_MODELS, load_activity
+from export.models.instruments import pooling_model
+
+LEVELS_S = (1, 5, 10)
+CLIP_S = 10
+
+
+def pool_seconds(values: np.ndarray, seconds: int | None) -> np.ndarray:
+    """Max over consecutive blocks of ``seconds`` (None: the whole track), shape (blocks, classes)."""
+    if seconds is None:
+        return values.max(axis=0, keepdims=True)
+    n = len(values) // seconds
+    return values[: n * seconds].reshape(n, seconds, -1).max(axis=1)
+
+
+def ranking_scores(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """LRAP over rows with an active class, macro AUC over classes with both outcomes."""
+    rows = truth.sum(axis=1) > 0
+    aucs = {name: float(roc_auc_score(truth[:, c], scores[:, c])) for c, name in enumerate(INSTRUMENT_NAMES)
+            if 0 < truth[:, c].sum() < len(truth)}
+    return {"lrap": round(float(label_ranking_average_precision_score(truth[rows], scores[rows])), 4) if rows.any() else None,
+            "auc_macro": round(float(np.mean(list(aucs.values()))), 4) if aucs else None,
+            "auc": {k: round(v, 4) for k, v in aucs.items()}, "instances": int(len(truth))}
+
+
+def read_tracks(folders: list[Path]) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """(features, labels, name) of every annotated WAV: 1-s windows, shape (seconds, 50, n_mels)."""
+    tracks = []
+    for folder in folders:
+        for wav in tqdm(sorted(Path(folder).glob("*.wav")), desc=f"features {Path(folder).name}"):
+            csv = wav.with_suffix(".csv")
+            if not csv.exists():
+                continue
+            audio, rate = librosa.load(wav, sr=None, mono=True)
+            frames = log_mel(audio, int(rate), INSTRUMENT_FEATURES)
+            labels = (read_activity_csv(csv) >= 0.5).astype(np.float32)
+            seconds = min(len(labels), len(frames) // FRAMES_PER_S)
+            tracks.append((frames[: seconds * FRAMES_PER_S].reshape(seconds, FRAMES_PER_S, -1), labels[:seconds], wav.stem))
+    return tracks
+
+
+def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
+    """Scores at 1 s, 5 s, 10 s and track level; per-track probabilities and embeddings."""
+    probabilities, embeddings = [], []
+    with torch.no_grad():
+        for windows, _, _ in tracks:
+            logits, embedding = model(torch.from_numpy(windows.astype(np.float32)))
+            probabilities.append(torch.sigmoid(logits).numpy())
+            embeddings.append(embedding.numpy())
+    report = {}
+    for seconds in (*LEVELS_S, None):
+        truth = np.concatenate([pool_seconds(t[1], seconds) for t in tracks])
+        scores = np.concatenate([pool_seconds(p, seconds) for p in probabilities])
+        report["track" if seconds is None else f"{seconds}s"] = ranking_scores(truth, scores)
+    return report, probabilities, embeddings
+
+
+def clips(tracks, embeddings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping 10-s clips: instance embeddings (clips, 10, 128) and clip labels (clips, classes)."""
+    xs, ys = [], []
+    for (_, labels, _), embedding in zip(tracks, embeddings):
+        for start in range(0, len(labels) - CLIP_S + 1, CLIP_S):
+            xs.append(embedding[start:start + CLIP_S])
+            ys.append(labels[start:start + CLIP_S].max(axis=0))
+    return np.stack(xs), np.stack(ys)
+
+
+def tagging_scores(truth: np.ndarray, probabilities: np.ndarray) -> dict:
+    """Per-class precision, recall and F1 at 0.5, their macro means, and the ranking scores."""
+    predicted = probabilities >= 0.5
+    p, r, f, support = precision_recall_fscore_support(truth, predicted, average=None, zero_division=0)
+    per_class = {name: {"p": round(float(p[c]), 4), "r": round(float(r[c]), 4), "f1": round(float(f[c]), 4),
+                        "clips": int(support[c])} for c, name in enumerate(INSTRUMENT_NAMES) if support[c]}
+    present = [c for c in range(len(INSTRUMENT_NAMES)) if support[c]]
+    return {"f1_macro": round(float(np.mean(f[present])), 4), "p_macro": round(float(np.mean(p[present])), 4),
+            "r_macro": round(float(np.mean(r[present])), 4), **ranking_scores(truth, probabilities), "classes": per_class}
+
+
+def tagging_report(pooling: dict, x: np.ndarray, y: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Every pooling head and the random forest on the clips; also the attention weights (clips, classes, 10)."""
+    report, attention = {}, None
+    for name in POOLING_MODELS:
+        model = pooling_model(name, len(INSTRUMENT_NAMES))
+        model.load_state_dict(pooling["heads"][name]["model"])
+        model.eval()
+        with torch.no_grad():
+            logits, weights = model(torch.from_numpy(x))
+        report[name] = tagging_scores(y, torch.sigmoid(logits).numpy())
+        if weights is not None:
+            attention = weights.numpy()
+    forest = np.stack([p[:, 1] if p.shape[1] > 1 else np.zeros(len(x)) for p in pooling["forest"].predict_proba(x.mean(axis=1))], axis=1)
+    report["random_forest"] = tagging_scores(y, forest)
+    return report, attention
+
+
+def confusion(truth: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Row i, column j: of the instances with a false positive of class i, the share with a false negative of j."""
+    predicted = probabilities >= 0.5
+    false_positive = predicted & (truth < 0.5)
+    false_negative = ~predicted & (truth >= 0.5)
+    matrix = np.zeros((truth.shape[1], truth.shape[1]))
+    for i in range(truth.shape[1]):
+        rows = false_positive[:, i]
+        if rows.any():
+            matrix[i] = false_negative[rows].mean(axis=0)
+    return matrix
+
+
+def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> dict:
+    """The full report; with ``figures``, also the confusion and attention PNGs there."""
+    tracks = read_tracks(folders)
+    report: dict = {"tracks": len(tracks), "seconds": int(sum(len(t[1]) for t in tracks)), "activity": {}}
+    outputs = {}
+    for kind in ("fc", "cnn", "crnn"):
+        path = runs / f"activity_{kind}.pt"
+        if path.exists():
+            report["activity"][kind], probabilities, embeddings = activity_report(load_activity(path), tracks)
+            outputs[kind] = (probabilities, embeddings)
+    if "cnn" in outputs and (runs / "pooling.pt").exists():
+        pooling = torch.load(runs / "pooling.pt", weights_only=False)
+        x, y = clips(tracks, outputs["cnn"][1])
+        report["tagging"], attention = tagging_report(pooling, x, y)
+        report["tagging"]["clips"] = int(len(x))
+        if figures is not None:
+            from export.figures_instruments import attention_figure, confusion_figure
+
+            truth = np.concatenate([t[1] for t in tracks])
+            confusion_figure(confusion(truth, np.concatenate(outputs["cnn"][0])), figures / "instruments_confusion.png")
+            attention_figure(attention, y, figures / "instruments_attention.png")
+    return report
+
+
+def markdown_tables(report: dict) -> str:
+    lines = ["| activity model | LRAP 1 s | AUC 1 s | LRAP 5 s | AUC 5 s | LRAP 10 s | AUC 10 s | LRAP track | AUC track |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for kind, levels in report["activity"].items():
+        cells = [f"{levels[k]['lrap']:.3f} | {levels[k]['auc_macro']:.3f}" for k in ("1s", "5s", "10s", "track")]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    if "tagging" in report:
+        lines += ["", "| 10-s clip tagging | F1 (macro) | precision | recall | AUC | LRAP |", "|---|---|---|---|---|---|"]
+        for name, scores in report["tagging"].items():
+            if isinstance(scores, dict):
+                lines.append(f"| {name} | {scores['f1_macro']:.3f} | {scores['p_macro']:.3f} | {scores['r_macro']:.3f} | "
+                             f"{scores['auc_macro']:.3f} | {scores['lrap']:.3f} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,117 @@
+"""Instrument activity on 1-s log-mel windows, and clip tagging by multiple-instance pooling.
+
+Activity models (Gururani, Summers & Lerch, ISMIR 2018) take one second of
+log-mel frames, shape (batch, 50, n_mels), and return per-class logits and a
+128-d embedding. Pooling models (Gururani, Sharma & Lerch, ISMIR 2019) take the
+embeddings of ten 1-s instances, shape (batch, 10, 128), and return clip logits;
+the attention model also returns its weights over the instances per class.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+EMBEDDING = 128
+
+
+class FrameFC(nn.Module):
+    """Fully connected on the window's mean and standard deviation per mel band."""
+
+    def __init__(self, n_mels: int, n_classes: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(2 * n_mels, 256), nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, EMBEDDING), nn.ReLU())
+        self.head = nn.Linear(EMBEDDING, n_classes)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        embedding = self.body(torch.cat((x.mean(dim=1), x.std(dim=1)), dim=1))
+        return self.head(embedding), embedding
+
+
+def _conv_block(channels_in: int, channels_out: int, pool: tuple[int, int]) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(channels_in, channels_out, 3, padding=1), nn.BatchNorm2d(channels_out), nn.ReLU(),
+                         nn.MaxPool2d(pool))
+
+
+class ActivityCNN(nn.Module):
+    """Four conv blocks (16-32-64-64 channels, 2x2 pooling), global max and mean pooling, a 128-d embedding."""
+
+    def __init__(self, n_mels: int, n_classes: int) -> None:
+        super().__init__()
+        self.input_norm = nn.BatchNorm2d(1)
+        self.blocks = nn.Sequential(_conv_block(1, 16, (2, 2)), _conv_block(16, 32, (2, 2)),
+                                    _conv_block(32, 64, (2, 2)), _conv_block(64, 64, (2, 2)))
+        self.embed = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, EMBEDDING), nn.ReLU())
+        self.head = nn.Linear(EMBEDDING, n_classes)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.blocks(self.input_norm(x.unsqueeze(1)))
+        pooled = torch.cat((h.amax(dim=(2, 3)), h.mean(dim=(2, 3))), dim=1)
+        embedding = self.embed(pooled)
+        return self.head(embedding), embedding
+
+
+class ActivityCRNN(nn.Module):
+    """Three conv blocks pooling mostly frequency, a bidirectional GRU over the frames, mean over time."""
+
+    def __init__(self, n_mels: int, n_classes: int) -> None:
+        super().__init__()
+        self.input_norm = nn.BatchNorm2d(1)
+        self.blocks = nn.Sequential(_conv_block(1, 16, (2, 4)), _conv_block(16, 32, (2, 4)), _conv_block(32, 64, (1, 3)))
+        self.gru = nn.GRU(64 * (n_mels // 48), 64, batch_first=True, bidirectional=True)
+        self.embed = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, EMBEDDING), nn.ReLU())
+        self.head = nn.Linear(EMBEDDING, n_classes)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.blocks(self.input_norm(x.unsqueeze(1)))  # (batch, 64, time / 4, n_mels / 48)
+        sequence, _ = self.gru(h.permute(0, 2, 1, 3).flatten(2))
+        embedding = self.embed(sequence.mean(dim=1))
+        return self.head(embedding), embedding
+
+
+ACTIVITY_MODELS = {"fc": FrameFC, "cnn": ActivityCNN, "crnn": ActivityCRNN}
+
+
+class AttentionMIL(nn.Module):
+    """Per-class attention over instances: weights ``softmax_i(w_c . tanh(V h_i))``, clip logit ``sum_i a_ic (u_c . h_i) + b_c``."""
+
+    def __init__(self, n_classes: int, hidden: int = 64) -> None:
+        super().__init__()
+        self.attention = nn.Sequential(nn.Linear(EMBEDDING, hidden), nn.Tanh(), nn.Linear(hidden, n_classes))
+        self.instance = nn.Linear(EMBEDDING, n_classes)
+
+    def forward(self, embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        weights = torch.softmax(self.attention(embeddings), dim=1)  # (batch, instances, classes)
+        logits = (weights * self.instance(embeddings)).sum(dim=1)
+        return logits, weights.transpose(1, 2)  # (batch, classes), (batch, classes, instances)
+
+
+class PoolMIL(nn.Module):
+    """Mean or max pooling of the instance embeddings, then a linear layer."""
+
+    def __init__(self, n_classes: int, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+        self.head = nn.Sequential(nn.Linear(EMBEDDING, 128), nn.ReLU(), nn.Linear(128, n_classes))
+
+    def forward(self, embeddings: torch.Tensor) -> tuple[torch.Tensor, None]:
+        pooled = embeddings.mean(dim=1) if self.mode == "mean" else embeddings.amax(dim=1)
+        return self.head(pooled), None
+
+
+class RnnMIL(nn.Module):
+    """A GRU over the instances; the last state tags the clip."""
+
+    def __init__(self, n_classes: int) -> None:
+        super().__init__()
+        self.gru = nn.GRU(EMBEDDING, 128, batch_first=True)
+        self.head = nn.Linear(128, n_classes)
+
+    def forward(self, embeddings: torch.Tensor) -> tuple[torch.Tensor, None]:
+        _, last = self.gru(embeddings)
+        return self.head(last[-1]), None
+
+
+def pooling_model(name: str, n_classes: int) -> nn.Module:
+    return {"attention": lambda: AttentionMIL(n_classes), "mean": lambda: PoolMIL(n_classes, "mean"),
+            "max": lambda: PoolMIL(n_classes, "max"), "rnn": lambda: RnnMIL(n_classes)}[name]()

@@ -1,0 +1,145 @@
+"""Training of the instrument models: ``python -m export train instruments_fc|instruments_cnn|instruments_crnn``
+and ``instruments_mil`` (every pooling head on the CNN's frozen embeddings).
+
+Activity models learn from 1-s instances of the training mixes; the pooling
+heads learn clip labels (any second active) of 10-s mixes from the ten instance
+embeddings of the trained CNN. Seeded; the best weights by validation loss are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from bridge.features import INSTRUMENT_FEATURES
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.models.instruments import ACTIVITY_MODELS, pooling_model
+
+FRAMES_PER_S = 50
+POOLING_MODELS = ("attention", "mean", "max", "rnn")
+
+
+@dataclass
+class InstrumentTrainConfig:
+    data: Path
+    out: Path
+    steps: int = 3000
+    batch: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    threads: int = 2
+    valid_every: int = 250
+
+
+def instances(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1-s windows and their labels: (mixes * seconds, 50, n_mels) and (mixes * seconds, classes)."""
+    mixes, seconds = labels.shape[:2]
+    windows = features[:, : seconds * FRAMES_PER_S].reshape(mixes, seconds, FRAMES_PER_S, -1)
+    return windows.reshape(mixes * seconds, FRAMES_PER_S, -1), labels.reshape(mixes * seconds, -1)
+
+
+def load_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    data = np.load(path)
+    return data["features"], data["labels"]
+
+
+def _fit(model: torch.nn.Module, batches, valid: tuple[torch.Tensor, torch.Tensor], config: InstrumentTrainConfig,
+         name: str) -> tuple[dict, list[dict]]:
+    """Adam with a cosine schedule; returns the best state by validation loss and the history."""
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, config.steps)
+    loss_of = torch.nn.BCEWithLogitsLoss()
+    best, best_state, history, started = np.inf, None, [], time.time()
+    for step in tqdm(range(1, config.steps + 1), desc=f"train {name}"):
+        model.train()
+        x, y = batches()
+        loss = loss_of(model(x)[0], y)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        if step % config.valid_every == 0 or step == config.steps:
+            model.eval()
+            with torch.no_grad():
+                valid_loss = float(np.mean([loss_of(model(vx)[0], vy).item()
+                                            for vx, vy in zip(valid[0].split(256), valid[1].split(256))]))
+            history.append({"step": step, "train_loss": loss.item(), "valid_loss": valid_loss,
+                            "elapsed_s": round(time.time() - started, 1)})
+            if valid_loss < best:
+                best, best_state = valid_loss, {k: v.clone() for k, v in model.state_dict().items()}
+    return best_state, history
+
+
+def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
+    """Train the FC, CNN or CRNN activity model on 1-s instances."""
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = np.random.default_rng(config.seed)
+    x, y = instances(*load_split(config.data / "train.npz"))
+    vx, vy = instances(*load_split(config.data / "valid.npz"))
+    model = ACTIVITY_MODELS[kind](INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
+
+    def batches() -> tuple[torch.Tensor, torch.Tensor]:
+        index = rng.integers(0, len(x), config.batch)
+        return torch.from_numpy(x[index].astype(np.float32)), torch.from_numpy(y[index])
+
+    state, history = _fit(model, batches, (torch.from_numpy(vx.astype(np.float32)), torch.from_numpy(vy)), config, kind)
+    config.out.mkdir(parents=True, exist_ok=True)
+    path = config.out / f"activity_{kind}.pt"
+    torch.save({"kind": kind, "model": state, "history": history}, path)
+    (config.out / f"activity_{kind}_history.json").write_text(json.dumps(history, indent=2) + "\n")
+    return path
+
+
+def load_activity(path: Path) -> torch.nn.Module:
+    saved = torch.load(path, weights_only=False)
+    model = ACTIVITY_MODELS[saved["kind"]](INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
+    model.load_state_dict(saved["model"])
+    return model.eval()
+
+
+def clip_embeddings(model: torch.nn.Module, features: np.ndarray, labels: np.ndarray, clip_s: int = 10
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Embeddings of each mix's 1-s instances in non-overlapping 10-s clips, shape (clips, 10, 128), and clip labels."""
+    windows, _ = instances(features, labels)
+    with torch.no_grad():
+        embeddings = torch.cat([model(torch.from_numpy(w.astype(np.float32)))[1]
+                                for w in np.array_split(windows, max(1, len(windows) // 512))]).numpy()
+    seconds = labels.shape[1]
+    per_mix = embeddings.reshape(len(labels), seconds, -1)
+    clips = [(per_mix[m, s:s + clip_s], labels[m, s:s + clip_s].max(axis=0))
+             for m in range(len(labels)) for s in range(0, seconds - clip_s + 1, clip_s)]
+    return np.stack([c[0] for c in clips]), np.stack([c[1] for c in clips])
+
+
+def train_pooling(config: InstrumentTrainConfig) -> Path:
+    """Every pooling head of ``POOLING_MODELS`` on the CNN's embeddings, and a random forest on their mean."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = np.random.default_rng(config.seed)
+    cnn = load_activity(config.out / "activity_cnn.pt")
+    x, y = clip_embeddings(cnn, *load_split(config.data / "train.npz"))
+    vx, vy = clip_embeddings(cnn, *load_split(config.data / "valid.npz"))
+    saved = {}
+    for name in POOLING_MODELS:
+        model = pooling_model(name, len(INSTRUMENT_NAMES))
+
+        def batches() -> tuple[torch.Tensor, torch.Tensor]:
+            index = rng.integers(0, len(x), config.batch)
+            return torch.from_numpy(x[index]), torch.from_numpy(y[index])
+
+        state, history = _fit(model, batches, (torch.from_numpy(vx), torch.from_numpy(vy)), config, f"mil {name}")
+        saved[name] = {"model": state, "history": history}
+    forest = RandomForestClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=config.threads,
+                                    random_state=config.seed).fit(x.mean(axis=1), y)
+    path = config.out / "pooling.pt"
+    torch.save({"heads": saved, "forest": forest}, path)
+    return path
