@@ -59,7 +59,8 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
 
         config = DrumTrainConfig(data=data, out=out, steps=args.steps or 3000, batch=args.batch or 24,
                                  lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
-                                 student=args.model == "drums_student", templates=out / "pfnmf.npz")
+                                 student=args.model == "drums_student", templates=out / "pfnmf.npz",
+                                 width=args.width, hidden=args.hidden)
         path = train(config)
     print(path)
     return 0
@@ -158,9 +159,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         from export.release_drums import release as release_drums
 
-        paths, tuning = release_drums(Path(args.runs or "runs/drums"), Path(args.data or "cache/drums"), Path(args.out))
-        Path(args.runs or "runs/drums", "tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")
-        paths.append(write_card(args))
+        runs = Path(args.runs or "runs/drums")
+        paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint)
+        name = args.checkpoint.removesuffix("_best.pt")
+        (runs / f"{name}_tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")
+        if args.out == "models_onnx":
+            paths.append(write_card(args))
         print("\n".join(map(str, paths)))
         print(json.dumps(tuning, indent=2))
         return 0
@@ -238,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--size", choices=["small", "live", "paper"], default="live",
                           help="model size (live ships; see the model card for the trade-off)")
     training.add_argument("--device", default="auto", help="auto (CUDA where available), cpu or cuda")
+    training.add_argument("--width", type=int, default=16, help="drums: channels of the first conv blocks (default 16)")
+    training.add_argument("--hidden", type=int, default=128, help="drums: frame embedding size (default 128)")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "
@@ -263,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("family", choices=["inpaint", "drums", "instruments"])
     exporting.add_argument("--runs", help="default runs/inpaint or runs/drums")
     exporting.add_argument("--data", help="default cache/folk/folk.npz or cache/drums")
+    exporting.add_argument("--checkpoint", default="drums_best.pt",
+                           help="drums: checkpoint in RUNS (e.g. drums_student_best.pt with --out runs/drums/student)")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
     card = sub.add_parser("card", help="rewrite a model card from the measured files",

@@ -46,7 +46,8 @@ def spectrogram(path: Path) -> np.ndarray:
 def activations(tf, files: Path, name: str, spec: np.ndarray) -> np.ndarray:
     """Column 0 of the network's softmax, frame by frame, as ``ADTLib.utils.SA.implement`` computes it."""
     graph = tf.Graph()
-    with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
+    one_thread = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+    with graph.as_default(), tf.compat.v1.Session(graph=graph, config=one_thread) as session:
         saver = tf.compat.v1.train.import_meta_graph(str(files / f"{name}ADTLibAll.meta"))
         saver.restore(session, str(files / f"{name}ADTLibAll"))
         x, dropout = graph.get_tensor_by_name("Placeholder:0"), graph.get_tensor_by_name("Placeholder_2:0")

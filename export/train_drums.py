@@ -39,6 +39,8 @@ class DrumTrainConfig:
     threads: int = 2
     student: bool = False  # also learn from unlabeled mixes with PFNMF soft targets
     templates: Path | None = None  # pfnmf.npz of `python -m export train pfnmf` (student only)
+    width: int = 16  # channels of the first conv blocks (see CausalDrumCNN)
+    hidden: int = 128
     save_every: int = 500
 
 
@@ -113,7 +115,7 @@ def train(config: DrumTrainConfig) -> Path:
         free_tracks, _ = load_features(config.data / "unlabeled.npz")
         unlabeled = ChunkSampler(free_tracks, teacher_targets(free_tracks, config.templates), rng)
 
-    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES))
+    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), config.width, config.hidden)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: learning_rate_factor(step, config.steps))
     checkpoint = config.out / f"{name}.pt"
@@ -157,7 +159,8 @@ def train(config: DrumTrainConfig) -> Path:
             if valid_loss < best:
                 best = valid_loss
                 torch.save({"model": model.state_dict(), "step": step, "valid_loss": valid_loss,
-                            "parameters": parameter_count(model)}, config.out / f"{name}_best.pt")
+                            "parameters": parameter_count(model), "width": config.width, "hidden": config.hidden},
+                           config.out / f"{name}_best.pt")
             save()
     progress.close()
     (config.out / f"{name}_history.json").write_text(json.dumps(history, indent=2) + "\n")
@@ -166,6 +169,7 @@ def train(config: DrumTrainConfig) -> Path:
 
 def load_model(path: Path) -> CausalDrumCNN:
     """A trained model in eval mode."""
-    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES))
-    model.load_state_dict(torch.load(path, weights_only=False)["model"])
+    saved = torch.load(path, weights_only=False)
+    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128))
+    model.load_state_dict(saved["model"])
     return model.eval()

@@ -6,11 +6,15 @@ import sys
 def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run([sys.executable, "-m", "bridge", "bench", "--json", "-n", "40", "-o", str(out)],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr
     printed = json.loads(run.stdout)
     assert printed == json.loads(out.read_text())
     for key in ("midi_passthrough_ms", "osc_roundtrip_ms"):
         assert {"p50", "p99", "n"} <= set(printed[key]) and printed[key]["n"] > 0
     assert printed["midi_passthrough_ms"]["lost"] == 0
+    drums = printed["drums_onset_to_midi_ms"]
+    assert {"p50", "p99", "n", "within_50ms"} <= set(drums) and drums["n"] > 0.5 * drums["onsets"]
+    assert printed["drums_realtime_factor"] > 1
+    assert printed["instruments_updates_per_s"] > 9 and 0 < printed["instruments_core_share"] < 1
     assert "cpu" in printed["machine"]

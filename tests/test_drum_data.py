@@ -23,6 +23,15 @@ def test_a_seed_gives_one_performance_and_every_style_has_its_kick_snare_and_hat
         assert 60 <= feel.tempo_bpm <= 200
 
 
+def test_scattered_drills_put_each_drum_on_its_own_clock():
+    hits, feel = generate(1, 30.0, style="scattered")
+    assert feel.style == "scattered" and hits
+    grooves = [generate(seed, 8.0, scattered_share=0.0)[1].style for seed in range(50)]
+    assert "scattered" not in grooves
+    drills = [generate(seed, 8.0)[1].style for seed in range(200)]
+    assert 0.1 < drills.count("scattered") / 200 < 0.4
+
+
 def test_drums_follow_a_fixed_tempo_and_bar_line():
     hits, feel = generate(5, 8.0, style="rock", tempo_bpm=120.0, start_s=0.5)
     assert feel.tempo_bpm == 120.0

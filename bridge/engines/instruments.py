@@ -112,18 +112,21 @@ class InstrumentEngine:
 
     def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None:
         frames = self.features.process(samples, sample_rate_hz)
-        if not len(frames):
-            return
+        block_power = float(np.mean(np.square(samples, dtype=np.float64))) if len(samples) else 0.0
         window = self.model.frames_per_window
-        self._frames = np.concatenate((self._frames, frames))[-window:]
-        block_power = float(np.mean(np.square(samples, dtype=np.float64)))
-        self._power.extend([block_power] * len(frames))  # the silence gate looks at the window's loudest block
-        self._since_update += len(frames)
-        self._since_instance += len(frames)
-        self.frames_processed += len(frames)
-        if self._since_update >= self.update_frames and len(self._frames) == window:
-            self._since_update = 0
-            self._update()
+        start = 0
+        while start < len(frames):  # an update every update_frames frames, however large the block
+            take = max(1, min(len(frames) - start, self.update_frames - self._since_update))
+            self._frames = np.concatenate((self._frames, frames[start:start + take]))[-window:]
+            self._power.extend([block_power] * take)  # the silence gate looks at the window's loudest block
+            self._since_update += take
+            self._since_instance += take
+            self.frames_processed += take
+            start += take
+            if self._since_update >= self.update_frames:
+                self._since_update = 0
+                if len(self._frames) == window:
+                    self._update()
 
     def _update(self) -> None:
         stream_s = self.frames_processed * self.model.spec.hop_s

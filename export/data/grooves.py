@@ -11,6 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 STYLES = ("rock", "funk", "jazz", "latin", "metal", "electronic")
+# Not a style but a drill: each drum on its own random clock, so that no drum can be told from what
+# usually sounds with it (in grooves the hi-hat nearly always comes with the kick and the snare).
+SCATTERED = "scattered"
+SCATTERED_SHARE = 0.25
+SCATTERED_NOTES = (36, 36, 38, 38, 37, 40, 42, 42, 44, 46, 41, 43, 45, 47, 48, 50, 49, 57, 52, 55, 51, 51, 53, 56, 39, 54)
 
 KICK, SNARE, SIDE_STICK = 36, 38, 37
 CLOSED_HAT, PEDAL_HAT, OPEN_HAT = 42, 44, 46
@@ -64,8 +69,14 @@ class GrooveFeel:
     fill_every: int  # bars
 
 
-def draw_feel(rng: np.random.Generator, style: str | None = None, tempo_bpm: float | None = None) -> GrooveFeel:
-    """A random feel; ``style`` and ``tempo_bpm`` may be fixed (e.g. to match an accompaniment)."""
+def draw_feel(rng: np.random.Generator, style: str | None = None, tempo_bpm: float | None = None,
+              scattered_share: float = SCATTERED_SHARE) -> GrooveFeel:
+    """A random feel; ``style`` and ``tempo_bpm`` may be fixed (e.g. to match an accompaniment).
+
+    ``scattered_share`` of the performances are the scattered drill; 0 draws grooves only.
+    """
+    if style is None and scattered_share > 0 and rng.random() < scattered_share:
+        style = SCATTERED
     style = style or str(rng.choice(STYLES))
     low, high = {"metal": (100, 200), "jazz": (60, 200), "electronic": (90, 140)}.get(style, (60, 180))
     return GrooveFeel(
@@ -131,8 +142,19 @@ def _bar_hits(feel: GrooveFeel, rng: np.random.Generator, fill: bool, after_fill
     return hits
 
 
+def scattered_hits(rng: np.random.Generator, duration_s: float, start_s: float) -> list[DrumHit]:
+    """One to five drums, each on its own random (Poisson) clock at 0.3-4 strokes a second, any velocity."""
+    hits = []
+    notes = rng.choice(SCATTERED_NOTES, size=int(rng.integers(1, 6)), replace=False)
+    for note in notes:
+        rate = rng.uniform(0.3, 4.0)
+        times = np.cumsum(rng.exponential(1.0 / rate, int(rate * duration_s * 2) + 4)) + start_s
+        hits += [DrumHit(float(t), int(note), int(rng.integers(15, 128))) for t in times if 0.0 <= t < duration_s - 0.05]
+    return hits
+
+
 def generate(seed: int, duration_s: float, style: str | None = None, tempo_bpm: float | None = None,
-             start_s: float = 0.0) -> tuple[list[DrumHit], GrooveFeel]:
+             start_s: float = 0.0, scattered_share: float = SCATTERED_SHARE) -> tuple[list[DrumHit], GrooveFeel]:
     """A performance of about ``duration_s`` seconds, hits sorted by time.
 
     Parameters
@@ -143,9 +165,13 @@ def generate(seed: int, duration_s: float, style: str | None = None, tempo_bpm: 
         Fixed instead of drawn.
     start_s : float
         Time of the first bar line.
+    scattered_share : float
+        Share of scattered drills among the performances (0: grooves only, as a band's drummer plays).
     """
     rng = np.random.default_rng(seed)
-    feel = draw_feel(rng, style, tempo_bpm)
+    feel = draw_feel(rng, style, tempo_bpm, scattered_share)
+    if feel.style == SCATTERED:
+        return sorted(scattered_hits(rng, duration_s, max(0.0, start_s)), key=lambda h: h.time_s), feel
     bar_s = 240.0 / feel.tempo_bpm
     steps = PATTERNS[feel.style][0]
     hits: list[DrumHit] = []

@@ -119,7 +119,7 @@ def drum_stems(songs: list[tuple[np.ndarray, float, int]], kits, held_out: bool)
     stems = []
     for _, tempo_bpm, seed in songs:
         rng = np.random.default_rng(seed + 1)
-        hits, _ = generate(seed, SONG_S, tempo_bpm=tempo_bpm)
+        hits, _ = generate(seed, SONG_S, tempo_bpm=tempo_bpm, scattered_share=0.0)
         stems.append(render_drums(hits, pool[int(rng.integers(len(pool)))], rng, int(SONG_S * SAMPLE_RATE_HZ)))
     return np.stack(stems).astype(np.float32)
 
@@ -237,13 +237,13 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
 
 
 def bundle_trio(stems_path: Path, out: Path, song: int = 0, seconds: int = 12, stop_s: int = 8) -> Path:
-    """A held-out trio for the tests and the demo: piano, electric bass and drums of a test song; the piano stops
+    """A held-out trio for the tests and the bench: piano, electric bass and drums of a test song; the drums stop
     at ``stop_s``. Writes ``out`` (22.05 kHz WAV) and its per-second activity CSV."""
     stems = np.load(stems_path)["stems"][song].astype(np.float32)
     n = seconds * SAMPLE_RATE_HZ
     trio = {name: stems[INSTRUMENT_NAMES.index(name), :n].copy() for name in ("piano", "electric_bass", "drums")}
     fade = np.clip((stop_s * SAMPLE_RATE_HZ + 1100 - np.arange(n)) / 1100, 0, 1).astype(np.float32)
-    trio["piano"] *= fade
+    trio["drums"] *= fade
     labels = np.zeros((seconds, len(INSTRUMENT_NAMES)), np.float32)
     audio = np.zeros(n, np.float32)
     for name, stem in trio.items():
