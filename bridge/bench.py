@@ -94,7 +94,9 @@ def shipped_inpaint_model():
         return None
 
 
-DRUM_BENCH_AUDIO = Path(__file__).parent / "data" / "drums_heldout.wav"  # annotations in drums_heldout.txt
+# The first 12 s of the first render of the held-out real kit (a rock groove the model never heard, on a kit
+# it never heard; `python -m export data drums --bundle`); annotations in drums_heldout.txt.
+DRUM_BENCH_AUDIO = Path(__file__).parent / "data" / "drums_heldout.wav"
 
 
 def read_onsets(path: Path) -> list[tuple[float, str]]:
@@ -112,7 +114,7 @@ def read_onsets(path: Path) -> list[tuple[float, str]]:
 def match_drum_notes(onsets: list[tuple[float, str]], start_frame: int, received: list[tuple[int, bytes, float]],
                      rate: int, classes: tuple[str, ...] = ("kick", "snare", "hihat")) -> list[float | None]:
     """Per reference onset of ``classes``: ms from its JACK frame to the first drum note of its class on MIDI out
-    in the window -20 .. +100 ms (each note used once), or None when none came."""
+    in the window -50 .. +50 ms (the onset F-measure's window; each note used once), or None when none came."""
     from bridge.drum_vocabulary import DRUM_CHANNEL
     from bridge.engines.drums import GM_NOTE_OF_CLASS
 
@@ -126,7 +128,7 @@ def match_drum_notes(onsets: list[tuple[float, str]], start_frame: int, received
         found = None
         for i, (frame, note) in enumerate(notes):
             delta_ms = 1000.0 * (frame - onset_frame) / rate
-            if i not in used and note == GM_NOTE_OF_CLASS[name] and -20.0 <= delta_ms <= 100.0:
+            if i not in used and note == GM_NOTE_OF_CLASS[name] and -50.0 <= delta_ms <= 50.0:
                 used.add(i)
                 found = delta_ms
                 break
@@ -154,12 +156,13 @@ def drums_onset_to_midi(workdir: Path) -> dict[str, object]:
     found = [x for x in latencies if x is not None]
     figures: dict[str, object] = summarise(found) if found else {"n": 0}
     figures["onsets"] = len(latencies)
-    figures["within_50ms"] = round(sum(-50.0 <= x <= 50.0 for x in found) / max(1, len(latencies)), 4)
+    figures["within_50ms"] = round(len(found) / max(1, len(latencies)), 4)
     return figures
 
 
-def drums_realtime_factor() -> float | None:
-    """Seconds of audio transcribed per second of compute on one thread (the bundled render, streamed)."""
+def drums_realtime_factor(block: int) -> float | None:
+    """Seconds of audio transcribed per second of compute on one thread, streaming the bundled render at 48 kHz
+    in blocks of ``block`` samples (256: about what the analysis thread gets per poll; 4096: a file)."""
     import librosa
 
     from bridge.engines.drums import DrumModel, transcribe
@@ -170,9 +173,9 @@ def drums_realtime_factor() -> float | None:
     except (ModelUnavailable, OSError, KeyError):
         return None
     audio, rate = librosa.load(str(DRUM_BENCH_AUDIO), sr=48000)
-    transcribe(audio[:rate], rate, model)  # warm-up
+    transcribe(audio[:rate], rate, model, block=block)  # warm-up
     started = time.perf_counter()
-    transcribe(audio, rate, model, block=256)
+    transcribe(audio, rate, model, block=block)
     return round(len(audio) / rate / (time.perf_counter() - started), 1)
 
 
@@ -236,7 +239,8 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             receiver.close()
             daemon.stop()
         results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir))
-    results["drums_realtime_factor"] = drums_realtime_factor()
+    results["drums_realtime_factor"] = drums_realtime_factor(4096)
+    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(256)
     load = instruments_load()
     if load is not None:
         results["instruments_updates_per_s"], results["instruments_core_share"] = load["updates_per_s"], load["core_share"]

@@ -93,10 +93,12 @@ class StreamResampler:
 
     def __init__(self, target_hz: int) -> None:
         self.target_hz = target_hz
-        self.source_hz = 0
         self.reset()
 
     def reset(self) -> None:
+        """Forget the stream; the next block sets the filter up again for its rate."""
+        self.source_hz = 0
+        self._sos = None
         self._zi = None
         self._last = 0.0
         self._next_position = 0.0  # of the next output sample, in input samples from the last one kept

@@ -7,11 +7,10 @@ Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_his
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from export.evaluate_instruments import markdown_tables
-from export.provenance import read_json
+from export.provenance import parity_and_commit, read_json
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 
@@ -78,6 +77,4 @@ def model_card(entry: dict, runs: Path, data: Path) -> str:
                   f"{100 * bench['instruments_core_share']:.1f}% of one core (budget 5%).", ""]
     else:
         lines += ["Not measured yet.", ""]
-    lines += ["## Parity", "", "```json", json.dumps(entry["parity"], indent=1), "```", "",
-              f"Training commit: `{entry['training_commit']}`.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + parity_and_commit(entry))

@@ -16,3 +16,9 @@ def git_commit() -> str:
     """The commit the models were trained and exported from."""
     run = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
     return run.stdout.strip() or "unknown"
+
+
+def parity_and_commit(entry: dict) -> list[str]:
+    """The closing lines of a model card: the parity figures and the training commit of a manifest entry."""
+    return ["## Parity", "", "```json", json.dumps(entry["parity"], indent=1), "```", "",
+            f"Training commit: `{entry['training_commit']}`.", ""]

@@ -49,3 +49,11 @@ def test_the_resampler_keeps_no_alias_of_a_tone_above_the_new_nyquist():
     tone = np.sin(2 * np.pi * 15000 * np.arange(rate) / rate).astype(np.float32)  # above 11025 Hz
     out = StreamResampler(22050).process(tone, rate)
     assert np.sqrt(np.mean(out[2000:] ** 2)) < 0.01
+
+
+def test_a_reset_stream_starts_over_as_a_new_one():
+    audio = np.random.default_rng(2).standard_normal(48000).astype(np.float32) * 0.1
+    stream = LogMelStream()
+    stream.process(audio, 48000)
+    stream.reset()
+    assert np.array_equal(stream.process(audio, 48000), log_mel(audio, 48000))

@@ -16,7 +16,6 @@ Example
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -27,8 +26,6 @@ from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.engines.inpaint import load_manifest_entry
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, load_session
-
-log = logging.getLogger("bridge.drums")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """``python -m export data drums``: rendered drum performances with exact onset labels.
 
 Splits are by pattern seed; the real kit named in ``HELD_OUT_KITS`` is heard
-only in the ``test_unseen_kit*`` sets. Train and valid are cached as log-mel
+only in the ``test_unseen_kit*`` sets. A quarter of the training performances
+are scattered drills (``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
 features (``bridge.features``, the live front end) with onset times; the test
 sets are written as WAV files with annotation files beside them, the format
 ``python -m export evaluate drums`` reads.
@@ -32,7 +33,7 @@ from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
 from export.data.drum_kits import HELD_OUT_KITS, SampleKit, load_kits
 from export.data.folk import load_splits
-from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, DrumHit, generate
+from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 
 SAMPLE_RATE_HZ = DRUM_FEATURES.sample_rate_hz
 TEST_SAMPLE_RATE_HZ = 44100
@@ -50,19 +51,21 @@ class DrumSetPlan:
     with_band: float  # share of tracks with accompaniment
     held_out_kit: bool
     band_split: str  # folk split the accompaniment comes from
+    scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
 
 
 def default_plans(scale: float = 1.0) -> list[DrumSetPlan]:
     """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one)."""
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
-    return [DrumSetPlan("train", n(1600), 8.0, 0, 0.5, False, "train"),
-            DrumSetPlan("valid", n(160), 8.0, 1_000_000, 0.5, False, "valid"),
-            DrumSetPlan("unlabeled", n(400), 8.0, 3_000_000, 1.0, False, "train"),
-            DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, False, "test"),
-            DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, False, "test"),
-            DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, True, "test"),
-            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, True, "test")]
+    drill = SCATTERED_SHARE
+    return [DrumSetPlan("train", n(1600), 8.0, 0, 0.5, False, "train", drill),
+            DrumSetPlan("valid", n(160), 8.0, 1_000_000, 0.5, False, "valid", drill),
+            DrumSetPlan("unlabeled", n(400), 8.0, 3_000_000, 1.0, False, "train", drill),
+            DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, False, "test", 0.0),
+            DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, False, "test", 0.0),
+            DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, True, "test", 0.0),
+            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, True, "test", 0.0)]
 
 
 def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
@@ -106,8 +109,8 @@ def labelled_hits(hits: list[DrumHit], kit: SampleKit) -> list[DrumHit]:
     return [h for h in hits if h.note in kit.layers and class_of_gm_note(h.note) is not None]
 
 
-def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndarray, float] | None
-               ) -> tuple[np.ndarray, list[DrumHit]]:
+def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndarray, float] | None,
+               scattered_share: float = SCATTERED_SHARE) -> tuple[np.ndarray, list[DrumHit]]:
     """One rendered track at ``SAMPLE_RATE_HZ``: drums (with accompaniment if ``band``), recording chain applied.
 
     ``band`` is (audio, tempo in BPM) of an accompaniment clip; the drums follow its tempo and bar lines.
@@ -115,14 +118,14 @@ def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndar
     rng = np.random.default_rng(seed)
     n_samples = int(duration_s * SAMPLE_RATE_HZ)
     if band is None:
-        hits, _ = generate(seed, duration_s)
+        hits, _ = generate(seed, duration_s, scattered_share=scattered_share)
         mix = render_drums(hits, kit, rng, n_samples)
     else:
         band_audio, tempo_bpm = band
         bar_s = 240.0 / tempo_bpm
         offset_s = rng.uniform(0, max(0.0, len(band_audio) / SAMPLE_RATE_HZ - duration_s))
         start_s = np.ceil(offset_s / bar_s) * bar_s - offset_s - bar_s
-        hits, _ = generate(seed, duration_s, tempo_bpm=tempo_bpm, start_s=float(start_s))
+        hits, _ = generate(seed, duration_s, tempo_bpm=tempo_bpm, start_s=float(start_s), scattered_share=scattered_share)
         drums = render_drums(hits, kit, rng, n_samples)
         segment = band_audio[int(offset_s * SAMPLE_RATE_HZ):][:n_samples]
         segment = np.pad(segment, (0, n_samples - len(segment)))
@@ -158,7 +161,7 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
     kit = kits[int(rng.integers(len(kits)))]
     pool = _BANDS.get(plan.band_split, [])
     band = pool[int(rng.integers(len(pool)))] if pool and rng.random() < plan.with_band else None
-    audio, hits = make_track(seed, kit, plan.duration_s, band)
+    audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share)
     if out_dir is not None:
         write_annotated(Path(out_dir), f"{plan.name}_{index:04d}", audio, hits)
         return np.zeros((0, DRUM_FEATURES.n_mels), np.float16), hits, kit.name
@@ -228,7 +231,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
             onsets = {c.name: sum(class_of_gm_note(h.note) == i for r in results for h in r[1])
                       for i, c in enumerate(DRUM_CLASSES)}
             summary["splits"][plan.name] = {"tracks": plan.tracks, "duration_s": plan.duration_s,
-                                            "with_accompaniment": plan.with_band, "onsets": onsets,
+                                            "with_accompaniment": plan.with_band, "scattered_share": plan.scattered_share,
+                                            "onsets": onsets,
                                             "kits_used": sorted({r[2] for r in results})}
     path = out / "drums.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
