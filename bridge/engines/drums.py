@@ -102,6 +102,11 @@ class OnsetPicker:
         self._quiet_until = np.zeros(self._n_classes, np.int64)
         self._frame = 0
 
+    def skip(self, frames: int) -> None:
+        """Frames that cannot hold an onset (digital silence): the clock runs on, nothing fires."""
+        self._previous = np.zeros(self._n_classes, np.float32)
+        self._frame += frames
+
     def __call__(self, activations: np.ndarray) -> list[tuple[int, int, float]]:
         """(frame index in the stream, class, activation) of the onsets in new activations."""
         onsets = []
@@ -135,6 +140,7 @@ class DrumEngine:
         self.picker = OnsetPicker(len(model.classes), model.thresholds if threshold is None else threshold,
                                   model.spec.hop_s)
         self.frames_processed = 0
+        self._silent = False
 
     def set_threshold(self, value: float) -> None:
         """One threshold for every class (``/drums/threshold``)."""
@@ -145,11 +151,21 @@ class DrumEngine:
         self.model.reset()
         self.picker.reset()
         self.frames_processed = 0
+        self._silent = False
 
     def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None:
         frames = self.features.process(samples, sample_rate_hz)
         if not len(frames):
             return
+        if not frames.any():
+            # Digital silence: the model rests and starts over from silence, as every track began in training.
+            if not self._silent:
+                self.model.reset()
+                self._silent = True
+            self.picker.skip(len(frames))
+            self.frames_processed += len(frames)
+            return
+        self._silent = False
         hop_s = self.model.spec.hop_s
         for frame, c, activation in self.picker(self.model(frames)):
             velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
