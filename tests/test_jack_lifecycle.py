@@ -50,9 +50,10 @@ def test_daemon_started_without_jack_picks_it_up_when_it_starts(tmp_path, monkey
         assert client.status()["midi_open"] == 0
         server.start()
         deadline = time.monotonic() + 5
-        while client.status()["midi_open"] == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
         status = client.status()
+        while not (status["midi_open"] and status["audio_open"]) and time.monotonic() < deadline:
+            time.sleep(0.1)  # MIDI reopens first, then audio: wait for both
+            status = client.status()
         assert status["midi_open"] == 1 and status["audio_open"] == 1
     finally:
         daemon.stop()
