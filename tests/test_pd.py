@@ -59,7 +59,10 @@ def test_pd_visuals_patch_receives_drum_onsets_and_instrument_activity(daemon, p
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
         peer.play(audio)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not any(line.startswith("DRUM: ") for line in lines):
+        def seen(prefix: str) -> bool:
+            return any(line.startswith(prefix) for line in lines)
+
+        while time.monotonic() < deadline and not (seen("DRUM: ") and seen("ACTIVITY:")):
             lines.append(pd.stderr.readline())
         assert any(line.startswith("DRUM: ") for line in lines), lines[-5:]
         assert any(line.startswith("ACTIVITY:") for line in lines)
