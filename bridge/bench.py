@@ -99,29 +99,18 @@ def shipped_inpaint_model():
 DRUM_BENCH_AUDIO = Path(__file__).parent / "data" / "drums_heldout.wav"
 
 
-def read_onsets(path: Path) -> list[tuple[float, str]]:
-    """(time_s, class name) of a ``time<TAB>label`` annotation file; unknown labels are skipped."""
-    from bridge.drum_vocabulary import DRUM_NAMES, class_of_label
-
-    onsets = []
-    for line in path.read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and class_of_label(parts[1]) is not None:
-            onsets.append((float(parts[0]), DRUM_NAMES[class_of_label(parts[1])]))
-    return onsets
-
-
-def match_drum_notes(onsets: list[tuple[float, str]], start_frame: int, received: list[tuple[int, bytes, float]],
+def match_drum_notes(onsets: list[np.ndarray], start_frame: int, received: list[tuple[int, bytes, float]],
                      rate: int, classes: tuple[str, ...] = ("kick", "snare", "hihat")) -> list[float | None]:
-    """Per reference onset of ``classes``: ms from its JACK frame to the first drum note of its class on MIDI out
+    """Per reference onset of ``classes`` (``onsets``: times per class, as ``read_annotations`` gives them):
+    ms from its JACK frame to the first drum note of its class on MIDI out
     in the window -50 .. +50 ms (the onset F-measure's window; each note used once), or None when none came."""
-    from bridge.drum_vocabulary import DRUM_CHANNEL
+    from bridge.drum_vocabulary import DRUM_CHANNEL, DRUM_NAMES
     from bridge.engines.drums import GM_NOTE_OF_CLASS
 
     notes = [(frame, data[1]) for frame, data, _ in received if len(data) == 3 and data[0] == 0x90 | DRUM_CHANNEL and data[2]]
     used: set[int] = set()
     latencies: list[float | None] = []
-    for time_s, name in sorted(onsets):
+    for time_s, name in sorted((t, DRUM_NAMES[c]) for c, times in enumerate(onsets) for t in times):
         if name not in classes:
             continue
         onset_frame = start_frame + round(time_s * rate)
@@ -140,6 +129,8 @@ def drums_onset_to_midi(workdir: Path) -> dict[str, object]:
     """Play the bundled held-out drum render into the daemon over JACK; time each onset to its MIDI note."""
     import librosa
 
+    from bridge.drum_vocabulary import read_annotations
+
     daemon = DaemonProcess(workdir, "[inpaint]\nenabled = false\n[audio]\nbackend = \"jack\"\n")
     player = JackPlayer("mir-bridge-bench-drums")
     try:
@@ -148,7 +139,7 @@ def drums_onset_to_midi(workdir: Path) -> dict[str, object]:
         start = player.now_frame() + player.sample_rate_hz // 2
         player.play_at(start, audio)
         time.sleep(len(audio) / player.sample_rate_hz + 1.0)
-        latencies = match_drum_notes(read_onsets(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(player.received),
+        latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(player.received),
                                      player.sample_rate_hz)
     finally:
         player.close()

@@ -7,7 +7,11 @@ channel 10 and OSC names), so the three always agree.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,20 @@ def class_of_gm_note(note: int) -> int | None:
 def class_of_label(label: str) -> int | None:
     """Index into ``DRUM_CLASSES`` of an annotation label (case-insensitive), or None if unknown."""
     return _CLASS_OF_LABEL.get(label.strip().upper())
+
+
+def read_annotations(path: Path, unknown: Counter | None = None) -> list[np.ndarray]:
+    """Onset times per class (sorted, seconds) from a ``time<TAB>label`` file; whitespace also separates,
+    ``#`` starts a comment line, and labels of no class are counted in ``unknown`` and skipped."""
+    per_class: list[list[float]] = [[] for _ in DRUM_CLASSES]
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) < 2 or line.lstrip().startswith("#"):
+            continue
+        index = class_of_label(parts[1])
+        if index is None:
+            if unknown is not None:
+                unknown[parts[1]] += 1
+            continue
+        per_class[index].append(float(parts[0]))
+    return [np.sort(np.array(times)) for times in per_class]

@@ -41,18 +41,24 @@ def read_notes(path: Path) -> tuple[list[PlayedNote], float]:
     return sorted(notes, key=lambda n: (n.start_beats, n.pitch)), tempo_bpm
 
 
+def append_events(track: mido.MidiTrack, events: list[tuple[int, int, mido.Message]]) -> mido.MidiTrack:
+    """Append ``(absolute tick, order, message)`` events in time order, ties by ``order`` (e.g. note-offs
+    before note-ons), with the delta times a track stores. Returns ``track``."""
+    now = 0
+    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    return track
+
+
 def write_notes(path: Path, notes: list[Note], tempo_bpm: float) -> None:
     """One track of grid notes (ticks of ``bridge.score``) at ``tempo_bpm``."""
     midi = mido.MidiFile(ticks_per_beat=FILE_TICKS_PER_BEAT)
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm))])
+    scale = FILE_TICKS_PER_BEAT // TICKS_PER_BEAT
     events = []
     for note in notes:
-        events.append((note.start_tick, 1, mido.Message("note_on", note=note.pitch, velocity=note.velocity)))
-        events.append((note.end_tick, 0, mido.Message("note_off", note=note.pitch)))
-    now = 0
-    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-        file_tick = tick * FILE_TICKS_PER_BEAT // TICKS_PER_BEAT
-        track.append(message.copy(time=file_tick - now))
-        now = file_tick
-    midi.tracks.append(track)
+        events.append((note.start_tick * scale, 1, mido.Message("note_on", note=note.pitch, velocity=note.velocity)))
+        events.append((note.end_tick * scale, 0, mido.Message("note_off", note=note.pitch)))
+    midi.tracks.append(append_events(track, events))
     midi.save(path)

@@ -9,6 +9,7 @@ CUDA provider where a device answers.
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,21 @@ def choose_providers(setting: str = "auto") -> tuple[list[str], str]:
     if cuda_device_count() == 0:
         return cpu, "" if setting == "auto" else "no usable CUDA device; using the CPU"
     return ["CUDAExecutionProvider"] + cpu, ""
+
+
+def load_manifest_entry(name: str, directory: Path = MODELS_DIR) -> dict:
+    """The entry of model ``name`` in ``directory/manifest.json``.
+
+    Raises
+    ------
+    KeyError
+        No such model in the manifest.
+    """
+    manifest = json.loads((directory / "manifest.json").read_text())
+    for entry in manifest["models"]:
+        if entry["name"] == name:
+            return entry
+    raise KeyError(f"no model '{name}' in {directory / 'manifest.json'}")
 
 
 def load_session(path: str | Path, setting: str = "auto", threads: int = 1) -> ort.InferenceSession:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.engines.inpaint import BAR_TICKS, InpaintModel, gap_context, has_notes
-from bridge.midi_file import read_notes, write_notes
+from bridge.midi_file import append_events, read_notes, write_notes
 from bridge.score import MelodyHistory, Note, tokens_to_notes
 
 
@@ -69,12 +69,7 @@ def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
         events.append((round(onset.time_s * ticks_per_s), 1, mido.Message("note_on", channel=DRUM_CHANNEL, note=note, velocity=onset.velocity)))
         events.append((round((onset.time_s + note_s) * ticks_per_s), 0, mido.Message("note_off", channel=DRUM_CHANNEL, note=note)))
     midi = mido.MidiFile(ticks_per_beat=480)
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120))])
-    now = 0
-    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-        track.append(message.copy(time=tick - now))
-        now = tick
-    midi.tracks.append(track)
+    midi.tracks.append(append_events(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120))]), events))
     midi.save(path)
 
 

@@ -177,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def write_card(args: argparse.Namespace) -> Path:
     """``models_onnx/<family>_card.md`` from the files the commands wrote."""
-    from bridge.engines.inpaint import load_manifest_entry
+    from bridge.models import load_manifest_entry
 
     if args.family == "drums":
         from export.card_drums import model_card

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.drum_vocabulary import DRUM_CLASSES
+from bridge.drum_vocabulary import DRUM_CLASSES, read_annotations
 from bridge.engines.drums import DrumModel, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import MODELS_DIR
@@ -41,8 +41,6 @@ def pfnmf_transcriber(path: Path) -> Transcriber:
 
 def precomputed_transcriber(directory: Path) -> Transcriber:
     """Estimates read from ``directory/<folder>/NAME.txt``; the track is named by the evaluation."""
-    from export.evaluate_drums import read_annotations
-
     def run(audio: np.ndarray, sample_rate_hz: int, track: Path) -> list[np.ndarray]:
         estimate = directory / track.parent.name / f"{track.stem}.txt"
         if not estimate.exists():

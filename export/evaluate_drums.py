@@ -22,26 +22,10 @@ import mir_eval
 import numpy as np
 from tqdm import tqdm
 
-from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, class_of_label
+from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_annotations
 
 WINDOW_S = 0.05
 Transcriber = Callable[[np.ndarray, int], list[np.ndarray]]  # (audio, rate) -> onset times per class
-
-
-def read_annotations(path: Path, unknown: Counter | None = None) -> list[np.ndarray]:
-    """Onset times per class from a ``time<TAB>label`` file (whitespace-separated also accepted)."""
-    per_class: list[list[float]] = [[] for _ in DRUM_CLASSES]
-    for line in path.read_text().splitlines():
-        parts = line.split()
-        if len(parts) < 2 or line.lstrip().startswith("#"):
-            continue
-        index = class_of_label(parts[1])
-        if index is None:
-            if unknown is not None:
-                unknown[parts[1]] += 1
-            continue
-        per_class[index].append(float(parts[0]))
-    return [np.sort(np.array(times)) for times in per_class]
 
 
 def annotated_tracks(folders: list[Path]) -> list[tuple[Path, Path]]:

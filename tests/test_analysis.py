@@ -1,4 +1,8 @@
-"""The analysis thread keeps feeding the other engines when one fails on a block."""
+"""The analysis thread keeps feeding the other engines when one fails on a block.
+
+The audio source here is a bare ring buffer written by the test and the engines are stand-ins: no real
+engine fails on demand. The real JACK input and engines are covered in test_audio_jack.py and
+test_drums_jack.py."""
 
 import time
 from types import SimpleNamespace

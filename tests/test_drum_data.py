@@ -5,12 +5,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
 from export.data.audio_effects import CHAIN, recording_chain
 from export.data.drum_kits import HYDROGEN, gm_note_of, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, make_track, write_annotated
 from export.data.grooves import STYLES, generate
-from export.evaluate_drums import read_annotations, score_track
+from export.evaluate_drums import score_track
 
 
 def test_a_seed_gives_one_performance_and_every_style_has_its_kick_snare_and_hats():

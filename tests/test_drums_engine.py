@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from bridge.bench import DRUM_BENCH_AUDIO
-from bridge.drum_vocabulary import DRUM_NAMES, MAIN_CLASSES
+from bridge.drum_vocabulary import DRUM_NAMES, MAIN_CLASSES, read_annotations
 from bridge.engines.drums import DrumEngine, DrumModel, OnsetPicker, transcribe
-from export.evaluate_drums import read_annotations, score_track
+from export.evaluate_drums import score_track
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,15 @@ import time
 import librosa
 import pytest
 
-from bridge.bench import DRUM_BENCH_AUDIO, match_drum_notes, read_onsets
+from bridge.bench import DRUM_BENCH_AUDIO, match_drum_notes
+from bridge.drum_vocabulary import read_annotations
 
 pytestmark = pytest.mark.jack
 
 
 def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(daemon, peer):
     """The render is a groove on the held-out real kit. The issue asks for 90% of its kicks, snares and hi-hats
-    within 50 ms; the shipped model delivers about 85% (`bridge bench`), so this guards a lower level instead."""
+    within 50 ms; the shipped model delivers 77-85% across `bridge bench` runs, so this guards a lower level instead."""
     client = daemon.osc
     client.send("/bridge/subscribe", client.port)
     audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
@@ -20,7 +21,7 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dae
     start = peer.now_frame() + peer.sample_rate_hz // 4
     peer.play_at(start, audio)
     time.sleep(len(audio) / peer.sample_rate_hz + 0.8)
-    latencies = match_drum_notes(read_onsets(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(peer.received),
+    latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(peer.received),
                                  peer.sample_rate_hz)
     on_time = sum(x is not None for x in latencies)
     assert on_time >= 0.7 * len(latencies), f"{on_time} of {len(latencies)} kicks, snares and hi-hats within 50 ms"

@@ -15,7 +15,6 @@ out of range are folded by octaves (``bridge.score``).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -27,7 +26,7 @@ import numpy as np
 
 from bridge.clock import MusicalClock
 from bridge.events import BarLine
-from bridge.models import MODELS_DIR, load_session
+from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 from bridge.score import N_PITCHES, REST, VOCAB_SIZE, MelodyHistory, tokens_to_notes
 
 log = logging.getLogger("bridge.inpaint")
@@ -37,14 +36,6 @@ BAR_TICKS = 24
 
 class InpaintError(ValueError):
     """A gap that cannot be filled, with the reason."""
-
-
-def load_manifest_entry(name: str, directory: Path = MODELS_DIR) -> dict:
-    manifest = json.loads((directory / "manifest.json").read_text())
-    for entry in manifest["models"]:
-        if entry["name"] == name:
-            return entry
-    raise KeyError(f"no model '{name}' in {directory / 'manifest.json'}")
 
 
 class InpaintModel:

@@ -23,9 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from bridge.engines.inpaint import load_manifest_entry
 from bridge.features import FeatureSpec, LogMelStream
-from bridge.models import MODELS_DIR, load_session
+from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 
 CLIP_SECONDS = 10
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from bridge.midi_file import append_events
 from bridge.score import TICKS_PER_BEAT, tokens_to_notes
 from export.data.render import render_midi
 
@@ -76,18 +77,14 @@ def accompaniment_midi(tokens: np.ndarray, tempo_bpm: float, rng: np.random.Gene
     """Three tracks (melody, bass, chords) of a tune, ``tokens`` shaped (bars, 24)."""
     midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     programs = (int(rng.choice(MELODY_PROGRAMS)), int(rng.choice(BASS_PROGRAMS)), int(rng.choice(CHORD_PROGRAMS)))
-    events: list[tuple[int, mido.Message]] = []
+    events: list[tuple[int, int, mido.Message]] = []
     for channel, notes in enumerate(band_parts(tokens, rng).values()):
         for n in notes:
-            events.append((n.start_tick, mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
-            events.append((n.end_tick, mido.Message("note_off", channel=channel, note=n.pitch)))
+            events.append((n.start_tick, 1, mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
+            events.append((n.end_tick, 0, mido.Message("note_off", channel=channel, note=n.pitch)))
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm))])
     track += [mido.Message("program_change", channel=c, program=p) for c, p in enumerate(programs)]
-    now = 0
-    for tick, message in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
-        track.append(message.copy(time=tick - now))
-        now = tick
-    midi.tracks.append(track)
+    midi.tracks.append(append_events(track, events))
     return midi
 
 

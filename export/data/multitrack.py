@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
+from bridge.midi_file import append_events
 from bridge.score import TICKS_PER_BEAT
 from export.data.accompaniment import band_parts
 from export.data.audio_effects import random_eq, recording_chain, saturate
@@ -89,11 +90,7 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int]) -
             events.append((start + round(SONG_S * ticks_per_s), 1, mido.Message("control_change", channel=0, control=123, value=0)))
             slot += 1
     midi = mido.MidiFile(ticks_per_beat=480)
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)])
-    now = 0
-    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-        track.append(message.copy(time=tick - now))
-        now = tick
+    track = append_events(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)]), events)
     track.append(mido.MetaMessage("end_of_track", time=round(slot_s * ticks_per_s)))
     midi.tracks.append(track)
     return midi, slot_s
