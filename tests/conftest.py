@@ -5,6 +5,17 @@ from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
 
 
+@pytest.fixture(autouse=True)
+def no_jack_server_outlives_its_test():
+    """Stop any private JACK server a failed test left running.
+
+    The servers of one test run share a name, so a server left running would
+    answer the next test's clients in its place and fail every later test.
+    """
+    yield
+    DummyJackServer.stop_all()
+
+
 @pytest.fixture
 def jack_server():
     """A private JACK server on the dummy driver, 48 kHz, 128-frame periods."""

@@ -37,8 +37,9 @@ def test_daemon_reports_jack_loss_reconnects_within_2s_and_midi_flows_again(tmp_
         finally:
             peer.close()
     finally:
-        assert daemon.stop() == 0, daemon.log()
+        status = daemon.stop()
         server.stop()
+    assert status == 0, daemon.log()
 
 
 def test_daemon_started_without_jack_picks_it_up_when_it_starts(tmp_path, monkeypatch):

@@ -45,19 +45,19 @@ def jack_available() -> bool:
     return jack is not None
 
 
-def open_client(name: str):
+def open_client(name: str, server_name: str | None = None):
     """Open a JACK client without starting a server; None when no server runs."""
     if jack is None:
         return None
     try:
-        return jack.Client(name, no_start_server=True)
+        return jack.Client(name, no_start_server=True, servername=server_name)
     except jack.JackError:
         return None
 
 
-def jack_server_running() -> bool:
-    """True when a JACK server (``$JACK_DEFAULT_SERVER`` or the default) accepts clients."""
-    client = open_client("mir-bridge-probe")
+def jack_server_running(server_name: str | None = None) -> bool:
+    """True when a JACK server (``server_name``, else ``$JACK_DEFAULT_SERVER`` or the default) accepts clients."""
+    client = open_client("mir-bridge-probe", server_name)
     if client is None:
         return False
     client.close()
@@ -184,6 +184,8 @@ class DummyJackServer:
         while each new name takes one of its 8 entries.
     """
 
+    _running: set["DummyJackServer"] = set()
+
     def __init__(self, sample_rate_hz: int = 48000, period_frames: int = 128, name: str | None = None) -> None:
         self.name = name or f"mirbridge-{os.getpid()}"
         self.sample_rate_hz = sample_rate_hz
@@ -203,6 +205,9 @@ class DummyJackServer:
             return self._launch(timeout_s)
 
     def _launch(self, timeout_s: float) -> "DummyJackServer":
+        if jack_server_running(self.name):
+            # Its clients would talk to the old server, and jackd refuses a second one of the name.
+            raise RuntimeError(f"a JACK server named '{self.name}' is already running")
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
         self._process = subprocess.Popen(
             ["jackd", "--name", self.name, "-d", "dummy",
@@ -219,15 +224,25 @@ class DummyJackServer:
                 raise RuntimeError(f"jackd '{self.name}' did not start: {' / '.join(said)}")
             time.sleep(0.05)
         self._process.stderr.close()  # jackd logs to it all its life; nobody reads it now
+        DummyJackServer._running.add(self)
         return self
 
     def stop(self) -> None:
+        DummyJackServer._running.discard(self)
         if self._process is not None:
             terminate(self._process)
         if self._previous_env is None:
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
             os.environ["JACK_DEFAULT_SERVER"] = self._previous_env
+
+    @classmethod
+    def stop_all(cls) -> int:
+        """Stop every private server this process started and has not stopped; return how many."""
+        left = list(cls._running)
+        for server in left:
+            server.stop()
+        return len(left)
 
     @property
     def period_ms(self) -> float:
