@@ -124,6 +124,8 @@ class MidiPorts:
         with self._lock:
             midi_in, midi_out = self._in, self._out
             self._in = self._out = None
+        if midi_in is not None:
+            midi_in.cancel_callback()  # first, so no event reaches Python while the port goes
         for port in (midi_in, midi_out):
             if port is not None:
                 port.close_port()
