@@ -30,7 +30,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     elif args.dataset == "instruments":
         from export.data.multitrack import build as build_instruments
 
-        path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers, seed=args.seed)
+        path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers, seed=args.seed,
+                                 audio=args.audio)
         print(path.read_text())
     elif args.dataset == "drums":
         from export.data.drums import build
@@ -41,7 +42,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 DRUM_MODELS = ("pfnmf", "drums", "drums_student")
-INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "instruments_mil")
+INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "instruments_mil", "instruments_musicnn",
+                     "instruments_mil_musicnn")
 DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in ("test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix"))
 
 # Steps and batch of a full run: together about 35 minutes on a 2-core CPU.
@@ -73,7 +75,10 @@ def cmd_train_instruments(args: argparse.Namespace) -> int:
                                    steps=args.steps or 3000, batch=args.batch or 64, lr=args.lr, seed=args.seed,
                                    threads=args.threads)
     kind = args.model.removeprefix("instruments_")
-    print(train_pooling(config) if kind == "mil" else train_activity(kind, config))
+    if kind.startswith("mil"):
+        print(train_pooling(config, "musicnn" if kind == "mil_musicnn" else "cnn"))
+    else:
+        print(train_activity(kind, config))
     return 0
 
 
@@ -223,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                                                         "render (WAV) into bridge/data/drums_heldout.wav; instruments: mix "
                                                         "piano, bass and drums of the first song of this stems_test.npz into "
                                                         "bridge/data/instruments_trio.wav (bench and tests)")
+    data.add_argument("--audio", action="store_true", help="instruments: write the training and validation mixes as "
+                                                          "WAV and CSV files too (for the musicnn front end)")
     data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "

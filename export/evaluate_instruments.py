@@ -8,7 +8,10 @@ thresholded at 0.5). Multitrack sets with stem activations (MedleyDB) convert
 to it by taking each second's maximum.
 
 Activity is scored per 1-s instance and after max pooling over 5 s, 10 s and
-the whole track; clip tagging on non-overlapping 10-s windows.
+the whole track; clip tagging on non-overlapping 10-s windows. Where
+``export/musicnn_peer.py`` has run on the folders, the musicnn front end
+(its heads) is scored the same way, and musicnn's own MTT tags are scored on
+the instruments both vocabularies have, beside the CNN and the musicnn head.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from tqdm import tqdm
 
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from bridge.models import MODELS_DIR, load_manifest_entry
 from export.data.multitrack import read_activity_csv
-from export.train_instruments import FRAMES_PER_S, POOLING_MODELS, load_activity
 from export.models.instruments import pooling_model
+from export.musicnn_front import SHARED_CLASSES, merge_classes, musicnn_file, onnx_latency_ms, tag_scores
+from export.train_instruments import FRAMES_PER_S, POOLING_MODELS, load_activity, pooling_path
 
 LEVELS_S = (1, 5, 10)
 CLIP_S = 10
@@ -49,8 +54,8 @@ def ranking_scores(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
             "auc": {k: round(v, 4) for k, v in aucs.items()}, "instances": int(len(truth))}
 
 
-def read_tracks(folders: list[Path]) -> list[tuple[np.ndarray, np.ndarray, str]]:
-    """(features, labels, name) of every annotated WAV: 1-s windows, shape (seconds, 50, n_mels)."""
+def read_tracks(folders: list[Path]) -> list[tuple[np.ndarray, np.ndarray, Path]]:
+    """(features, labels, path) of every annotated WAV: 1-s windows, shape (seconds, 50, n_mels)."""
     tracks = []
     for folder in folders:
         for wav in tqdm(sorted(Path(folder).glob("*.wav")), desc=f"features {Path(folder).name}"):
@@ -61,8 +66,45 @@ def read_tracks(folders: list[Path]) -> list[tuple[np.ndarray, np.ndarray, str]]
             frames = log_mel(audio, int(rate), INSTRUMENT_FEATURES)
             labels = (read_activity_csv(csv) >= 0.5).astype(np.float32)
             seconds = min(len(labels), len(frames) // FRAMES_PER_S)
-            tracks.append((frames[: seconds * FRAMES_PER_S].reshape(seconds, FRAMES_PER_S, -1), labels[:seconds], wav.stem))
+            tracks.append((frames[: seconds * FRAMES_PER_S].reshape(seconds, FRAMES_PER_S, -1), labels[:seconds], wav))
     return tracks
+
+
+def musicnn_tracks(tracks) -> tuple[list, list[np.ndarray], list[str]] | None:
+    """The tracks with musicnn's embeddings as features, shape (seconds, 1, 753), and its tags (seconds, 50) and
+    tag names; None unless the peer has run on every track."""
+    if not tracks or not all(musicnn_file(wav).exists() for _, _, wav in tracks):
+        return None
+    embedded, tags = [], []
+    for _, labels, wav in tracks:
+        saved = np.load(musicnn_file(wav))
+        seconds = min(len(labels), len(saved["embedding"]))
+        embedded.append((saved["embedding"][:seconds, None].astype(np.float32), labels[:seconds], wav))
+        tags.append(saved["tags"][:seconds])
+    return embedded, tags, [str(t) for t in saved["tag_names"]]
+
+
+def shared_class_report(truths: list[np.ndarray], scores: dict[str, list[np.ndarray]]) -> dict:
+    """ROC AUC per shared instrument, at 1 s and track level, for each method's per-track scores (seconds, shared)."""
+    report: dict = {}
+    for method, per_track in scores.items():
+        report[method] = {}
+        for level, seconds in (("1s", 1), ("track", None)):
+            truth = np.concatenate([pool_seconds(t, seconds) for t in truths])
+            score = np.concatenate([pool_seconds(p, seconds) for p in per_track])
+            report[method][level] = {name: round(float(roc_auc_score(truth[:, k], score[:, k])), 4)
+                                     for k, name in enumerate(SHARED_CLASSES) if 0 < truth[:, k].sum() < len(truth)}
+    return report
+
+
+def front_end_latency(runs: Path) -> dict:
+    """One 1-s window through the shipped activity CNN and through musicnn's ONNX port, one thread each."""
+    entry = load_manifest_entry("instruments")
+    latency = {"cnn": onnx_latency_ms(MODELS_DIR / entry["files"]["activity"],
+                                      np.zeros((1, FRAMES_PER_S, INSTRUMENT_FEATURES.n_mels), np.float32))}
+    if (runs / "musicnn.onnx").exists():
+        latency["musicnn"] = onnx_latency_ms(runs / "musicnn.onnx", np.zeros((1, 62, 96), np.float32))
+    return latency
 
 
 def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
@@ -132,6 +174,17 @@ def confusion(truth: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     return matrix
 
 
+def tagging_section(runs: Path, front_end: str, tracks, embeddings: list[np.ndarray]) -> tuple[dict, np.ndarray] | None:
+    """Clip tagging by the pooling heads on ``front_end``'s embeddings; None when they are not trained."""
+    path = pooling_path(runs, front_end)
+    if not path.exists():
+        return None
+    x, y = clips(tracks, embeddings)
+    report, attention = tagging_report(torch.load(path, weights_only=False), x, y)
+    report["clips"] = int(len(x))
+    return report, attention
+
+
 def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> dict:
     """The full report; with ``figures``, also the confusion and attention PNGs there."""
     tracks = read_tracks(folders)
@@ -142,17 +195,30 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> di
         if path.exists():
             report["activity"][kind], probabilities, embeddings = activity_report(load_activity(path), tracks)
             outputs[kind] = (probabilities, embeddings)
-    if "cnn" in outputs and (runs / "pooling.pt").exists():
-        pooling = torch.load(runs / "pooling.pt", weights_only=False)
-        x, y = clips(tracks, outputs["cnn"][1])
-        report["tagging"], attention = tagging_report(pooling, x, y)
-        report["tagging"]["clips"] = int(len(x))
+    if "cnn" in outputs and (tagging := tagging_section(runs, "cnn", tracks, outputs["cnn"][1])):
+        report["tagging"], attention = tagging
         if figures is not None:
             from export.figures_instruments import attention_figure, confusion_figure
 
             truth = np.concatenate([t[1] for t in tracks])
             confusion_figure(confusion(truth, np.concatenate(outputs["cnn"][0])), figures / "instruments_confusion.png")
-            attention_figure(attention, y, figures / "instruments_attention.png")
+            attention_figure(attention, clips(tracks, outputs["cnn"][1])[1], figures / "instruments_attention.png")
+    musicnn = musicnn_tracks(tracks)
+    if musicnn is not None:
+        embedded, tags, tag_names = musicnn
+        scores = {"musicnn MTT tags": [tag_scores(t, tag_names) for t in tags]}
+        for kind, name in (("cnn", "cnn"), ("musicnn", "musicnn head")):
+            path = runs / f"activity_{kind}.pt"
+            if path.exists():
+                if kind == "musicnn":
+                    report["activity"]["musicnn"], probabilities, embeddings = activity_report(load_activity(path), embedded)
+                    if tagging := tagging_section(runs, "musicnn", embedded, embeddings):
+                        report["tagging_musicnn"] = tagging[0]
+                else:
+                    probabilities = outputs["cnn"][0]
+                scores[name] = [merge_classes(p[:len(t)]) for p, t in zip(probabilities, tags)]
+        report["shared_classes"] = shared_class_report([merge_classes(t[1]) for t in embedded], scores)
+    report["front_end_latency"] = front_end_latency(runs)
     return report
 
 
@@ -162,10 +228,24 @@ def markdown_tables(report: dict) -> str:
     for kind, levels in report["activity"].items():
         cells = [f"{levels[k]['lrap']:.3f} | {levels[k]['auc_macro']:.3f}" for k in ("1s", "5s", "10s", "track")]
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
-    if "tagging" in report:
-        lines += ["", "| 10-s clip tagging | F1 (macro) | precision | recall | AUC | LRAP |", "|---|---|---|---|---|---|"]
-        for name, scores in report["tagging"].items():
-            if isinstance(scores, dict):
-                lines.append(f"| {name} | {scores['f1_macro']:.3f} | {scores['p_macro']:.3f} | {scores['r_macro']:.3f} | "
-                             f"{scores['auc_macro']:.3f} | {scores['lrap']:.3f} |")
+    for key, front_end in (("tagging", "CNN"), ("tagging_musicnn", "musicnn")):
+        if key in report:
+            lines += ["", f"| 10-s clip tagging, {front_end} embeddings | F1 (macro) | precision | recall | AUC | LRAP |",
+                      "|---|---|---|---|---|---|"]
+            for name, scores in report[key].items():
+                if isinstance(scores, dict):
+                    lines.append(f"| {name} | {scores['f1_macro']:.3f} | {scores['p_macro']:.3f} | {scores['r_macro']:.3f} | "
+                                 f"{scores['auc_macro']:.3f} | {scores['lrap']:.3f} |")
+    if "shared_classes" in report:
+        methods = report["shared_classes"]
+        for level in ("1s", "track"):
+            names = list(next(iter(methods.values()))[level])
+            lines += ["", f"| ROC AUC, {level.replace('1s', '1 s')} | " + " | ".join(names) + " | mean |",
+                      "|---|" + "---|" * (len(names) + 1)]
+            for method, levels in methods.items():
+                values = [levels[level].get(n, float("nan")) for n in names]
+                lines.append(f"| {method} | " + " | ".join(f"{v:.3f}" for v in values) + f" | {np.nanmean(values):.3f} |")
+    if "front_end_latency" in report:
+        lines += ["", "| one 1-s window, one thread | p50 ms | p99 ms |", "|---|---|---|"]
+        lines += [f"| {name} | {v['p50_ms']:.2f} | {v['p99_ms']:.2f} |" for name, v in report["front_end_latency"].items()]
     return "\n".join(lines) + "\n"

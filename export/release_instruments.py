@@ -42,7 +42,7 @@ def release(runs: Path, data: Path, out: Path) -> list[Path]:
     attention = pooling_model("attention", len(INSTRUMENT_NAMES))
     attention.load_state_dict(torch.load(runs / "pooling.pt", weights_only=False)["heads"]["attention"]["model"])
     attention.eval()
-    features, labels = load_split(data / "valid.npz")
+    features, labels = load_split(data, "valid")
     windows = instances(features[:16], labels[:16])[0].astype(np.float32)
     embeddings = clip_embeddings(cnn, features[:16], labels[:16])[0]
     activity_path = _export(cnn, torch.from_numpy(windows[:2]), out / "instruments_activity.onnx",

@@ -1,9 +1,10 @@
 """Training of the instrument models: ``python -m export train instruments_fc|instruments_cnn|instruments_crnn``
-and ``instruments_mil`` (every pooling head on the CNN's frozen embeddings).
+and ``instruments_mil`` (every pooling head on the CNN's frozen embeddings); for the musicnn front end,
+``instruments_musicnn`` (a head on musicnn's embeddings) and ``instruments_mil_musicnn``.
 
 Activity models learn from 1-s instances of the training mixes; the pooling
 heads learn clip labels (any second active) of 10-s mixes from the ten instance
-embeddings of the trained CNN. Seeded; the best weights by validation loss are kept.
+embeddings of a trained activity model. Seeded; the best weights by validation loss are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tqdm import tqdm
 from bridge.features import INSTRUMENT_FEATURES
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.models.instruments import ACTIVITY_MODELS, pooling_model
+from export.musicnn_front import MUSICNN_EMBEDDING, load_embedding_split
 
 FRAMES_PER_S = 50
 POOLING_MODELS = ("attention", "mean", "max", "rnn")
@@ -38,15 +40,26 @@ class InstrumentTrainConfig:
 
 
 def instances(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """1-s windows and their labels: (mixes * seconds, 50, n_mels) and (mixes * seconds, classes)."""
+    """1-s windows and their labels: (mixes * seconds, rows a second, dim) and (mixes * seconds, classes).
+
+    Rows a second: 50 log-mel frames, or one musicnn embedding.
+    """
     mixes, seconds = labels.shape[:2]
-    windows = features[:, : seconds * FRAMES_PER_S].reshape(mixes, seconds, FRAMES_PER_S, -1)
-    return windows.reshape(mixes * seconds, FRAMES_PER_S, -1), labels.reshape(mixes * seconds, -1)
+    per_s = features.shape[1] // seconds
+    windows = features[:, : seconds * per_s].reshape(mixes * seconds, per_s, -1)
+    return windows, labels.reshape(mixes * seconds, -1)
 
 
-def load_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    data = np.load(path)
-    return data["features"], data["labels"]
+def load_split(data: Path, split: str, kind: str = "cnn") -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of a split: log-mel frames from ``<split>.npz``, or musicnn embeddings for ``kind`` musicnn."""
+    if kind == "musicnn":
+        return load_embedding_split(data, split)
+    saved = np.load(data / f"{split}.npz")
+    return saved["features"], saved["labels"]
+
+
+def new_activity_model(kind: str) -> torch.nn.Module:
+    return ACTIVITY_MODELS[kind](MUSICNN_EMBEDDING if kind == "musicnn" else INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
 
 
 def _fit(model: torch.nn.Module, batches, valid: tuple[torch.Tensor, torch.Tensor], config: InstrumentTrainConfig,
@@ -77,13 +90,15 @@ def _fit(model: torch.nn.Module, batches, valid: tuple[torch.Tensor, torch.Tenso
 
 
 def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
-    """Train the FC, CNN or CRNN activity model on 1-s instances."""
+    """Train the FC, CNN or CRNN activity model, or the musicnn head, on 1-s instances."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
-    x, y = instances(*load_split(config.data / "train.npz"))
-    vx, vy = instances(*load_split(config.data / "valid.npz"))
-    model = ACTIVITY_MODELS[kind](INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
+    x, y = instances(*load_split(config.data, "train", kind))
+    vx, vy = instances(*load_split(config.data, "valid", kind))
+    model = new_activity_model(kind)
+    if kind == "musicnn":
+        model.set_input_statistics(torch.from_numpy(x.reshape(len(x), -1).astype(np.float32)))
 
     def batches() -> tuple[torch.Tensor, torch.Tensor]:
         index = rng.integers(0, len(x), config.batch)
@@ -99,7 +114,7 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
 
 def load_activity(path: Path) -> torch.nn.Module:
     saved = torch.load(path, weights_only=False)
-    model = ACTIVITY_MODELS[saved["kind"]](INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
+    model = new_activity_model(saved["kind"])
     model.load_state_dict(saved["model"])
     return model.eval()
 
@@ -118,16 +133,22 @@ def clip_embeddings(model: torch.nn.Module, features: np.ndarray, labels: np.nda
     return np.stack([c[0] for c in clips]), np.stack([c[1] for c in clips])
 
 
-def train_pooling(config: InstrumentTrainConfig) -> Path:
-    """Every pooling head of ``POOLING_MODELS`` on the CNN's embeddings, and a random forest on their mean."""
+def pooling_path(runs: Path, front_end: str) -> Path:
+    """The pooling heads on the CNN's embeddings, or on the musicnn head's."""
+    return runs / ("pooling.pt" if front_end == "cnn" else f"pooling_{front_end}.pt")
+
+
+def train_pooling(config: InstrumentTrainConfig, front_end: str = "cnn") -> Path:
+    """Every pooling head of ``POOLING_MODELS`` on the embeddings of ``front_end`` (its activity model), and a random
+    forest on their mean."""
     from sklearn.ensemble import RandomForestClassifier
 
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
-    cnn = load_activity(config.out / "activity_cnn.pt")
-    x, y = clip_embeddings(cnn, *load_split(config.data / "train.npz"))
-    vx, vy = clip_embeddings(cnn, *load_split(config.data / "valid.npz"))
+    embedder = load_activity(config.out / f"activity_{front_end}.pt")
+    x, y = clip_embeddings(embedder, *load_split(config.data, "train", front_end))
+    vx, vy = clip_embeddings(embedder, *load_split(config.data, "valid", front_end))
     saved = {}
     for name in POOLING_MODELS:
         model = pooling_model(name, len(INSTRUMENT_NAMES))
@@ -140,6 +161,6 @@ def train_pooling(config: InstrumentTrainConfig) -> Path:
         saved[name] = {"model": state, "history": history}
     forest = RandomForestClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=config.threads,
                                     random_state=config.seed).fit(x.mean(axis=1), y)
-    path = config.out / "pooling.pt"
+    path = pooling_path(config.out, front_end)
     torch.save({"heads": saved, "forest": forest}, path)
     return path

@@ -8,9 +8,10 @@ from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.data.folk import BAR_TICKS
 from export.data.multitrack import SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi, write_activity_csv
+from export.evaluate_instruments import evaluate, markdown_tables
+from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
 from export.train_instruments import InstrumentTrainConfig, instances, train_activity, train_pooling
-
 
 
 def _tune(seed: int) -> np.ndarray:
@@ -79,3 +80,56 @@ def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, 
     noise = np.random.default_rng(0).standard_normal(48000 * 2).astype(np.float32) * 0.1
     updates = detect(noise, 48000, model)
     assert len(updates) >= 10 and updates[-1].clip is not None
+
+
+@pytest.fixture(scope="module")
+def musicnn_data(stems, tmp_path_factory):
+    """Mixes laid out as `export data instruments --audio` writes them, with embeddings and tags where
+    export/musicnn_peer.py puts them. The peer runs musicnn in a TensorFlow environment of its own, which CI
+    does not install, so the embeddings here are stand-ins: noise plus a class-dependent direction."""
+    from scipy.io import wavfile
+
+    directory = tmp_path_factory.mktemp("musicnn")
+    rng = np.random.default_rng(0)
+    directions = rng.standard_normal((len(INSTRUMENT_NAMES), MUSICNN_EMBEDDING))
+    for split, count in (("train", 8), ("valid", 4), ("test", 2)):
+        (directory / split).mkdir()
+        (directory / "musicnn" / split).mkdir(parents=True)
+        for i in range(count):
+            audio, labels = mix(stems[i % 2], rng, 10)
+            wavfile.write(directory / split / f"{split}_{i}.wav", SAMPLE_RATE_HZ, audio.astype(np.float32))
+            write_activity_csv(directory / split / f"{split}_{i}.csv", labels)
+            embedding = labels @ directions + 0.5 * rng.standard_normal((10, MUSICNN_EMBEDDING))
+            tags = rng.uniform(0, 1, (10, 50))
+            np.savez(directory / "musicnn" / split / f"{split}_{i}.npz", embedding=embedding.astype(np.float16), tags=tags,
+                     tag_names=np.array(MTT_TAGS))
+    return directory
+
+
+MTT_TAGS = ["drums", "piano", "guitar", "strings", "violin", "cello", "flute", "synth", "choir", "choral", "voice", "vocal",
+            "vocals", "singing"] + [f"other{i}" for i in range(36)]
+
+
+def test_the_musicnn_front_end_trains_its_heads_and_is_scored_beside_its_own_tags(musicnn_data, tmp_path):
+    config = InstrumentTrainConfig(data=musicnn_data, out=tmp_path / "runs", steps=3, batch=4, valid_every=3, threads=1)
+    features, labels = load_embedding_split(musicnn_data, "train")
+    assert features.shape == (8, 10, MUSICNN_EMBEDDING) and labels.shape == (8, 10, len(INSTRUMENT_NAMES))
+    assert instances(features, labels)[0].shape == (80, 1, MUSICNN_EMBEDDING)
+    assert train_activity("musicnn", config).exists() and train_pooling(config, "musicnn").exists()
+
+    report = evaluate([musicnn_data / "test"], config.out)
+    assert "musicnn" in report["activity"] and "attention" in report["tagging_musicnn"]
+    shared = report["shared_classes"]
+    assert set(shared) == {"musicnn MTT tags", "musicnn head"} and set(shared["musicnn head"]["1s"]) <= set(SHARED_CLASSES)
+    assert "| musicnn MTT tags |" in markdown_tables(report)
+
+
+def test_musicnn_tags_and_project_classes_merge_to_the_instruments_both_name():
+    tags = np.zeros((1, len(MTT_TAGS)))
+    tags[0, MTT_TAGS.index("cello")] = 0.7
+    tags[0, MTT_TAGS.index("singing")] = 0.4
+    merged = dict(zip(SHARED_CLASSES, tag_scores(tags, MTT_TAGS)[0]))
+    assert merged["strings"] == 0.7 and merged["voice"] == 0.4 and merged["drums"] == 0
+    ours = np.zeros((1, len(INSTRUMENT_NAMES)))
+    ours[0, INSTRUMENT_NAMES.index("distorted_electric_guitar")] = 0.9
+    assert dict(zip(SHARED_CLASSES, merge_classes(ours)[0]))["guitar"] == 0.9

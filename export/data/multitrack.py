@@ -192,6 +192,7 @@ _STEMS: dict[str, np.ndarray] = {}
 
 
 def _mix_job(job: tuple[str, int, int, int, str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """One seeded mix: its log-mel frames (none for the test split) and labels; the WAV and CSV too with ``out_dir``."""
     split, index, seconds, seed, out_dir = job
     rng = np.random.default_rng([seed, index, len(split)])
     stems = _STEMS[split]
@@ -200,13 +201,18 @@ def _mix_job(job: tuple[str, int, int, int, str | None]) -> tuple[np.ndarray, np
         name = f"{split}_{index:04d}"
         wavfile.write(Path(out_dir) / f"{name}.wav", SAMPLE_RATE_HZ, np.round(np.clip(audio, -1, 1) * 32767).astype(np.int16))
         write_activity_csv(Path(out_dir) / f"{name}.csv", labels)
+    if split == "test":  # evaluated from its WAV files
         return np.zeros((0, INSTRUMENT_FEATURES.n_mels), np.float16), labels
     return log_mel(audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES)[: seconds * 50].astype(np.float16), labels
 
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
-          kits_dir: Path = Path("cache/drums/kits")) -> Path:
-    """Render stems, mix and cache every split; returns the path of ``instruments.json``."""
+          kits_dir: Path = Path("cache/drums/kits"), audio: bool = False) -> Path:
+    """Render stems, mix and cache every split; returns the path of ``instruments.json``.
+
+    The test mixes are written as WAV and CSV files; with ``audio``, the training
+    and validation mixes too (the same mixes, for front ends that read audio).
+    """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
     plan = {"train": (max(2, int(48 * scale)), max(4, int(2400 * scale)), 10),
@@ -217,14 +223,14 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS, "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
         _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk))["stems"]
-        directory = out / split if split == "test" else None
+        directory = out / split if split == "test" or audio else None
         if directory is not None:
             directory.mkdir(exist_ok=True)
         with Pool(workers) as pool:
             jobs = [(split, i, seconds, seed, str(directory) if directory else None) for i in range(mixes)]
             results = list(tqdm(pool.imap(_mix_job, jobs, chunksize=8), total=mixes, desc=f"mixes ({split})"))
         labels = np.stack([r[1] for r in results])
-        if directory is None:
+        if split != "test":
             np.savez(out / f"{split}.npz", features=np.stack([r[0] for r in results]), labels=labels)
         summary["splits"][split] = {"songs": songs, "mixes": mixes, "seconds": seconds,
                                     "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}

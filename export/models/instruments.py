@@ -2,7 +2,8 @@
 
 Activity models (Gururani, Summers & Lerch, ISMIR 2018) take one second of
 log-mel frames, shape (batch, 50, n_mels), and return per-class logits and a
-128-d embedding. Pooling models (Gururani, Sharma & Lerch, ISMIR 2019) take the
+128-d embedding; the musicnn head takes musicnn's embedding of the second
+instead, shape (batch, 1, 753). Pooling models (Gururani, Sharma & Lerch, ISMIR 2019) take the
 embeddings of ten 1-s instances, shape (batch, 10, 128), and return clip logits;
 the attention model also returns its weights over the instances per class.
 """
@@ -69,7 +70,28 @@ class ActivityCRNN(nn.Module):
         return self.head(embedding), embedding
 
 
-ACTIVITY_MODELS = {"fc": FrameFC, "cnn": ActivityCNN, "crnn": ActivityCRNN}
+class EmbeddingHead(nn.Module):
+    """Two dense layers on a pretrained front end's embedding of the second (musicnn's, 753-d), standardised
+    with the training set's statistics (``set_input_statistics``)."""
+
+    def __init__(self, n_inputs: int, n_classes: int) -> None:
+        super().__init__()
+        self.register_buffer("input_mean", torch.zeros(n_inputs))
+        self.register_buffer("input_scale", torch.ones(n_inputs))
+        self.body = nn.Sequential(nn.Dropout(0.3), nn.Linear(n_inputs, EMBEDDING), nn.ReLU())
+        self.head = nn.Linear(EMBEDDING, n_classes)
+
+    def set_input_statistics(self, inputs: torch.Tensor) -> None:
+        """Standardise inputs by the mean and standard deviation of ``inputs`` (rows, n_inputs)."""
+        self.input_mean.copy_(inputs.mean(dim=0))
+        self.input_scale.copy_(1.0 / (inputs.std(dim=0) + 1e-6))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        embedding = self.body((x.flatten(1) - self.input_mean) * self.input_scale)
+        return self.head(embedding), embedding
+
+
+ACTIVITY_MODELS = {"fc": FrameFC, "cnn": ActivityCNN, "crnn": ActivityCRNN, "musicnn": EmbeddingHead}
 
 
 class AttentionMIL(nn.Module):
