@@ -18,14 +18,14 @@ def test_daemon_reports_jack_loss_reconnects_within_2s_and_midi_flows_again(tmp_
         server.stop()
         down = client.wait_for("/bridge/jack", 3.0, since=index, predicate=lambda m: m.args == ["down"])
         error = client.wait_for("/bridge/error", 3.0, since=index, predicate=lambda m: m.args[0] == "jack")
-        assert down is not None and error is not None and "went away" in error.args[1]
+        assert down is not None and error is not None and "went away" in error.args[1], daemon.log()
         assert client.ping() is not None, "the daemon must keep answering without JACK"
 
         time.sleep(0.5)
         server.start()
         back_s = time.monotonic()
         up = client.wait_for("/bridge/jack", 5.0, since=index, predicate=lambda m: m.args == ["up"])
-        assert up is not None and up.time_s - back_s < 2.0
+        assert up is not None and up.time_s - back_s < 2.0, daemon.log()
 
         peer = JackPlayer("after-restart")
         try:
@@ -33,7 +33,7 @@ def test_daemon_reports_jack_loss_reconnects_within_2s_and_midi_flows_again(tmp_
             index = client.mark()
             peer.send_at(peer.now_frame() + 256, [0x90, 67, 80])
             note = client.wait_for("/bridge/note", 2.0, since=index)
-            assert note is not None and note.args[:2] == [67, 80]
+            assert note is not None and note.args[:2] == [67, 80], daemon.log()
         finally:
             peer.close()
     finally:
@@ -55,7 +55,7 @@ def test_daemon_started_without_jack_picks_it_up_when_it_starts(tmp_path, monkey
         while not (status["midi_open"] and status["audio_open"]) and time.monotonic() < deadline:
             time.sleep(0.1)  # MIDI reopens first, then audio: wait for both
             status = client.status()
-        assert status["midi_open"] == 1 and status["audio_open"] == 1
+        assert status["midi_open"] == 1 and status["audio_open"] == 1, daemon.log()
     finally:
         daemon.stop()
         server.stop()
