@@ -220,11 +220,13 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             latencies = midi_passthrough_ms(sender, receiver, n)
             passthrough = summarise(latencies)
             passthrough["lost"] = n - len(latencies)
+            passthrough["jack_xruns"] = receiver.xruns  # a late cycle can lose MIDI events, in any client
             passthrough["jack_period_ms"] = round(period_ms, 4)
             passthrough["p99_over_one_period"] = round(passthrough["p99"] - period_ms, 4)
             results["midi_passthrough_ms"] = passthrough
             results["osc_roundtrip_ms"] = summarise(osc_roundtrip_ms(daemon.osc, n))
-            results["daemon_status"] = {k: v for k, v in daemon.osc.status().items() if "drop" in k or "error" in k}
+            results["daemon_status"] = {k: v for k, v in daemon.osc.status().items()
+                                        if "drop" in k or "error" in k or "xrun" in k}
         finally:
             sender.close()
             receiver.close()

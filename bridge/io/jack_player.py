@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 
@@ -32,19 +33,24 @@ class JackPlayer:
         self._lock = threading.Lock()
         self._pending: list[tuple[int, bytes]] = []
         self.received: list[tuple[int, bytes, float]] = []
+        self.xruns = 0  # cycles in which some client of the server was late (events may be lost then)
         self._audio = None
         self._audio_position = 0
         self._audio_start_frame = 0
         self.client.set_process_callback(self._process)
+        self.client.set_xrun_callback(self._count_xrun)
         self.client.activate()
+
+    def _count_xrun(self, _delay_us: float) -> None:
+        self.xruns += 1
 
     def _process(self, frames: int) -> None:
         start = self.client.last_frame_time
         cycle_start_s = time.monotonic() - self.client.frames_since_cycle_start / self.sample_rate_hz
         self.midi_out.clear_buffer()
         with self._lock:
-            due = [p for p in self._pending if p[0] < start + frames]
-            self._pending = [p for p in self._pending if p[0] >= start + frames]
+            split = bisect.bisect_left(self._pending, start + frames, key=lambda p: p[0])  # kept sorted by frame
+            due, self._pending = self._pending[:split], self._pending[split:]
             for frame, data in due:
                 self.midi_out.write_midi_event(max(0, frame - start), data)
             for offset, data in self.midi_in.incoming_midi_events():
@@ -64,8 +70,7 @@ class JackPlayer:
 
     def send_at(self, frame: int, data: bytes | list[int]) -> None:
         with self._lock:
-            self._pending.append((frame, bytes(data)))
-            self._pending.sort(key=lambda p: p[0])
+            bisect.insort_right(self._pending, (frame, bytes(data)), key=lambda p: p[0])
 
     def play(self, samples) -> None:
         """Play mono samples (at the JACK rate) from the next period on."""
