@@ -136,7 +136,23 @@ def evaluate(runs: Path, tunes: list[np.ndarray], count: int = 400, seed: int = 
             "rhythm_overlap": round(float(np.mean(rhythm_overlap)), 4),
         }
     return {"windows": len(windows), "tokens": total, "seed": seed, "methods": results,
+            "copy_by_distance": copy_by_distance(windows),
             "attribute_correlation": attribute_correlations(inpainters, tunes)}
+
+
+def copy_by_distance(windows: list[Window]) -> dict[str, dict[str, float]]:
+    """How well copying a context bar predicts a gap bar, by their distance in bars (negative: the past).
+
+    For each distance, the token accuracy of the copy over the gap bars that
+    have a context bar at that distance, and how many there were.
+    """
+    scores: dict[int, list[float]] = {}
+    for window in windows:
+        context = [*range(window.past), *range(window.past + window.gap, len(window.tokens))]
+        for bar in range(window.past, window.past + window.gap):
+            for source in context:
+                scores.setdefault(source - bar, []).append(float((window.tokens[source] == window.tokens[bar]).mean()))
+    return {f"{d:+d}": {"accuracy": round(float(np.mean(v)), 4), "bars": len(v)} for d, v in sorted(scores.items())}
 
 
 @torch.no_grad()

@@ -50,8 +50,8 @@ class _LatentRnn(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, past: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
-        return self.model(past, future, MAX_GAP_BARS)
+    def forward(self, past: torch.Tensor, future: torch.Tensor, gap_bars: torch.Tensor) -> torch.Tensor:
+        return self.model(past, future, gap_bars, steps=MAX_GAP_BARS)
 
 
 def export_graphs(vae: MeasureVAE, latent_rnn: LatentRNN, directory: Path) -> dict[str, Path]:
@@ -69,8 +69,9 @@ def export_graphs(vae: MeasureVAE, latent_rnn: LatentRNN, directory: Path) -> di
                       paths["decoder"], opset_version=OPSET, dynamo=False, input_names=["z", "noise"],
                       output_names=["tokens", "logits"],
                       dynamic_axes={"z": batch, "noise": batch, "tokens": batch, "logits": batch})
-    torch.onnx.export(_LatentRnn(latent_rnn), (torch.zeros(2, 3, z_size), torch.zeros(2, 2, z_size)),
-                      paths["latent_rnn"], opset_version=OPSET, dynamo=False, input_names=["past", "future"],
+    torch.onnx.export(_LatentRnn(latent_rnn), (torch.zeros(2, 3, z_size), torch.zeros(2, 2, z_size),
+                                                torch.tensor([2])),
+                      paths["latent_rnn"], opset_version=OPSET, dynamo=False, input_names=["past", "future", "gap_bars"],
                       output_names=["gap"], dynamic_axes={"past": {0: "batch", 1: "past_bars"},
                                                           "future": {0: "batch", 1: "future_bars"}, "gap": batch})
     return paths
@@ -90,10 +91,11 @@ def parity(vae: MeasureVAE, latent_rnn: LatentRNN, paths: dict[str, Path], bars:
         mean = vae.encode(tokens)[0]
         logits, decoded = vae.decode(mean, noise=torch.from_numpy(noise))
         latents = mean.reshape(1, len(bars), -1)
-        gap = latent_rnn(latents[:, :4], latents[:, 4:8], MAX_GAP_BARS)
+        gap = latent_rnn(latents[:, :4], latents[:, 4:8], torch.tensor([3]), steps=MAX_GAP_BARS)
     onnx_mean = sessions["encoder"].run(None, {"tokens": bars.astype(np.int64)})[0]
     onnx_tokens, onnx_logits = sessions["decoder"].run(None, {"z": mean.numpy(), "noise": noise})
-    onnx_gap = sessions["latent_rnn"].run(None, {"past": latents[:, :4].numpy(), "future": latents[:, 4:8].numpy()})[0]
+    onnx_gap = sessions["latent_rnn"].run(None, {"past": latents[:, :4].numpy(), "future": latents[:, 4:8].numpy(),
+                                                 "gap_bars": np.array([3], np.int64)})[0]
     return {
         "encoder_max_abs_diff": float(np.abs(onnx_mean - mean.numpy()).max()),
         "decoder_logits_max_abs_diff": float(np.abs(onnx_logits - logits.numpy()).max()),

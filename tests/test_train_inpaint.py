@@ -36,3 +36,16 @@ def test_measure_vae_latent_rnn_and_arnn_train_save_and_resume(tiny_data, tmp_pa
         path = train(kind, TrainConfig(steps=5, vae=vae_path, **common))
         checkpoint = torch.load(path, weights_only=False)
         assert checkpoint["step"] == 5 and checkpoint["best_weights"] is not None
+
+
+def test_copy_by_distance_finds_the_bars_a_tune_repeats():
+    import numpy as np
+
+    from export.evaluate_inpaint import Window, copy_by_distance
+
+    a, b = np.full(24, 30), np.full(24, 31)
+    a[0], b[0] = 5, 9
+    window = Window(np.stack([a, b, a, b, a, b, a, b]), past=3, gap=2)  # ABA [BA] BAB
+    copies = copy_by_distance([window])
+    assert copies["-2"]["accuracy"] == 1.0 and copies["+2"]["accuracy"] == 1.0
+    assert copies["-1"]["accuracy"] < 1.0 and copies["-1"]["bars"] == 1 and copies["+1"]["bars"] == 1

@@ -89,9 +89,10 @@ class InpaintModel:
         past_z = past_z if past_z is not None else future_z[:1]
         future_z = future_z if future_z is not None else past_z[-1:]
         filled = []
-        while sum(len(f) for f in filled) < gap_bars:
-            chunk = min(self.max_gap_bars, gap_bars - sum(len(f) for f in filled))
-            gap_z = self._sessions["latent_rnn"].run(None, {"past": past_z[None], "future": future_z[None]})[0][0, :chunk]
+        while (remaining := gap_bars - sum(len(f) for f in filled)) > 0:
+            chunk = min(self.max_gap_bars, remaining)
+            gap_z = self._sessions["latent_rnn"].run(None, {"past": past_z[None], "future": future_z[None],
+                                                            "gap_bars": np.array([remaining], np.int64)})[0][0, :chunk]
             gap_z = self._steer(gap_z, attributes or {})
             filled.append(self.decode(gap_z, rng))
             past_z = np.concatenate([past_z, gap_z])[-6:]

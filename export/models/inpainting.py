@@ -102,6 +102,10 @@ class MeasureVAE(nn.Module):
 @dataclass(frozen=True)
 class LatentRnnSize:
     hidden: int = 256
+    attention: int = 64
+
+
+MAX_BAR_OFFSET = 12  # context bars further from a gap bar than this share the outermost offset embedding
 
 
 class LatentRNN(nn.Module):
@@ -109,7 +113,11 @@ class LatentRNN(nn.Module):
 
     A GRU reads the past latents forwards, another the future latents
     backwards; their final states start a generator GRU that emits one latent
-    per gap bar, fed its previous output.
+    per gap bar, fed its previous output. Each emitted latent mixes a new one
+    with a copy, under a learnt gate: attention over the context bars'
+    latents, keyed by their content and by their distance in bars from the gap
+    bar (folk tunes repeat bars, most often four or eight bars apart), picks
+    what to copy.
     """
 
     def __init__(self, latent: int, size: LatentRnnSize = LatentRnnSize()) -> None:
@@ -121,17 +129,38 @@ class LatentRNN(nn.Module):
         self.join = nn.Linear(2 * size.hidden, size.hidden)
         self.generator = nn.GRUCell(latent, size.hidden)
         self.to_latent = nn.Linear(size.hidden, latent)
+        self.key = nn.Linear(latent, size.attention)
+        self.offset_key = nn.Embedding(2 * MAX_BAR_OFFSET + 1, size.attention)
+        self.offset_bias = nn.Embedding(2 * MAX_BAR_OFFSET + 1, 1)  # a prior over distances, learnt directly
+        self.query = nn.Linear(size.hidden, size.attention)
+        self.copy_gate = nn.Linear(size.hidden, 1)
 
-    def forward(self, past: torch.Tensor, future: torch.Tensor, gap_bars: int = MAX_GAP_BARS) -> torch.Tensor:
-        """``(B, P, Z)`` and ``(B, F, Z)`` -> ``(B, gap_bars, Z)``."""
+    def forward(self, past: torch.Tensor, future: torch.Tensor, gap_bars: int | torch.Tensor = MAX_GAP_BARS,
+                steps: int | None = None) -> torch.Tensor:
+        """``(B, P, Z)`` and ``(B, F, Z)`` -> ``(B, steps, Z)``, the first ``gap_bars`` of them the gap's.
+
+        ``steps`` defaults to ``gap_bars``; the ONNX graph always emits ``MAX_GAP_BARS`` and takes
+        ``gap_bars`` as an input, which places the future bars.
+        """
         _, past_state = self.past_rnn(past)
         _, future_state = self.future_rnn(torch.flip(future, dims=[1]))
         state = torch.tanh(self.join(torch.cat([past_state[0], future_state[0]], dim=-1)))
+        context = torch.cat([past, future], dim=1)
+        n_past = past.shape[1]
+        bar_of_context = torch.cat([torch.arange(n_past, device=past.device),
+                                    n_past + gap_bars + torch.arange(future.shape[1], device=past.device)])
+        content_keys = self.key(context)
         previous = past[:, -1]
         out = []
-        for _ in range(gap_bars):
+        for step in range(steps or int(gap_bars)):
             state = self.generator(previous, state)
-            previous = self.to_latent(state)
+            offset = torch.clamp(bar_of_context - (n_past + step), -MAX_BAR_OFFSET, MAX_BAR_OFFSET) + MAX_BAR_OFFSET
+            keys = content_keys + self.offset_key(offset)[None]
+            scores = (torch.einsum("bca,ba->bc", keys, self.query(state)) / self.size.attention ** 0.5
+                      + self.offset_bias(offset)[None, :, 0])
+            copied = torch.einsum("bc,bcz->bz", torch.softmax(scores, dim=1), context)
+            gate = torch.sigmoid(self.copy_gate(state))
+            previous = gate * copied + (1 - gate) * self.to_latent(state)
             out.append(previous)
         return torch.stack(out, dim=1)
 
