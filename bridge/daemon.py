@@ -105,7 +105,7 @@ class Daemon:
         self.analysis.start()
         for thread in self._threads:
             thread.start()
-        self._open_midi()
+        self._open_midi()  # before the JACK watch's client exists: see JackWatch._run
         if self.midi.api == "jack" or self.config.midi.api == "jack":
             self._jack_watch = JackWatch(self._on_jack_down, self._on_jack_up, lambda: self.counters.add("jack_xruns"))
             self._jack_watch.start()

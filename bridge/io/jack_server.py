@@ -71,7 +71,7 @@ class JackWatch:
     ----------
     on_down, on_up : callable
         Called from the watch thread when the server goes away and when it
-        accepts clients again.
+        accepts clients again (before the watch's own client is back).
     on_xrun : callable
         Called (from a JACK thread; it must not block) at every xrun: a cycle
         in which some client was late, and MIDI events may have been lost.
@@ -127,17 +127,16 @@ class JackWatch:
                 self._client = None
                 self._on_down(self._reason or "JACK server went away")
                 reported = True
-            if self._connect():
-                self._lost.clear()
-                reported = False
+            if jack_server_running():
+                # Ports first, the watching client after: python-rtmidi keeps the GIL while it waits for the
+                # server to register a port, and the server waits for every client's notifications; one
+                # arriving at this client's Python callbacks meanwhile would deadlock the daemon.
                 self._on_up()
+                reported = False
+                if self._connect():
+                    self._lost.clear()  # else it went away again: the next round reports it
             else:
                 self._stop.wait(self._poll_s)
-
-    def connect_ports(self, source: str, destination: str) -> None:
-        """Connect two JACK ports by full name (used for configured audio connections)."""
-        if self._client is not None:
-            self._client.connect(source, destination)
 
     def stop(self) -> None:
         self._stop.set()
