@@ -134,9 +134,10 @@ class JackWatch:
                 self._on_up()
                 reported = False
                 if self._connect():
-                    self._lost.clear()  # else it went away again: the next round reports it
-            else:
-                self._stop.wait(self._poll_s)
+                    self._lost.clear()
+                    continue
+                # else it went away again: the next round reports it
+            self._stop.wait(self._poll_s)
 
     def stop(self) -> None:
         self._stop.set()
