@@ -29,7 +29,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.models import MODELS_DIR, load_manifest_entry
 from export.data.multitrack import read_activity_csv
 from export.models.instruments import pooling_model
-from export.musicnn_front import SHARED_CLASSES, merge_classes, musicnn_file, onnx_latency_ms, tag_scores
+from export.musicnn_front import MUSICNN_INPUT, SHARED_CLASSES, merge_classes, musicnn_file, onnx_latency_ms, tag_scores
 from export.train_instruments import FRAMES_PER_S, POOLING_MODELS, load_activity, pooling_path
 
 LEVELS_S = (1, 5, 10)
@@ -103,7 +103,7 @@ def front_end_latency(runs: Path) -> dict:
     latency = {"cnn": onnx_latency_ms(MODELS_DIR / entry["files"]["activity"],
                                       np.zeros((1, FRAMES_PER_S, INSTRUMENT_FEATURES.n_mels), np.float32))}
     if (runs / "musicnn.onnx").exists():
-        latency["musicnn"] = onnx_latency_ms(runs / "musicnn.onnx", np.zeros((1, 62, 96), np.float32))
+        latency["musicnn"] = onnx_latency_ms(runs / "musicnn.onnx", np.zeros((1, *MUSICNN_INPUT), np.float32))
     return latency
 
 
@@ -174,15 +174,17 @@ def confusion(truth: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def tagging_section(runs: Path, front_end: str, tracks, embeddings: list[np.ndarray]) -> tuple[dict, np.ndarray] | None:
-    """Clip tagging by the pooling heads on ``front_end``'s embeddings; None when they are not trained."""
+def tagging_section(runs: Path, front_end: str, tracks, embeddings: list[np.ndarray]
+                    ) -> tuple[dict, np.ndarray, np.ndarray] | None:
+    """Clip tagging by the pooling heads on ``front_end``'s embeddings, the attention weights and the clip labels;
+    None when the heads are not trained."""
     path = pooling_path(runs, front_end)
     if not path.exists():
         return None
     x, y = clips(tracks, embeddings)
     report, attention = tagging_report(torch.load(path, weights_only=False), x, y)
     report["clips"] = int(len(x))
-    return report, attention
+    return report, attention, y
 
 
 def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> dict:
@@ -196,27 +198,25 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> di
             report["activity"][kind], probabilities, embeddings = activity_report(load_activity(path), tracks)
             outputs[kind] = (probabilities, embeddings)
     if "cnn" in outputs and (tagging := tagging_section(runs, "cnn", tracks, outputs["cnn"][1])):
-        report["tagging"], attention = tagging
+        report["tagging"], attention, clip_labels = tagging
         if figures is not None:
             from export.figures_instruments import attention_figure, confusion_figure
 
             truth = np.concatenate([t[1] for t in tracks])
             confusion_figure(confusion(truth, np.concatenate(outputs["cnn"][0])), figures / "instruments_confusion.png")
-            attention_figure(attention, clips(tracks, outputs["cnn"][1])[1], figures / "instruments_attention.png")
+            attention_figure(attention, clip_labels, figures / "instruments_attention.png")
     musicnn = musicnn_tracks(tracks)
     if musicnn is not None:
         embedded, tags, tag_names = musicnn
         scores = {"musicnn MTT tags": [tag_scores(t, tag_names) for t in tags]}
-        for kind, name in (("cnn", "cnn"), ("musicnn", "musicnn head")):
-            path = runs / f"activity_{kind}.pt"
-            if path.exists():
-                if kind == "musicnn":
-                    report["activity"]["musicnn"], probabilities, embeddings = activity_report(load_activity(path), embedded)
-                    if tagging := tagging_section(runs, "musicnn", embedded, embeddings):
-                        report["tagging_musicnn"] = tagging[0]
-                else:
-                    probabilities = outputs["cnn"][0]
-                scores[name] = [merge_classes(p[:len(t)]) for p, t in zip(probabilities, tags)]
+        if "cnn" in outputs:
+            scores["cnn"] = [merge_classes(p[:len(t)]) for p, t in zip(outputs["cnn"][0], tags)]
+        if (runs / "activity_musicnn.pt").exists():
+            report["activity"]["musicnn"], probabilities, embeddings = activity_report(
+                load_activity(runs / "activity_musicnn.pt"), embedded)
+            scores["musicnn head"] = [merge_classes(p) for p in probabilities]
+            if tagging := tagging_section(runs, "musicnn", embedded, embeddings):
+                report["tagging_musicnn"] = tagging[0]
         report["shared_classes"] = shared_class_report([merge_classes(t[1]) for t in embedded], scores)
     report["front_end_latency"] = front_end_latency(runs)
     return report

@@ -17,8 +17,10 @@ import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.data.multitrack import read_activity_csv
+from export.musicnn_peer import N_MELS, PATCH_FRAMES
 
 MUSICNN_EMBEDDING = 753
+MUSICNN_INPUT = (PATCH_FRAMES, N_MELS)  # one second of musicnn's log-mel frames
 
 # Instruments both vocabularies name: (this project's classes, MTT tags); a merged class takes the max of its members.
 SHARED_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

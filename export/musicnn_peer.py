@@ -53,9 +53,8 @@ def build(tf):
         x = tf.compat.v1.placeholder(tf.float32, [None, PATCH_FRAMES, N_MELS], name="mel")
         with tf.name_scope("model"):  # the scope the checkpoint's names carry
             outputs = models.define_model(x, tf.constant(False), MODEL, len(configuration.MTT_LABELS))
-        logits, max_pool, penultimate = outputs[0], outputs[7], outputs[8]
+        logits, max_pool = outputs[0], outputs[7]
         embedding = tf.identity(max_pool, name="embedding")
-        tf.identity(penultimate, name="penultimate")
         tags = tf.identity(tf.nn.sigmoid(logits), name="tags")
         session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(
             intra_op_parallelism_threads=2, inter_op_parallelism_threads=1))
@@ -81,10 +80,8 @@ def run_folders(folders: list[Path], out: Path) -> None:
         wavs = sorted(folder.glob("*.wav"))
         for number, wav in enumerate(wavs, 1):
             patches = mel_patches(wav)
-            results = [session.run([embedding, tags, "penultimate:0"], {x: patches[i:i + BATCH]})
-                       for i in range(0, len(patches), BATCH)]
+            results = [session.run([embedding, tags], {x: patches[i:i + BATCH]}) for i in range(0, len(patches), BATCH)]
             np.savez(out / folder.name / f"{wav.stem}.npz", embedding=np.concatenate([r[0] for r in results]).astype(np.float16),
-                     penultimate=np.concatenate([r[2] for r in results]).astype(np.float16),
                      tags=np.concatenate([r[1] for r in results]).astype(np.float32), tag_names=np.array(labels))
             if number % 100 == 0 or number == len(wavs):
                 print(f"{folder.name}: {number}/{len(wavs)}", flush=True)
@@ -97,17 +94,14 @@ def export_onnx(path: Path) -> None:
     tf.compat.v1.disable_eager_execution()
     session, _, _, _, _ = build(tf)
     frozen = tf.compat.v1.graph_util.convert_variables_to_constants(session, session.graph_def, ["embedding", "tags"])
-    with tf.Graph().as_default() as graph:
-        tf.import_graph_def(frozen, name="")
-        model, _ = tf2onnx.convert.from_graph_def(frozen, input_names=["mel:0"], output_names=["embedding:0", "tags:0"],
-                                                  opset=17)
+    model, _ = tf2onnx.convert.from_graph_def(frozen, input_names=["mel:0"], output_names=["embedding:0", "tags:0"],
+                                              opset=17)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(model.SerializeToString())
-    check = mel_patches_check(path, session, graph)
-    print(f"wrote {path}: max difference from TensorFlow {check:.2e}")
+    print(f"wrote {path}: max difference from TensorFlow {onnx_parity(path, session):.2e}")
 
 
-def mel_patches_check(path: Path, session, graph) -> float:
+def onnx_parity(path: Path, session) -> float:
     """Largest difference between the ONNX model and TensorFlow on random mel patches."""
     import onnxruntime
 

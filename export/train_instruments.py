@@ -59,6 +59,7 @@ def load_split(data: Path, split: str, kind: str = "cnn") -> tuple[np.ndarray, n
 
 
 def new_activity_model(kind: str) -> torch.nn.Module:
+    """An untrained activity model of ``kind`` (a key of ``ACTIVITY_MODELS``), sized for its input."""
     return ACTIVITY_MODELS[kind](MUSICNN_EMBEDDING if kind == "musicnn" else INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
 
 
