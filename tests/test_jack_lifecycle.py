@@ -1,8 +1,13 @@
 """The JACK server going away and coming back while the daemon runs."""
 
+import os
+import shutil
 import time
+from pathlib import Path
 
-from bridge.io.jack_server import DummyJackServer
+import pytest
+
+from bridge.io.jack_server import JACK_SERVER_DIR, DummyJackServer, damaged_metadata, jack_server_process_running
 from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
 
@@ -50,12 +55,44 @@ def test_daemon_started_without_jack_picks_it_up_when_it_starts(tmp_path, monkey
     try:
         assert client.status()["midi_open"] == 0
         server.start()
-        deadline = time.monotonic() + 5
-        status = client.status()
-        while not (status["midi_open"] and status["audio_open"]) and time.monotonic() < deadline:
-            time.sleep(0.1)  # MIDI reopens first, then audio: wait for both
-            status = client.status()
+        status = _status_once_ports_open(client)
         assert status["midi_open"] == 1 and status["audio_open"] == 1, daemon.log()
     finally:
         daemon.stop()
         server.stop()
+
+
+def _status_once_ports_open(client, timeout_s: float = 5.0) -> dict:
+    """The daemon's status once both MIDI and audio are open, or at the timeout."""
+    deadline = time.monotonic() + timeout_s
+    status = client.status()
+    while not (status["midi_open"] and status["audio_open"]) and time.monotonic() < deadline:
+        time.sleep(0.1)  # MIDI reopens first, then audio: wait for both
+        status = client.status()
+    return status
+
+
+@pytest.mark.skipif(jack_server_process_running(), reason="a JACK server of this machine owns the metadata database")
+def test_damaged_jack_metadata_is_reported_and_a_private_server_clears_it(tmp_path, monkeypatch):
+    """Left empty by an interrupted creation, a Berkeley DB region file made jackd fail and every
+    JACK client die of SIGBUS (seen after a crashed run); the daemon says so and does not touch it."""
+    database = Path(JACK_SERVER_DIR) / f"jack_db-{os.getuid()}"
+    server = DummyJackServer().start()
+    shutil.copytree(database, tmp_path / "jack_db")  # a healthy database, as a running server has it
+    server.stop()
+    shutil.copytree(tmp_path / "jack_db", database, dirs_exist_ok=True)
+    (database / "__db.002").write_bytes(b"")  # as the crashed run left it
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", server.name)
+    daemon = DaemonProcess(tmp_path, '[midi]\napi = "jack"\n[audio]\nbackend = "jack"\n')
+    client = daemon.osc
+    try:
+        assert client.status()["midi_open"] == 0
+        assert "metadata database is damaged" in daemon.log()
+        server.start()
+        assert not damaged_metadata()
+        status = _status_once_ports_open(client)
+        assert status["midi_open"] == 1 and status["audio_open"] == 1, daemon.log()
+    finally:
+        daemon.stop()
+        server.stop()
+        shutil.rmtree(database, ignore_errors=True)

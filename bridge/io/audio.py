@@ -20,7 +20,7 @@ import numpy as np
 
 from bridge.config import AudioConfig
 from bridge.counters import Counters
-from bridge.io.jack_server import abandon_client, jack_server_running, open_client
+from bridge.io.jack_server import abandon_client, jack_server_running, metadata_damage, open_client
 from bridge.ringbuffer import RingBuffer
 
 log = logging.getLogger("bridge.audio")
@@ -141,6 +141,8 @@ class PortAudioInput(AudioInput):
         self._abandoned: list = []
 
     def open(self) -> None:
+        if damage := metadata_damage():  # PortAudio's JACK host API opens a JACK client as it starts
+            raise AudioUnavailable(damage)
         import sounddevice as sd
 
         try:

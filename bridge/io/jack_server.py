@@ -11,7 +11,9 @@ import glob
 import logging
 import os
 import shutil
+import socket
 import subprocess
+import tempfile
 import threading
 import time
 from typing import Callable
@@ -28,6 +30,8 @@ try:
 except OSError:  # libjack is not installed: JACK is simply unavailable
     jack = None
 
+
+JACK_SERVER_DIR = "/dev/shm"  # jackd2's sockets, shared memory and metadata database on Linux
 
 # JACK clients whose server died. Closing one crashes libjack (seen with jackd2
 # 1.9.21), so they are kept here, unclosed, for the life of the process.
@@ -47,7 +51,7 @@ def jack_available() -> bool:
 
 def open_client(name: str, server_name: str | None = None):
     """Open a JACK client without starting a server; None when no server runs."""
-    if jack is None:
+    if jack is None or not jack_server_running(server_name):
         return None
     try:
         return jack.Client(name, no_start_server=True, servername=server_name)
@@ -55,12 +59,26 @@ def open_client(name: str, server_name: str | None = None):
         return None
 
 
+def _request_socket_path(server_name: str | None) -> str:
+    """Where jackd2 listens for new clients of the server ``server_name``."""
+    name = server_name or os.environ.get("JACK_DEFAULT_SERVER") or "default"
+    owner = "" if os.environ.get("JACK_PROMISCUOUS_SERVER") else f"_{os.getuid()}"
+    return os.path.join(JACK_SERVER_DIR, f"jack_{name}{owner}_0")
+
+
 def jack_server_running(server_name: str | None = None) -> bool:
-    """True when a JACK server (``server_name``, else ``$JACK_DEFAULT_SERVER`` or the default) accepts clients."""
-    client = open_client("mir-bridge-probe", server_name)
-    if client is None:
-        return False
-    client.close()
+    """True when a JACK server (``server_name``, else ``$JACK_DEFAULT_SERVER`` or the default) accepts clients.
+
+    It knocks on the server's request socket instead of opening a client: every libjack
+    client opened while no server runs creates JACK's metadata database in /dev/shm, and
+    two doing so at once can leave it damaged, after which jackd and every JACK client
+    die of SIGBUS (seen: ``__db.002`` left empty).
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(_request_socket_path(server_name))
+        except OSError:
+            return False
     return True
 
 
@@ -96,7 +114,8 @@ class JackWatch:
         up = self._connect()
         if not up:
             self._lost.set()
-            self._reason = "no JACK server running"
+            damage = metadata_damage()
+            self._reason = "no JACK server running" + (f"; {damage}" if damage else "")
         self._thread.start()
         return up
 
@@ -148,6 +167,12 @@ class JackWatch:
             client.close()
 
 
+def jack_server_process_running() -> bool:
+    """True when any jackd or jackdbus process runs on this machine."""
+    return any(subprocess.run(["pgrep", "-x", server], capture_output=True).returncode == 0
+               for server in ("jackd", "jackdbus"))
+
+
 def clear_stale_registry() -> bool:
     """Remove jackd2's shared-memory leftovers when no JACK server process runs at all.
 
@@ -156,16 +181,56 @@ def clear_stale_registry() -> bool:
     no new server can start ("Too many servers already active"). With no jackd or
     jackdbus running, every entry is stale. Returns True when something was removed.
     """
-    for server in ("jackd", "jackdbus"):
-        if subprocess.run(["pgrep", "-x", server], capture_output=True).returncode == 0:
-            return False
-    stale = glob.glob("/dev/shm/jack*")
+    if jack_server_process_running():
+        return False
+    stale = glob.glob(os.path.join(JACK_SERVER_DIR, "jack*"))
     for path in stale:
         if os.path.isdir(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
             os.remove(path)
     return bool(stale)
+
+
+def damaged_metadata() -> list[str]:
+    """Files of JACK's metadata database (Berkeley DB, in /dev/shm) left empty by an interrupted creation.
+
+    While one is there, jackd fails to start and every JACK client dies of SIGBUS.
+    """
+    damaged = []
+    for path in glob.glob(os.path.join(JACK_SERVER_DIR, f"jack_db-{os.getuid()}", "__db.*")):
+        try:
+            if os.path.getsize(path) == 0:
+                damaged.append(path)
+        except OSError:  # removed meanwhile: a server exiting cleans the database up
+            pass
+    return damaged
+
+
+def metadata_damage() -> str:
+    """What to tell the user when JACK's metadata database is damaged; empty when it is not."""
+    damaged = damaged_metadata()
+    if not damaged:
+        return ""
+    return (f"JACK's metadata database is damaged ({damaged[0]} is empty): jackd cannot start and JACK "
+            f"clients crash until its folder is removed, with every JACK program stopped")
+
+
+def clear_leftover_metadata() -> None:
+    """Remove JACK's metadata database when no JACK server process runs.
+
+    A server creates it as it starts and removes it as it exits. One found with no
+    server running was left by a server killed by a signal (jackd dies of SIGPIPE
+    when it notifies a client that has gone) or by clients opened with no server;
+    the next server and its clients would join it, damaged or not.
+    """
+    database = os.path.join(JACK_SERVER_DIR, f"jack_db-{os.getuid()}")
+    if not os.path.isdir(database) or jack_server_process_running():
+        return
+    damaged = damaged_metadata()
+    shutil.rmtree(database, ignore_errors=True)
+    if damaged:
+        log.warning("removed JACK's damaged metadata database (%s was empty)", damaged[0])
 
 
 class DummyJackServer:
@@ -191,6 +256,7 @@ class DummyJackServer:
         self.sample_rate_hz = sample_rate_hz
         self.period_frames = period_frames
         self._process: subprocess.Popen | None = None
+        self._stderr = None
         self._previous_env: str | None = None
 
     def start(self, timeout_s: float = 10.0) -> "DummyJackServer":
@@ -208,22 +274,26 @@ class DummyJackServer:
         if jack_server_running(self.name):
             # Its clients would talk to the old server, and jackd refuses a second one of the name.
             raise RuntimeError(f"a JACK server named '{self.name}' is already running")
+        clear_leftover_metadata()
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
+        # A file, not a pipe nobody reads: jackd writes to stderr all its life.
+        self._stderr = tempfile.TemporaryFile("w+")
         self._process = subprocess.Popen(
             ["jackd", "--name", self.name, "-d", "dummy",
              "-r", str(self.sample_rate_hz), "-p", str(self.period_frames)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=die_with_parent,
+            stdout=subprocess.DEVNULL, stderr=self._stderr, text=True, env=env, preexec_fn=die_with_parent,
         )
         self._previous_env = os.environ.get("JACK_DEFAULT_SERVER")
         os.environ["JACK_DEFAULT_SERVER"] = self.name
         deadline = time.monotonic() + timeout_s
         while not jack_server_running():
             if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()  # first: jackd holds its stderr open as long as it runs
-                said = self._process.stderr.read().strip().splitlines()[:3]
+                terminate(self._process)
+                self._stderr.seek(0)
+                said = self._stderr.read().strip().splitlines()[:3]
+                self.stop()
                 raise RuntimeError(f"jackd '{self.name}' did not start: {' / '.join(said)}")
             time.sleep(0.05)
-        self._process.stderr.close()  # jackd logs to it all its life; nobody reads it now
         DummyJackServer._running.add(self)
         return self
 
@@ -231,6 +301,7 @@ class DummyJackServer:
         DummyJackServer._running.discard(self)
         if self._process is not None:
             terminate(self._process)
+            self._stderr.close()
         if self._previous_env is None:
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:

@@ -34,8 +34,15 @@ def choose_api(setting: str) -> str:
     return "jack" if jack_server_running() else "alsa"
 
 
+def _require_backend(api: str) -> None:
+    """Refuse JACK MIDI while no JACK server runs: rtmidi's JACK client would touch JACK's files in vain."""
+    if api == "jack" and not jack_server_running():
+        raise MidiUnavailable("jack MIDI is not available: no JACK server is running")
+
+
 def list_ports(api: str) -> dict[str, list[str]]:
     """Names of the MIDI input and output ports the backend sees."""
+    _require_backend(api)
     try:
         midi_in = rtmidi.MidiIn(API_BY_NAME[api], "mir-bridge-list")
         midi_out = rtmidi.MidiOut(API_BY_NAME[api], "mir-bridge-list")
@@ -83,6 +90,7 @@ class MidiPorts:
     def open(self) -> None:
         """Open both ports; raises ``MidiUnavailable`` when the backend cannot be used."""
         api = choose_api(self._config.api)
+        _require_backend(api)
         client = self._config.client_name
         try:
             midi_in = rtmidi.MidiIn(API_BY_NAME[api], f"{client}-in")
