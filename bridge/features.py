@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -113,6 +114,15 @@ class StreamResampler:
         self._last = 0.0
         self._next_position = 0.0
 
+    def inputs_needed(self, outputs: int, source_hz: int) -> int:
+        """Input samples at ``source_hz`` after which ``process`` will have returned ``outputs`` more samples."""
+        if source_hz != self.source_hz:
+            self._configure(source_hz)
+        if self._sos is None or outputs <= 0:
+            return max(0, outputs)
+        last_position = self._next_position + (outputs - 1) * source_hz / self.target_hz
+        return max(0, math.ceil(last_position - 1e-9))
+
     def process(self, samples: np.ndarray, source_hz: int) -> np.ndarray:
         """Resample one block; returns float32 at ``target_hz``."""
         if source_hz != self.source_hz:
@@ -156,13 +166,32 @@ class LogMelStream:
         """Forget all audio (the next frame starts from silence)."""
         self._resampler.reset()
         self._buffer = np.zeros(self.spec.n_fft - self.spec.hop, dtype=np.float32)
+        self._pending: list[np.ndarray] = []  # input not resampled yet: it completes no frame
+        self._pending_samples = 0
+        self._pending_hz = 0
         self.frames_out = 0
 
+    def _resample_pending(self) -> None:
+        if self._pending:
+            block = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._buffer = np.concatenate((self._buffer, self._resampler.process(block, self._pending_hz)))
+        self._pending, self._pending_samples = [], 0
+
     def process(self, samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-        """Append a block; returns the frames it completed, shape (frames, n_mels), float32."""
+        """Append a block; returns the frames it completed, shape (frames, n_mels), float32.
+
+        Input that cannot complete a frame yet waits, unresampled: the output is the
+        same, and small blocks cost one resampling per frame instead of one per block.
+        """
         spec = self.spec
-        resampled = self._resampler.process(np.asarray(samples, dtype=np.float32), sample_rate_hz)
-        self._buffer = np.concatenate((self._buffer, resampled))
+        if sample_rate_hz != self._pending_hz:
+            self._resample_pending()
+            self._pending_hz = sample_rate_hz
+        self._pending.append(np.asarray(samples, dtype=np.float32))
+        self._pending_samples += len(samples)
+        if self._pending_samples < self._resampler.inputs_needed(spec.n_fft - len(self._buffer), sample_rate_hz):
+            return np.zeros((0, spec.n_mels), dtype=np.float32)
+        self._resample_pending()
         count = max(0, (len(self._buffer) - spec.n_fft) // spec.hop + 1)
         if count == 0:
             return np.zeros((0, spec.n_mels), dtype=np.float32)
