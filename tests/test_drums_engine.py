@@ -49,8 +49,11 @@ def test_silence_dc_offset_and_hum_give_no_flood_of_onsets(model):
     rate = 48000
     quiet = np.zeros(5 * rate, np.float32)
     hum = 0.2 * np.sin(2 * np.pi * 50 * np.arange(5 * rate) / rate).astype(np.float32)
-    for signal in (quiet, quiet + 0.3, hum):  # the start of the stream and the step into the offset may fire once
-        assert len(transcribe(signal, rate, model)) <= 3
+    for signal in (quiet, quiet + 0.3, hum):
+        onsets = transcribe(signal, rate, model)
+        # The steps into and out of the offset are clicks, and may fire; the steady signal must not.
+        assert not [o for o in onsets if 0.2 < o.time_s < 4.9], onsets
+        assert len(onsets) <= 6
 
 
 def test_clipped_drums_still_transcribe_without_a_flood(model, heldout):

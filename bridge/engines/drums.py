@@ -44,6 +44,9 @@ class DrumOnset:
     detected_s: float
 
 
+SILENCE_FRAMES = 64  # more than the model's receptive field (33 frames)
+
+
 class DrumModel:
     """The exported causal CNN with its streaming states.
 
@@ -63,12 +66,15 @@ class DrumModel:
         self.thresholds = np.asarray(entry["thresholds"], np.float32)  # per class, tuned on validation
         self.time_offset_s: float = float(entry["time_offset_s"])
         self._state_names = [i.name for i in self.session.get_inputs()[1:]]
-        self._state_shapes = [[1, *i.shape[1:]] for i in self.session.get_inputs()[1:]]
-        self.reset()
+        self._states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
+        # Zero states are zero activations inside the network, not what silence leaves there: after a
+        # reset the first stroke came out as tom and crash. Silence it is, then, a receptive field of it.
+        self(np.zeros((SILENCE_FRAMES, self.spec.n_mels), np.float32))
+        self._silent_states = self._states
 
     def reset(self) -> None:
-        """Start a new stream (zero states: silence before it)."""
-        self._states = [np.zeros(shape, np.float32) for shape in self._state_shapes]
+        """Start a new stream, with silence before it."""
+        self._states = self._silent_states
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         """Activations (frames, classes), 0-1, of new log-mel frames (frames, n_mels)."""
