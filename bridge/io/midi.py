@@ -2,7 +2,8 @@
 
 The rtmidi input callback runs on the backend's thread (with JACK, inside
 the process cycle), so it only timestamps the bytes and hands them on;
-everything else happens on the daemon's event thread.
+everything else happens on the daemon's event thread. The time stamps come
+from the backend (``EventTimes``), not from the moment the callback got the GIL.
 """
 
 from __future__ import annotations
@@ -66,6 +67,32 @@ def _open(port, wanted: str, virtual_name: str, kind: str) -> str:
     return virtual_name
 
 
+class EventTimes:
+    """``time.monotonic()`` times of incoming messages from the backend's own time deltas.
+
+    The callback can wait for the GIL for tens of milliseconds while the daemon's
+    other threads run, and a MIDI clock timed by its arrival would wobble. rtmidi
+    gives each message the time since the previous one, taken by the backend (JACK:
+    its process cycle); their sum, anchored by the least delayed arrival, times every
+    message as the backend saw it. The anchor may rise by ``drift_per_s`` a second, so
+    that it follows a backend clock that runs slower than the system's.
+    """
+
+    def __init__(self, drift_per_s: float = 1e-3) -> None:
+        self._drift_per_s = drift_per_s
+        self._elapsed_s: float | None = None
+        self._offset_s = float("inf")
+
+    def __call__(self, delta_s: float, arrival_s: float) -> float:
+        """The time of a message ``delta_s`` after the previous one, whose callback ran at ``arrival_s``."""
+        if self._elapsed_s is None:
+            self._elapsed_s, delta_s = 0.0, 0.0  # the first message's delta means nothing
+        else:
+            self._elapsed_s += delta_s
+        self._offset_s = min(self._offset_s + self._drift_per_s * delta_s, arrival_s - self._elapsed_s)
+        return self._offset_s + self._elapsed_s
+
+
 class MidiPorts:
     """The daemon's MIDI input and output.
 
@@ -83,6 +110,7 @@ class MidiPorts:
         self._lock = threading.Lock()
         self._in = None
         self._out = None
+        self._times = EventTimes()
         self.api = ""
         self.in_name = ""
         self.out_name = ""
@@ -96,6 +124,7 @@ class MidiPorts:
             midi_in = rtmidi.MidiIn(API_BY_NAME[api], f"{client}-in")
             midi_out = rtmidi.MidiOut(API_BY_NAME[api], f"{client}-out")
             midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
+            self._times = EventTimes()  # a new port counts its deltas from its first message
             midi_in.set_callback(self._callback)
             in_name = _open(midi_in, self._config.in_connect, self._config.in_port, "input")
             out_name = _open(midi_out, self._config.out_connect, self._config.out_port, "output")
@@ -107,7 +136,7 @@ class MidiPorts:
         log.info("MIDI (%s): in '%s', out '%s'", api, in_name, out_name)
 
     def _callback(self, event: tuple[list[int], float], _data: object) -> None:
-        self._on_message(RawMidi(tuple(event[0]), time.monotonic()))
+        self._on_message(RawMidi(tuple(event[0]), self._times(event[1], time.monotonic())))
 
     def send(self, data: Sequence[int]) -> bool:
         """Send one message now; False when no output is open."""
