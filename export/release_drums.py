@@ -20,7 +20,7 @@ import onnxruntime as ort
 import torch
 
 from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
-from bridge.engines.drums import OnsetPicker
+from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker
 from bridge.features import DRUM_FEATURES
 from export.data.drums import load_features
 from export.models.drums import CausalDrumCNN, parameter_count
@@ -76,8 +76,10 @@ def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int
 def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]]) -> dict:
     """Per class, the threshold with the best mean F on validation; and the median timing offset."""
     hop_s = DRUM_FEATURES.hop_s
+    silence = np.zeros((SILENCE_FRAMES, tracks[0].shape[1]), np.float32)  # as a live stream starts
     with torch.no_grad():
-        activations = [torch.sigmoid(model(torch.from_numpy(t[None]))[0][0]).numpy() for t in tracks]
+        activations = [torch.sigmoid(model(torch.from_numpy(np.concatenate((silence, t))[None]))[0][0]).numpy()[SILENCE_FRAMES:]
+                       for t in tracks]
     scores = np.zeros((len(THRESHOLDS), len(DRUM_CLASSES)))
     offsets: list[float] = []
     for row, threshold in enumerate(THRESHOLDS):
@@ -115,7 +117,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "name": "drums", "version": 1, "task": "causal drum transcription (onsets per class)",
         "files": {"model": path.name}, "opset": OPSET,
         "inputs": {"features": "float32 (1, T, n_mels) log-mel frames of bridge.features",
-                   "state_i": "float32 convolution states; zeros start a stream"},
+                   "state_i": "float32 convolution states; a stream starts from those of silent frames"},
         "outputs": {"logits": "float32 (1, T, classes)", "next_state_i": "the states after the last frame"},
         "features": DRUM_FEATURES.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
