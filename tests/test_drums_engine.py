@@ -83,9 +83,9 @@ def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):
     found = []
     engine = DrumEngine(model, found.append)
     engine.process(audio[: rate * 3], rate, 123.0)
-    first_kick = reference[0][reference[0] < 3.0]
     kicks = [o.time_s for o in found if o.name == "kick"]
-    assert kicks and abs(kicks[0] - first_kick[0]) < 0.05
+    # In stream time, each kick found lies on a kick of the score (not on the clock time the blocks came with).
+    assert kicks and np.median([np.abs(reference[0] - t).min() for t in kicks]) < 0.02
     assert all(o.detected_s == 123.0 for o in found)
     engine.reset()
     assert engine.frames_processed == 0

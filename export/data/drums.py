@@ -59,9 +59,9 @@ def default_plans(scale: float = 1.0) -> list[DrumSetPlan]:
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
     drill = SCATTERED_SHARE
-    return [DrumSetPlan("train", n(1600), 8.0, 0, 0.5, False, "train", drill),
-            DrumSetPlan("valid", n(160), 8.0, 1_000_000, 0.5, False, "valid", drill),
-            DrumSetPlan("unlabeled", n(400), 8.0, 3_000_000, 1.0, False, "train", drill),
+    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, False, "train", drill),
+            DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, False, "valid", drill),
+            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, False, "train", drill),
             DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, False, "test", 0.0),
             DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, False, "test", 0.0),
             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, True, "test", 0.0),
@@ -214,7 +214,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm)
     plans = default_plans(scale)
-    band_counts = {"train": max(4, int(120 * scale)), "valid": max(2, int(15 * scale)), "test": max(2, int(30 * scale))}
+    band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     bands = build_bands(folk, band_counts, 24.0, workers, seed)
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": DRUM_FEATURES.as_dict(),
                      "kits": [k.name for k in kits], "held_out_kits": list(HELD_OUT_KITS),
