@@ -1,4 +1,8 @@
-"""Incoming MIDI is timed by the backend's deltas, not by when the callback got the GIL."""
+"""Incoming MIDI is timed by the backend's deltas, not by when the callback got the GIL.
+
+These feed ``EventTimes`` the (delta, arrival) pairs rtmidi hands the callback, made up: a late
+callback cannot be caused on demand over real JACK. The JACK MIDI tests cover the real path.
+"""
 
 import pytest
 

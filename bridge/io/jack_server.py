@@ -192,13 +192,18 @@ def clear_stale_registry() -> bool:
     return bool(stale)
 
 
+def _metadata_dir() -> str:
+    """JACK's metadata database (Berkeley DB) of this user."""
+    return os.path.join(JACK_SERVER_DIR, f"jack_db-{os.getuid()}")
+
+
 def damaged_metadata() -> list[str]:
-    """Files of JACK's metadata database (Berkeley DB, in /dev/shm) left empty by an interrupted creation.
+    """Files of JACK's metadata database left empty by an interrupted creation.
 
     While one is there, jackd fails to start and every JACK client dies of SIGBUS.
     """
     damaged = []
-    for path in glob.glob(os.path.join(JACK_SERVER_DIR, f"jack_db-{os.getuid()}", "__db.*")):
+    for path in glob.glob(os.path.join(_metadata_dir(), "__db.*")):
         try:
             if os.path.getsize(path) == 0:
                 damaged.append(path)
@@ -224,7 +229,7 @@ def clear_leftover_metadata() -> None:
     when it notifies a client that has gone) or by clients opened with no server;
     the next server and its clients would join it, damaged or not.
     """
-    database = os.path.join(JACK_SERVER_DIR, f"jack_db-{os.getuid()}")
+    database = _metadata_dir()
     if not os.path.isdir(database) or jack_server_process_running():
         return
     damaged = damaged_metadata()
