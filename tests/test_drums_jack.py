@@ -13,7 +13,7 @@ pytestmark = pytest.mark.jack
 
 def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(daemon, peer):
     """The render is a groove on the held-out real kit. The issue asks for 90% of its kicks, snares and hi-hats
-    within 50 ms; the shipped model delivers 65% in `bridge bench` (71% offline), so this guards a lower level."""
+    within 50 ms; the shipped model delivers 65% in `bridge bench`, so this guards a lower level."""
     client = daemon.osc
     client.send("/bridge/subscribe", client.port)
     audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
