@@ -51,6 +51,19 @@ def test_the_resampler_keeps_no_alias_of_a_tone_above_the_new_nyquist():
     assert np.sqrt(np.mean(out[2000:] ** 2)) < 0.01
 
 
+@pytest.mark.parametrize("rate", [8000, 16000, 44100, 48000, 96000, 192000, 384000])
+def test_the_resampler_filters_as_the_butterworth_sections_would(rate):
+    from scipy import signal
+
+    audio = np.random.default_rng(3).uniform(-1, 1, rate).astype(np.float32)
+    out = StreamResampler(22050).process(audio, rate)
+    cutoff = 0.45 * min(rate, 22050) / (rate / 2)
+    filtered = signal.sosfilt(signal.butter(10, cutoff, output="sos"), audio)  # the numerically safe form
+    # Output k reads position k * rate / 22050, where position 0 is the silence before the first sample.
+    expected = np.interp(np.arange(len(out)) * rate / 22050, np.arange(len(audio) + 1), np.concatenate(([0.0], filtered)))
+    assert np.abs(out - expected).max() < 1e-5
+
+
 def test_a_reset_stream_starts_over_as_a_new_one():
     audio = np.random.default_rng(2).standard_normal(48000).astype(np.float32) * 0.1
     stream = LogMelStream()
