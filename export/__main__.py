@@ -47,7 +47,7 @@ INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "i
 DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in ("test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix"))
 
 # Steps and batch of a full run: together about 35 minutes on a 2-core CPU.
-TRAIN_DEFAULTS = {"measure_vae": (6000, 128), "latent_rnn": (4000, 64), "arnn": (1500, 64)}
+TRAIN_DEFAULTS = {"measure_vae": (9000, 128), "latent_rnn": (4000, 64), "arnn": (1500, 64)}
 
 
 def cmd_train_drums(args: argparse.Namespace) -> int:
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                                "instruments_fc|cnn|crnn (1-s activity), instruments_mil (pooling heads on the CNN's embeddings)")
     training.add_argument("--data", help="default cache/folk/folk.npz (inpainting) or cache/drums (drums)")
     training.add_argument("--out", help="checkpoints and histories (default runs/inpaint or runs/drums)")
-    training.add_argument("--steps", type=int, help="default: measure_vae 6000, latent_rnn 4000, arnn 1500, drums 3000")
+    training.add_argument("--steps", type=int, help="default: measure_vae 9000, latent_rnn 4000, arnn 1500, drums 3000")
     training.add_argument("--batch", type=int, help="default: measure_vae 128, drums 24, others 64")
     training.add_argument("--lr", type=float, default=1e-3, help="learning rate (drums: peak of a one-cycle schedule, default 2e-3)")
     training.add_argument("--seed", type=int, default=0)

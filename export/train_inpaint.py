@@ -40,6 +40,8 @@ class TrainConfig:
     vae: Path | None = None  # latent_rnn: the trained MeasureVAE checkpoint
     beta: float = 1e-3  # MeasureVAE: KL weight (larger lets the posterior collapse)
     attribute_weight: float = 1.0  # MeasureVAE: latent regularisation weight
+    latent_mix: float = 0.5  # MeasureVAE: share of bars decoded from a blended latent (see MeasureVAE.forward)
+    input_dropout: float = 0.25  # MeasureVAE: share of fed tokens hidden from the decoder (see MeasureVAE)
     threads: int = 2
     size: str = "live"  # a key of export.models.inpainting.SIZES
     device: str = "auto"  # "auto": CUDA where available, else CPU
@@ -88,7 +90,7 @@ def attribute_loss(z: torch.Tensor, attributes: torch.Tensor, delta: float = 10.
 
 
 def vae_loss(model: MeasureVAE, bars: torch.Tensor, config: TrainConfig) -> tuple[torch.Tensor, dict]:
-    logits, mean, log_var, z = model(bars)
+    logits, mean, log_var, z = model(bars, input_dropout=config.input_dropout, latent_mix=config.latent_mix)
     reconstruction = nn.functional.cross_entropy(logits.reshape(-1, VOCAB_SIZE), bars.reshape(-1))
     kl = -0.5 * torch.mean(torch.sum(1 + log_var - mean**2 - log_var.exp(), dim=-1))
     attributes = torch.from_numpy(bar_attributes(bars.cpu().numpy())).to(bars.device)
