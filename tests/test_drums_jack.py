@@ -13,7 +13,9 @@ pytestmark = pytest.mark.jack
 
 def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(daemon, peer):
     """The render is a groove on the held-out real kit. The issue asks for 90% of its kicks, snares and hi-hats
-    within 50 ms; the shipped model delivers 65% in `bridge bench`, so this guards a lower level."""
+    within 50 ms; the shipped model delivered 65%, 73% and 79% in three `bridge bench` runs, so this guards a
+    lower level. On a slow day of the shared test machine the test alone saw about 800 JACK xruns in its 16 s
+    and got 44-51 of 66, and two full test runs got only 26 and 31."""
     client = daemon.osc
     client.send("/bridge/subscribe", client.port)
     audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
