@@ -14,8 +14,9 @@ pytestmark = pytest.mark.jack
 def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(daemon, peer):
     """The render is a groove on the held-out real kit. The issue asks for 90% of its kicks, snares and hi-hats
     within 50 ms; the shipped model delivered 65%, 73% and 79% in three `bridge bench` runs, so this guards a
-    lower level. On a slow day of the shared test machine the test alone saw about 800 JACK xruns in its 16 s
-    and got 44-51 of 66, and two full test runs got only 26 and 31."""
+    lower level. (Full test runs once got only 26-31: the player then placed its audio by counting its
+    callbacks, and the timeline of the dummy server jumps on a loaded machine, so the clip drifted late of
+    its reference times.)"""
     client = daemon.osc
     client.send("/bridge/subscribe", client.port)
     audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
@@ -26,7 +27,12 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dae
     latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(peer.received),
                                  peer.sample_rate_hz)
     on_time = sum(x is not None for x in latencies)
-    assert on_time >= 0.55 * len(latencies), f"{on_time} of {len(latencies)} kicks, snares and hi-hats within 50 ms"
+    status = client.status()
+    timeline = " ".join("-" if x is None else f"{x:.0f}" for x in latencies)
+    assert on_time >= 0.55 * len(latencies), (
+        f"{on_time} of {len(latencies)} kicks, snares and hi-hats within 50 ms (ms, in time order, - for none: "
+        f"{timeline}); {status['drum_onsets']} onsets, {status['jack_xruns']} JACK xruns, "
+        f"{status['audio_frames_skipped']} audio frames skipped")
     assert max(x for x in latencies if x is not None) < 50.0
     onsets = client.since(index, "/drum/onset")
     assert {m.args[0] for m in onsets} >= {"kick", "snare", "hihat"}

@@ -34,7 +34,6 @@ class JackPlayer:
         self._pending: list[tuple[int, bytes]] = []
         self.received: list[tuple[int, bytes, float]] = []
         self._audio = None
-        self._audio_position = 0
         self._audio_start_frame = 0
         # No callbacks on JACK's notification thread: python-rtmidi keeps the GIL while it waits for the
         # server, and the server waits for every client's notifications, so a Python notification callback
@@ -55,12 +54,14 @@ class JackPlayer:
                 self.received.append((start + offset, bytes(data), cycle_start_s + offset / self.sample_rate_hz))
             buffer = self.audio_out.get_array()
             buffer[:] = 0.0
-            if self._audio is not None and start + frames > self._audio_start_frame:
-                lead = max(0, self._audio_start_frame - start)
-                chunk = self._audio[self._audio_position : self._audio_position + frames - lead]
-                buffer[lead : lead + len(chunk)] = chunk
-                self._audio_position += len(chunk)
-                if self._audio_position >= len(self._audio):
+            if self._audio is not None:
+                # Placed by frame time, not by counting callbacks: a cycle this client misses on a loaded
+                # machine loses its period of audio, as a sound card would, instead of delaying the rest.
+                offset = start - self._audio_start_frame  # where this period begins in the audio
+                first, last = max(0, offset), min(len(self._audio), offset + frames)
+                if last > first:
+                    buffer[first - offset : last - offset] = self._audio[first:last]
+                if offset + frames >= len(self._audio):
                     self._audio = None
 
     def now_frame(self) -> int:
@@ -72,13 +73,12 @@ class JackPlayer:
 
     def play(self, samples) -> None:
         """Play mono samples (at the JACK rate) from the next period on."""
-        self.play_at(0, samples)
+        self.play_at(self.now_frame() + self.period_frames, samples)
 
     def play_at(self, frame: int, samples) -> None:
         """Play mono samples (at the JACK rate) from JACK frame ``frame`` on."""
         with self._lock:
             self._audio = samples.astype("float32")
-            self._audio_position = 0
             self._audio_start_frame = frame
 
     def connect_to_daemon(self, client_name: str = "mir-bridge", midi_in: bool = True, midi_out: bool = True,
