@@ -49,7 +49,7 @@ URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/pan
 DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
                  "midi_out_dropped", "audio_overflows", "audio_samples_missed")
 EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed",
-                  "jack_xruns", "drum_onsets")
+                  "jack_xruns", "audio_frames_skipped", "audio_frames_repeated", "drum_onsets")
 
 
 class Daemon:
@@ -273,15 +273,14 @@ class Daemon:
 
     # -- OSC -----------------------------------------------------------------------------
     def _on_osc_batch(self, batch: list[RawOsc]) -> None:
-        """The OSC thread: the batch in arrival order, less the oldest non-urgent messages beyond ``queue_size``."""
-        urgent = [raw.datagram.startswith(URGENT_OSC_PREFIXES) for raw in batch]
-        stale = max(0, urgent.count(False) - self.config.osc.queue_size)
+        """The OSC thread: the batch's urgent messages first, then the others in arrival order, less the
+        oldest of them beyond ``queue_size`` (a ping or a panic does not wait behind a flood)."""
+        urgent = [raw for raw in batch if raw.datagram.startswith(URGENT_OSC_PREFIXES)]
+        others = [raw for raw in batch if not raw.datagram.startswith(URGENT_OSC_PREFIXES)]
+        stale = max(0, len(others) - self.config.osc.queue_size)
         if stale:
             self.counters.add("osc_dropped_queue", stale)
-        for raw, is_urgent in zip(batch, urgent):
-            if not is_urgent and stale:
-                stale -= 1
-                continue
+        for raw in urgent + others[stale:]:
             self._dispatch_osc(raw)
 
     def _dispatch_osc(self, raw: RawOsc) -> None:

@@ -84,13 +84,15 @@ class JackAudioInput(AudioInput):
         super().__init__(config, counters, client_name)
         self._client = None
         self._ports: list = []
+        self._next_frame: int | None = None  # JACK frame time the next period should start at
 
     def open(self) -> None:
         client = open_client(self._client_name)
         if client is None:
             raise AudioUnavailable("no JACK server is running")
         self._ports = [client.inports.register(f"in_{i + 1}") for i in range(max(1, self._config.channels))]
-        client.set_process_callback(self._process)
+        self._next_frame = None
+        client.set_process_callback(lambda frames: self._process(client, frames))
         self._start_ring(client.samplerate)
         client.activate()
         self._client = client
@@ -112,7 +114,17 @@ class JackAudioInput(AudioInput):
         for source, port in zip(sources, self._ports):
             client.connect(source, port)
 
-    def _process(self, frames: int) -> None:
+    def _process(self, client, frames: int) -> None:
+        start = client.last_frame_time
+        if self._next_frame is not None and start != self._next_frame:
+            # The server's timeline jumped past cycles (a late wake-up of its driver) or this client ran
+            # late and saw a cycle twice: input was lost or read twice.
+            gap = (start - self._next_frame) % 2**32  # frame times wrap at 32 bits
+            if gap < 2**31:
+                self._counters.add("audio_frames_skipped", gap)
+            else:
+                self._counters.add("audio_frames_repeated", 2**32 - gap)
+        self._next_frame = (start + frames) % 2**32
         self._write([port.get_array() for port in self._ports])
 
     @property
