@@ -107,6 +107,10 @@ def _perform(workdir: Path, notes: list[PlayedNote], tempo_bpm: float, bars: int
         client.send("/inpaint/gap", GAP_START_BAR, GAP_BARS)
         heard = _follow(client, seconds)
         _summary(played, heard, client.status())
+        late, worst_ms = player.lateness_ms()
+        if late:
+            print(f"the player sent {late} MIDI events late, up to {worst_ms:.1f} ms (it missed JACK cycles: "
+                  "the machine is loaded), so the daemon heard them late too")
         _show_midi_out(player)
     finally:
         player.close()

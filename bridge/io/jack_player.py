@@ -15,7 +15,9 @@ class JackPlayer:
     The demo plays the bundled performance through it, ``bridge bench`` times
     the daemon with it, and the tests use it as an outside party. Times of
     received events are ``time.monotonic()`` seconds, derived from the start
-    of the JACK period they arrived in plus their frame offset.
+    of the JACK period they arrived in plus their frame offset. Its process
+    callback is Python: on a loaded machine it can miss cycles, and the MIDI
+    due in them goes out late (``late_events``, ``lateness_ms``).
 
     Parameters
     ----------
@@ -33,6 +35,7 @@ class JackPlayer:
         self._lock = threading.Lock()
         self._pending: list[tuple[int, bytes]] = []
         self.received: list[tuple[int, bytes, float]] = []
+        self.late_events: list[tuple[int, int]] = []  # (due frame, frames late) of MIDI this player sent late
         self._audio = None
         self._audio_start_frame = 0
         # No callbacks on JACK's notification thread: python-rtmidi keeps the GIL while it waits for the
@@ -49,6 +52,8 @@ class JackPlayer:
             split = bisect.bisect_left(self._pending, start + frames, key=lambda p: p[0])  # kept sorted by frame
             due, self._pending = self._pending[:split], self._pending[split:]
             for frame, data in due:
+                if frame < start:  # this client missed the cycle the event was due in
+                    self.late_events.append((frame, start - frame))
                 self.midi_out.write_midi_event(max(0, frame - start), data)
             for offset, data in self.midi_in.incoming_midi_events():
                 self.received.append((start + offset, bytes(data), cycle_start_s + offset / self.sample_rate_hz))
@@ -63,6 +68,12 @@ class JackPlayer:
                     buffer[first - offset : last - offset] = self._audio[first:last]
                 if offset + frames >= len(self._audio):
                     self._audio = None
+
+    def lateness_ms(self) -> tuple[int, float]:
+        """How many of the MIDI events sent so far went out late, and the worst lateness in ms."""
+        with self._lock:
+            late = [frames for _, frames in self.late_events]
+        return len(late), 1000.0 * max(late, default=0) / self.sample_rate_hz
 
     def now_frame(self) -> int:
         return self.client.frame_time
