@@ -2,12 +2,24 @@ import subprocess
 import sys
 
 
+# 35 notes in 8 bars; bars 6-7 (7 notes) are left to the inpainting model
+EVERY_NOTE_ON_THE_GRID = "played 28 notes; the daemon heard 28, 28 on the right bar and tick"
+
+
+def run_demo() -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bridge", "demo", "--speed", "2"], capture_output=True, text=True,
+                          timeout=120)
+
+
 def test_demo_plays_the_bundled_performance_and_hears_every_note_on_the_grid():
-    run = subprocess.run([sys.executable, "-m", "bridge", "demo", "--speed", "2"], capture_output=True, text=True,
-                         timeout=120)
+    """The demo's player is a Python JACK client: on a loaded machine it can miss cycles and send MIDI late,
+    and the demo says so; a run in which that happened and a note came off the grid is played once more, and
+    the second run is judged."""
+    run = run_demo()
+    if EVERY_NOTE_ON_THE_GRID not in run.stdout and "MIDI events late" in run.stdout:
+        run = run_demo()
     assert run.returncode == 0, run.stderr
-    # 35 notes in 8 bars; bars 6-7 (7 notes) are left to the inpainting model
-    assert "played 28 notes; the daemon heard 28, 28 on the right bar and tick" in run.stdout, run.stdout
+    assert EVERY_NOTE_ON_THE_GRID in run.stdout, run.stdout
     assert ">> inpainted bars 6-7:" in run.stdout and "MIDI out of the daemon:" in run.stdout
     assert "errors 0, dropped 0" in run.stdout
     assert "audio level" in run.stdout

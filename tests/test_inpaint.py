@@ -87,21 +87,25 @@ def test_offline_inpaint_replaces_the_gap_and_keeps_the_rest(tmp_path):
     assert bad.returncode == 2 and "END after it" in bad.stderr
 
 
-def test_live_gap_is_filled_on_midi_out_inside_the_gap_on_the_grid_in_key(jack_server, tmp_path):
-    """Play 6 bars of the (held-out) demo tune under MIDI clock, leave bars 6-7 out, play on."""
+BPM = 140.0
+
+
+def play_the_tune_with_a_gap(workdir: Path) -> tuple[list[float], list[int], object, list[str], int]:
+    """Play 6 bars of the demo tune under MIDI clock at ``BPM``, leave bars 6-7 out, play on; return the beat
+    and pitch of each inpainted note on MIDI out, the /inpaint/notes reply, the daemon's fill log line, and how
+    many of its own MIDI events the player sent late."""
     from bridge.midi_file import read_notes
 
-    daemon = DaemonProcess(tmp_path, "[audio]\nenabled = false\n")
+    workdir.mkdir()
+    daemon = DaemonProcess(workdir, "[audio]\nenabled = false\n")
     player = JackPlayer("inpaint-player")
     try:
         client = daemon.osc
         client.send("/bridge/subscribe", client.port)
         player.connect_to_daemon(audio=False)
         notes, _ = read_notes(DEMO_MELODY)
-        bpm = 140.0
-        rate = player.sample_rate_hz
-        frames_per_beat = rate * 60.0 / bpm
-        start = player.now_frame() + rate // 2
+        frames_per_beat = player.sample_rate_hz * 60.0 / BPM
+        start = player.now_frame() + player.sample_rate_hz // 2
         player.send_at(start - 1, [0xFA])
         for tick in range(24 * 4 * 10):
             player.send_at(start + round(tick * frames_per_beat / 24), [0xF8])
@@ -112,23 +116,39 @@ def test_live_gap_is_filled_on_midi_out_inside_the_gap_on_the_grid_in_key(jack_s
                 onset = start + round((note.start_beats + loop * 4) * frames_per_beat)
                 player.send_at(onset, [0x90, note.pitch, note.velocity])
                 player.send_at(onset + round((note.end_beats - note.start_beats) * frames_per_beat), [0x80, note.pitch, 0])
-        time.sleep(0.5 + 60.0 / bpm)
+        time.sleep(0.5 + 60.0 / BPM)
         client.send("/inpaint/gap", 6, 2)
-        time.sleep(9 * 4 * 60.0 / bpm)
+        time.sleep(9 * 4 * 60.0 / BPM)
         filled = client.wait_for("/inpaint/notes", 1.0)
-        assert filled is not None and filled.args[:2] == [6, 2]
-        out_notes = [(frame, data) for frame, data, _ in player.received if data[0] == 0x91 and data[2] > 0]
-        assert out_notes, "no inpainted note reached MIDI out"
+        out = [(frame, data) for frame, data, _ in player.received if data[0] == 0x91 and data[2] > 0]
         fill_log = [line for line in daemon.log().splitlines() if "gap at bar" in line]  # with its latency
-        for frame, data in out_notes:
-            beats = (frame - start) / frames_per_beat
-            assert 6 * 4 - 0.05 <= beats < 8 * 4, f"note at beat {beats:.2f} is outside bars 6-7: {fill_log}"
-            assert abs(beats * 6 - round(beats * 6)) < 0.1, f"note at beat {beats:.3f} is off the grid: {fill_log}"
-        in_key = np.mean([(data[1] % 12) in G_MAJOR for _, data in out_notes])
-        assert in_key >= 0.8, f"only {in_key:.0%} of the inpainted notes are in G major"
+        return [(frame - start) / frames_per_beat for frame, _ in out], [data[1] for _, data in out], filled, \
+            fill_log, player.lateness_ms()[0]
     finally:
         player.close()
         daemon.stop()
+
+
+def on_the_grid(beats: list[float]) -> bool:
+    """Every note inside bars 6-7, on a sixth of a beat (the score's tick) within a tenth of a tick."""
+    return all(6 * 4 - 0.05 <= b < 8 * 4 and abs(b * 6 - round(b * 6)) < 0.1 for b in beats)
+
+
+def test_live_gap_is_filled_on_midi_out_inside_the_gap_on_the_grid_in_key(jack_server, tmp_path):
+    """The daemon follows the player's MIDI clock. The player is a Python JACK client: on a loaded machine
+    it can miss cycles and send its clock late, which moves the daemon's beat; a run in which that happened
+    and a note came off the grid is played once more, and the second run is judged."""
+    beats, pitches, filled, fill_log, player_late = play_the_tune_with_a_gap(tmp_path / "first")
+    if player_late and not on_the_grid(beats):
+        beats, pitches, filled, fill_log, player_late = play_the_tune_with_a_gap(tmp_path / "again")
+    assert filled is not None and filled.args[:2] == [6, 2]
+    assert beats, "no inpainted note reached MIDI out"
+    for b in beats:
+        assert 6 * 4 - 0.05 <= b < 8 * 4, f"note at beat {b:.2f} is outside bars 6-7: {fill_log}"
+        assert abs(b * 6 - round(b * 6)) < 0.1, (f"note at beat {b:.3f} is off the grid: {fill_log}; "
+                                                 f"{player_late} MIDI events of the player went out late")
+    in_key = np.mean([(p % 12) in G_MAJOR for p in pitches])
+    assert in_key >= 0.8, f"only {in_key:.0%} of the inpainted notes are in G major"
 
 
 def test_errors_empty_context_and_a_gap_longer_than_the_form(daemon):
