@@ -23,7 +23,11 @@ def _setup_logging(level: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bridge.daemon import Daemon
 
-    daemon = Daemon(load_config(args.config))
+    try:
+        daemon = Daemon(load_config(args.config))
+    except OSError as exc:  # the OSC port is taken: nothing to run without the daemon's control surface
+        log.error("%s", exc)
+        return 1
     daemon.start()
     stop = lambda *_: daemon._stop.set()  # noqa: E731 - signal handlers take two arguments
     signal.signal(signal.SIGTERM, stop)

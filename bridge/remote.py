@@ -124,26 +124,43 @@ class DaemonProcess:
         Where the config file and the daemon's log go.
     extra_config : str
         TOML appended to the generated config.
+    attempts : int
+        Starts tried when the chosen OSC port was taken before the daemon could bind it.
     """
 
-    def __init__(self, workdir: Path, extra_config: str = "") -> None:
-        self.osc_port = free_udp_port()
+    def __init__(self, workdir: Path, extra_config: str = "", attempts: int = 3) -> None:
         self.client_name = "mir-bridge"
         self.config_path = workdir / "bridge.toml"
+        self.log_path = workdir / "daemon.log"
+        self.osc = OscClient(0)  # its reply port is bound before the daemon's ports are chosen
+        answered = False
+        for _ in range(attempts):
+            # A port found free can still be taken before the daemon binds it (by any socket bound to
+            # port 0 meanwhile); the daemon then exits at once, and it is started again on other ports.
+            self.osc_port = free_udp_port()
+            self.osc.daemon = ("127.0.0.1", self.osc_port)
+            answered = self._start(extra_config)
+            if answered or "Address already in use" not in self.log():
+                break
+        if not answered:
+            raise AssertionError(f"daemon did not answer a ping:\n{self.log()}")
+
+    def _start(self, extra_config: str) -> bool:
+        """Start ``bridge serve``; True once it answers a ping, False if it exits or stays silent for 20 s."""
         self.config_path.write_text(
             f"[osc]\nlisten_port = {self.osc_port}\nsend_port = {free_udp_port()}\n" + extra_config
         )
-        self.log_path = workdir / "daemon.log"
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bridge", "--log-level", "debug", "serve", "--config", str(self.config_path)],
             stdout=self._log, stderr=subprocess.STDOUT, env=dict(os.environ), preexec_fn=die_with_parent,
         )
-        self.osc = OscClient(self.osc_port)
         deadline = time.monotonic() + 20
         while self.osc.ping(0.2) is None:
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"daemon did not answer a ping:\n{self.log()}")
+                self._log.close()
+                return False
+        return True
 
     def log(self) -> str:
         return self.log_path.read_text()

@@ -2,6 +2,7 @@
 
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -101,3 +102,28 @@ def _has(program: str) -> bool:
     import shutil
 
     return shutil.which(program) is not None
+
+
+def test_a_taken_osc_port_stops_the_daemon_with_a_clear_message_and_the_harness_moves_on(jack_server, tmp_path,
+                                                                                          monkeypatch):
+    """The port is taken for real, by a socket of this test; the harness is told to pick it first."""
+    import bridge.remote
+    from bridge.remote import DaemonProcess
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        taken = holder.getsockname()[1]
+        ports = iter([taken])
+        real = bridge.remote.free_udp_port
+        monkeypatch.setattr(bridge.remote, "free_udp_port", lambda: next(ports, None) or real())
+        daemon = DaemonProcess(tmp_path)
+        try:
+            assert daemon.osc_port != taken and daemon.osc.ping() is not None
+        finally:
+            daemon.stop()
+        config = tmp_path / "taken.toml"
+        config.write_text(f"[osc]\nlisten_port = {taken}\n")
+        run = subprocess.run([sys.executable, "-m", "bridge", "serve", "--config", str(config)], capture_output=True,
+                             text=True, timeout=30)
+    assert run.returncode == 1
+    assert f"cannot listen for OSC on 127.0.0.1:{taken}" in run.stderr and "Traceback" not in run.stderr

@@ -46,7 +46,13 @@ class OscReceiver:
         # the size at net.core.rmem_max, so log what was granted.
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes)
         log.debug("OSC receive buffer: %d bytes", self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
-        self._sock.bind((host, port))
+        try:
+            self._sock.bind((host, port))
+        except OSError as exc:
+            self._sock.close()
+            raise OSError(exc.errno, f"cannot listen for OSC on {host}:{port}: {exc.strerror} "
+                                     "(another program, or another mir-bridge, has that port; set osc.listen_port)"
+                          ) from exc
         self.address = self._sock.getsockname()
         self._running = True
         self._thread = threading.Thread(target=self._run, name="osc-in", daemon=True)
