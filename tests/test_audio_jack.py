@@ -42,3 +42,35 @@ def test_silence_nan_and_clipping_are_handled(daemon, peer):
     status = client.status()
     assert status["audio_nonfinite_samples"] >= rate // 4 and status["audio_clipped_samples"] > 1000
     assert client.ping() is not None
+
+
+def test_cycles_the_input_misses_are_counted(jack_server):
+    """The JACK input's callback is Python; this test holds the interpreter lock for 60 ms (a switch interval
+    raised for the purpose), as a busy thread of a loaded daemon could, and the cycles it missed are counted."""
+    import sys
+
+    from bridge.config import AudioConfig
+    from bridge.counters import Counters
+    from bridge.io.audio import JackAudioInput
+
+    counters = Counters()
+    audio = JackAudioInput(AudioConfig(backend="jack"), counters, "skip-test")
+    audio.open()
+    try:
+        time.sleep(0.3)
+        before = counters.snapshot().get("audio_frames_skipped", 0)
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.5)
+        try:
+            end = time.perf_counter() + 0.06
+            while time.perf_counter() < end:
+                pass
+        finally:
+            sys.setswitchinterval(interval)
+        time.sleep(0.3)
+        skipped = counters.snapshot().get("audio_frames_skipped", 0) - before
+    finally:
+        audio.close()
+    period = jack_server.period_frames
+    assert skipped >= period and skipped % period == 0, skipped
+    assert counters.snapshot()["audio_blocks"] > 0
