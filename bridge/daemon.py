@@ -275,8 +275,10 @@ class Daemon:
     def _on_osc_batch(self, batch: list[RawOsc]) -> None:
         """The OSC thread: the batch's urgent messages first, then the others in arrival order, less the
         oldest of them beyond ``queue_size`` (a ping or a panic does not wait behind a flood)."""
-        urgent = [raw for raw in batch if raw.datagram.startswith(URGENT_OSC_PREFIXES)]
-        others = [raw for raw in batch if not raw.datagram.startswith(URGENT_OSC_PREFIXES)]
+        urgent: list[RawOsc] = []
+        others: list[RawOsc] = []
+        for raw in batch:
+            (urgent if raw.datagram.startswith(URGENT_OSC_PREFIXES) else others).append(raw)
         stale = max(0, len(others) - self.config.osc.queue_size)
         if stale:
             self.counters.add("osc_dropped_queue", stale)
