@@ -165,6 +165,9 @@ class LogMelStream:
         self.spec = spec
         self._resampler = StreamResampler(spec.sample_rate_hz)
         self._window = analysis_window(spec)
+        # Built here, not on the first frame: librosa loads its filter code then, and holding the
+        # interpreter lock for a third of a second in the analysis thread stalled the OSC thread.
+        self._mel_basis_t = mel_basis(spec).T
         self._frame_span = np.arange(spec.n_fft)  # sample indices of one frame, for gathering frames
         self.reset()
 
@@ -206,7 +209,7 @@ class LogMelStream:
         power = np.abs(np.fft.rfft(frames * self._window, axis=1)) ** 2
         self._buffer = self._buffer[count * spec.hop:]
         self.frames_out += count
-        return log_compress(power.astype(np.float32) @ mel_basis(spec).T, spec)
+        return log_compress(power.astype(np.float32) @ self._mel_basis_t, spec)
 
 
 def log_mel(audio: np.ndarray, sample_rate_hz: int, spec: FeatureSpec = DRUM_FEATURES) -> np.ndarray:

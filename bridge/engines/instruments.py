@@ -49,6 +49,9 @@ class InstrumentModel:
         self.spec = FeatureSpec(**entry["features"])
         self.classes: tuple[str, ...] = tuple(entry["classes"])
         self.frames_per_window: int = int(entry["frames_per_window"])
+        # ONNX Runtime's first run allocates: done here, before the daemon answers, not on the first window.
+        _, embedding = self.window(np.zeros((self.frames_per_window, self.spec.n_mels), np.float32))
+        self.clip(embedding[None])
 
     def window(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (classes,) and embedding (128,) of one window (frames_per_window, n_mels)."""
