@@ -35,7 +35,8 @@ class JackPlayer:
         self._lock = threading.Lock()
         self._pending: list[tuple[int, bytes]] = []
         self.received: list[tuple[int, bytes, float]] = []
-        self.late_events: list[tuple[int, int]] = []  # (due frame, frames late) of MIDI this player sent late
+        self.late_events = 0  # MIDI events this player sent after the cycle they were due in
+        self._worst_late_frames = 0
         self._audio = None
         self._audio_start_frame = 0
         # No callbacks on JACK's notification thread: python-rtmidi keeps the GIL while it waits for the
@@ -53,7 +54,8 @@ class JackPlayer:
             due, self._pending = self._pending[:split], self._pending[split:]
             for frame, data in due:
                 if frame < start:  # this client missed the cycle the event was due in
-                    self.late_events.append((frame, start - frame))
+                    self.late_events += 1
+                    self._worst_late_frames = max(self._worst_late_frames, start - frame)
                 self.midi_out.write_midi_event(max(0, frame - start), data)
             for offset, data in self.midi_in.incoming_midi_events():
                 self.received.append((start + offset, bytes(data), cycle_start_s + offset / self.sample_rate_hz))
@@ -72,8 +74,7 @@ class JackPlayer:
     def lateness_ms(self) -> tuple[int, float]:
         """How many of the MIDI events sent so far went out late, and the worst lateness in ms."""
         with self._lock:
-            late = [frames for _, frames in self.late_events]
-        return len(late), 1000.0 * max(late, default=0) / self.sample_rate_hz
+            return self.late_events, 1000.0 * self._worst_late_frames / self.sample_rate_hz
 
     def now_frame(self) -> int:
         return self.client.frame_time
