@@ -178,7 +178,8 @@ def drums_realtime_factor(block: int, passes: int = 5) -> float | None:
 
 
 def instruments_load(seconds: float = 20.0, rate: int = 48000, block: int = 128) -> dict[str, float] | None:
-    """Updates a second and share of one core of the instrument engine, fed JACK-sized blocks of the demo band."""
+    """Updates a second (from the first update on) and share of one core of the instrument engine, fed JACK-sized
+    blocks of the demo band."""
     import librosa
 
     from bridge.demo import DEMO_DATA
@@ -200,7 +201,8 @@ def instruments_load(seconds: float = 20.0, rate: int = 48000, block: int = 128)
     for start in range(0, len(audio), block):
         engine.process(audio[start:start + block], rate, start / rate)
     busy_s = time.perf_counter() - started
-    return {"updates_per_s": round(len(updates) / seconds, 2), "core_share": round(busy_s / seconds, 4)}
+    span_s = updates[-1].time_s - updates[0].time_s  # the first update comes once the first second is in
+    return {"updates_per_s": round((len(updates) - 1) / span_s, 2), "core_share": round(busy_s / seconds, 4)}
 
 
 def machine() -> dict[str, object]:
