@@ -152,6 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    Path(args.out).mkdir(parents=True, exist_ok=True)
     if args.family == "instruments":
         from export.release_instruments import release as release_instruments
 

@@ -107,7 +107,6 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
 def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt") -> tuple[list[Path], dict]:
     """Export, check parity, tune on valid, write the manifest entry; returns the paths and the tuning."""
     model = load_model(runs / checkpoint)
-    out.mkdir(parents=True, exist_ok=True)
     path = export_onnx(model, out / "drums.onnx")
     tracks, onsets = load_features(data / "valid.npz")
     figures = parity(model, path, tracks[:8])
