@@ -17,7 +17,7 @@ class JackPlayer:
     received events are ``time.monotonic()`` seconds, derived from the start
     of the JACK period they arrived in plus their frame offset. Its process
     callback is Python: on a loaded machine it can miss cycles, and the MIDI
-    due in them goes out late (``late_events``, ``lateness_ms``).
+    due in them goes out late (``lateness_ms`` counts it).
 
     Parameters
     ----------
@@ -35,7 +35,7 @@ class JackPlayer:
         self._lock = threading.Lock()
         self._pending: list[tuple[int, bytes]] = []
         self.received: list[tuple[int, bytes, float]] = []
-        self.late_events = 0  # MIDI events this player sent after the cycle they were due in
+        self._late_events = 0  # MIDI events this player sent after the cycle they were due in
         self._worst_late_frames = 0
         self._audio = None
         self._audio_start_frame = 0
@@ -54,7 +54,7 @@ class JackPlayer:
             due, self._pending = self._pending[:split], self._pending[split:]
             for frame, data in due:
                 if frame < start:  # this client missed the cycle the event was due in
-                    self.late_events += 1
+                    self._late_events += 1
                     self._worst_late_frames = max(self._worst_late_frames, start - frame)
                 self.midi_out.write_midi_event(max(0, frame - start), data)
             for offset, data in self.midi_in.incoming_midi_events():
@@ -74,7 +74,7 @@ class JackPlayer:
     def lateness_ms(self) -> tuple[int, float]:
         """How many of the MIDI events sent so far went out late, and the worst lateness in ms."""
         with self._lock:
-            return self.late_events, 1000.0 * self._worst_late_frames / self.sample_rate_hz
+            return self._late_events, 1000.0 * self._worst_late_frames / self.sample_rate_hz
 
     def now_frame(self) -> int:
         return self.client.frame_time
