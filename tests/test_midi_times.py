@@ -1,7 +1,7 @@
-"""Incoming MIDI is timed by the backend's deltas, not by when the callback got the GIL.
+"""Incoming MIDI is timed by the backend's deltas, not by when the reader took it from rtmidi's queue.
 
-These feed ``EventTimes`` the (delta, arrival) pairs rtmidi hands the callback, made up: a late
-callback cannot be caused on demand over real JACK. The JACK MIDI tests cover the real path.
+These feed ``EventTimes`` the (delta, arrival) pairs rtmidi's queue gives, made up: a late
+reader cannot be caused on demand over real JACK. The JACK MIDI tests cover the real path.
 """
 
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from bridge.io.midi import EventTimes
 
 
-def test_a_late_callback_keeps_the_time_the_backend_gave():
+def test_a_late_reader_keeps_the_time_the_backend_gave():
     times = EventTimes()
     period = 60.0 / 120 / 24  # MIDI clock at 120 BPM
     stamps = []

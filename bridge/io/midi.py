@@ -1,9 +1,13 @@
 """MIDI input and output through python-rtmidi (JACK or ALSA).
 
-The rtmidi input callback runs on the backend's thread (with JACK, inside
-the process cycle), so it only timestamps the bytes and hands them on;
-everything else happens on the daemon's event thread. The time stamps come
-from the backend (``EventTimes``), not from the moment the callback got the GIL.
+Incoming messages are not taken by an rtmidi callback: with JACK that callback
+would run Python inside the process cycle, and waiting there for the GIL makes
+the backend's client miss cycles on a loaded machine, losing the MIDI (clock
+ticks among it) that was due in them. rtmidi queues the messages in C++ instead,
+and a reader thread of the daemon polls the queue, timestamps each message and
+hands it on; everything else happens on the daemon's event thread. The time
+stamps come from the backend (``EventTimes``), not from the moment the reader
+took the message.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from bridge.io.jack_server import abandon_client, jack_server_running
 log = logging.getLogger("bridge.midi")
 
 API_BY_NAME = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA}
+IN_QUEUE_MESSAGES = 8192  # rtmidi's own queue: a flood of a message a millisecond fills it in 8 s unread
+IN_POLL_S = 0.001  # how often the reader looks into rtmidi's queue while it is empty
 
 
 class MidiUnavailable(RuntimeError):
@@ -70,11 +76,11 @@ def _open(port, wanted: str, virtual_name: str, kind: str) -> str:
 class EventTimes:
     """``time.monotonic()`` times of incoming messages from the backend's own time deltas.
 
-    The callback can wait for the GIL for tens of milliseconds while the daemon's
-    other threads run, and a MIDI clock timed by its arrival would wobble. rtmidi
-    gives each message the time since the previous one, taken by the backend (JACK:
-    its process cycle); their sum, anchored by the least delayed arrival, times every
-    message as the backend saw it. The anchor may rise by ``drift_per_s`` a second, so
+    The reader can take a message from rtmidi's queue tens of milliseconds after it
+    came, while the daemon's other threads hold the GIL, and a MIDI clock timed by
+    its arrival would wobble. rtmidi gives each message the time since the previous
+    one, taken by the backend (JACK: its process cycle); their sum, anchored by the
+    least delayed arrival, times every message as the backend saw it. The anchor may rise by ``drift_per_s`` a second, so
     that it follows a backend clock that runs slower than the system's.
     """
 
@@ -110,7 +116,8 @@ class MidiPorts:
         self._lock = threading.Lock()
         self._in = None
         self._out = None
-        self._times = EventTimes()
+        self._reader: threading.Thread | None = None
+        self._reading = threading.Event()
         self.api = ""
         self.in_name = ""
         self.out_name = ""
@@ -121,11 +128,9 @@ class MidiPorts:
         _require_backend(api)
         client = self._config.client_name
         try:
-            midi_in = rtmidi.MidiIn(API_BY_NAME[api], f"{client}-in")
+            midi_in = rtmidi.MidiIn(API_BY_NAME[api], f"{client}-in", queue_size_limit=IN_QUEUE_MESSAGES)
             midi_out = rtmidi.MidiOut(API_BY_NAME[api], f"{client}-out")
             midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
-            self._times = EventTimes()  # a new port counts its deltas from its first message
-            midi_in.set_callback(self._callback)
             in_name = _open(midi_in, self._config.in_connect, self._config.in_port, "input")
             out_name = _open(midi_out, self._config.out_connect, self._config.out_port, "output")
         except (rtmidi.SystemError, rtmidi.InvalidPortError, rtmidi.NoDevicesError) as exc:
@@ -133,10 +138,34 @@ class MidiPorts:
         with self._lock:
             self._in, self._out = midi_in, midi_out
             self.api, self.in_name, self.out_name = api, in_name, out_name
+        self._start_reader(midi_in)
         log.info("MIDI (%s): in '%s', out '%s'", api, in_name, out_name)
 
-    def _callback(self, event: tuple[list[int], float], _data: object) -> None:
-        self._on_message(RawMidi(tuple(event[0]), self._times(event[1], time.monotonic())))
+    def _start_reader(self, midi_in) -> None:
+        self._reading.set()
+        self._reader = threading.Thread(target=self._read, args=(midi_in, EventTimes()), name="midi-in",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read(self, midi_in, times: EventTimes) -> None:
+        """Hand on every message rtmidi queued, until the port is closed or abandoned.
+
+        ``get_message`` reads rtmidi's own queue and never calls into the backend,
+        so it is safe on a port whose JACK server died.
+        """
+        while self._reading.is_set():
+            event = midi_in.get_message()
+            if event is None:
+                time.sleep(IN_POLL_S)
+                continue
+            data, delta_s = event
+            self._on_message(RawMidi(tuple(data), times(delta_s, time.monotonic())))
+
+    def _stop_reader(self) -> None:
+        self._reading.clear()
+        reader, self._reader = self._reader, None
+        if reader is not None and reader is not threading.current_thread():
+            reader.join()
 
     def send(self, data: Sequence[int]) -> bool:
         """Send one message now; False when no output is open."""
@@ -152,17 +181,17 @@ class MidiPorts:
 
     def abandon(self) -> None:
         """Forget ports whose JACK server died, without calling into it."""
+        self._stop_reader()
         with self._lock:
             for port in (self._in, self._out):
                 abandon_client(port)
             self._in = self._out = None
 
     def close(self) -> None:
+        self._stop_reader()  # first, so no message is handed on while the port goes
         with self._lock:
             midi_in, midi_out = self._in, self._out
             self._in = self._out = None
-        if midi_in is not None:
-            midi_in.cancel_callback()  # first, so no event reaches Python while the port goes
         for port in (midi_in, midi_out):
             if port is not None:
                 port.close_port()
