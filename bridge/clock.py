@@ -4,7 +4,10 @@ Positions are in quarter-note beats since the song start (MIDI clock counts
 24 ticks a quarter note); times are ``time.monotonic()`` seconds. The MIDI
 clock tempo is a least-squares line through the last ticks, so the jitter
 of arrival times (a JACK period, a busy thread) averages out instead of
-shaking the tempo.
+shaking the tempo. A tick that lands on the fitted line one to three ticks
+later than the next one means the ticks between were lost on the way (a
+late JACK cycle drops the MIDI due in it): they are counted and the position
+keeps to the sender's. Ticks that keep landing so are a new tempo instead.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from dataclasses import dataclass
 
 MIDI_CLOCKS_PER_BEAT = 24
 _OUTLIERS_BEFORE_REFIT = 3
+_TICKS_BEFORE_INFERRING_LOSS = 12  # half a beat of steady ticks before a gap is read as ticks lost
+_MOST_TICKS_INFERRED_LOST = 3  # a longer gap is a pause of the sender, not ticks lost on the way
+_LOST_TICK_TOLERANCE = 0.25  # of a tick: how close to a later tick of the line a late one must land
+_STEADY_GAPS_TO_CONFIRM_LOSS = 2  # steady ticks after a gap that confirm it as ticks lost
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,9 @@ class MusicalClock:
         self._ticks: deque[tuple[int, float]] = deque(maxlen=max(2, window_ticks))
         self._next_tick = 0
         self._outliers = 0
+        self._unconfirmed_loss = 0  # ticks lost before the latest gap, until steady ticks confirm it
+        self._steady_since_gap = 0
+        self.ticks_lost = 0  # MIDI clock ticks inferred lost since the clock was made
 
     # -- what the rest of the daemon reads -------------------------------------------------
     def state(self) -> ClockState:
@@ -129,6 +139,7 @@ class MusicalClock:
             self._active_source = "midi"
             self._ticks.clear()
             self._outliers = 0
+            self._unconfirmed_loss = 0
             self._next_tick = tick
             self._running = False  # the first tick starts it
             self._anchor_beats = tick / MIDI_CLOCKS_PER_BEAT
@@ -153,6 +164,7 @@ class MusicalClock:
             self._next_tick = sixteenths * 6
             self._anchor_beats = sixteenths / 4.0
             self._ticks.clear()
+            self._unconfirmed_loss = 0
             self._notify()
 
     def midi_tick(self, time_s: float) -> None:
@@ -161,8 +173,8 @@ class MusicalClock:
             if not self._accepts("midi"):
                 return
             self._active_source = "midi"
-            index = self._next_tick
-            self._next_tick += 1
+            index = self._index_of(time_s)
+            self._next_tick = index + 1
             if self._ticks and self._is_outlier(index, time_s):
                 self._outliers += 1
                 if self._outliers >= _OUTLIERS_BEFORE_REFIT:
@@ -177,6 +189,45 @@ class MusicalClock:
             self._fit()
             self._running = True
             self._notify()
+
+    def _index_of(self, time_s: float) -> int:
+        """The tick number of a tick arriving at ``time_s``.
+
+        It is the next one, unless the tick comes two to four ticks of the fitted tempo after the last one:
+        then the ticks between are taken as lost, until the next ticks come at the fitted tempo and confirm
+        it. If they come at another gap instead, the sender slowed down: the ticks since the gap are numbered
+        one after another again and fitted anew.
+        """
+        if len(self._ticks) < _TICKS_BEFORE_INFERRING_LOSS:
+            return self._next_tick
+        seconds_per_tick = 60.0 / (self._tempo_bpm * MIDI_CLOCKS_PER_BEAT)
+        steps = (time_s - self._ticks[-1][1]) / seconds_per_tick  # since the last tick came
+        nearest = round(steps)
+        on_a_tick = abs(steps - nearest) < _LOST_TICK_TOLERANCE
+        if self._unconfirmed_loss:
+            if on_a_tick and nearest == 1:
+                self._steady_since_gap += 1
+                if self._steady_since_gap >= _STEADY_GAPS_TO_CONFIRM_LOSS:
+                    self._unconfirmed_loss = 0
+                return self._next_tick
+            return self._renumber_since_gap()
+        if on_a_tick and 2 <= nearest <= _MOST_TICKS_INFERRED_LOST + 1:
+            self._unconfirmed_loss, self._steady_since_gap = nearest - 1, 0
+            self.ticks_lost += nearest - 1
+        return self._next_tick + self._unconfirmed_loss
+
+    def _renumber_since_gap(self) -> int:
+        """Take back the latest inferred loss: keep only the ticks since the gap, numbered on from the one before
+        it, as a new fit; returns the number of the tick arriving now."""
+        since_gap = list(self._ticks)[-(self._steady_since_gap + 1):]
+        first = since_gap[0][0] - self._unconfirmed_loss
+        self.ticks_lost -= self._unconfirmed_loss
+        self._unconfirmed_loss = 0
+        self._ticks.clear()
+        self._ticks.extend((first + i, t) for i, (_, t) in enumerate(since_gap))
+        self._outliers = 0
+        self._fit()
+        return first + len(since_gap)
 
     def _is_outlier(self, index: int, time_s: float) -> bool:
         seconds_per_tick = 60.0 / (self._tempo_bpm * MIDI_CLOCKS_PER_BEAT)

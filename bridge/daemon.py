@@ -264,6 +264,7 @@ class Daemon:
         state = self.clock.state()
         counts["tempo_bpm"] = round(state.tempo_bpm, 3)
         counts["clock_running"] = int(state.running)
+        counts["midi_clock_ticks_lost"] = self.clock.ticks_lost
         counts["midi_open"] = int(self.midi.is_open)
         counts["audio_open"] = int(self.audio is not None and self.audio.active)
         counts["audio_rate_hz"] = self.audio.sample_rate_hz if self.audio else 0

@@ -63,3 +63,34 @@ def test_osc_tempo_is_refused_while_midi_clock_drives():
     clock.midi_tick(0.0)
     clock.midi_tick(0.02)
     assert not clock.set_tempo(90.0, 0.03)
+
+
+@pytest.mark.parametrize("bpm", [90.0, 120.0, 177.0])
+def test_ticks_lost_on_the_way_do_not_move_the_position(bpm):
+    """A late JACK cycle drops the MIDI due in it: one tick, or two or three in a row."""
+    rng = np.random.default_rng(1)
+    clock = MusicalClock(tempo_bpm=bpm)
+    tick_s = 60.0 / (bpm * 24)
+    clock.midi_start(0.0)
+    lost = {30, 61, 62, 100, 101, 102, 150}
+    for i in range(24 * 8):
+        if i not in lost:
+            clock.midi_tick(i * tick_s + rng.uniform(0, 128 / 48000))
+    assert clock.ticks_lost == len(lost)
+    assert clock.state().beats_at(24 * 8 * tick_s) == pytest.approx(8.0, abs=0.1 / 24)
+
+
+@pytest.mark.parametrize("new_bpm", [60.0, 40.0])
+def test_a_tempo_that_drops_to_a_half_or_a_third_is_a_tempo_not_lost_ticks(new_bpm):
+    clock = MusicalClock()
+    clock.midi_start(0.0)
+    t = 0.0
+    for _ in range(96):
+        clock.midi_tick(t)
+        t += 60 / (120 * 24)
+    for _ in range(24):
+        clock.midi_tick(t)
+        t += 60 / (new_bpm * 24)
+    assert clock.ticks_lost == 0
+    assert clock.state().tempo_bpm == pytest.approx(new_bpm, rel=0.01)
+    assert clock.state().beats_at(t) == pytest.approx(5.0, abs=0.1 / 24)
