@@ -1,8 +1,23 @@
 import pytest
 
-from bridge.io.jack_server import DummyJackServer
+from bridge.io.jack_server import DummyJackServer, open_client
 from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
+
+
+def jack_realtime() -> bool:
+    """Whether the tests' JACK servers get realtime scheduling: without it the MIDI and audio tests over JACK
+    are at the mercy of the machine's load."""
+    with DummyJackServer(48000, 128) as server:
+        client = open_client("realtime-probe", server.name)
+        realtime = client is not None and client.realtime
+        if client is not None:
+            client.close()
+    return realtime
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(f"JACK dummy server: realtime scheduling {'on' if jack_realtime() else 'OFF'}")
 
 
 @pytest.fixture(autouse=True)

@@ -127,6 +127,9 @@ class JackWatch:
         client.set_xrun_callback(lambda delay_us: self._on_xrun())
         client.activate()
         self._client = client
+        if not client.realtime:
+            log.warning("the JACK server runs without realtime scheduling: on a loaded machine its clients miss "
+                        "cycles, and the MIDI and audio due in them are lost (xruns)")
         return True
 
     def _shutdown(self, status, reason: str) -> None:
