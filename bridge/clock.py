@@ -4,10 +4,10 @@ Positions are in quarter-note beats since the song start (MIDI clock counts
 24 ticks a quarter note); times are ``time.monotonic()`` seconds. The MIDI
 clock tempo is a least-squares line through the last ticks, so the jitter
 of arrival times (a JACK period, a busy thread) averages out instead of
-shaking the tempo. A tick that lands on the fitted line one to three ticks
-later than the next one means the ticks between were lost on the way (a
-late JACK cycle drops the MIDI due in it): they are counted and the position
-keeps to the sender's. Ticks that keep landing so are a new tempo instead.
+shaking the tempo. A tick that comes two to four ticks of a steady tempo
+after the last one follows ticks lost on the way (a late JACK cycle drops
+the MIDI due in it): they are counted, and the position keeps to the
+sender's. Ticks that keep coming so are a slower tempo instead.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ _OUTLIERS_BEFORE_REFIT = 3
 _TICKS_BEFORE_INFERRING_LOSS = 12  # half a beat of steady ticks before a gap is read as ticks lost
 _MOST_TICKS_INFERRED_LOST = 3  # a longer gap is a pause of the sender, not ticks lost on the way
 _LOST_TICK_TOLERANCE = 0.25  # of a tick: how close to a later tick of the line a late one must land
-_STEADY_GAPS_TO_CONFIRM_LOSS = 2  # steady ticks after a gap that confirm it as ticks lost
+_LONG_GAPS_ARE_A_SLOWER_TEMPO = 3  # so many long gaps in a row are the sender slowing down, not ticks lost
+_TICKS_A_TEMPO_CHANGE_TAKES = 8  # losses inferred within so many ticks before a refit were the change itself
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ class MusicalClock:
         self._ticks: deque[tuple[int, float]] = deque(maxlen=max(2, window_ticks))
         self._next_tick = 0
         self._outliers = 0
-        self._unconfirmed_loss = 0  # ticks lost before the latest gap, until steady ticks confirm it
-        self._steady_since_gap = 0
+        self._long_gaps: list[int] = []  # ticks inferred lost before each of the latest ticks, while each came late
+        # (tick number, ticks inferred lost before it) of the latest losses
+        self._recent_losses: deque[tuple[int, int]] = deque(maxlen=_TICKS_A_TEMPO_CHANGE_TAKES)
         self.ticks_lost = 0  # MIDI clock ticks inferred lost since the clock was made
 
     # -- what the rest of the daemon reads -------------------------------------------------
@@ -139,7 +141,8 @@ class MusicalClock:
             self._active_source = "midi"
             self._ticks.clear()
             self._outliers = 0
-            self._unconfirmed_loss = 0
+            self._long_gaps.clear()
+            self._recent_losses.clear()
             self._next_tick = tick
             self._running = False  # the first tick starts it
             self._anchor_beats = tick / MIDI_CLOCKS_PER_BEAT
@@ -164,7 +167,8 @@ class MusicalClock:
             self._next_tick = sixteenths * 6
             self._anchor_beats = sixteenths / 4.0
             self._ticks.clear()
-            self._unconfirmed_loss = 0
+            self._long_gaps.clear()
+            self._recent_losses.clear()
             self._notify()
 
     def midi_tick(self, time_s: float) -> None:
@@ -178,10 +182,14 @@ class MusicalClock:
             if self._ticks and self._is_outlier(index, time_s):
                 self._outliers += 1
                 if self._outliers >= _OUTLIERS_BEFORE_REFIT:
-                    # A steady offset, not jitter: the tempo changed, fit again from here.
-                    last = self._ticks[-1]
+                    # A steady offset, not jitter: the tempo changed, fit again from here. A gap read as
+                    # ticks lost just before was the change beginning: it is taken back.
+                    taken_back = self._take_back_losses_since(index - _TICKS_A_TEMPO_CHANGE_TAKES)
+                    last_index, last_time = self._ticks[-1]
                     self._ticks.clear()
-                    self._ticks.append(last)
+                    self._ticks.append((last_index - taken_back, last_time))
+                    index -= taken_back
+                    self._next_tick = index + 1
                     self._outliers = 0
             else:
                 self._outliers = 0
@@ -193,41 +201,60 @@ class MusicalClock:
     def _index_of(self, time_s: float) -> int:
         """The tick number of a tick arriving at ``time_s``.
 
-        It is the next one, unless the tick comes two to four ticks of the fitted tempo after the last one:
-        then the ticks between are taken as lost, until the next ticks come at the fitted tempo and confirm
-        it. If they come at another gap instead, the sender slowed down: the ticks since the gap are numbered
-        one after another again and fitted anew.
+        It is the next one, unless the fit is steady (no outliers lately) and the tick comes two to four ticks
+        of its tempo after the last one: then the ticks between were lost on the way. Unless the tick after it
+        comes at once: then it was late. Three such gaps in a row are the sender slowing down instead: those
+        ticks are numbered one after another again and fitted anew.
         """
-        if len(self._ticks) < _TICKS_BEFORE_INFERRING_LOSS:
+        if len(self._ticks) < _TICKS_BEFORE_INFERRING_LOSS or self._outliers:
+            self._long_gaps.clear()
             return self._next_tick
         seconds_per_tick = 60.0 / (self._tempo_bpm * MIDI_CLOCKS_PER_BEAT)
         steps = (time_s - self._ticks[-1][1]) / seconds_per_tick  # since the last tick came
+        if self._long_gaps and abs(steps) < _LOST_TICK_TOLERANCE:
+            return self._take_back_last_loss()
         nearest = round(steps)
-        on_a_tick = abs(steps - nearest) < _LOST_TICK_TOLERANCE
-        if self._unconfirmed_loss:
-            if on_a_tick and nearest == 1:
-                self._steady_since_gap += 1
-                if self._steady_since_gap >= _STEADY_GAPS_TO_CONFIRM_LOSS:
-                    self._unconfirmed_loss = 0
-                return self._next_tick
-            return self._renumber_since_gap()
-        if on_a_tick and 2 <= nearest <= _MOST_TICKS_INFERRED_LOST + 1:
-            self._unconfirmed_loss, self._steady_since_gap = nearest - 1, 0
-            self.ticks_lost += nearest - 1
-        return self._next_tick + self._unconfirmed_loss
+        if not (2 <= nearest <= _MOST_TICKS_INFERRED_LOST + 1 and abs(steps - nearest) < _LOST_TICK_TOLERANCE):
+            self._long_gaps.clear()  # the losses before stand
+            return self._next_tick
+        self._long_gaps.append(nearest - 1)
+        if len(self._long_gaps) == _LONG_GAPS_ARE_A_SLOWER_TEMPO:
+            return self._renumber_long_gaps()
+        self.ticks_lost += nearest - 1
+        self._recent_losses.append((self._next_tick + nearest - 1, nearest - 1))
+        return self._next_tick + nearest - 1
 
-    def _renumber_since_gap(self) -> int:
-        """Take back the latest inferred loss: keep only the ticks since the gap, numbered on from the one before
-        it, as a new fit; returns the number of the tick arriving now."""
-        since_gap = list(self._ticks)[-(self._steady_since_gap + 1):]
-        first = since_gap[0][0] - self._unconfirmed_loss
-        self.ticks_lost -= self._unconfirmed_loss
-        self._unconfirmed_loss = 0
+    def _take_back_last_loss(self) -> int:
+        """The last tick came late, together with this one (a sender that missed a cycle sends what was due in it
+        at once): no tick was lost before it. Returns the number of the tick arriving now."""
+        lost = self._long_gaps[-1]
+        self._long_gaps.clear()
+        self._recent_losses.pop()
+        self.ticks_lost -= lost
+        index, time_s = self._ticks[-1]
+        self._ticks[-1] = (index - lost, time_s)
+        return index - lost + 1
+
+    def _take_back_losses_since(self, first_tick: int) -> int:
+        """Forget the losses inferred at ticks numbered ``first_tick`` or later; returns how many ticks they were."""
+        taken_back = sum(lost for tick, lost in self._recent_losses if tick >= first_tick)
+        self._recent_losses.clear()
+        self.ticks_lost -= taken_back
+        return taken_back
+
+    def _renumber_long_gaps(self) -> int:
+        """Take back the losses inferred at the latest long gaps, the sender slowed down: keep only the ticks that
+        came after them, numbered on from the one before, as a new fit; returns the number of the tick arriving
+        now."""
+        slow = list(self._ticks)[1 - len(self._long_gaps):]
+        first = slow[0][0] - self._long_gaps[0]
+        self._take_back_losses_since(slow[0][0])
+        self._long_gaps.clear()
         self._ticks.clear()
-        self._ticks.extend((first + i, t) for i, (_, t) in enumerate(since_gap))
+        self._ticks.extend((first + i, t) for i, (_, t) in enumerate(slow))
         self._outliers = 0
         self._fit()
-        return first + len(since_gap)
+        return first + len(slow)
 
     def _is_outlier(self, index: int, time_s: float) -> bool:
         seconds_per_tick = 60.0 / (self._tempo_bpm * MIDI_CLOCKS_PER_BEAT)

@@ -2,7 +2,7 @@
 
 The live path, in the order data flows:
 
-1. ``MidiPorts`` / ``OscReceiver`` / ``AudioInput`` callbacks timestamp what
+1. ``MidiPorts`` (its reader thread) / ``OscReceiver`` / ``AudioInput`` callbacks timestamp what
    arrives and put it on bounded queues (or the audio ring buffer);
 2. ``_midi_loop`` decodes MIDI, drives the ``MusicalClock`` and records notes
    on the bar grid (``MelodyHistory``); ``_osc_loop`` dispatches OSC routes;
@@ -362,7 +362,7 @@ class Daemon:
 
     # -- MIDI ----------------------------------------------------------------------------
     def _on_raw_midi(self, raw: RawMidi) -> None:
-        """rtmidi's callback thread: count and queue, nothing else."""
+        """The MIDI input's reader thread: count and queue, nothing else."""
         self.counters.add("midi_in")
         self._midi_queue.put(raw)
 
