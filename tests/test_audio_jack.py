@@ -40,7 +40,9 @@ def test_silence_nan_and_clipping_are_handled(daemon, peer):
     peer.play(np.clip(3.0 * np.sin(np.arange(rate // 2) * 0.05), -1.0, 1.0))
     time.sleep(0.7)
     status = client.status()
-    assert status["audio_nonfinite_samples"] >= rate // 4 and status["audio_clipped_samples"] > 1000
+    # the periods of a cycle the input missed on a loaded machine never reach it (counted as skipped)
+    assert status["audio_nonfinite_samples"] >= rate // 4 - status["audio_frames_skipped"], status
+    assert status["audio_clipped_samples"] > 1000, status
     assert client.ping() is not None
 
 

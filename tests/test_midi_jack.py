@@ -42,7 +42,8 @@ def test_notes_are_quantised_to_bar_and_tick_under_midi_clock(daemon, peer, bpm)
     while time.monotonic() < deadline and len(client.since(index, "/bridge/note")) < len(PLAYED):
         time.sleep(0.05)
     heard = [(m.args[2], m.args[3]) for m in client.since(index, "/bridge/note")]
-    assert heard == [(bar + 2, tick) for bar, tick in PLAYED]
+    late = "{} MIDI events sent late, up to {:.1f} ms".format(*peer.lateness_ms())
+    assert heard == [(bar + 2, tick) for bar, tick in PLAYED], f"{late}; {client.status()}"
     bars = client.since(index, "/bridge/bar")
     assert bars and bars[-1].args[1] == pytest.approx(bpm, rel=0.01)
 
@@ -114,9 +115,10 @@ def test_scheduled_notes_arrive_on_midi_out_within_one_jack_period(jack_server):
         assert len(onsets) == len(wanted)
         period_s = jack_server.period_frames / jack_server.sample_rate_hz
         lateness = np.array([got - want for got, want in zip(onsets, wanted)])
-        # Never early; on time within one JACK period; a loaded machine may delay a thread wake-up
-        # now and then, so the claim is about the 90th percentile, with a bound on the worst case.
-        assert lateness.min() >= -0.0005, lateness
+        # On time within one JACK period; a loaded machine may delay a thread wake-up now and then, so the
+        # claim is about the 90th percentile, with a bound on the worst case. Early by up to a period only
+        # where rtmidi's client ran a cycle late: it puts a note sent meanwhile at the start of that cycle.
+        assert lateness.min() >= -(period_s + 0.0005), lateness
         assert np.percentile(lateness, 90) <= period_s + 0.0005, lateness
         assert lateness.max() < 0.020, lateness
         assert len([1 for _, data, _ in peer.received if data[0] == 0x81]) == len(wanted)
