@@ -239,6 +239,7 @@ class MusicalClock:
         """Forget the losses inferred at ticks numbered ``first_tick`` or later; returns how many ticks they were."""
         taken_back = sum(lost for tick, lost in self._recent_losses if tick >= first_tick)
         self._recent_losses.clear()
+        self._long_gaps.clear()
         self.ticks_lost -= taken_back
         return taken_back
 
@@ -249,7 +250,6 @@ class MusicalClock:
         slow = list(self._ticks)[1 - len(self._long_gaps):]
         first = slow[0][0] - self._long_gaps[0]
         self._take_back_losses_since(slow[0][0])
-        self._long_gaps.clear()
         self._ticks.clear()
         self._ticks.extend((first + i, t) for i, (_, t) in enumerate(slow))
         self._outliers = 0
