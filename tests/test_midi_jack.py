@@ -43,7 +43,8 @@ def test_notes_are_quantised_to_bar_and_tick_under_midi_clock(daemon, peer, bpm)
         time.sleep(0.05)
     heard = [(m.args[2], m.args[3]) for m in client.since(index, "/bridge/note")]
     late = "{} MIDI events sent late, up to {:.1f} ms".format(*peer.lateness_ms())
-    assert heard == [(bar + 2, tick) for bar, tick in PLAYED], f"{late}; {client.status()}"
+    problems = [line for line in daemon.log().splitlines() if " WARNING " in line or " ERROR " in line][-10:]
+    assert heard == [(bar + 2, tick) for bar, tick in PLAYED], f"{late}; {client.status()}; {problems}"
     bars = client.since(index, "/bridge/bar")
     assert bars and bars[-1].args[1] == pytest.approx(bpm, rel=0.01)
 
