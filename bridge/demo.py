@@ -178,3 +178,6 @@ def _summary(notes: list[PlayedNote], heard: list[Received], status: dict[str, f
     print(f"events: MIDI in {status.get('midi_in', 0)}, OSC out {status.get('osc_sent', 0)}, "
           f"audio blocks {status.get('audio_blocks', 0)}; errors {status.get('errors', 0)}, "
           f"dropped {status.get('dropped_total', 0)}")
+    if status.get("midi_clock_ticks_lost"):
+        print(f"{status['midi_clock_ticks_lost']} MIDI clock ticks were lost in late JACK cycles on the way "
+              "in; the daemon's clock counted them and kept to the player's position")
