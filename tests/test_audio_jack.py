@@ -76,3 +76,24 @@ def test_cycles_the_input_misses_are_counted(jack_server):
     period = jack_server.period_frames
     assert skipped >= period and skipped % period == 0, skipped
     assert counters.snapshot()["audio_blocks"] > 0
+
+
+def test_opening_the_jack_input_lets_its_callback_take_the_interpreter_lock_in_time(jack_server):
+    """Python hands the lock over every 5 ms by default, two periods: the input shortens that when it opens."""
+    import sys
+
+    from bridge.config import AudioConfig
+    from bridge.counters import Counters
+    from bridge.io.audio import JackAudioInput
+    from bridge.io.jack_server import GIL_SWITCH_INTERVAL_S
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    audio = JackAudioInput(AudioConfig(backend="jack"), Counters(), "switch-test")
+    try:
+        audio.open()
+        assert sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_S
+        assert sys.getswitchinterval() < jack_server.period_frames / jack_server.sample_rate_hz
+    finally:
+        audio.close()
+        sys.setswitchinterval(interval)

@@ -20,7 +20,8 @@ import numpy as np
 
 from bridge.config import AudioConfig
 from bridge.counters import Counters
-from bridge.io.jack_server import abandon_client, jack_server_running, metadata_damage, open_client
+from bridge.io.jack_server import (abandon_client, jack_server_running, let_jack_callbacks_take_the_gil,
+                                    metadata_damage, open_client)
 from bridge.ringbuffer import RingBuffer
 
 log = logging.getLogger("bridge.audio")
@@ -92,6 +93,7 @@ class JackAudioInput(AudioInput):
             raise AudioUnavailable("no JACK server is running")
         self._ports = [client.inports.register(f"in_{i + 1}") for i in range(max(1, self._config.channels))]
         self._next_frame = None
+        let_jack_callbacks_take_the_gil()
         client.set_process_callback(lambda frames: self._process(client, frames))
         self._start_ring(client.samplerate)
         client.activate()

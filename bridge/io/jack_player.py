@@ -8,6 +8,8 @@ import time
 
 import jack
 
+from bridge.io.jack_server import let_jack_callbacks_take_the_gil
+
 
 class JackPlayer:
     """Another JACK client: sends MIDI at exact frames, records the MIDI it receives, plays audio.
@@ -42,6 +44,7 @@ class JackPlayer:
         # No callbacks on JACK's notification thread: python-rtmidi keeps the GIL while it waits for the
         # server, and the server waits for every client's notifications, so a Python notification callback
         # in a process that also uses python-rtmidi (an in-process daemon in the tests) can deadlock it.
+        let_jack_callbacks_take_the_gil()
         self.client.set_process_callback(self._process)
         self.client.activate()
 
