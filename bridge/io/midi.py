@@ -80,8 +80,9 @@ class EventTimes:
     came, while the daemon's other threads hold the GIL, and a MIDI clock timed by
     its arrival would wobble. rtmidi gives each message the time since the previous
     one, taken by the backend (JACK: its process cycle); their sum, anchored by the
-    least delayed arrival, times every message as the backend saw it. The anchor may rise by ``drift_per_s`` a second, so
-    that it follows a backend clock that runs slower than the system's.
+    least delayed arrival, times every message as the backend saw it. The anchor
+    may rise by ``drift_per_s`` a second, so that it follows a backend clock that
+    runs slower than the system's.
     """
 
     def __init__(self, drift_per_s: float = 1e-3) -> None:
