@@ -141,8 +141,7 @@ class MusicalClock:
             self._active_source = "midi"
             self._ticks.clear()
             self._outliers = 0
-            self._long_gaps.clear()
-            self._recent_losses.clear()
+            self._forget_losses()
             self._next_tick = tick
             self._running = False  # the first tick starts it
             self._anchor_beats = tick / MIDI_CLOCKS_PER_BEAT
@@ -167,8 +166,7 @@ class MusicalClock:
             self._next_tick = sixteenths * 6
             self._anchor_beats = sixteenths / 4.0
             self._ticks.clear()
-            self._long_gaps.clear()
-            self._recent_losses.clear()
+            self._forget_losses()
             self._notify()
 
     def midi_tick(self, time_s: float) -> None:
@@ -238,10 +236,14 @@ class MusicalClock:
     def _take_back_losses_since(self, first_tick: int) -> int:
         """Forget the losses inferred at ticks numbered ``first_tick`` or later; returns how many ticks they were."""
         taken_back = sum(lost for tick, lost in self._recent_losses if tick >= first_tick)
-        self._recent_losses.clear()
-        self._long_gaps.clear()
+        self._forget_losses()
         self.ticks_lost -= taken_back
         return taken_back
+
+    def _forget_losses(self) -> None:
+        """Let the losses inferred so far stand: none of them can be taken back any more."""
+        self._long_gaps.clear()
+        self._recent_losses.clear()
 
     def _renumber_long_gaps(self) -> int:
         """Take back the losses inferred at the latest long gaps, the sender slowed down: keep only the ticks that

@@ -6,13 +6,14 @@ import librosa
 import numpy as np
 import pytest
 
+from bridge.config import load_config
 from bridge.demo import DEMO_DATA
 from bridge.remote import Received
 
 pytestmark = pytest.mark.jack
 
 
-UPDATES_PER_S = 10.0
+UPDATES_PER_S = load_config().instruments.updates_per_s  # the daemon fixture runs on the defaults
 
 
 def analysis_backlog_s(status: dict[str, float], peer) -> float:
