@@ -135,6 +135,28 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_drum_thresholds(values: list[str]) -> tuple[float | None, dict[str, float]]:
+    """``--threshold`` values (``T`` or ``DRUM=T``) as one threshold for every class and one per named class.
+
+    Raises
+    ------
+    ValueError
+        A value that is not a number.
+    """
+    threshold, class_thresholds = None, {}
+    for value in values:
+        name, _, number = value.rpartition("=")
+        try:
+            parsed = float(number)
+        except ValueError:
+            raise ValueError(f"--threshold takes T or DRUM=T, e.g. 0.5 or hihat=0.4, got {value!r}") from None
+        if name:
+            class_thresholds[name] = parsed
+        else:
+            threshold = parsed
+    return threshold, class_thresholds
+
+
 def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     from collections import Counter
     from pathlib import Path
@@ -146,7 +168,9 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
         print("bridge: give -o OUT.mid, --json, or both", file=sys.stderr)
         return 2
     try:
-        result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, args.threshold)
+        threshold, class_thresholds = parse_drum_thresholds(args.threshold)
+        result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
+                                       class_thresholds)
     except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1
@@ -218,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     drums.add_argument("input", metavar="IN.wav", help="any file libsndfile reads (WAV, FLAC, OGG, ...), any sample rate")
     drums.add_argument("-o", "--output", metavar="OUT.mid", help="drum notes on channel 10, GM numbers")
     drums.add_argument("--json", action="store_true", help='print {"onsets": [{"time", "drum", "velocity"}, ...]}')
-    drums.add_argument("--threshold", type=float, help="activation 0-1 that fires an onset (default: tuned, in the manifest)")
+    drums.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",
+                       help="activation 0-1 that fires an onset, for every class (T) or one (e.g. hihat=0.4); "
+                            "repeatable (default: tuned, in the manifest)")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

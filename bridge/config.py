@@ -85,6 +85,7 @@ class DrumsConfig:
     enabled: bool = True
     channel: int = 10
     threshold: float = 0.0
+    thresholds: dict[str, float] = field(default_factory=dict)  # per class, over ``threshold``
     note_ms: float = 50.0
 
 
@@ -139,6 +140,10 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
         return float(value)
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table, got {value!r}")
+        return {name: _coerce(section, f"{key}.{name}", item, 0.0) for name, item in value.items()}
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a string, got {value!r}")
     allowed = _CHOICES.get((section, key))

@@ -192,10 +192,13 @@ class Daemon:
         except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
             self.reporter.error("model", f"drum transcription is off: {exc}")
             return
-        self.drums = DrumEngine(model, self._on_drum_onset, settings.threshold or None)
+        self.drums = DrumEngine(model, self._on_drum_onset)
+        overrides = ([(None, settings.threshold)] if settings.threshold else []) + list(settings.thresholds.items())
+        for name, value in overrides:
+            self._set_drum_threshold(value, name, "[drums] thresholds" if name else "[drums] threshold")
         self.analysis.engines.append(self.drums)
-        log.info("drum transcription: classes %s, thresholds %s, channel %d", ", ".join(model.classes),
-                 " ".join(f"{t:.2f}" for t in self.drums.picker.thresholds), settings.channel)
+        log.info("drum transcription: thresholds %s, channel %d",
+                 ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items()), settings.channel)
 
     def _load_instruments(self, directory: Path) -> None:
         settings = self.config.instruments
@@ -269,6 +272,8 @@ class Daemon:
         counts["audio_open"] = int(self.audio is not None and self.audio.active)
         counts["audio_rate_hz"] = self.audio.sample_rate_hz if self.audio else 0
         counts["audio_rms_dbfs"] = round(self.level.rms_dbfs, 2)
+        if self.drums is not None:
+            counts.update({f"drums_threshold_{name}": value for name, value in self.drums.thresholds().items()})
         counts["uptime_s"] = round(time.monotonic() - self.started_s, 3)
         return counts
 
@@ -350,11 +355,19 @@ class Daemon:
         except InpaintError as exc:
             self.reporter.error("inpaint", str(exc))
 
-    def on_drums_threshold(self, raw: RawOsc, value: float) -> None:
+    def on_drums_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
         if self.drums is None:
             self.reporter.error("drums", "drum transcription is off (see the model error at start-up)")
             return
-        self.drums.set_threshold(value)
+        self._set_drum_threshold(value, name, "/drums/threshold")
+
+    def _set_drum_threshold(self, value: float, name: str | None, origin: str) -> None:
+        try:
+            self.drums.set_threshold(value, name)
+        except ValueError as exc:
+            self.reporter.error("drums", f"{origin}: {exc}")
+            return
+        log.info("drum threshold of %s: %.2f", name or "every class", value)
 
     def on_inpaint_attribute(self, raw: RawOsc, name: str, value: float) -> None:
         if self.inpaint is not None:

@@ -73,19 +73,22 @@ def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
     midi.save(path)
 
 
-def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None) -> dict:
+def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None,
+                          class_thresholds: dict[str, float] | None = None) -> dict:
     """Stream an audio file through the live drum engine; write drum MIDI to ``output`` if given.
+
+    ``threshold`` and ``class_thresholds`` are those of ``bridge.engines.drums.transcribe``.
 
     Raises
     ------
     ValueError
-        The file cannot be read as audio.
+        The file cannot be read as audio, or a threshold is out of range or names no drum class.
     """
     from bridge.engines.drums import DrumModel, transcribe
 
     audio, sample_rate_hz = read_audio(source)
     model = DrumModel()
-    onsets = transcribe(audio, sample_rate_hz, model, threshold)
+    onsets = transcribe(audio, sample_rate_hz, model, threshold, class_thresholds=class_thresholds)
     if output is not None:
         write_drum_midi(output, onsets)
     return {"sample_rate_hz": int(sample_rate_hz), "duration_s": round(len(audio) / sample_rate_hz, 3),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bridge.drum_vocabulary import DRUM_NAMES
 from bridge.osc_dispatch import Arg, Route
 
 if TYPE_CHECKING:
@@ -61,8 +62,9 @@ def input_routes(daemon: "Daemon") -> list[Route]:
         Route("/bridge/panic", (), daemon.on_panic, "all notes off on MIDI out"),
         Route("/inpaint/gap", (Arg("start", int, 0, 63), Arg("bars", int, 1, 63)), daemon.on_inpaint_gap,
               "fill form bars start .. start+bars-1 (0-based) at their next pass, from the bars around them"),
-        Route("/drums/threshold", (Arg("value", float, 0.01, 0.99),), daemon.on_drums_threshold,
-              "activation (0-1) that fires a drum onset; lower finds softer strokes and more false ones"),
+        Route("/drums/threshold", (Arg("value", float, 0.01, 0.99), Arg("drum", str, choices=DRUM_NAMES)),
+              daemon.on_drums_threshold, "activation (0-1) that fires a drum onset, for every class or for the "
+              "named one (e.g. 0.4 hihat); lower finds softer strokes and more false ones", optional=1),
         Route("/inpaint/attribute", (Arg("name", str, choices=("density", "pitch_range")), Arg("value", float, 0.0, 1.0)),
               daemon.on_inpaint_attribute, "steer the filled bars: note density or pitch range, 0-1"),
     ]

@@ -61,6 +61,21 @@ def test_transcribe_drums_writes_midi_and_json(tmp_path):
     assert len(notes) == len(onsets) and all(m.channel == 9 for m in notes)
 
 
+def test_transcribe_drums_takes_a_threshold_for_every_class_and_one_per_drum(tmp_path):
+    from bridge.bench import DRUM_BENCH_AUDIO
+
+    def hihats(*thresholds: str) -> int:
+        run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", *(f"--threshold={t}" for t in thresholds))
+        assert run.returncode == 0, run.stderr
+        return sum(o["drum"] == "hihat" for o in json.loads(run.stdout)["onsets"])
+
+    assert hihats("0.9", "hihat=0.3") > hihats("0.3", "hihat=0.9")
+    for bad, message in (("cowbell=0.5", "no drum class 'cowbell'"), ("hihat=loud", "takes T or DRUM=T"),
+                         ("1.5", "between 0 and 1")):
+        run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", f"--threshold={bad}")
+        assert run.returncode == 1 and message in run.stderr and "Traceback" not in run.stderr
+
+
 def test_detect_instruments_prints_activity_json():
     from bridge.demo import DEMO_DATA
 

@@ -15,9 +15,19 @@ def test_user_file_overrides_only_its_keys(tmp_path):
     assert config.osc.listen_host == "0.0.0.0" and config.clock.tempo_bpm == 90.0 and config.osc.send_port == 9001
 
 
+def test_drum_thresholds_per_class_are_a_table(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[drums]\nthreshold = 0.5\n[drums.thresholds]\nhihat = 0.4\nkick = 1\n")
+    config = load_config(path)
+    assert config.drums.threshold == 0.5 and config.drums.thresholds == {"hihat": 0.4, "kick": 1.0}
+    assert load_config().drums.thresholds == {}
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
+        ('[drums]\nthresholds = 0.4\n', "thresholds must be a table"),
+        ('[drums.thresholds]\nhihat = "soft"\n', r"\[drums\] thresholds.hihat must be a number"),
         ("[osc]\nlisten_prot = 1\n", "unknown key"),
         ("[oscc]\n", "unknown section"),
         ('[osc]\nlisten_port = "9000"\n', "must be an integer"),

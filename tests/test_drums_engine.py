@@ -72,6 +72,20 @@ def test_the_threshold_trades_onsets_for_precision(model, heldout):
     assert low > high
 
 
+def test_a_threshold_set_for_one_drum_leaves_the_others(model, heldout):
+    audio, rate, _ = heldout
+    engine = DrumEngine(model, lambda onset: None, threshold=0.5)
+    engine.set_threshold(0.3, "hihat")
+    assert engine.thresholds() == {name: 0.3 if name == "hihat" else 0.5 for name in model.classes}
+    for value, name, message in ((0.0, None, "between 0 and 1"), (1.0, "kick", "between 0 and 1"),
+                                 (0.5, "cowbell", "no drum class 'cowbell'")):
+        with pytest.raises(ValueError, match=message):
+            engine.set_threshold(value, name)
+    assert engine.thresholds()["kick"] == 0.5
+    found = transcribe(audio, rate, model, threshold=0.9, class_thresholds={"hihat": 0.2})
+    assert sum(o.name == "hihat" for o in found) > sum(o.name == "hihat" for o in transcribe(audio, rate, model, 0.9))
+
+
 def test_the_picker_fires_once_per_crossing_and_respects_the_refractory_time():
     picker = OnsetPicker(1, 0.5, 0.01, refractory_s=0.04)
     curve = np.array([0.1, 0.7, 0.9, 0.2, 0.8, 0.1, 0.1, 0.1, 0.9, 0.1])[:, None]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -136,20 +136,43 @@ class DrumEngine:
         Called with each ``DrumOnset``, in order, on the caller's thread.
     threshold : float, optional
         One threshold for every class instead of the model's tuned ones.
+
+    Raises
+    ------
+    ValueError
+        ``threshold`` is not between 0 and 1.
     """
 
     def __init__(self, model: DrumModel, on_onset: Callable[[DrumOnset], None], threshold: float | None = None) -> None:
         self.model = model
         self.on_onset = on_onset
         self.features = LogMelStream(model.spec)
-        self.picker = OnsetPicker(len(model.classes), model.thresholds if threshold is None else threshold,
-                                  model.spec.hop_s)
+        self.picker = OnsetPicker(len(model.classes), model.thresholds, model.spec.hop_s)
+        if threshold is not None:
+            self.set_threshold(threshold)
         self.frames_processed = 0
         self._silent = False
 
-    def set_threshold(self, value: float) -> None:
-        """One threshold for every class (``/drums/threshold``)."""
-        self.picker.thresholds[:] = value
+    def set_threshold(self, value: float, name: str | None = None) -> None:
+        """The activation that fires an onset (``/drums/threshold``): for every class, or for class ``name`` only.
+
+        Raises
+        ------
+        ValueError
+            ``value`` is not between 0 and 1 (exclusive), or the model has no class ``name``.
+        """
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"a drum threshold is an activation between 0 and 1, got {value}")
+        if name is None:
+            self.picker.thresholds[:] = value
+        elif name in self.model.classes:
+            self.picker.thresholds[self.model.classes.index(name)] = value
+        else:
+            raise ValueError(f"no drum class '{name}'; the classes are {', '.join(self.model.classes)}")
+
+    def thresholds(self) -> dict[str, float]:
+        """The current threshold of each class, by name."""
+        return {name: round(float(value), 4) for name, value in zip(self.model.classes, self.picker.thresholds)}
 
     def reset(self) -> None:
         self.features.reset()
@@ -180,10 +203,16 @@ class DrumEngine:
 
 
 def transcribe(audio: np.ndarray, sample_rate_hz: int, model: DrumModel, threshold: float | None = None,
-               block: int = 4096) -> list[DrumOnset]:
-    """Stream a whole signal through a ``DrumEngine``, block by block as the daemon would."""
+               block: int = 4096, class_thresholds: Mapping[str, float] | None = None) -> list[DrumOnset]:
+    """Stream a whole signal through a ``DrumEngine``, block by block as the daemon would.
+
+    ``threshold`` replaces the tuned thresholds of every class, then ``class_thresholds`` (class name to
+    threshold) those of single classes; a bad value or name raises ValueError, as ``DrumEngine.set_threshold``.
+    """
     onsets: list[DrumOnset] = []
     engine = DrumEngine(model, onsets.append, threshold)
+    for name, value in (class_thresholds or {}).items():
+        engine.set_threshold(value, name)
     model.reset()
     for start in range(0, len(audio), block):
         engine.process(audio[start:start + block], sample_rate_hz, start / sample_rate_hz)
