@@ -11,7 +11,7 @@
   "rect": [
    100,
    100,
-   800,
+   1120,
    360
   ],
   "boxes": [
@@ -24,10 +24,10 @@
      "patching_rect": [
       20,
       10,
-      600,
+      800,
       20
      ],
-     "text": "mir-bridge: ping, status, panic, tempo and inpainting; prints everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
+     "text": "mir-bridge: ping, status, panic, tempo, inpainting and drum thresholds; prints everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
     }
    },
    {
@@ -298,6 +298,51 @@
       22
      ]
     }
+   },
+   {
+    "box": {
+     "id": "n3",
+     "maxclass": "flonum",
+     "text": "",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      780,
+      20,
+      50,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "m7",
+     "maxclass": "message",
+     "text": "/drums/threshold $1",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      780,
+      50,
+      130,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "m8",
+     "maxclass": "message",
+     "text": "/drums/threshold 0.4 hihat",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      920,
+      50,
+      170,
+      22
+     ]
+    }
    }
   ],
   "lines": [
@@ -489,6 +534,42 @@
      ],
      "destination": [
       "p6",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "n3",
+      0
+     ],
+     "destination": [
+      "m7",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m7",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m8",
+      0
+     ],
+     "destination": [
+      "o1",
       0
      ]
     }

@@ -39,7 +39,7 @@ VISUALS = Path(__file__).parents[1] / "max_patches" / "pd" / "bridge-visuals.pd"
 
 @pytest.mark.jack
 @pytest.mark.skipif(shutil.which("pd") is None, reason="Pure Data is not installed (Debian: puredata-core)")
-def test_pd_visuals_patch_receives_drum_onsets_and_instrument_activity(daemon, peer):
+def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_instrument_activity(daemon, peer):
     import librosa
 
     from bridge.bench import DRUM_BENCH_AUDIO
@@ -47,7 +47,7 @@ def test_pd_visuals_patch_receives_drum_onsets_and_instrument_activity(daemon, p
     reply_port = free_udp_port()
     pd = subprocess.Popen(
         ["pd", "-nogui", "-noaudio", "-nomidi", "-stderr", "-open", str(VISUALS),
-         "-send", f"bridge-config {daemon.osc_port} {reply_port}"],
+         "-send", f"bridge-config {daemon.osc_port} {reply_port}; drums-threshold 0.45 hihat"],
         stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -56,6 +56,7 @@ def test_pd_visuals_patch_receives_drum_onsets_and_instrument_activity(daemon, p
         while time.monotonic() < deadline and not any(line.startswith("CLASSES:") for line in lines):
             lines.append(pd.stderr.readline())
         assert any(line.startswith("CLASSES: drums") for line in lines), lines
+        assert daemon.osc.status()["drums_threshold_hihat"] == pytest.approx(0.45)
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
         peer.play(audio)
         deadline = time.monotonic() + 15
