@@ -9,7 +9,8 @@ packages=(jackd2 libjack-jackd2-0 libportaudio2 fluidsynth fluid-soundfont-gm pu
           procps iproute2 python3-venv)
 # Training and its tests render drum kits and bands: more soundfonts and Hydrogen's sampled kits.
 if [[ "$extras" == *train* ]]; then
-    packages+=(fluid-soundfont-gs timgm6mb-soundfont musescore-general-soundfont avldrums.lv2-soundfont hydrogen-drumkits)
+    packages+=(fluid-soundfont-gs timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
+               hydrogen-drumkits)
 fi
 missing=()
 for package in "${packages[@]}"; do

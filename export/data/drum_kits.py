@@ -30,7 +30,8 @@ HYDROGEN = Path("/usr/share/hydrogen/data/drumkits")
 # (soundfont, drum programs on channel 10) of the General MIDI soundfonts.
 GM_KITS = ((SF2 / "FluidR3_GM.sf2", (0, 8, 16, 24, 25, 32, 40)),
            (SF2 / "TimGM6mb.sf2", (0, 16, 24, 25, 32, 40)),
-           (SF3 / "MuseScore_General.sf3", (0, 8, 16, 24, 25, 32, 40)))
+           (SF3 / "MuseScore_General.sf3", (0, 8, 16, 24, 25, 32, 40)),
+           (SF2 / "sf_GMbank.sf2", (0, 8, 16, 24, 25, 32, 40)))  # csound-soundfont
 AVL_KITS = (SF2 / "Black_Pearl_4_LV2.sf2", SF2 / "Red_Zeppelin_4_LV2.sf2")
 NOT_DRUM_KITS = ("Gimme A Hand 1.0", "circAfrique v4")  # hand percussion only
 HELD_OUT_KITS = ("avl:Black_Pearl_4_LV2", "hydrogen:The Black Pearl 1.0")  # one real kit, both samplings
