@@ -36,7 +36,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     elif args.dataset == "drums":
         from export.data.drums import build
 
-        path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed)
+        path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
+                     csound_kits=args.csound_kits)
         print(path.read_text())
     return 0
 
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                                                         "bridge/data/instruments_trio.wav (bench and tests)")
     data.add_argument("--audio", action="store_true", help="instruments: write the training and validation mixes as "
                                                           "WAV and CSV files too (for the musicnn front end)")
+    data.add_argument("--csound-kits", action="store_true", help="drums: also the seven kits of csound's GM bank "
+                                                                 "(an experiment the drum card reports)")
     data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "

@@ -209,10 +209,12 @@ def load_features(path: Path) -> tuple[list[np.ndarray], list[list[np.ndarray]]]
     return tracks, per_track
 
 
-def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE) -> Path:
-    """Render every split of ``default_plans(scale)`` into ``out``; returns the path of ``drums.json``."""
+def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
+          csound_kits: bool = False) -> Path:
+    """Render every split of ``default_plans(scale)`` into ``out`` (with ``csound_kits``, from csound's GM kits
+    too); returns the path of ``drums.json``."""
     out.mkdir(parents=True, exist_ok=True)
-    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm)
+    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
     plans = default_plans(scale)
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     bands = build_bands(folk, band_counts, 24.0, workers, seed)
