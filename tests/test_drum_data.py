@@ -7,7 +7,7 @@ import pytest
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
 from export.data.audio_effects import CHAIN, recording_chain
-from export.data.drum_kits import HYDROGEN, gm_note_of, hydrogen_kit
+from export.data.drum_kits import CSOUND_KITS, HYDROGEN, gm_note_of, hydrogen_kit, kit_sources
 from export.data.drums import SAMPLE_RATE_HZ, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.evaluate_drums import score_track
@@ -73,3 +73,13 @@ def test_a_rendered_track_round_trips_through_the_annotation_format(tmp_path):
     assert sum(len(r) for r in reference) == len(hits)
     scores = score_track(reference, reference)
     assert all(f == 1.0 for f, _, _ in scores.values())
+
+
+def test_csound_kits_join_only_when_asked_for():
+    def names(**options) -> set[str]:
+        return {name for name, _ in kit_sources(**options)}
+
+    csound = {f"fluidsynth:sf_GMbank:{program}" for program in CSOUND_KITS[0][1]}
+    assert not csound & names()
+    if CSOUND_KITS[0][0].exists():
+        assert csound <= names(csound=True) and names() <= names(csound=True)
