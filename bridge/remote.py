@@ -110,6 +110,19 @@ class OscClient:
         assert reply is not None, "no /bridge/status reply"
         return dict(zip(reply.args[::2], reply.args[1::2]))
 
+    def status_once(self, predicate, timeout_s: float = 3.0) -> dict[str, float]:
+        """The first status that satisfies ``predicate``, or the last one at the timeout.
+
+        The daemon answers /bridge/status ahead of the other messages of its batch, so a reply may not show
+        the effect of a message sent just before it.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = self.status()
+            if predicate(status) or time.monotonic() > deadline:
+                return status
+            time.sleep(0.05)
+
     def close(self) -> None:
         self._running = False
         self.sock.close()

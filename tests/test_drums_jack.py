@@ -42,16 +42,12 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dae
     assert client.status()["drum_onsets"] == len(onsets)
 
 
-def drum_thresholds_become(client, wanted: dict[str, float], timeout_s: float = 3.0) -> dict[str, float]:
-    """The daemon's drum thresholds once they are ``wanted`` (or at the timeout): a status request is answered
-    ahead of the messages before it, so one reply may not show them yet."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        thresholds = {k.removeprefix("drums_threshold_"): v for k, v in client.status().items()
-                      if k.startswith("drums_threshold_")}
-        if thresholds == pytest.approx(wanted) or time.monotonic() > deadline:
-            return thresholds
-        time.sleep(0.05)
+def drum_thresholds_become(client, wanted: dict[str, float]) -> dict[str, float]:
+    """The daemon's drum thresholds once they are ``wanted`` (or at the timeout)."""
+    def thresholds(status: dict[str, float]) -> dict[str, float]:
+        return {k.removeprefix("drums_threshold_"): v for k, v in status.items() if k.startswith("drums_threshold_")}
+
+    return thresholds(client.status_once(lambda status: thresholds(status) == pytest.approx(wanted)))
 
 
 def test_thresholds_come_from_the_config_and_osc_for_every_drum_or_one_and_bad_ones_are_reported(

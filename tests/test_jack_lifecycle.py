@@ -63,13 +63,8 @@ def test_daemon_started_without_jack_picks_it_up_when_it_starts(tmp_path, monkey
 
 
 def _status_once_ports_open(client, timeout_s: float = 5.0) -> dict:
-    """The daemon's status once both MIDI and audio are open, or at the timeout."""
-    deadline = time.monotonic() + timeout_s
-    status = client.status()
-    while not (status["midi_open"] and status["audio_open"]) and time.monotonic() < deadline:
-        time.sleep(0.1)  # MIDI reopens first, then audio: wait for both
-        status = client.status()
-    return status
+    """The daemon's status once both MIDI and audio are open (MIDI reopens first, then audio), or at the timeout."""
+    return client.status_once(lambda status: status["midi_open"] and status["audio_open"], timeout_s)
 
 
 @pytest.mark.skipif(jack_server_process_running(), reason="a JACK server of this machine owns the metadata database")

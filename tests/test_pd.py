@@ -56,7 +56,8 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
         while time.monotonic() < deadline and not any(line.startswith("CLASSES:") for line in lines):
             lines.append(pd.stderr.readline())
         assert any(line.startswith("CLASSES: drums") for line in lines), lines
-        assert daemon.osc.status()["drums_threshold_hihat"] == pytest.approx(0.45)
+        status = daemon.osc.status_once(lambda status: status["drums_threshold_hihat"] == pytest.approx(0.45))
+        assert status["drums_threshold_hihat"] == pytest.approx(0.45)
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
         peer.play(audio)
         deadline = time.monotonic() + 15
