@@ -37,7 +37,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         from export.data.drums import build
 
         path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
-                     csound_kits=args.csound_kits)
+                     csound_kits=args.csound_kits, mixed_kits=args.mixed_kits)
         print(path.read_text())
     return 0
 
@@ -213,6 +213,14 @@ def cmd_tradeoff(args: argparse.Namespace) -> int:
     return 0
 
 
+def share(text: str) -> float:
+    """A command-line share: a number from 0 to 1."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share is a number from 0 to 1, got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -234,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
                                                           "WAV and CSV files too (for the musicnn front end)")
     data.add_argument("--csound-kits", action="store_true", help="drums: also the seven kits of csound's GM bank "
                                                                  "(an experiment the drum card reports)")
+    data.add_argument("--mixed-kits", type=share, default=0.0, metavar="SHARE",
+                      help="drums: share of training and unlabeled tracks on a kit mixed from several (each drum "
+                           "class from a random kit)")
     data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "

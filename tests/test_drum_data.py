@@ -7,8 +7,8 @@ import pytest
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
 from export.data.audio_effects import CHAIN, recording_chain
-from export.data.drum_kits import CSOUND_KITS, HYDROGEN, gm_note_of, hydrogen_kit, kit_sources
-from export.data.drums import SAMPLE_RATE_HZ, make_track, write_annotated
+from export.data.drum_kits import CSOUND_KITS, HYDROGEN, SampleKit, gm_note_of, hydrogen_kit, kit_sources, mixed_kit
+from export.data.drums import SAMPLE_RATE_HZ, default_plans, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.evaluate_drums import score_track
 
@@ -83,3 +83,30 @@ def test_csound_kits_join_only_when_asked_for():
     assert not csound & names()
     if CSOUND_KITS[0][0].exists():
         assert csound <= names(csound=True) and names() <= names(csound=True)
+
+
+def test_a_mixed_kit_takes_each_drum_class_whole_from_one_kit_and_only_training_tracks_play_one():
+    """Stand-in kits of constant one-shots, each kit its own level, so a sample tells which kit it came from."""
+    notes = (36, 38, 40, 42, 44, 46, 49, 56)
+    kits = [SampleKit(f"kit{k}", False, SAMPLE_RATE_HZ, {n: [(0.0, 1.0, np.full(10, k, np.float32))] for n in notes})
+            for k in range(8)]
+    sources = []
+    for seed in range(20):
+        kit = mixed_kit(kits, np.random.default_rng(seed))
+        assert set(kit.layers) == set(notes)
+        source = {n: int(kit.layers[n][0][2][0]) for n in notes}
+        for klass in {class_of_gm_note(n) for n in notes}:  # one kit per class: snare and rim shot, all three hats
+            assert len({source[n] for n in notes if class_of_gm_note(n) == klass}) == 1
+        sources.append(tuple(source[n] for n in (36, 38, 42)))
+    assert len(set(sources)) > 15  # kick, snare and hi-hat are paired anew
+    plans = {plan.name: plan.mixed_kit_share for plan in default_plans(0.01, mixed_kits=0.5)}
+    assert plans.pop("train") == plans.pop("unlabeled") == 0.5 and not any(plans.values())
+
+
+def test_the_data_command_takes_a_mixed_kit_share_from_0_to_1_only():
+    from export.__main__ import main
+
+    for bad in ("1.5", "-0.1", "half"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["data", "drums", "--mixed-kits", bad])
+        assert exit_info.value.code == 2

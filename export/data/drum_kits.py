@@ -21,6 +21,7 @@ import librosa
 import mido
 import numpy as np
 
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from export.data.render import render_midi
 
 SF2 = Path("/usr/share/sounds/sf2")
@@ -81,6 +82,22 @@ class SampleKit:
         covering = [layer for layer in layers if layer[0] <= v <= layer[1] + 1e-6]
         candidates = covering or [min(layers, key=lambda layer: abs((layer[0] + layer[1]) / 2 - v))]
         return candidates[int(rng.integers(len(candidates)))][2]
+
+
+def mixed_kit(kits: list[SampleKit], rng: np.random.Generator) -> SampleKit:
+    """A kit of strangers: each drum class's notes from a random kit of ``kits``, other percussion from the first.
+
+    A model that has heard 30 kits knows 30 kicks played with 30 snares; mixed kits pair every kick with every
+    snare and hi-hat, so that no class can be recognised by the kit it came with.
+    """
+    donors = [kits[int(i)] for i in rng.integers(len(kits), size=len(DRUM_CLASSES) + 1)]
+    layers = {}
+    for note in sorted({n for kit in donors for n in kit.layers}):
+        index = class_of_gm_note(note)
+        donor = donors[0 if index is None else index + 1]
+        if note in donor.layers:
+            layers[note] = donor.layers[note]
+    return SampleKit("mixed", all(k.real for k in donors), donors[0].sample_rate_hz, layers)
 
 
 def trim(audio: np.ndarray) -> np.ndarray:

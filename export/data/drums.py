@@ -31,7 +31,7 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from bridge.features import DRUM_FEATURES, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
-from export.data.drum_kits import HELD_OUT_KITS, SampleKit, load_kits
+from export.data.drum_kits import HELD_OUT_KITS, SampleKit, load_kits, mixed_kit
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 
@@ -52,16 +52,18 @@ class DrumSetPlan:
     held_out_kit: bool
     band_split: str  # folk split the accompaniment comes from
     scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
+    mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
 
 
-def default_plans(scale: float = 1.0) -> list[DrumSetPlan]:
-    """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one)."""
+def default_plans(scale: float = 1.0, mixed_kits: float = 0.0) -> list[DrumSetPlan]:
+    """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one), ``mixed_kits`` is the
+    share of training and unlabeled tracks on mixed kits (validation and tests play whole kits)."""
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
     drill = SCATTERED_SHARE
-    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, False, "train", drill),
+    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, False, "train", drill, mixed_kits),
             DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, False, "valid", drill),
-            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, False, "train", drill),
+            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, False, "train", drill, mixed_kits),
             DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, False, "test", 0.0),
             DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, False, "test", 0.0),
             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, True, "test", 0.0),
@@ -161,6 +163,8 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
     kit = kits[int(rng.integers(len(kits)))]
     pool = _BANDS.get(plan.band_split, [])
     band = pool[int(rng.integers(len(pool)))] if pool and rng.random() < plan.with_band else None
+    if plan.mixed_kit_share and rng.random() < plan.mixed_kit_share:
+        kit = mixed_kit(kits, rng)
     audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share)
     if out_dir is not None:
         write_annotated(Path(out_dir), f"{plan.name}_{index:04d}", audio, hits)
@@ -210,12 +214,12 @@ def load_features(path: Path) -> tuple[list[np.ndarray], list[list[np.ndarray]]]
 
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
-          csound_kits: bool = False) -> Path:
-    """Render every split of ``default_plans(scale)`` into ``out`` (with ``csound_kits``, from csound's GM kits
-    too); returns the path of ``drums.json``."""
+          csound_kits: bool = False, mixed_kits: float = 0.0) -> Path:
+    """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
+    GM kits too); returns the path of ``drums.json``."""
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
-    plans = default_plans(scale)
+    plans = default_plans(scale, mixed_kits)
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     bands = build_bands(folk, band_counts, 24.0, workers, seed)
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": DRUM_FEATURES.as_dict(),
@@ -234,6 +238,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                       for i, c in enumerate(DRUM_CLASSES)}
             summary["splits"][plan.name] = {"tracks": plan.tracks, "duration_s": plan.duration_s,
                                             "with_accompaniment": plan.with_band, "scattered_share": plan.scattered_share,
+                                            "mixed_kit_share": plan.mixed_kit_share,
                                             "onsets": onsets,
                                             "kits_used": sorted({r[2] for r in results})}
     path = out / "drums.json"
