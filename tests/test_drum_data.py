@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
-from export.data.audio_effects import CHAIN, recording_chain
+from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from export.data.drum_kits import CSOUND_KITS, HYDROGEN, SampleKit, gm_note_of, hydrogen_kit, kit_sources, mixed_kit
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, make_track, write_annotated
 from export.data.grooves import STYLES, generate
@@ -59,6 +59,15 @@ def test_every_effect_keeps_length_and_stays_finite():
         out = effect(audio, rng, SAMPLE_RATE_HZ)
         assert out.shape == audio.shape and np.isfinite(out).all(), effect.__name__
     assert np.abs(recording_chain(audio, rng, SAMPLE_RATE_HZ)).max() <= 1.0
+
+
+def test_dropouts_silence_or_repeat_short_stretches():
+    rng = np.random.default_rng(1)
+    audio = np.sin(np.arange(10 * SAMPLE_RATE_HZ) * 0.01).astype(np.float32)
+    out = dropouts(audio, rng, SAMPLE_RATE_HZ)
+    changed = out != audio
+    assert out.shape == audio.shape and 0 < changed.mean() < 0.3  # at most 10 a second of at most 25 ms
+    assert np.any(out[changed] == 0.0) and np.any(out[changed] != 0.0)  # lost, and read twice
 
 
 @pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")

@@ -99,6 +99,19 @@ def level_changes(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: i
     return (audio * 10 ** (curve / 20)).astype(np.float32)
 
 
+def dropouts(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
+    """Stretches of 2-25 ms lost (silence) or read twice (the stretch before, again), 0.5-10 a second: what a
+    live input delivers when the audio interface or a client misses cycles on a loaded machine. Each one
+    leaves a click at both ends, which a model must not take for a drum stroke."""
+    out = audio.copy()
+    rate_per_s = float(np.exp(rng.uniform(np.log(0.5), np.log(10.0))))
+    for _ in range(int(rng.poisson(rate_per_s * len(audio) / sample_rate_hz))):
+        length = int(rng.uniform(0.002, 0.025) * sample_rate_hz)
+        start = int(rng.integers(length, max(length + 1, len(audio) - length)))
+        out[start:start + length] = 0.0 if rng.random() < 0.5 else out[start - length:start]
+    return out
+
+
 CHAIN = ((mic_bleed, 0.5), (random_eq, 0.8), (compress, 0.5), (saturate, 0.3), (reverb, 0.7),
          (level_changes, 0.5), (add_noise, 0.5))
 

@@ -5,7 +5,8 @@ random tempo. Every instrument class renders its part of a song as a stem of its
 own (FluidSynth, a random GM program of the class, vibrato where the instrument
 has it); the drum set is mixed from the sampled kits of the drum data. A mix
 takes 1 to 6 stems of one song at random levels, with stretches where a stem
-falls silent, and a random recording chain; a class is active in a second when
+falls silent, and a random recording chain (and for a share of the training mixes, the
+dropouts of a live input that misses cycles); a class is active in a second when
 its stem's level there is within 30 dB of its loudest second and above -60 dBFS,
 as multitrack data sets derive activations from stem envelopes.
 
@@ -37,7 +38,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from bridge.midi_file import append_events
 from bridge.score import TICKS_PER_BEAT
 from export.data.accompaniment import band_parts
-from export.data.audio_effects import random_eq, recording_chain, saturate
+from export.data.audio_effects import dropouts, random_eq, recording_chain, saturate
 from export.data.drum_kits import HELD_OUT_KITS, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
@@ -52,6 +53,7 @@ SOUNDFONTS = {"train": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr
               "test": (Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),)}
 VIBRATO_CLASSES = ("strings", "voice", "synth_lead", "saxophone", "flute", "clarinet", "trumpet")
 ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
+DROPOUT_SHARE = 0.3  # of the training mixes: with the clicks of a live input that misses cycles (labels unchanged)
 
 
 def stem_notes(role: str, parts: dict, rng: np.random.Generator) -> list:
@@ -197,6 +199,8 @@ def _mix_job(job: tuple[str, int, int, int, str | None]) -> tuple[np.ndarray, np
     rng = np.random.default_rng([seed, index, len(split)])
     stems = _STEMS[split]
     audio, labels = mix(stems[int(rng.integers(len(stems)))], rng, seconds)
+    if split == "train" and rng.random() < DROPOUT_SHARE:  # validation and test mixes stay as recordings give them
+        audio = dropouts(audio, rng, SAMPLE_RATE_HZ)
     if out_dir is not None:
         name = f"{split}_{index:04d}"
         wavfile.write(Path(out_dir) / f"{name}.wav", SAMPLE_RATE_HZ, np.round(np.clip(audio, -1, 1) * 32767).astype(np.int16))
