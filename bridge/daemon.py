@@ -262,6 +262,9 @@ class Daemon:
     def status(self) -> dict[str, float | int]:
         """Counters plus the clock and audio state, as sent on ``/bridge/status``."""
         self.counters.set("osc_dropped_kernel", self.osc_in.kernel_drops())
+        audio = self.audio
+        if audio is not None:
+            audio.count()
         counts: dict[str, float | int] = self.counters.snapshot()
         counts["dropped_total"] = sum(int(counts.get(name, 0)) for name in DROP_COUNTERS)
         state = self.clock.state()
@@ -269,8 +272,8 @@ class Daemon:
         counts["clock_running"] = int(state.running)
         counts["midi_clock_ticks_lost"] = self.clock.ticks_lost
         counts["midi_open"] = int(self.midi.is_open)
-        counts["audio_open"] = int(self.audio is not None and self.audio.active)
-        counts["audio_rate_hz"] = self.audio.sample_rate_hz if self.audio else 0
+        counts["audio_open"] = int(audio is not None and audio.active)
+        counts["audio_rate_hz"] = audio.sample_rate_hz if audio else 0
         counts["audio_rms_dbfs"] = round(self.level.rms_dbfs, 2)
         if self.drums is not None:
             counts.update({f"drums_threshold_{name}": value for name, value in self.drums.thresholds().items()})

@@ -12,8 +12,8 @@ def run_demo() -> subprocess.CompletedProcess:
 
 
 def test_demo_plays_the_bundled_performance_and_hears_every_note_on_the_grid():
-    """The demo's player is a Python JACK client: on a loaded machine it can miss cycles and send MIDI late,
-    and the demo says so; a run in which that happened and a note came off the grid is played once more, and
+    """On a loaded machine (a virtual machine whose host takes its CPU away) JACK can skip cycles and the
+    demo's player then sends MIDI late, and the demo says so; a run in which that happened and a note came off the grid is played once more, and
     the second run is judged."""
     run = run_demo()
     if EVERY_NOTE_ON_THE_GRID not in run.stdout and "MIDI events late" in run.stdout:

@@ -141,9 +141,10 @@ def off_the_grid(beats: list[float]) -> str | None:
 
 
 def test_live_gap_is_filled_on_midi_out_inside_the_gap_on_the_grid_in_key(jack_server, tmp_path):
-    """The daemon follows the player's MIDI clock. The player is a Python JACK client: on a loaded machine
-    it can miss cycles and send its clock late, which moves the daemon's beat; a run in which that happened
-    and a note came off the grid is played once more, and the second run is judged."""
+    """The daemon follows the player's MIDI clock. On a loaded machine (a virtual machine whose host takes
+    its CPU away) JACK can skip cycles and the player then sends its clock late, which moves the daemon's
+    beat; a run in which that happened and a note came off the grid is played once more, and the second run
+    is judged."""
     beats, pitches, filled, fill_log, player_late = play_the_tune_with_a_gap(tmp_path / "first")
     if player_late and off_the_grid(beats):
         beats, pitches, filled, fill_log, player_late = play_the_tune_with_a_gap(tmp_path / "again")

@@ -1,7 +1,8 @@
 """Audio input: JACK ports through JACK-Client, or any other device through sounddevice.
 
 Either way the callback only mixes the block to mono, copies it into a ring
-buffer and counts; the analysis thread does everything else.
+buffer and counts; the analysis thread does everything else. JACK's callback is
+C (``bridge.io.jack_rt``) and never waits for the interpreter lock.
 
 Why two backends: PortAudio's JACK host API cannot survive the JACK server
 going away (``Pa_CloseStream`` hangs and ``Pa_Terminate`` crashes once the
@@ -14,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import re
-import time
+import threading
+from dataclasses import astuple
 
 import numpy as np
 
 from bridge.config import AudioConfig
 from bridge.counters import Counters
-from bridge.io.jack_server import (abandon_client, jack_server_running, let_jack_callbacks_take_the_gil,
-                                    metadata_damage, open_client)
+from bridge.io.jack_rt import AudioTap, TapCounts, native_callbacks_problem
+from bridge.io.jack_server import abandon_client, jack_server_running, metadata_damage, open_client
 from bridge.ringbuffer import RingBuffer
 
 log = logging.getLogger("bridge.audio")
@@ -32,7 +34,7 @@ class AudioUnavailable(RuntimeError):
 
 
 class AudioInput:
-    """What both backends share: a ring buffer of mono float32 and its rate.
+    """What both backends share: a ring of mono float32 samples the analysis thread reads, and its rate.
 
     Subclasses implement ``open``, ``close`` and ``abandon`` (forget a
     stream whose server died, without touching it).
@@ -44,22 +46,13 @@ class AudioInput:
         self._config = config
         self._counters = counters
         self._client_name = client_name
-        self.ring = RingBuffer(1)
+        self.ring: RingBuffer | AudioTap = RingBuffer(1)
         self.sample_rate_hz = 0
-        self.last_block_time_s = 0.0
         self.problem = ""  # a setting that could not be honoured; the daemon reports it
         self.description = ""
 
-    def _start_ring(self, sample_rate_hz: int) -> None:
-        self.sample_rate_hz = sample_rate_hz
-        self.ring = RingBuffer(int(self._config.ring_seconds * sample_rate_hz))
-
-    def _write(self, channels: list[np.ndarray] | np.ndarray) -> None:
-        """Callback side: mix to mono, copy, timestamp, count."""
-        mono = channels[0] if len(channels) == 1 else np.mean(channels, axis=0)
-        self.ring.write(mono)
-        self.last_block_time_s = time.monotonic()
-        self._counters.add("audio_blocks")
+    def count(self) -> None:
+        """Bring the counters up to date with what the input counted outside Python (before a status)."""
 
     @property
     def active(self) -> bool:
@@ -77,35 +70,51 @@ class AudioInput:
 
 class JackAudioInput(AudioInput):
     """JACK input ports ``<client_name>:in_1 ..``, connected to ``device`` (a port-name regex)
-    or, by default, to the physical capture ports."""
+    or, by default, to the physical capture ports.
+
+    The process callback is C (``bridge.io.jack_rt.AudioTap``): it fills the ring without ever waiting
+    for the interpreter lock, so a busy Python thread cannot make it miss a cycle.
+    """
 
     backend = "jack"
 
     def __init__(self, config: AudioConfig, counters: Counters, client_name: str) -> None:
         super().__init__(config, counters, client_name)
         self._client = None
-        self._ports: list = []
-        self._next_frame: int | None = None  # JACK frame time the next period should start at
+        self._counted = TapCounts(0, 0, 0)  # what the tap had counted when the counters last took it
+        self._counting = threading.Lock()  # a status (OSC thread) and the JACK watch's abandon may count at once
 
     def open(self) -> None:
+        if problem := native_callbacks_problem():
+            raise AudioUnavailable(f'{problem}; audio.backend = "portaudio" takes JACK audio through PortAudio')
         client = open_client(self._client_name)
         if client is None:
             raise AudioUnavailable("no JACK server is running")
-        self._ports = [client.inports.register(f"in_{i + 1}") for i in range(max(1, self._config.channels))]
-        self._next_frame = None
-        let_jack_callbacks_take_the_gil()
-        client.set_process_callback(lambda frames: self._process(client, frames))
-        self._start_ring(client.samplerate)
+        ports = [client.inports.register(f"in_{i + 1}") for i in range(max(1, self._config.channels))]
+        self.sample_rate_hz = client.samplerate
+        self.ring = AudioTap(client, ports, int(self._config.ring_seconds * client.samplerate))
+        self._counted = TapCounts(0, 0, 0)
         client.activate()
         self._client = client
         if self._config.sample_rate_hz and self._config.sample_rate_hz != client.samplerate:
             self.problem = (f"JACK runs at {client.samplerate} Hz; the configured {self._config.sample_rate_hz} Hz "
                             "cannot be used (the engines resample)")
-        self._connect_sources(client)
+        self._connect_sources(client, ports)
         self.description = f"JACK '{client.name}', {client.samplerate} Hz, period {client.blocksize}"
-        log.info("audio in: %s, %d port(s)", self.description, len(self._ports))
+        log.info("audio in: %s, %d port(s)", self.description, len(ports))
 
-    def _connect_sources(self, client) -> None:
+    def count(self) -> None:
+        """Add what the tap counted since the last call to the counters (audio_blocks, audio_frames_skipped,
+        audio_frames_repeated)."""
+        with self._counting:
+            counts = self.ring.counts()
+            for name, now, before in zip(("audio_blocks", "audio_frames_skipped", "audio_frames_repeated"),
+                                         astuple(counts), astuple(self._counted)):
+                if now > before:
+                    self._counters.add(name, now - before)
+            self._counted = counts
+
+    def _connect_sources(self, client, ports: list) -> None:
         if self._config.device:
             pattern = re.compile(self._config.device)
             sources = [p for p in client.get_ports(is_audio=True, is_output=True) if pattern.search(p.name)]
@@ -113,21 +122,8 @@ class JackAudioInput(AudioInput):
                 self.problem = f"no JACK audio output matches '{self._config.device}'; connect one by hand"
         else:
             sources = client.get_ports(is_audio=True, is_output=True, is_physical=True)
-        for source, port in zip(sources, self._ports):
+        for source, port in zip(sources, ports):
             client.connect(source, port)
-
-    def _process(self, client, frames: int) -> None:
-        start = client.last_frame_time
-        if self._next_frame is not None and start != self._next_frame:
-            # The server's timeline jumped past cycles (a late wake-up of its driver) or this client ran
-            # late and saw a cycle twice: input was lost or read twice.
-            gap = (start - self._next_frame) % 2**32  # frame times wrap at 32 bits
-            if gap < 2**31:
-                self._counters.add("audio_frames_skipped", gap)
-            else:
-                self._counters.add("audio_frames_repeated", 2**32 - gap)
-        self._next_frame = (start + frames) % 2**32
-        self._write([port.get_array() for port in self._ports])
 
     @property
     def active(self) -> bool:
@@ -136,11 +132,14 @@ class JackAudioInput(AudioInput):
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
+            self.count()
             client.deactivate()
             client.close()
+            self.ring.free()
 
     def abandon(self) -> None:
-        abandon_client(self._client)
+        self.count()
+        abandon_client(self._client)  # its callback may still run: the tap is never freed
         self._client = None
 
 
@@ -172,7 +171,8 @@ class PortAudioInput(AudioInput):
             self.problem = f"{rate} Hz not supported by '{info['name']}' ({exc}); using {default_rate} Hz"
             rate = default_rate
         channels = min(self._config.channels, int(info["max_input_channels"]))
-        self._start_ring(rate)
+        self.sample_rate_hz = rate
+        self.ring = RingBuffer(int(self._config.ring_seconds * rate))
         try:
             self._stream = sd.InputStream(device=device, samplerate=rate, blocksize=self._config.block_size,
                                           channels=channels, dtype="float32", callback=self._callback)
@@ -195,9 +195,11 @@ class PortAudioInput(AudioInput):
         raise AudioUnavailable(f"no audio input device matches '{setting}'")
 
     def _callback(self, indata: np.ndarray, frames: int, _time, status) -> None:
+        """Mix to mono, copy, count."""
         if status.input_overflow:
             self._counters.add("audio_overflows")
-        self._write(indata.T)
+        self.ring.write(indata[:, 0] if indata.shape[1] == 1 else indata.mean(axis=1))
+        self._counters.add("audio_blocks")
 
     @property
     def active(self) -> bool:

@@ -32,19 +32,6 @@ except OSError:  # libjack is not installed: JACK is simply unavailable
     jack = None
 
 
-# How often a busy Python thread hands the interpreter lock to one that waits for it. Python's 5 ms is two
-# JACK periods of 128 frames at 48 kHz: a process callback in Python that waits for the lock that long, while
-# another thread is busy in Python, misses cycles and the audio and MIDI due in them.
-GIL_SWITCH_INTERVAL_S = 0.0005
-
-
-def let_jack_callbacks_take_the_gil() -> None:
-    """Make busy Python threads of this process hand over the interpreter lock often enough for a JACK process
-    callback in Python to keep to its cycles. Called by every such client this package opens."""
-    if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-
-
 JACK_SERVER_DIR = "/dev/shm"  # jackd2's sockets, shared memory and metadata database on Linux
 
 # JACK clients whose server died. Closing one crashes libjack (seen with jackd2

@@ -1,0 +1,234 @@
+"""JACK process callbacks that never wait for Python: the audio input's tap and the player's MIDI and audio.
+
+A process callback in Python needs the interpreter lock, and a JACK thread that waits for it while another
+thread holds it misses its cycle: the audio of that cycle is lost (a click), the MIDI due in it goes late.
+Measured with the trio over JACK on a loaded 2-core machine, the Python callbacks of the daemon's audio input
+and of the player were the clients jackd found unfinished in most of its xruns. The callbacks here are C
+(``jack_rt.c``, built with the package): they copy between JACK's buffers and lock-free rings, and Python
+reads and writes those rings from its own threads, whenever it gets to it.
+
+Example
+-------
+>>> client = jack.Client("tap")
+>>> tap = AudioTap(client, [client.inports.register("in_1")], capacity=48000)
+>>> client.activate()
+>>> samples, position, missed = tap.read(0)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from cffi import FFI
+
+log = logging.getLogger("bridge.jack")
+
+EVENT_BYTES = 32  # longest MIDI event the player sends; longer received ones are cut to this
+
+_ffi = FFI()
+_ffi.cdef(f"""
+typedef struct jack_rt_tap jack_rt_tap;
+typedef struct jack_rt_player jack_rt_player;
+typedef struct {{ int64_t frame; double time_s; uint32_t size; unsigned char data[{EVENT_BYTES}]; }} jack_rt_received;
+typedef struct {{ const float *samples; uint64_t length; int64_t start_frame; }} jack_rt_audio;
+int jack_rt_init(const char *library_name);
+jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint64_t capacity);
+void jack_rt_tap_free(jack_rt_tap *tap);
+void jack_rt_tap_counts(const jack_rt_tap *tap, uint64_t counts[4]);
+uint64_t jack_rt_tap_read(const jack_rt_tap *tap, uint64_t position, float *out, uint64_t max_samples, uint64_t *missed);
+jack_rt_player *jack_rt_player_open(void *client, void *midi_out, void *midi_in, void *audio_out, double sample_rate_hz,
+                                    uint64_t capacity);
+void jack_rt_player_free(jack_rt_player *player);
+int jack_rt_player_send(jack_rt_player *player, int64_t frame, const unsigned char *data, uint32_t size);
+uint64_t jack_rt_player_receive(jack_rt_player *player, jack_rt_received *out, uint64_t max_events);
+void jack_rt_player_play(jack_rt_player *player, jack_rt_audio *audio);
+int jack_rt_player_taken(const jack_rt_player *player);
+void jack_rt_player_counts(const jack_rt_player *player, uint64_t counts[3]);
+""")
+
+
+class NativeCallbacksUnavailable(RuntimeError):
+    """The C callbacks were not built or libjack's functions were not found."""
+
+
+_library = None
+
+
+def _load():
+    """The compiled ``jack_rt.c``, its libjack functions looked up in JACK-Client's libjack (once)."""
+    global _library
+    if _library is None:
+        import jack
+
+        spec = importlib.util.find_spec("bridge.io._jack_rt")
+        if spec is None or spec.origin is None:
+            raise NativeCallbacksUnavailable("the C JACK callbacks (bridge/io/jack_rt.c) were not built: "
+                                             "reinstall mir-bridge where a C compiler is available")
+        library = _ffi.dlopen(spec.origin)
+        if library.jack_rt_init(jack._libname.encode()) != 0:
+            raise NativeCallbacksUnavailable(f"libjack's functions were not found in {jack._libname}")
+        _library = library
+    return _library
+
+
+def native_callbacks_problem() -> str:
+    """Why the C callbacks cannot be used here, or "" when they can."""
+    try:
+        _load()
+    except (NativeCallbacksUnavailable, OSError) as exc:
+        return str(exc)
+    return ""
+
+
+def _pointer(jack_object) -> object:
+    """A JACK-Client client's or port's C pointer, for this module's functions."""
+    import jack
+
+    return _ffi.cast("void *", int(jack._ffi.cast("uintptr_t", jack_object._ptr)))
+
+
+@dataclass(frozen=True)
+class TapCounts:
+    """What the tap's callback counted since it started."""
+
+    blocks: int  # process cycles run
+    frames_skipped: int  # frames of cycles it did not see: the server's timeline jumped past them
+    frames_repeated: int  # frames of cycles it saw twice
+
+
+class AudioTap:
+    """The mono mix of a client's input ports, written into a ring by a C process callback.
+
+    Reads like ``bridge.ringbuffer.RingBuffer`` (``written``, ``read``). Made before the client is activated;
+    ``free`` once it is closed: the tap then reads as empty, whichever thread still asks.
+
+    Parameters
+    ----------
+    client : jack.Client
+        Not yet activated.
+    ports : list of jack.OwnPort
+        Its input ports (at most 8).
+    capacity : int
+        Samples the ring holds.
+    """
+
+    def __init__(self, client, ports: list, capacity: int) -> None:
+        self._library = _load()
+        self.capacity = capacity
+        pointers = _ffi.new("void *[]", [_pointer(p) for p in ports])
+        self._tap = self._library.jack_rt_tap_open(_pointer(client), pointers, len(ports), capacity)
+        if self._tap == _ffi.NULL:
+            raise NativeCallbacksUnavailable("the audio tap could not be set up (out of memory or ports)")
+        self._lock = threading.Lock()  # against free() while another thread reads
+        self._counts = _ffi.new("uint64_t[4]")
+        self._missed = _ffi.new("uint64_t *")
+
+    def _read_counts(self) -> list[int]:
+        with self._lock:
+            if self._tap != _ffi.NULL:
+                self._library.jack_rt_tap_counts(self._tap, self._counts)
+            return list(self._counts)
+
+    @property
+    def written(self) -> int:
+        """Samples written since the start."""
+        return self._read_counts()[0]
+
+    def counts(self) -> TapCounts:
+        return TapCounts(*self._read_counts()[1:])
+
+    def read(self, position: int, max_samples: int | None = None) -> tuple[np.ndarray, int, int]:
+        """Samples from absolute ``position`` on: (a copy of them, where the next read starts, samples missed)."""
+        available = min(max(0, self.written - position), self.capacity)
+        out = np.empty(available if max_samples is None else min(available, max_samples), np.float32)
+        with self._lock:
+            if self._tap == _ffi.NULL:
+                return out[:0], position, 0
+            n = self._library.jack_rt_tap_read(self._tap, position, _ffi.from_buffer("float[]", out), len(out),
+                                               self._missed)
+            missed = int(self._missed[0])
+        return out[:n], position + missed + n, missed
+
+    def free(self) -> None:
+        with self._lock:
+            if self._tap != _ffi.NULL:
+                self._library.jack_rt_tap_free(self._tap)
+                self._tap = _ffi.NULL
+
+
+class PlayerCallbacks:
+    """MIDI out at exact JACK frames, MIDI in with their frames, audio out from a frame on: a C process
+    callback on a client's three ports. Made before the client is activated; ``free`` only after it is
+    closed. One thread at a time (``JackPlayer`` holds a lock).
+
+    Parameters
+    ----------
+    capacity : int
+        Events that can wait to be sent, and received events that can wait to be read.
+    """
+
+    def __init__(self, client, midi_out, midi_in, audio_out, capacity: int = 1 << 15) -> None:
+        self._library = _load()
+        self._player = self._library.jack_rt_player_open(_pointer(client), _pointer(midi_out), _pointer(midi_in),
+                                                         _pointer(audio_out), float(client.samplerate), capacity)
+        if self._player == _ffi.NULL:
+            raise NativeCallbacksUnavailable("the player's callback could not be set up (out of memory)")
+        self._received = _ffi.new("jack_rt_received[]", 1024)
+        self._counts = _ffi.new("uint64_t[3]")
+        self._playing: list[tuple[object, np.ndarray]] = []  # audio handed over, kept until the callback lets go
+        self._dropped = 0  # received events lost, as last reported
+
+    def send(self, frame: int, data: bytes) -> None:
+        """Queue a MIDI event for JACK frame time ``frame``.
+
+        Raises
+        ------
+        ValueError
+            The event is longer than ``EVENT_BYTES``, or more than ``capacity`` wait already.
+        """
+        if self._library.jack_rt_player_send(self._player, frame, data, len(data)) != 0:
+            raise ValueError(f"MIDI event of {len(data)} bytes not queued (at most {EVENT_BYTES} bytes, "
+                             "or too many events waiting)")
+
+    def receive(self) -> list[tuple[int, bytes, float]]:
+        """Events received since the last call: (JACK frame, bytes, time.monotonic() seconds)."""
+        events = []
+        while n := self._library.jack_rt_player_receive(self._player, self._received, len(self._received)):
+            for event in self._received[0:n]:
+                events.append((event.frame, _ffi.buffer(event.data, min(event.size, EVENT_BYTES))[:], event.time_s))
+        dropped = self._read_counts()[2]
+        if dropped > self._dropped:
+            log.warning("%d MIDI events received were lost: more arrived than the player's ring holds before "
+                        "they were read", dropped - self._dropped)
+            self._dropped = dropped
+        return events
+
+    def play(self, samples: np.ndarray, start_frame: int) -> None:
+        """Play mono float32 samples from JACK frame time ``start_frame`` on, instead of what plays."""
+        samples = np.ascontiguousarray(samples, np.float32)
+        audio = _ffi.new("jack_rt_audio *", (_ffi.from_buffer("float[]", samples), len(samples), start_frame))
+        if self._library.jack_rt_player_taken(self._player):
+            self._playing = self._playing[-1:]  # the callback has let go of all but the one it took last
+        self._playing.append((audio, samples))
+        self._library.jack_rt_player_play(self._player, audio)
+
+    def _read_counts(self) -> list[int]:
+        """late events, worst lateness in frames, received events dropped (the last ones read, once freed)."""
+        if self._player != _ffi.NULL:
+            self._library.jack_rt_player_counts(self._player, self._counts)
+        return list(self._counts)
+
+    def lateness(self) -> tuple[int, int]:
+        """MIDI events sent after the cycle they were due in, and the worst lateness in frames."""
+        late, worst_frames, _ = self._read_counts()
+        return late, worst_frames
+
+    def free(self) -> None:
+        """Once the client is closed; only the counts can be read after."""
+        self._read_counts()
+        self._library.jack_rt_player_free(self._player)
+        self._player = _ffi.NULL
