@@ -30,8 +30,9 @@ def cmd_data(args: argparse.Namespace) -> int:
     elif args.dataset == "instruments":
         from export.data.multitrack import build as build_instruments
 
+        dropouts = {} if args.dropouts is None else {"dropout_share": args.dropouts}
         path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers, seed=args.seed,
-                                 audio=args.audio)
+                                 audio=args.audio, csound_bank=args.csound_bank, **dropouts)
         print(path.read_text())
     elif args.dataset == "drums":
         from export.data.drums import build
@@ -121,7 +122,8 @@ def cmd_evaluate_instruments(args: argparse.Namespace) -> int:
     from export.evaluate_instruments import evaluate, markdown_tables
 
     folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else ["cache/instruments/test"])]
-    report = evaluate(folders, Path(args.runs or "runs/instruments"), Path(args.figures) if args.figures else None)
+    report = evaluate(folders, Path(args.runs or "runs/instruments"), Path(args.figures) if args.figures else None,
+                      args.dropouts_per_s)
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2) if args.json else markdown_tables(report))
@@ -245,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--mixed-kits", type=share, default=0.0, metavar="SHARE",
                       help="drums: share of training and unlabeled tracks on a kit mixed from several (each drum "
                            "class from a random kit)")
+    data.add_argument("--dropouts", type=share, metavar="SHARE",
+                      help="instruments: share of the training mixes with the dropouts of a live input that misses "
+                           "cycles (default 0.5; 0 gives the data the models before them trained on)")
+    data.add_argument("--csound-bank", action="store_true", help="instruments: csound's GM bank renders a third of the "
+                                                                 "training and validation songs (an experiment the "
+                                                                 "instrument card reports)")
     data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "
@@ -275,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
                                             "and one row of 0/1 per second")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments"])
     evaluation.add_argument("--figures", metavar="DIR", help="instruments: write the confusion and attention PNGs here")
+    evaluation.add_argument("--dropouts-per-s", type=float, metavar="RATE",
+                            help="instruments: first cut this many dropouts a second into each track (1-25 ms lost, "
+                                 "read twice or skipped; seeded), as a live input that misses cycles delivers them")
     evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH",
                             help="default: the folk test split (inpaint) or the four held-out render sets in cache/drums (drums)")
     evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.models import MODELS_DIR, load_manifest_entry
+from export.data.audio_effects import dropouts
 from export.data.multitrack import read_activity_csv
 from export.models.instruments import pooling_model
 from export.musicnn_front import MUSICNN_INPUT, SHARED_CLASSES, merge_classes, musicnn_file, onnx_latency_ms, tag_scores
@@ -54,8 +55,12 @@ def ranking_scores(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
             "auc": {k: round(v, 4) for k, v in aucs.items()}, "instances": int(len(truth))}
 
 
-def read_tracks(folders: list[Path]) -> list[tuple[np.ndarray, np.ndarray, Path]]:
-    """(features, labels, path) of every annotated WAV: 1-s windows, shape (seconds, 50, n_mels)."""
+def read_tracks(folders: list[Path], dropouts_per_s: float | None = None) -> list[tuple[np.ndarray, np.ndarray, Path]]:
+    """(features, labels, path) of every annotated WAV: 1-s windows, shape (seconds, 50, n_mels).
+
+    With ``dropouts_per_s``, each track first gets that many dropouts a second (``audio_effects.dropouts``,
+    seeded by the track's place in the list): the clicks of a live input that misses cycles.
+    """
     tracks = []
     for folder in folders:
         for wav in tqdm(sorted(Path(folder).glob("*.wav")), desc=f"features {Path(folder).name}"):
@@ -63,6 +68,8 @@ def read_tracks(folders: list[Path]) -> list[tuple[np.ndarray, np.ndarray, Path]
             if not csv.exists():
                 continue
             audio, rate = librosa.load(wav, sr=None, mono=True)
+            if dropouts_per_s is not None:
+                audio = dropouts(audio, np.random.default_rng([7, len(tracks)]), int(rate), dropouts_per_s)
             frames = log_mel(audio, int(rate), INSTRUMENT_FEATURES)
             labels = (read_activity_csv(csv) >= 0.5).astype(np.float32)
             seconds = min(len(labels), len(frames) // FRAMES_PER_S)
@@ -187,10 +194,12 @@ def tagging_section(runs: Path, front_end: str, tracks, embeddings: list[np.ndar
     return report, attention, y
 
 
-def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> dict:
-    """The full report; with ``figures``, also the confusion and attention PNGs there."""
-    tracks = read_tracks(folders)
-    report: dict = {"tracks": len(tracks), "seconds": int(sum(len(t[1]) for t in tracks)), "activity": {}}
+def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropouts_per_s: float | None = None) -> dict:
+    """The full report; with ``figures``, also the confusion and attention PNGs there. With ``dropouts_per_s``,
+    on the tracks with that many dropouts a second, and without musicnn (its files hold the clean tracks)."""
+    tracks = read_tracks(folders, dropouts_per_s)
+    report: dict = {"tracks": len(tracks), "seconds": int(sum(len(t[1]) for t in tracks)), "activity": {},
+                    "dropouts_per_s": dropouts_per_s}
     outputs = {}
     for kind in ("fc", "cnn", "crnn"):
         path = runs / f"activity_{kind}.pt"
@@ -205,7 +214,7 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None) -> di
             truth = np.concatenate([t[1] for t in tracks])
             confusion_figure(confusion(truth, np.concatenate(outputs["cnn"][0])), figures / "instruments_confusion.png")
             attention_figure(attention, clip_labels, figures / "instruments_attention.png")
-    musicnn = musicnn_tracks(tracks)
+    musicnn = musicnn_tracks(tracks) if dropouts_per_s is None else None
     if musicnn is not None:
         embedded, tags, tag_names = musicnn
         scores = {"musicnn MTT tags": [tag_scores(t, tag_names) for t in tags]}

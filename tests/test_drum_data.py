@@ -66,7 +66,7 @@ def test_dropouts_silence_or_repeat_short_stretches():
     audio = np.sin(np.arange(10 * SAMPLE_RATE_HZ) * 0.01).astype(np.float32)
     out = dropouts(audio, rng, SAMPLE_RATE_HZ)
     changed = out != audio
-    assert out.shape == audio.shape and 0 < changed.mean() < 0.3  # at most 10 a second of at most 25 ms
+    assert out.shape == audio.shape and 0 < changed.mean() < 0.5  # at most 20 a second of at most 25 ms
     assert np.any(out[changed] == 0.0) and np.any(out[changed] != 0.0)  # lost, and read twice
 
 

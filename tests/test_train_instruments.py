@@ -1,13 +1,17 @@
 """Instrument data and training, seconds long: stems, mixes with activity labels, a few steps, ONNX export."""
 
+import json
+
 import numpy as np
 import pytest
 
 from bridge.engines.instruments import InstrumentModel, detect
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.card_instruments import variants_section
 from export.data.folk import BAR_TICKS
-from export.data.multitrack import SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi, write_activity_csv
+from export.data.multitrack import (CSOUND_BANK, SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi,
+                                    split_soundfonts, write_activity_csv)
 from export.evaluate_instruments import evaluate, markdown_tables
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
@@ -41,6 +45,13 @@ def test_every_pitched_class_plays_its_part_in_the_stem_render():
     programs = [m.program for m in messages if m.type == "program_change"]
     assert len(programs) == len(INSTRUMENT_NAMES) - 1 and slot_s == SONG_S + 3.0
     assert sum(m.type == "note_on" for m in messages) > 10 * len(programs)
+
+
+@pytest.mark.skipif(not CSOUND_BANK.exists(), reason="csound-soundfont is not installed")
+def test_csound_bank_joins_the_training_and_validation_soundfonts_only_when_asked_for():
+    assert CSOUND_BANK not in split_soundfonts("train") and CSOUND_BANK not in split_soundfonts("valid")
+    assert split_soundfonts("train", csound_bank=True)[-1] == CSOUND_BANK == split_soundfonts("valid", True)[-1]
+    assert split_soundfonts("test", csound_bank=True) == split_soundfonts("test")
 
 
 def test_a_mix_labels_each_second_from_the_stems_it_uses(stems, tmp_path):
@@ -122,6 +133,25 @@ def test_the_musicnn_front_end_trains_its_heads_and_is_scored_beside_its_own_tag
     shared = report["shared_classes"]
     assert set(shared) == {"musicnn MTT tags", "musicnn head"} and set(shared["musicnn head"]["1s"]) <= set(SHARED_CLASSES)
     assert "| musicnn MTT tags |" in markdown_tables(report)
+    cut = evaluate([musicnn_data / "test"], config.out, dropouts_per_s=5.0)  # musicnn's files hold the clean tracks
+    assert cut["dropouts_per_s"] == 5.0 and cut["tracks"] == 2 and "shared_classes" not in cut
+
+
+def test_the_card_compares_the_cnn_trained_on_each_data_variant_that_was_evaluated(tmp_path):
+    def scores(macro, drums):
+        return {"activity": {"cnn": {"1s": {"auc_macro": macro, "auc": {"drums": drums, "piano": 0.7}}}},
+                "dropouts_per_s": 5.0}
+
+    runs, baseline = tmp_path / "instruments", tmp_path / "instruments-no-dropouts"
+    for folder, clean, cut in ((runs, scores(0.86, 0.99), scores(0.85, 0.98)), (baseline, scores(0.86, 0.99), scores(0.8, 0.7))):
+        folder.mkdir()
+        (folder / "evaluation.json").write_text(json.dumps(clean))
+        (folder / "evaluation_dropouts.json").write_text(json.dumps(cut))
+    table = "\n".join(variants_section(runs))
+    assert "| shipped: half the training mixes with dropouts | 0.860 | 0.990 | 0.700 | 0.850 | 0.980 |" in table
+    assert "as the models before | 0.860 | 0.990 | 0.700 | 0.800 | 0.700 |" in table and "csound" not in table
+    (baseline / "evaluation_dropouts.json").unlink()
+    assert variants_section(runs) == []  # nothing to compare with
 
 
 def test_musicnn_tags_and_project_classes_merge_to_the_instruments_both_name():

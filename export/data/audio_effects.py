@@ -99,16 +99,20 @@ def level_changes(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: i
     return (audio * 10 ** (curve / 20)).astype(np.float32)
 
 
-def dropouts(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
-    """Stretches of 2-25 ms lost (silence) or read twice (the stretch before, again), 0.5-10 a second: what a
-    live input delivers when the audio interface or a client misses cycles on a loaded machine. Each one
-    leaves a click at both ends, which a model must not take for a drum stroke."""
+def dropouts(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int, rate_per_s: float | None = None
+             ) -> np.ndarray:
+    """What a live input delivers when the audio interface or a client misses cycles on a loaded machine:
+    stretches of 1-25 ms lost (silence), read twice (the stretch before, again) or skipped (the stretch after,
+    early), ``rate_per_s`` a second on average (default: 0.5-20, log-uniform). Each one leaves a click at both
+    ends, which a model must not take for a drum stroke; the audio around them stays in place."""
     out = audio.copy()
-    rate_per_s = float(np.exp(rng.uniform(np.log(0.5), np.log(10.0))))
+    if rate_per_s is None:
+        rate_per_s = float(np.exp(rng.uniform(np.log(0.5), np.log(20.0))))
     for _ in range(int(rng.poisson(rate_per_s * len(audio) / sample_rate_hz))):
-        length = int(rng.uniform(0.002, 0.025) * sample_rate_hz)
-        start = int(rng.integers(length, max(length + 1, len(audio) - length)))
-        out[start:start + length] = 0.0 if rng.random() < 0.5 else out[start - length:start]
+        length = int(rng.uniform(0.001, 0.025) * sample_rate_hz)
+        start = int(rng.integers(length, max(length + 1, len(audio) - 2 * length)))
+        kind = rng.integers(3)
+        out[start:start + length] = (0.0, out[start - length:start], audio[start + length:start + 2 * length])[kind]
     return out
 
 

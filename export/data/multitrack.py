@@ -51,9 +51,12 @@ GAP_S = 3.0  # silence between stems in one FluidSynth render, for release tails
 SOUNDFONTS = {"train": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/TimGM6mb.sf2")),
               "valid": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/TimGM6mb.sf2")),
               "test": (Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),)}
+# csound's GM bank (csound-soundfont): a third set of timbres for training and validation, only with
+# ``data instruments --csound-bank``, an experiment the model card reports.
+CSOUND_BANK = Path("/usr/share/sounds/sf2/sf_GMbank.sf2")
 VIBRATO_CLASSES = ("strings", "voice", "synth_lead", "saxophone", "flute", "clarinet", "trumpet")
 ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
-DROPOUT_SHARE = 0.3  # of the training mixes: with the clicks of a live input that misses cycles (labels unchanged)
+DROPOUT_SHARE = 0.5  # default share of the training mixes with the clicks of a live input that misses cycles
 
 
 def stem_notes(role: str, parts: dict, rng: np.random.Generator) -> list:
@@ -123,8 +126,15 @@ def drum_stems(songs: list[tuple[np.ndarray, float, int]], kits, held_out: bool)
     return np.stack(stems).astype(np.float32)
 
 
-def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path) -> Path:
-    """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``."""
+def split_soundfonts(split: str, csound_bank: bool = False) -> list[Path]:
+    """The soundfonts that render a split's pitched stems, those of them this machine has."""
+    extra = (CSOUND_BANK,) if csound_bank and split != "test" else ()
+    return [s for s in (*SOUNDFONTS[split], *extra) if s.exists()]
+
+
+def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path]) -> Path:
+    """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
+    shared out among ``soundfonts``."""
     path = out / f"stems_{split}.npz"
     if path.exists():
         return path
@@ -132,7 +142,6 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path) 
     tunes = load_splits(folk)[split]
     songs = [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
              for i in range(count)]
-    soundfonts = [s for s in SOUNDFONTS[split] if s.exists()]
     groups = [songs[i::len(soundfonts)] for i in range(len(soundfonts))]
     pitched = [render_stems(group, soundfont) for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
@@ -193,13 +202,14 @@ def read_activity_csv(path: Path) -> np.ndarray:
 _STEMS: dict[str, np.ndarray] = {}
 
 
-def _mix_job(job: tuple[str, int, int, int, str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """One seeded mix: its log-mel frames (none for the test split) and labels; the WAV and CSV too with ``out_dir``."""
-    split, index, seconds, seed, out_dir = job
+def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndarray, np.ndarray]:
+    """One seeded mix: its log-mel frames (none for the test split) and labels; the WAV and CSV too with ``out_dir``.
+    A training mix gets dropouts with probability ``dropout_share``."""
+    split, index, seconds, seed, out_dir, dropout_share = job
     rng = np.random.default_rng([seed, index, len(split)])
     stems = _STEMS[split]
     audio, labels = mix(stems[int(rng.integers(len(stems)))], rng, seconds)
-    if split == "train" and rng.random() < DROPOUT_SHARE:  # validation and test mixes stay as recordings give them
+    if split == "train" and rng.random() < dropout_share:  # validation and test mixes stay as recordings give them
         audio = dropouts(audio, rng, SAMPLE_RATE_HZ)
     if out_dir is not None:
         name = f"{split}_{index:04d}"
@@ -211,11 +221,14 @@ def _mix_job(job: tuple[str, int, int, int, str | None]) -> tuple[np.ndarray, np
 
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
-          kits_dir: Path = Path("cache/drums/kits"), audio: bool = False) -> Path:
+          kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
+          csound_bank: bool = False) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     The test mixes are written as WAV and CSV files; with ``audio``, the training
     and validation mixes too (the same mixes, for front ends that read audio).
+    ``dropout_share`` of the training mixes get the dropouts of a live input; with
+    ``csound_bank``, csound's GM bank renders a third of the training and validation songs.
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -223,15 +236,16 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
             "valid": (max(2, int(8 * scale)), max(4, int(240 * scale)), 10),
             "test": (max(2, int(12 * scale)), max(4, int(60 * scale)), 20)}
     summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
-                     "soundfonts": {k: [s.name for s in v] for k, v in SOUNDFONTS.items()},
-                     "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS, "splits": {}}
+                     "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank)] for k in SOUNDFONTS},
+                     "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
+                     "dropout_share": dropout_share, "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
-        _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk))["stems"]
+        _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank)))["stems"]
         directory = out / split if split == "test" or audio else None
         if directory is not None:
             directory.mkdir(exist_ok=True)
         with Pool(workers) as pool:
-            jobs = [(split, i, seconds, seed, str(directory) if directory else None) for i in range(mixes)]
+            jobs = [(split, i, seconds, seed, str(directory) if directory else None, dropout_share) for i in range(mixes)]
             results = list(tqdm(pool.imap(_mix_job, jobs, chunksize=8), total=mixes, desc=f"mixes ({split})"))
         labels = np.stack([r[1] for r in results])
         if split != "test":
