@@ -27,7 +27,7 @@ from cffi import FFI
 
 log = logging.getLogger("bridge.jack")
 
-EVENT_BYTES = 32  # longest MIDI event the player sends; longer received ones are cut to this
+EVENT_BYTES = 32  # jack_rt.c's: the longest MIDI event the player sends; longer received ones are cut to this
 
 _ffi = FFI()
 _ffi.cdef(f"""
