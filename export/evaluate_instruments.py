@@ -127,7 +127,17 @@ def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarr
         truth = np.concatenate([pool_seconds(t[1], seconds) for t in tracks])
         scores = np.concatenate([pool_seconds(p, seconds) for p in probabilities])
         report["track" if seconds is None else f"{seconds}s"] = ranking_scores(truth, scores)
+    truth, scores = np.concatenate([t[1] for t in tracks]), np.concatenate(probabilities)
+    report["1s"]["false_on"] = false_on(truth, scores)
     return report, probabilities, embeddings
+
+
+def false_on(truth: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    """Per class, the share of the seconds it does not play in that it scores 0.5 or more: what a visual that
+    follows the class shows by mistake."""
+    silent = truth < 0.5
+    return {name: round(float(np.mean(probabilities[silent[:, c], c] >= 0.5)), 4)
+            for c, name in enumerate(INSTRUMENT_NAMES) if silent[:, c].any()}
 
 
 def clips(tracks, embeddings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

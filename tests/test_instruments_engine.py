@@ -47,6 +47,19 @@ def test_activity_turns_off_within_a_second_after_a_stem_stops(model, trio):
     assert not any(u.active[drums] for u in updates if 9.0 <= u.time_s), "drums on more than 1 s after they stopped"
 
 
+def test_the_clicks_of_lost_periods_are_not_taken_for_drums(model, trio):
+    """A live input that misses cycles cuts periods out of the audio, and each gap is a click. 100 periods of
+    128 frames at 48 kHz (2.7 ms) lost across the trio: the drums still turn off within a second."""
+    audio, rate = trio
+    period = round(128 * rate / 48000)
+    lost = set(np.random.default_rng(0).choice(len(audio) // period, 100, replace=False).tolist())
+    cut = np.concatenate([audio[i * period:(i + 1) * period] for i in range(len(audio) // period) if i not in lost])
+    stop_s = 8.0 * len(cut) / len(audio)  # the drums stop earlier in the shortened audio
+    updates = detect(cut, rate, model)
+    drums = model.classes.index("drums")
+    assert not any(u.active[drums] for u in updates if stop_s + 1.0 <= u.time_s), "clicks heard as drums"
+
+
 def test_clip_tags_and_attention_come_once_a_second(model, trio):
     audio, rate = trio
     updates = detect(audio, rate, model)
