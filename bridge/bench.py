@@ -55,6 +55,14 @@ def midi_passthrough_ms(sender: JackPlayer, receiver: JackPlayer, n: int) -> lis
     return [1000.0 * (received[note] - frame) / rate for note, frame in sent.items() if note in received]
 
 
+def where_midi_was_lost(sent: int, before: dict, after: dict, received: int) -> dict[str, int]:
+    """Messages (note-ons and note-offs) lost on the way into the daemon, inside it (heard but not echoed) and on
+    the way out, from the daemon's counters around the run: JACK drops the MIDI of a cycle in which a client
+    was late, and the daemon must lose none itself."""
+    heard, echoed = after["midi_in"] - before["midi_in"], after["midi_out"] - before["midi_out"]
+    return {"lost_before_daemon": sent - heard, "lost_in_daemon": heard - echoed, "lost_after_daemon": echoed - received}
+
+
 def osc_roundtrip_ms(client: OscClient, n: int) -> list[float]:
     """``/bridge/ping`` to ``/bridge/pong``, one at a time."""
     times = []
@@ -205,6 +213,24 @@ def instruments_load(seconds: float = 20.0, rate: int = 48000, block: int = 128)
     return {"updates_per_s": round((len(updates) - 1) / span_s, 2), "core_share": round(busy_s / seconds, 4)}
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters in ticks (the first line of /proc/stat), or [] where there is none."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(value) for value in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def steal_share(before: list[int], after: list[int]) -> float | None:
+    """Share of the CPU time between two ``cpu_times`` readings that the host of a virtual machine took away
+    (steal): while it is high, JACK's cycles come late whatever its clients do."""
+    if len(before) < 8 or len(after) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after)]
+    return round(spent[7] / max(1, sum(spent)), 4)
+
+
 def machine() -> dict[str, object]:
     model = platform.processor()
     try:
@@ -220,16 +246,20 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
     """Measure every live path; print JSON (``as_json``) or a table; write JSON to ``output``."""
     results: dict[str, object] = {}
     period_ms = 1000.0 * BENCH_PERIOD_FRAMES / BENCH_SAMPLE_RATE_HZ
+    started = cpu_times()
     with tempfile.TemporaryDirectory() as workdir, DummyJackServer(BENCH_SAMPLE_RATE_HZ, BENCH_PERIOD_FRAMES):
         daemon = DaemonProcess(Path(workdir), "[midi]\nthru = true\n[audio]\nenabled = false\n")
         sender, receiver = JackPlayer("mir-bridge-bench-send"), JackPlayer("mir-bridge-bench-receive")
         try:
             sender.connect_to_daemon(midi_out=False, audio=False)
             receiver.connect_to_daemon(midi_in=False, audio=False)
+            before = daemon.osc.status()
             latencies = midi_passthrough_ms(sender, receiver, n)
+            after = daemon.osc.status()
             passthrough = summarise(latencies)
             passthrough["lost"] = n - len(latencies)
-            passthrough["jack_xruns"] = daemon.osc.status()["jack_xruns"]  # a late cycle, in any client, can lose MIDI
+            passthrough.update(where_midi_was_lost(2 * n, before, after, len(receiver.received)))
+            passthrough["jack_xruns"] = after["jack_xruns"]  # a late cycle, in any client, can lose MIDI
             passthrough["jack_period_ms"] = round(period_ms, 4)
             passthrough["p99_over_one_period"] = round(passthrough["p99"] - period_ms, 4)
             results["midi_passthrough_ms"] = passthrough
@@ -249,7 +279,7 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
     model = shipped_inpaint_model()
     for gap_bars in range(1, 5) if model is not None else ():
         results[f"inpaint_{gap_bars}bars_ms"] = summarise(inpaint_latency_ms(model, min(n, 300), gap_bars))
-    results["machine"] = machine()
+    results["machine"] = {**machine(), "cpu_steal_share": steal_share(started, cpu_times())}
     text = json.dumps(results, indent=2)
     if output:
         Path(output).write_text(text + "\n")

@@ -12,9 +12,13 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     assert printed == json.loads(out.read_text())
     for key in ("midi_passthrough_ms", "osc_roundtrip_ms"):
         assert {"p50", "p99", "n"} <= set(printed[key]) and printed[key]["n"] > 0
-    assert printed["midi_passthrough_ms"]["lost"] == 0
+    passthrough = printed["midi_passthrough_ms"]
+    assert passthrough["lost_in_daemon"] == 0, passthrough  # every note heard was echoed
+    # JACK drops the MIDI of a cycle in which a client was late: on a virtual machine whose host takes the CPU
+    # away (cpu_steal_share) that happens now and then, and a note can be lost on the way in or out.
+    assert passthrough["lost"] == 0 or passthrough["jack_xruns"] > 0, passthrough
     drums = printed["drums_onset_to_midi_ms"]
     assert {"p50", "p99", "n", "within_50ms"} <= set(drums) and drums["n"] > 0.5 * drums["onsets"]
     assert printed["drums_realtime_factor"] > 1
     assert 9.5 <= printed["instruments_updates_per_s"] <= 10.5 and 0 < printed["instruments_core_share"] < 1
-    assert "cpu" in printed["machine"]
+    assert "cpu" in printed["machine"] and "cpu_steal_share" in printed["machine"]
