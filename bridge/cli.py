@@ -28,10 +28,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:  # the OSC port is taken: nothing to run without the daemon's control surface
         log.error("%s", exc)
         return 1
-    daemon.start()
+    # Before it starts: a client that saw it answer may stop it at once, before the next line of this thread.
     stop = lambda *_: daemon._stop.set()  # noqa: E731 - signal handlers take two arguments
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    daemon.start()
     print("mir-bridge is running; Ctrl-C stops it", file=sys.stderr, flush=True)
     daemon.run_forever()
     daemon.stop()
