@@ -77,7 +77,8 @@ class Daemon:
         self.osc_in = OscReceiver(config.osc.listen_host, config.osc.listen_port, self._on_osc_batch, self.counters,
                                   config.osc.receive_buffer_bytes)
         self.midi = MidiPorts(config.midi, self._on_raw_midi)
-        self.scheduler = MidiScheduler(self.midi.send, self.counters, config.scheduler.max_pending)
+        self.scheduler = MidiScheduler(self.midi.send, self.counters, config.scheduler.max_pending,
+                                       lambda: self.midi.lead_s)
         self.audio: AudioInput | None = None
         self.level = LevelMeter(lambda rms, peak: self.osc_out.send("/bridge/audio/level", rms, peak),
                                 config.audio.level_rate_hz)
@@ -266,6 +267,9 @@ class Daemon:
         if audio is not None:
             audio.count()
         counts: dict[str, float | int] = self.counters.snapshot()
+        midi = self.midi.counts()  # counted by the JACK callbacks, outside the counters
+        counts["midi_in_dropped"] = int(counts["midi_in_dropped"]) + midi.received_dropped
+        counts["midi_out_late"] = midi.late_events
         counts["dropped_total"] = sum(int(counts.get(name, 0)) for name in DROP_COUNTERS)
         state = self.clock.state()
         counts["tempo_bpm"] = round(state.tempo_bpm, 3)

@@ -19,7 +19,7 @@ from bridge.counters import Counters
 from bridge.midi_messages import all_notes_off, note_off, note_on
 from bridge.score import TICKS_PER_BEAT, Note
 
-SendMidi = Callable[[Sequence[int]], bool]
+SendMidi = Callable[[Sequence[int], float], bool]
 
 
 class MidiScheduler:
@@ -28,18 +28,24 @@ class MidiScheduler:
     Parameters
     ----------
     send : callable
-        ``send(bytes) -> bool``; False means the output is closed (counted
-        as ``midi_out_dropped``).
+        ``send(bytes, due_s) -> bool``, ``due_s`` the message's time; False
+        means the output is closed (counted as ``midi_out_dropped``).
     counters : Counters
         ``midi_out``, ``midi_out_dropped``, ``scheduler_dropped``.
     max_pending : int
         Bound on queued messages; a note that does not fit is dropped whole.
+    lead_s : callable
+        How long before its time the output needs a message to place it on time (a JACK period and a
+        margin; 0 for an output that sends at once). Each message is handed over so much early.
     """
 
-    def __init__(self, send: SendMidi, counters: Counters, max_pending: int = 4096) -> None:
+    def __init__(self, send: SendMidi, counters: Counters, max_pending: int = 4096,
+                 lead_s: Callable[[], float] = lambda: 0.0) -> None:
         self._send = send
         self._counters = counters
         self._max_pending = max_pending
+        self._lead_s = lead_s
+        self._latest_handed_s = 0.0  # the latest time of a message handed to the output
         self._heap: list[tuple[float, int, tuple[int, ...]]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
@@ -85,33 +91,38 @@ class MidiScheduler:
                 if not self._heap:
                     self._wake.wait()
                     continue
-                delay = self._heap[0][0] - time.monotonic()
+                delay = self._heap[0][0] - self._lead_s() - time.monotonic()
                 if delay > 0:
                     self._wake.wait(delay)
                     continue
-                _, _, data = heapq.heappop(self._heap)
-                self._emit(data)
+                due_s, _, data = heapq.heappop(self._heap)
+                self._emit(data, due_s)
 
-    def _emit(self, data: tuple[int, ...]) -> None:
+    def _emit(self, data: tuple[int, ...], due_s: float) -> None:
         kind, channel = data[0] & 0xF0, (data[0] & 0x0F) + 1
         if kind == 0x90 and data[2] > 0:
             self._sounding.add((channel, data[1]))
             self._channels_used.add(channel)
         elif kind in (0x80, 0x90):
             self._sounding.discard((channel, data[1]))
-        if self._send(data):
+        self._latest_handed_s = max(self._latest_handed_s, due_s)
+        if self._send(data, due_s):
             self._counters.add("midi_out")
         else:
             self._counters.add("midi_out_dropped")
 
     def all_notes_off(self) -> None:
-        """Cancel everything queued, end every sounding note, send CC 123 on the channels used."""
+        """Cancel everything queued, end every sounding note, send CC 123 on the channels used.
+
+        Now, or after the latest message already handed to the output, which can no longer be taken back.
+        """
         with self._wake:
             self._heap.clear()
+            due_s = max(time.monotonic(), self._latest_handed_s)
             for channel, pitch in sorted(self._sounding):
-                self._emit(note_off(pitch, channel))
+                self._emit(note_off(pitch, channel), due_s)
             for channel in sorted(self._channels_used):
-                self._emit(all_notes_off(channel))
+                self._emit(all_notes_off(channel), due_s)
             self._wake.notify()
 
     def stop(self) -> None:

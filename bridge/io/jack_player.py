@@ -7,7 +7,7 @@ import time
 
 import jack
 
-from bridge.io.jack_rt import PlayerCallbacks
+from bridge.io.jack_rt import ClientCallbacks
 
 
 class JackPlayer:
@@ -17,7 +17,7 @@ class JackPlayer:
     the daemon with it, and the tests use it as an outside party. Times of
     received events are ``time.monotonic()`` seconds, derived from the start
     of the JACK period they arrived in plus their frame offset. Its process
-    callback is C (``bridge.io.jack_rt.PlayerCallbacks``), so the Python
+    callback is C (``bridge.io.jack_rt.ClientCallbacks``), so the Python
     threads of its process cannot make it miss a cycle; a machine that
     cannot schedule it in time still can, and the MIDI due in a missed
     cycle then goes out late (``lateness_ms`` counts it).
@@ -37,7 +37,7 @@ class JackPlayer:
         self.audio_out = self.client.outports.register("audio_out")
         self._lock = threading.Lock()
         self._received: list[tuple[int, bytes, float]] = []
-        self._callbacks = PlayerCallbacks(self.client, self.midi_out, self.midi_in, self.audio_out)
+        self._callbacks = ClientCallbacks(self.client, self.midi_out, self.midi_in, self.audio_out)
         # No callbacks on JACK's notification thread: python-rtmidi keeps the GIL while it waits for the
         # server, and the server waits for every client's notifications, so a Python notification callback
         # in a process that also uses python-rtmidi (an in-process daemon in the tests) can deadlock it.
@@ -53,8 +53,8 @@ class JackPlayer:
     def lateness_ms(self) -> tuple[int, float]:
         """How many of the MIDI events sent so far went out late, and the worst lateness in ms."""
         with self._lock:
-            late, worst_frames = self._callbacks.lateness()
-        return late, 1000.0 * worst_frames / self.sample_rate_hz
+            counts = self._callbacks.counts()
+        return counts.late_events, 1000.0 * counts.worst_late_frames / self.sample_rate_hz
 
     def now_frame(self) -> int:
         return self.client.frame_time

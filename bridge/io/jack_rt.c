@@ -1,4 +1,5 @@
-/* Realtime JACK process callbacks: the daemon's audio input (a tap) and the player's MIDI and audio.
+/* Realtime JACK process callbacks: the daemon's audio input (a tap), and MIDI in and out and audio out at
+ * exact frames (the daemon's MIDI ports, the test/demo/bench player).
  *
  * A process callback written in Python needs the interpreter lock. A JACK thread that waits for it while
  * another thread of the process holds it finishes its cycle late or not at all (jackd logs the client as
@@ -157,7 +158,7 @@ uint64_t jack_rt_tap_read(const jack_rt_tap *tap, uint64_t position, float *out,
     return n;
 }
 
-/* ---- The player: MIDI out at exact frames, MIDI in with frame times, audio out from a frame on ------- */
+/* ---- A client's MIDI out at exact frames, MIDI in with frame times, audio out from a frame on ------ */
 
 #define EVENT_BYTES 32
 
@@ -199,87 +200,87 @@ typedef struct {
     jack_rt_audio audio;        /* callback only: what plays (samples NULL when nothing) */
     /* callback -> Python */
     uint64_t late_events, worst_late_frames;
-} jack_rt_player;
+} jack_rt_client;
 
 static int event_before(const jack_rt_event *a, const jack_rt_event *b) {
     return a->frame < b->frame || (a->frame == b->frame && a->order < b->order);
 }
 
-static void heap_push(jack_rt_player *player, const jack_rt_event *event) {
-    uint64_t i = player->pending_count++;
+static void heap_push(jack_rt_client *rt, const jack_rt_event *event) {
+    uint64_t i = rt->pending_count++;
     while (i > 0) {
         uint64_t parent = (i - 1) / 2;
-        if (!event_before(event, &player->pending[parent])) break;
-        player->pending[i] = player->pending[parent];
+        if (!event_before(event, &rt->pending[parent])) break;
+        rt->pending[i] = rt->pending[parent];
         i = parent;
     }
-    player->pending[i] = *event;
+    rt->pending[i] = *event;
 }
 
-static void heap_pop(jack_rt_player *player) {
-    uint64_t n = --player->pending_count, i = 0;
+static void heap_pop(jack_rt_client *rt) {
+    uint64_t n = --rt->pending_count, i = 0;
     if (n == 0) return;
-    jack_rt_event last = player->pending[n];
+    jack_rt_event last = rt->pending[n];
     for (;;) {
         uint64_t child = 2 * i + 1;
         if (child >= n) break;
-        if (child + 1 < n && event_before(&player->pending[child + 1], &player->pending[child])) child++;
-        if (!event_before(&player->pending[child], &last)) break;
-        player->pending[i] = player->pending[child];
+        if (child + 1 < n && event_before(&rt->pending[child + 1], &rt->pending[child])) child++;
+        if (!event_before(&rt->pending[child], &last)) break;
+        rt->pending[i] = rt->pending[child];
         i = child;
     }
-    player->pending[i] = last;
+    rt->pending[i] = last;
 }
 
-static void player_midi_out(jack_rt_player *player, int64_t start, jack_nframes_t frames) {
-    void *buffer = port_get_buffer(player->midi_out, frames);
+static void client_midi_out(jack_rt_client *rt, int64_t start, jack_nframes_t frames) {
+    void *buffer = port_get_buffer(rt->midi_out, frames);
     midi_clear_buffer(buffer);
-    uint64_t head = load(&player->outbox_head), tail = player->outbox_tail;
-    for (; tail != head && player->pending_count < player->capacity; tail++)
-        heap_push(player, &player->outbox[tail % player->capacity]);
-    store(&player->outbox_tail, tail);
-    while (player->pending_count && player->pending[0].frame < start + frames) {
-        const jack_rt_event *event = &player->pending[0];
+    uint64_t head = load(&rt->outbox_head), tail = rt->outbox_tail;
+    for (; tail != head && rt->pending_count < rt->capacity; tail++)
+        heap_push(rt, &rt->outbox[tail % rt->capacity]);
+    store(&rt->outbox_tail, tail);
+    while (rt->pending_count && rt->pending[0].frame < start + frames) {
+        const jack_rt_event *event = &rt->pending[0];
         int64_t offset = event->frame - start;
         if (midi_event_write(buffer, offset > 0 ? (jack_nframes_t)offset : 0, event->data, event->size))
             break;  /* the port's buffer is full: the rest go out next cycle, late */
         if (offset < 0) {  /* this client missed the cycle the event was due in */
-            store(&player->late_events, player->late_events + 1);
-            if ((uint64_t)-offset > player->worst_late_frames) store(&player->worst_late_frames, (uint64_t)-offset);
+            store(&rt->late_events, rt->late_events + 1);
+            if ((uint64_t)-offset > rt->worst_late_frames) store(&rt->worst_late_frames, (uint64_t)-offset);
         }
-        heap_pop(player);
+        heap_pop(rt);
     }
 }
 
-static void player_midi_in(jack_rt_player *player, int64_t start, jack_nframes_t frames, double cycle_start_s) {
-    void *buffer = port_get_buffer(player->midi_in, frames);
+static void client_midi_in(jack_rt_client *rt, int64_t start, jack_nframes_t frames, double cycle_start_s) {
+    void *buffer = port_get_buffer(rt->midi_in, frames);
     uint32_t count = midi_get_event_count(buffer);
-    uint64_t head = player->inbox_head, tail = load(&player->inbox_tail);
+    uint64_t head = rt->inbox_head, tail = load(&rt->inbox_tail);
     for (uint32_t i = 0; i < count; i++) {
         jack_midi_event_t event;
         if (midi_event_get(&event, buffer, i)) continue;
-        if (head - tail >= player->capacity) {
-            store(&player->inbox_dropped, player->inbox_dropped + 1);
+        if (head - tail >= rt->capacity) {
+            store(&rt->inbox_dropped, rt->inbox_dropped + 1);
             continue;
         }
-        jack_rt_received *slot = &player->inbox[head++ % player->capacity];
+        jack_rt_received *slot = &rt->inbox[head++ % rt->capacity];
         slot->frame = start + event.time;
-        slot->time_s = cycle_start_s + event.time / player->sample_rate_hz;
+        slot->time_s = cycle_start_s + event.time / rt->sample_rate_hz;
         slot->size = (uint32_t)event.size;
         memcpy(slot->data, event.buffer, event.size < EVENT_BYTES ? event.size : EVENT_BYTES);
     }
-    store(&player->inbox_head, head);
+    store(&rt->inbox_head, head);
 }
 
-static void player_audio_out(jack_rt_player *player, int64_t start, jack_nframes_t frames) {
-    float *buffer = port_get_buffer(player->audio_out, frames);
+static void client_audio_out(jack_rt_client *rt, int64_t start, jack_nframes_t frames) {
+    float *buffer = port_get_buffer(rt->audio_out, frames);
     memset(buffer, 0, frames * sizeof(float));
-    jack_rt_audio *next = __atomic_load_n(&player->next_audio, __ATOMIC_ACQUIRE);
-    if (next != player->audio_taken) {
-        player->audio = *next;
-        __atomic_store_n(&player->audio_taken, next, __ATOMIC_RELEASE);
+    jack_rt_audio *next = __atomic_load_n(&rt->next_audio, __ATOMIC_ACQUIRE);
+    if (next != rt->audio_taken) {
+        rt->audio = *next;
+        __atomic_store_n(&rt->audio_taken, next, __ATOMIC_RELEASE);
     }
-    const jack_rt_audio *audio = &player->audio;
+    const jack_rt_audio *audio = &rt->audio;
     if (!audio->samples) return;
     /* Placed by frame time, not by counting cycles: a cycle this client misses loses its period of
      * audio, as a sound card would, instead of delaying the rest. */
@@ -287,78 +288,78 @@ static void player_audio_out(jack_rt_player *player, int64_t start, jack_nframes
     int64_t first = offset > 0 ? offset : 0;
     int64_t last = offset + frames < length ? offset + frames : length;
     for (int64_t i = first; i < last; i++) buffer[i - offset] = audio->samples[i];
-    if (offset + frames >= length) player->audio.samples = NULL;
+    if (offset + frames >= length) rt->audio.samples = NULL;
 }
 
-static int player_process(jack_nframes_t frames, void *arg) {
-    jack_rt_player *player = arg;
-    int64_t start = last_frame_time(player->client);
-    double cycle_start_s = monotonic_s() - frames_since_cycle_start(player->client) / player->sample_rate_hz;
-    player_midi_out(player, start, frames);
-    player_midi_in(player, start, frames, cycle_start_s);
-    player_audio_out(player, start, frames);
+static int client_process(jack_nframes_t frames, void *arg) {
+    jack_rt_client *rt = arg;
+    int64_t start = last_frame_time(rt->client);
+    double cycle_start_s = monotonic_s() - frames_since_cycle_start(rt->client) / rt->sample_rate_hz;
+    if (rt->midi_out) client_midi_out(rt, start, frames);
+    if (rt->midi_in) client_midi_in(rt, start, frames, cycle_start_s);
+    if (rt->audio_out) client_audio_out(rt, start, frames);
     return 0;
 }
 
-/* A player on the client's three ports, its process callback set (before the client is activated).
+/* Callbacks on any of the client's three ports (NULL for one it lacks), set before the client is activated.
  * capacity: events each of its rings holds. */
-jack_rt_player *jack_rt_player_open(void *client, void *midi_out, void *midi_in, void *audio_out,
+jack_rt_client *jack_rt_client_open(void *client, void *midi_out, void *midi_in, void *audio_out,
                                     double sample_rate_hz, uint64_t capacity) {
-    jack_rt_player *player = calloc(1, sizeof(jack_rt_player));
-    if (!player) return NULL;
-    player->client = client, player->midi_out = midi_out, player->midi_in = midi_in, player->audio_out = audio_out;
-    player->sample_rate_hz = sample_rate_hz, player->capacity = capacity;
-    player->outbox = calloc(capacity, sizeof(jack_rt_event));
-    player->pending = calloc(capacity, sizeof(jack_rt_event));
-    player->inbox = calloc(capacity, sizeof(jack_rt_received));
-    if (!player->outbox || !player->pending || !player->inbox
-        || set_process_callback(client, player_process, player)) {
-        free(player->outbox), free(player->pending), free(player->inbox), free(player);
+    jack_rt_client *rt = calloc(1, sizeof(jack_rt_client));
+    if (!rt) return NULL;
+    rt->client = client, rt->midi_out = midi_out, rt->midi_in = midi_in, rt->audio_out = audio_out;
+    rt->sample_rate_hz = sample_rate_hz, rt->capacity = capacity;
+    rt->outbox = calloc(capacity, sizeof(jack_rt_event));
+    rt->pending = calloc(capacity, sizeof(jack_rt_event));
+    rt->inbox = calloc(capacity, sizeof(jack_rt_received));
+    if (!rt->outbox || !rt->pending || !rt->inbox
+        || set_process_callback(client, client_process, rt)) {
+        free(rt->outbox), free(rt->pending), free(rt->inbox), free(rt);
         return NULL;
     }
-    return player;
+    return rt;
 }
 
 /* Only once its client is closed: the callback must never run again. */
-void jack_rt_player_free(jack_rt_player *player) {
-    free(player->outbox), free(player->pending), free(player->inbox), free(player);
+void jack_rt_client_free(jack_rt_client *rt) {
+    free(rt->outbox), free(rt->pending), free(rt->inbox), free(rt);
 }
 
-/* The functions below are Python's side: one Python thread at a time (the player holds a lock). */
+/* The functions below are Python's side: one Python thread at a time (the Python object holds a lock). */
 
 /* Queue an event for JACK frame time `frame`. Returns 0, or -1 when it is too long or the queue is full. */
-int jack_rt_player_send(jack_rt_player *player, int64_t frame, const unsigned char *data, uint32_t size) {
-    uint64_t head = player->outbox_head;
-    if (size > EVENT_BYTES || head - load(&player->outbox_tail) >= player->capacity) return -1;
-    jack_rt_event *event = &player->outbox[head % player->capacity];
-    event->frame = frame, event->order = player->sent++, event->size = size;
+int jack_rt_client_send(jack_rt_client *rt, int64_t frame, const unsigned char *data, uint32_t size) {
+    uint64_t head = rt->outbox_head;
+    if (size > EVENT_BYTES || head - load(&rt->outbox_tail) >= rt->capacity) return -1;
+    jack_rt_event *event = &rt->outbox[head % rt->capacity];
+    event->frame = frame, event->order = rt->sent++, event->size = size;
     memcpy(event->data, data, size);
-    store(&player->outbox_head, head + 1);
+    store(&rt->outbox_head, head + 1);
     return 0;
 }
 
 /* Move up to max_events received events into out; returns how many. */
-uint64_t jack_rt_player_receive(jack_rt_player *player, jack_rt_received *out, uint64_t max_events) {
-    uint64_t tail = player->inbox_tail, head = load(&player->inbox_head), n = 0;
-    for (; tail != head && n < max_events; tail++, n++) out[n] = player->inbox[tail % player->capacity];
-    store(&player->inbox_tail, tail);
+uint64_t jack_rt_client_receive(jack_rt_client *rt, jack_rt_received *out, uint64_t max_events) {
+    uint64_t tail = rt->inbox_tail, head = load(&rt->inbox_head), n = 0;
+    for (; tail != head && n < max_events; tail++, n++) out[n] = rt->inbox[tail % rt->capacity];
+    store(&rt->inbox_tail, tail);
     return n;
 }
 
 /* Play `audio` (replacing what plays) from its start frame on. */
-void jack_rt_player_play(jack_rt_player *player, jack_rt_audio *audio) {
-    __atomic_store_n(&player->next_audio, audio, __ATOMIC_RELEASE);
+void jack_rt_client_play(jack_rt_client *rt, jack_rt_audio *audio) {
+    __atomic_store_n(&rt->next_audio, audio, __ATOMIC_RELEASE);
 }
 
 /* Whether the callback has taken the audio handed over last: every one before it is free again. */
-int jack_rt_player_taken(const jack_rt_player *player) {
-    return __atomic_load_n(&player->audio_taken, __ATOMIC_ACQUIRE) == player->next_audio;
+int jack_rt_client_taken(const jack_rt_client *rt) {
+    return __atomic_load_n(&rt->audio_taken, __ATOMIC_ACQUIRE) == rt->next_audio;
 }
 
 /* late_events, worst_late_frames, inbox_dropped */
-void jack_rt_player_counts(const jack_rt_player *player, uint64_t counts[3]) {
-    counts[0] = load(&player->late_events), counts[1] = load(&player->worst_late_frames);
-    counts[2] = load(&player->inbox_dropped);
+void jack_rt_client_counts(const jack_rt_client *rt, uint64_t counts[3]) {
+    counts[0] = load(&rt->late_events), counts[1] = load(&rt->worst_late_frames);
+    counts[2] = load(&rt->inbox_dropped);
 }
 
 /* ---- An empty Python module, so that setuptools builds this file as an extension ----------------- */

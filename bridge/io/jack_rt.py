@@ -1,4 +1,4 @@
-"""JACK process callbacks that never wait for Python: the audio input's tap and the player's MIDI and audio.
+"""JACK process callbacks that never wait for Python: the audio input's tap, and timed MIDI and audio ports.
 
 A process callback in Python needs the interpreter lock, and a JACK thread that waits for it while another
 thread holds it misses its cycle: the audio of that cycle is lost (a click), the MIDI due in it goes late.
@@ -27,12 +27,12 @@ from cffi import FFI
 
 log = logging.getLogger("bridge.jack")
 
-EVENT_BYTES = 32  # jack_rt.c's: the longest MIDI event the player sends; longer received ones are cut to this
+EVENT_BYTES = 32  # jack_rt.c's: the longest MIDI event sent; longer received ones are cut to this
 
 _ffi = FFI()
 _ffi.cdef(f"""
 typedef struct jack_rt_tap jack_rt_tap;
-typedef struct jack_rt_player jack_rt_player;
+typedef struct jack_rt_client jack_rt_client;
 typedef struct {{ int64_t frame; double time_s; uint32_t size; unsigned char data[{EVENT_BYTES}]; }} jack_rt_received;
 typedef struct {{ const float *samples; uint64_t length; int64_t start_frame; }} jack_rt_audio;
 int jack_rt_init(const char *library_name);
@@ -40,14 +40,14 @@ jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint
 void jack_rt_tap_free(jack_rt_tap *tap);
 void jack_rt_tap_counts(const jack_rt_tap *tap, uint64_t counts[4]);
 uint64_t jack_rt_tap_read(const jack_rt_tap *tap, uint64_t position, float *out, uint64_t max_samples, uint64_t *missed);
-jack_rt_player *jack_rt_player_open(void *client, void *midi_out, void *midi_in, void *audio_out, double sample_rate_hz,
+jack_rt_client *jack_rt_client_open(void *client, void *midi_out, void *midi_in, void *audio_out, double sample_rate_hz,
                                     uint64_t capacity);
-void jack_rt_player_free(jack_rt_player *player);
-int jack_rt_player_send(jack_rt_player *player, int64_t frame, const unsigned char *data, uint32_t size);
-uint64_t jack_rt_player_receive(jack_rt_player *player, jack_rt_received *out, uint64_t max_events);
-void jack_rt_player_play(jack_rt_player *player, jack_rt_audio *audio);
-int jack_rt_player_taken(const jack_rt_player *player);
-void jack_rt_player_counts(const jack_rt_player *player, uint64_t counts[3]);
+void jack_rt_client_free(jack_rt_client *rt);
+int jack_rt_client_send(jack_rt_client *rt, int64_t frame, const unsigned char *data, uint32_t size);
+uint64_t jack_rt_client_receive(jack_rt_client *rt, jack_rt_received *out, uint64_t max_events);
+void jack_rt_client_play(jack_rt_client *rt, jack_rt_audio *audio);
+int jack_rt_client_taken(const jack_rt_client *rt);
+void jack_rt_client_counts(const jack_rt_client *rt, uint64_t counts[3]);
 """)
 
 
@@ -160,25 +160,36 @@ class AudioTap:
                 self._tap = _ffi.NULL
 
 
-class PlayerCallbacks:
+@dataclass(frozen=True)
+class ClientCounts:
+    """What a ``ClientCallbacks`` callback counted since it started."""
+
+    late_events: int  # MIDI events sent after the cycle they were due in (this client missed it)
+    worst_late_frames: int  # the latest of them, in frames
+    received_dropped: int  # MIDI events received while the ring was full: lost
+
+
+class ClientCallbacks:
     """MIDI out at exact JACK frames, MIDI in with their frames, audio out from a frame on: a C process
-    callback on a client's three ports. Made before the client is activated; ``free`` only after it is
-    closed. One thread at a time (``JackPlayer`` holds a lock).
+    callback on any of a client's three ports. Made before the client is activated; ``free`` only after it
+    is closed. ``send`` and ``play`` from one thread at a time, ``receive`` from one thread at a time.
 
     Parameters
     ----------
+    midi_out, midi_in, audio_out : jack.OwnPort or None
+        The client's ports; None for one it does not have.
     capacity : int
         Events that can wait to be sent, and received events that can wait to be read.
     """
 
-    def __init__(self, client, midi_out, midi_in, audio_out, capacity: int = 1 << 15) -> None:
+    def __init__(self, client, midi_out=None, midi_in=None, audio_out=None, capacity: int = 1 << 15) -> None:
         self._library = _load()
-        self._player = self._library.jack_rt_player_open(_pointer(client), _pointer(midi_out), _pointer(midi_in),
-                                                         _pointer(audio_out), float(client.samplerate), capacity)
-        if self._player == _ffi.NULL:
-            raise NativeCallbacksUnavailable("the player's callback could not be set up (out of memory)")
+        ports = [_ffi.NULL if port is None else _pointer(port) for port in (midi_out, midi_in, audio_out)]
+        self._rt = self._library.jack_rt_client_open(_pointer(client), *ports, float(client.samplerate), capacity)
+        if self._rt == _ffi.NULL:
+            raise NativeCallbacksUnavailable("the MIDI/audio callback could not be set up (out of memory)")
         self._received = _ffi.new("jack_rt_received[]", 1024)
-        self._counts = _ffi.new("uint64_t[3]")
+        self._last_counts = ClientCounts(0, 0, 0)
         self._playing: list[tuple[object, np.ndarray]] = []  # audio handed over, kept until the callback lets go
         self._dropped = 0  # received events lost, as last reported
 
@@ -190,19 +201,19 @@ class PlayerCallbacks:
         ValueError
             The event is longer than ``EVENT_BYTES``, or more than ``capacity`` wait already.
         """
-        if self._library.jack_rt_player_send(self._player, frame, data, len(data)) != 0:
+        if self._library.jack_rt_client_send(self._rt, frame, data, len(data)) != 0:
             raise ValueError(f"MIDI event of {len(data)} bytes not queued (at most {EVENT_BYTES} bytes, "
                              "or too many events waiting)")
 
     def receive(self) -> list[tuple[int, bytes, float]]:
         """Events received since the last call: (JACK frame, bytes, time.monotonic() seconds)."""
         events = []
-        while n := self._library.jack_rt_player_receive(self._player, self._received, len(self._received)):
+        while n := self._library.jack_rt_client_receive(self._rt, self._received, len(self._received)):
             for event in self._received[0:n]:
                 events.append((event.frame, _ffi.buffer(event.data, min(event.size, EVENT_BYTES))[:], event.time_s))
-        dropped = self._read_counts()[2]
+        dropped = self.counts().received_dropped
         if dropped > self._dropped:
-            log.warning("%d MIDI events received were lost: more arrived than the player's ring holds before "
+            log.warning("%d MIDI events received were lost: more arrived than the ring holds before "
                         "they were read", dropped - self._dropped)
             self._dropped = dropped
         return events
@@ -211,24 +222,21 @@ class PlayerCallbacks:
         """Play mono float32 samples from JACK frame time ``start_frame`` on, instead of what plays."""
         samples = np.ascontiguousarray(samples, np.float32)
         audio = _ffi.new("jack_rt_audio *", (_ffi.from_buffer("float[]", samples), len(samples), start_frame))
-        if self._library.jack_rt_player_taken(self._player):
+        if self._library.jack_rt_client_taken(self._rt):
             self._playing = self._playing[-1:]  # the callback has let go of all but the one it took last
         self._playing.append((audio, samples))
-        self._library.jack_rt_player_play(self._player, audio)
+        self._library.jack_rt_client_play(self._rt, audio)
 
-    def _read_counts(self) -> list[int]:
-        """late events, worst lateness in frames, received events dropped (the last ones read, once freed)."""
-        if self._player != _ffi.NULL:
-            self._library.jack_rt_player_counts(self._player, self._counts)
-        return list(self._counts)
-
-    def lateness(self) -> tuple[int, int]:
-        """MIDI events sent after the cycle they were due in, and the worst lateness in frames."""
-        late, worst_frames, _ = self._read_counts()
-        return late, worst_frames
+    def counts(self) -> "ClientCounts":
+        """What the callback counted since it started (the last counts read, once freed); any thread."""
+        if self._rt != _ffi.NULL:
+            counts = _ffi.new("uint64_t[3]")
+            self._library.jack_rt_client_counts(self._rt, counts)
+            self._last_counts = ClientCounts(*counts)
+        return self._last_counts
 
     def free(self) -> None:
         """Once the client is closed; only the counts can be read after."""
-        self._read_counts()
-        self._library.jack_rt_player_free(self._player)
-        self._player = _ffi.NULL
+        self.counts()
+        self._library.jack_rt_client_free(self._rt)
+        self._rt = _ffi.NULL

@@ -1,13 +1,12 @@
-"""MIDI input and output through python-rtmidi (JACK or ALSA).
+"""MIDI input and output: on JACK through C process callbacks, elsewhere through python-rtmidi.
 
-Incoming messages are not taken by an rtmidi callback: with JACK that callback
-would run Python inside the process cycle, and waiting there for the GIL makes
-the backend's client miss cycles on a loaded machine, losing the MIDI (clock
-ticks among it) that was due in them. rtmidi queues the messages in C++ instead,
-and a reader thread of the daemon polls the queue, timestamps each message and
-hands it on; everything else happens on the daemon's event thread. The time
-stamps come from the backend (``EventTimes``), not from the moment the reader
-took the message.
+On JACK (``bridge.io.jack_midi``) every incoming message is timed to its frame and every outgoing one is
+written at the frame it is due; python-rtmidi serves ALSA, and JACK where the C callbacks are
+not built. Its messages are not taken by an rtmidi callback: with JACK that callback would run Python inside
+the process cycle, and waiting there for the GIL makes the backend's client miss cycles on a loaded machine,
+losing the MIDI that was due in them. rtmidi queues the messages in C++ instead, and a reader thread polls the
+queue, timestamps each message from the backend's deltas (``EventTimes``) and hands it on; everything else
+happens on the daemon's event thread.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import rtmidi
 
 from bridge.config import MidiConfig
 from bridge.events import RawMidi
+from bridge.io.jack_rt import ClientCounts, native_callbacks_problem
 from bridge.io.jack_server import abandon_client, jack_server_running
 
 log = logging.getLogger("bridge.midi")
@@ -100,18 +100,19 @@ class EventTimes:
         return self._offset_s + self._elapsed_s
 
 
-class MidiPorts:
-    """The daemon's MIDI input and output.
+class RtMidiPorts:
+    """MIDI input and output through python-rtmidi: ALSA, or JACK where the C callbacks are not built.
 
     Parameters
     ----------
     config : MidiConfig
-        Backend, client and port names.
+        Client and port names.
     on_message : callable
         Receives every incoming message as ``RawMidi``; must not block.
+    api : {"jack", "alsa"}
     """
 
-    def __init__(self, config: MidiConfig, on_message: Callable[[RawMidi], None]) -> None:
+    def __init__(self, config: MidiConfig, on_message: Callable[[RawMidi], None], api: str) -> None:
         self._config = config
         self._on_message = on_message
         self._lock = threading.Lock()
@@ -119,14 +120,13 @@ class MidiPorts:
         self._out = None
         self._reader: threading.Thread | None = None
         self._reading = threading.Event()
-        self.api = ""
+        self.api = api
         self.in_name = ""
         self.out_name = ""
 
     def open(self) -> None:
         """Open both ports; raises ``MidiUnavailable`` when the backend cannot be used."""
-        api = choose_api(self._config.api)
-        _require_backend(api)
+        api = self.api
         client = self._config.client_name
         try:
             midi_in = rtmidi.MidiIn(API_BY_NAME[api], f"{client}-in", queue_size_limit=IN_QUEUE_MESSAGES)
@@ -138,9 +138,8 @@ class MidiPorts:
             raise MidiUnavailable(f"{api} MIDI could not be opened: {exc}") from exc
         with self._lock:
             self._in, self._out = midi_in, midi_out
-            self.api, self.in_name, self.out_name = api, in_name, out_name
+            self.in_name, self.out_name = in_name, out_name
         self._start_reader(midi_in)
-        log.info("MIDI (%s): in '%s', out '%s'", api, in_name, out_name)
 
     def _start_reader(self, midi_in) -> None:
         self._reading.set()
@@ -168,13 +167,19 @@ class MidiPorts:
         if reader is not None and reader is not threading.current_thread():
             reader.join()
 
-    def send(self, data: Sequence[int]) -> bool:
-        """Send one message now; False when no output is open."""
+    def send(self, data: Sequence[int], due_s: float | None = None) -> bool:
+        """Send one message now (rtmidi cannot place it later); False when no output is open."""
         with self._lock:
             if self._out is None:
                 return False
             self._out.send_message(list(data))
             return True
+
+    lead_s = 0.0  # rtmidi sends at once
+
+    def counts(self) -> ClientCounts:
+        """rtmidi counts nothing."""
+        return ClientCounts(0, 0, 0)
 
     @property
     def is_open(self) -> bool:
@@ -197,3 +202,106 @@ class MidiPorts:
             if port is not None:
                 port.close_port()
                 port.delete()
+
+
+class MidiPorts:
+    """The daemon's MIDI input and output: on JACK two clients with C callbacks (``JackMidiPorts``), timed to
+    the frame; on ALSA, or where the C callbacks are not built, python-rtmidi (``RtMidiPorts``).
+
+    Opened again after a JACK server comes back, on the backend that fits then; what the ports counted before
+    is kept.
+
+    Parameters
+    ----------
+    config : MidiConfig
+        Backend, client and port names.
+    on_message : callable
+        Receives every incoming message as ``RawMidi``; must not block.
+    """
+
+    def __init__(self, config: MidiConfig, on_message: Callable[[RawMidi], None]) -> None:
+        self._config = config
+        self._on_message = on_message
+        self._lock = threading.Lock()
+        self._ports = None
+        self._earlier = ClientCounts(0, 0, 0)  # what ports closed or abandoned before counted
+
+    def open(self) -> None:
+        """Open both ports; raises ``MidiUnavailable`` when the backend cannot be used."""
+        api = choose_api(self._config.api)
+        _require_backend(api)
+        ports = self._ports_for(api)
+        ports.open()
+        with self._lock:
+            self._ports = ports
+        log.info("MIDI (%s%s): in '%s', out '%s'", api, "" if isinstance(ports, RtMidiPorts) else ", frame-timed",
+                 ports.in_name, ports.out_name)
+
+    def _ports_for(self, api: str):
+        if api == "jack":
+            problem = native_callbacks_problem()
+            if not problem:
+                from bridge.io.jack_midi import JackMidiPorts
+
+                return JackMidiPorts(self._config, self._on_message)
+            log.warning("%s; JACK MIDI goes through rtmidi instead, timed only to the JACK period", problem)
+        return RtMidiPorts(self._config, self._on_message, api)
+
+    def send(self, data: Sequence[int], due_s: float | None = None) -> bool:
+        """Send one message due at ``due_s`` (``time.monotonic()``; None: now); False when no output is open.
+
+        On JACK it goes out at that exact frame when sent ``lead_s`` early, else a period from now; through
+        rtmidi, now.
+        """
+        ports = self._ports
+        return ports is not None and ports.send(data, due_s)
+
+    @property
+    def lead_s(self) -> float:
+        """How long before its time a message must be sent to go out on time (0: sent at once)."""
+        ports = self._ports
+        return ports.lead_s if ports is not None else 0.0
+
+    def counts(self) -> ClientCounts:
+        """Outgoing events written late and incoming ones lost on JACK, since the daemon started."""
+        ports = self._ports
+        now = ports.counts() if ports is not None else ClientCounts(0, 0, 0)
+        return ClientCounts(self._earlier.late_events + now.late_events,
+                            max(self._earlier.worst_late_frames, now.worst_late_frames),
+                            self._earlier.received_dropped + now.received_dropped)
+
+    @property
+    def api(self) -> str:
+        ports = self._ports
+        return ports.api if ports is not None else ""
+
+    @property
+    def in_name(self) -> str:
+        ports = self._ports
+        return ports.in_name if ports is not None else ""
+
+    @property
+    def out_name(self) -> str:
+        ports = self._ports
+        return ports.out_name if ports is not None else ""
+
+    @property
+    def is_open(self) -> bool:
+        ports = self._ports
+        return ports is not None and ports.is_open
+
+    def _take(self):
+        """The open ports, forgotten here, their counts kept."""
+        with self._lock:
+            self._earlier = self.counts()
+            ports, self._ports = self._ports, None
+        return ports
+
+    def abandon(self) -> None:
+        """Forget ports whose JACK server died, without calling into it."""
+        if (ports := self._take()) is not None:
+            ports.abandon()
+
+    def close(self) -> None:
+        if (ports := self._take()) is not None:
+            ports.close()
