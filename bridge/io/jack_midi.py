@@ -4,8 +4,8 @@ rtmidi's JACK backend times every event of a cycle by when its callback ran, so 
 as a JACK period (21 ms at 1024 frames), and it writes an outgoing event at the start of the next cycle whenever
 it comes, so outgoing MIDI wobbles by a period. Here the callbacks (``bridge.io.jack_rt.ClientCallbacks``) stamp
 each incoming event with the start of its cycle plus its frame offset, and write each outgoing event at the frame
-of its due time, handed over a period early: on time where rtmidi would wobble by up to a period, and one
-period late, always the same, for a message due at once (a drum note, MIDI thru). The callbacks
+of its due time, handed over a period early: on time where rtmidi would wobble by up to a period. A message
+due at once (a drum note, MIDI thru) goes out at the start of the next cycle, as through rtmidi. The callbacks
 never wait for Python; a reader thread polls what came in.
 """
 
@@ -113,18 +113,19 @@ class JackMidiPorts:
     @property
     def lead_s(self) -> float:
         """How long before its time a message must be sent to go out on time: the next cycle still to come
-        is a period away, and a margin for a thread that wakes a little late."""
+        may start a period from now, and a margin for a thread that wakes a little late."""
         client = self._out_client
         return 0.0 if client is None else client.blocksize / client.samplerate + WAKE_MARGIN_S
 
     def send(self, data: Sequence[int], due_s: float | None = None) -> bool:
-        """Queue one message for the frame of ``due_s`` (``time.monotonic()``), or for the next cycle still to
-        come, a period from now, where that is later (``due_s`` None: now)."""
+        """Queue one message for the frame of ``due_s`` (``time.monotonic()``), or for the start of the next
+        cycle still to come where that is later (``due_s`` None: now)."""
         client, callbacks = self._out_client, self._out_callbacks
         if client is None or callbacks is None:
             return False
-        ahead = 0 if due_s is None else round((due_s - time.monotonic()) * client.samplerate)
-        frame = client.frame_time + max(ahead, client.blocksize)
+        frame = client.last_frame_time + client.blocksize
+        if due_s is not None:
+            frame = max(frame, client.frame_time + round((due_s - time.monotonic()) * client.samplerate))
         try:
             callbacks.send(frame, bytes(data))
         except ValueError as exc:

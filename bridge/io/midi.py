@@ -250,8 +250,8 @@ class MidiPorts:
     def send(self, data: Sequence[int], due_s: float | None = None) -> bool:
         """Send one message due at ``due_s`` (``time.monotonic()``; None: now); False when no output is open.
 
-        On JACK it goes out at that exact frame when sent ``lead_s`` early, else a period from now; through
-        rtmidi, now.
+        On JACK it goes out at that exact frame when sent ``lead_s`` early, else at the start of the next cycle;
+        through rtmidi, now.
         """
         ports = self._ports
         return ports is not None and ports.send(data, due_s)
