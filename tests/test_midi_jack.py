@@ -13,6 +13,7 @@ from bridge.events import RawMidi
 from bridge.score import Note
 from bridge.io.jack_player import JackPlayer
 from bridge.io.jack_server import open_client
+from bridge.io import midi
 from bridge.io.midi import MidiPorts
 from bridge.remote import free_udp_port
 
@@ -145,11 +146,31 @@ def test_incoming_midi_is_timed_to_its_frame(jack_server):
             peer.send_at(frame, [0x90, 40 + i, 100])
         time.sleep((frames[-1] - start) / peer.sample_rate_hz + 0.5)
         assert [m.data[1] for m in heard] == [40 + i for i in range(len(frames))]
-        # To a millisecond: JACK's estimate of when each cycle began wobbles by a fraction of one on a virtual
-        # machine. rtmidi's times would be off by up to a period (21 ms here).
-        spacing_s = np.diff([m.time_s for m in heard])
-        assert spacing_s == pytest.approx(np.diff(frames) / peer.sample_rate_hz, abs=0.001), spacing_s
+        # Within a cycle to the sample; across cycles as exactly as JACK knows when each began, which on a
+        # virtual machine is off by a fraction of a millisecond, in a rare late cycle by a few. rtmidi's times
+        # would be off by up to a period (21 ms here) for most of these.
+        error_s = np.abs(np.diff([m.time_s for m in heard]) - np.diff(frames) / peer.sample_rate_hz)
+        assert np.percentile(error_s, 90) < 0.0005, error_s
+        assert error_s.max() < 0.5 * peer.period_frames / peer.sample_rate_hz, error_s
         assert ports.counts().received_dropped == 0
+    finally:
+        peer.close()
+        ports.close()
+
+
+def test_without_the_c_callbacks_jack_midi_goes_through_rtmidi(jack_server, monkeypatch, caplog):
+    monkeypatch.setattr(midi, "native_callbacks_problem", lambda: "the C JACK callbacks were not built")
+    heard: list[RawMidi] = []
+    ports = MidiPorts(MidiConfig(client_name="fallback"), heard.append)
+    ports.open()
+    peer = JackPlayer("fallback-peer")
+    try:
+        assert ports.api == "jack" and ports.lead_s == 0.0
+        assert "goes through rtmidi instead" in caplog.text
+        peer.client.connect(peer.midi_out, "fallback-in:midi_in")
+        peer.send_at(peer.now_frame() + peer.sample_rate_hz // 10, [0x90, 64, 100])
+        time.sleep(0.5)
+        assert [m.data for m in heard] == [(0x90, 64, 100)]
     finally:
         peer.close()
         ports.close()

@@ -28,6 +28,7 @@ log = logging.getLogger("bridge.midi")
 
 IN_POLL_S = 0.001  # how often the reader looks for incoming events while none came
 WAKE_MARGIN_S = 0.002  # how late the scheduler's thread may wake and still hand a message over in time
+DRAIN_S = 0.5  # the longest closing waits for messages sent to go out
 ACTIVE_SENSING = 0xFE  # ignored, as rtmidi ignores it
 
 
@@ -52,6 +53,7 @@ class JackMidiPorts:
         self._out_callbacks: ClientCallbacks | None = None
         self._reader: threading.Thread | None = None
         self._reading = threading.Event()
+        self._latest_frame: int | None = None  # of the latest message sent
         self.in_name = ""
         self.out_name = ""
 
@@ -131,6 +133,7 @@ class JackMidiPorts:
         except ValueError as exc:
             log.warning("%s", exc)
             return False
+        self._latest_frame = frame
         return True
 
     def counts(self) -> ClientCounts:
@@ -157,13 +160,23 @@ class JackMidiPorts:
         self._in_client = self._out_client = None
 
     def close(self) -> None:
+        """Once what was sent has gone out (the notes-off of a stop among it), or after ``DRAIN_S``."""
         self._stop_reader()
+        if self._out_client is not None and self._latest_frame is not None:
+            self._drain(self._out_client, self._latest_frame)
         clients, self._in_client, self._out_client = (self._in_client, self._out_client), None, None
         for client in clients:
             if client is not None:
                 client.deactivate()
                 client.close()
         self._free_callbacks()
+
+    @staticmethod
+    def _drain(client, latest_frame: int) -> None:
+        deadline = time.monotonic() + DRAIN_S
+        # Until a cycle after the latest frame sent has begun; frame times wrap at 32 bits.
+        while (latest_frame - client.last_frame_time) % 2**32 < 2**31 and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def _free_callbacks(self) -> None:
         """Once their clients are closed."""

@@ -170,7 +170,7 @@ typedef struct {
 } jack_rt_event;
 
 typedef struct {
-    int64_t frame;              /* JACK frame time of the event */
+    int64_t frame;              /* JACK frame time of the event, unwrapped */
     double time_s;              /* its time.monotonic(): the cycle's start plus its offset */
     uint32_t size;              /* its full size; at most EVENT_BYTES of it are kept */
     unsigned char data[EVENT_BYTES];
@@ -198,6 +198,7 @@ typedef struct {
     /* Python -> callback: the audio to play, handed over whole; the callback takes it at its next cycle */
     jack_rt_audio *next_audio, *audio_taken;
     jack_rt_audio audio;        /* callback only: what plays (samples NULL when nothing) */
+    int64_t start;              /* callback only: the cycle's start frame, unwrapped; -1 before the first */
     /* callback -> Python */
     uint64_t late_events, worst_late_frames;
 } jack_rt_client;
@@ -232,12 +233,21 @@ static void heap_pop(jack_rt_client *rt) {
     rt->pending[i] = last;
 }
 
+/* JACK's frame times wrap at 32 bits (after 24.8 hours at 48 kHz). The frame within 12 hours of `near`
+ * whose low 32 bits are those of `frame`: frames Python gives are unwrapped by the cycle they come in. */
+static int64_t unwrap(int64_t near, int64_t frame) {
+    return near + (int32_t)((uint32_t)frame - (uint32_t)near);
+}
+
 static void client_midi_out(jack_rt_client *rt, int64_t start, jack_nframes_t frames) {
     void *buffer = port_get_buffer(rt->midi_out, frames);
     midi_clear_buffer(buffer);
     uint64_t head = load(&rt->outbox_head), tail = rt->outbox_tail;
-    for (; tail != head && rt->pending_count < rt->capacity; tail++)
-        heap_push(rt, &rt->outbox[tail % rt->capacity]);
+    for (; tail != head && rt->pending_count < rt->capacity; tail++) {
+        jack_rt_event event = rt->outbox[tail % rt->capacity];
+        event.frame = unwrap(start, event.frame);
+        heap_push(rt, &event);
+    }
     store(&rt->outbox_tail, tail);
     while (rt->pending_count && rt->pending[0].frame < start + frames) {
         const jack_rt_event *event = &rt->pending[0];
@@ -278,6 +288,7 @@ static void client_audio_out(jack_rt_client *rt, int64_t start, jack_nframes_t f
     jack_rt_audio *next = __atomic_load_n(&rt->next_audio, __ATOMIC_ACQUIRE);
     if (next != rt->audio_taken) {
         rt->audio = *next;
+        rt->audio.start_frame = unwrap(start, next->start_frame);
         __atomic_store_n(&rt->audio_taken, next, __ATOMIC_RELEASE);
     }
     const jack_rt_audio *audio = &rt->audio;
@@ -293,7 +304,8 @@ static void client_audio_out(jack_rt_client *rt, int64_t start, jack_nframes_t f
 
 static int client_process(jack_nframes_t frames, void *arg) {
     jack_rt_client *rt = arg;
-    int64_t start = last_frame_time(rt->client);
+    jack_nframes_t start_low = last_frame_time(rt->client);
+    int64_t start = rt->start = rt->start < 0 ? start_low : unwrap(rt->start, start_low);
     double cycle_start_s = monotonic_s() - frames_since_cycle_start(rt->client) / rt->sample_rate_hz;
     if (rt->midi_out) client_midi_out(rt, start, frames);
     if (rt->midi_in) client_midi_in(rt, start, frames, cycle_start_s);
@@ -308,7 +320,7 @@ jack_rt_client *jack_rt_client_open(void *client, void *midi_out, void *midi_in,
     jack_rt_client *rt = calloc(1, sizeof(jack_rt_client));
     if (!rt) return NULL;
     rt->client = client, rt->midi_out = midi_out, rt->midi_in = midi_in, rt->audio_out = audio_out;
-    rt->sample_rate_hz = sample_rate_hz, rt->capacity = capacity;
+    rt->sample_rate_hz = sample_rate_hz, rt->capacity = capacity, rt->start = -1;
     rt->outbox = calloc(capacity, sizeof(jack_rt_event));
     rt->pending = calloc(capacity, sizeof(jack_rt_event));
     rt->inbox = calloc(capacity, sizeof(jack_rt_received));
@@ -327,7 +339,8 @@ void jack_rt_client_free(jack_rt_client *rt) {
 
 /* The functions below are Python's side: one Python thread at a time (the Python object holds a lock). */
 
-/* Queue an event for JACK frame time `frame`. Returns 0, or -1 when it is too long or the queue is full. */
+/* Queue an event for JACK frame time `frame` (within 12 hours of now, wrapped or not). Returns 0, or -1 when it is
+ * too long or the queue is full. */
 int jack_rt_client_send(jack_rt_client *rt, int64_t frame, const unsigned char *data, uint32_t size) {
     uint64_t head = rt->outbox_head;
     if (size > EVENT_BYTES || head - load(&rt->outbox_tail) >= rt->capacity) return -1;

@@ -190,6 +190,7 @@ class ClientCallbacks:
             raise NativeCallbacksUnavailable("the MIDI/audio callback could not be set up (out of memory)")
         self._received = _ffi.new("jack_rt_received[]", 1024)
         self._last_counts = ClientCounts(0, 0, 0)
+        self._freeing = threading.Lock()  # against free() while another thread reads the counts
         self._playing: list[tuple[object, np.ndarray]] = []  # audio handed over, kept until the callback lets go
         self._dropped = 0  # received events lost, as last reported
 
@@ -227,16 +228,18 @@ class ClientCallbacks:
         self._playing.append((audio, samples))
         self._library.jack_rt_client_play(self._rt, audio)
 
-    def counts(self) -> "ClientCounts":
+    def counts(self) -> ClientCounts:
         """What the callback counted since it started (the last counts read, once freed); any thread."""
-        if self._rt != _ffi.NULL:
-            counts = _ffi.new("uint64_t[3]")
-            self._library.jack_rt_client_counts(self._rt, counts)
-            self._last_counts = ClientCounts(*counts)
-        return self._last_counts
+        with self._freeing:
+            if self._rt != _ffi.NULL:
+                counts = _ffi.new("uint64_t[3]")
+                self._library.jack_rt_client_counts(self._rt, counts)
+                self._last_counts = ClientCounts(*counts)
+            return self._last_counts
 
     def free(self) -> None:
         """Once the client is closed; only the counts can be read after."""
         self.counts()
-        self._library.jack_rt_client_free(self._rt)
-        self._rt = _ffi.NULL
+        with self._freeing:
+            self._library.jack_rt_client_free(self._rt)
+            self._rt = _ffi.NULL

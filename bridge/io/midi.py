@@ -276,16 +276,6 @@ class MidiPorts:
         return ports.api if ports is not None else ""
 
     @property
-    def in_name(self) -> str:
-        ports = self._ports
-        return ports.in_name if ports is not None else ""
-
-    @property
-    def out_name(self) -> str:
-        ports = self._ports
-        return ports.out_name if ports is not None else ""
-
-    @property
     def is_open(self) -> bool:
         ports = self._ports
         return ports is not None and ports.is_open
