@@ -105,7 +105,7 @@ def cmd_osc_reference(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bridge.demo import run_demo
 
-    return run_demo(load_config(args.config), speed=args.speed)
+    return run_demo(load_config(args.config), speed=args.speed, period_frames=args.period)
 
 
 def cmd_inpaint(args: argparse.Namespace) -> int:
@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("serve", cmd_serve, "run the daemon: MIDI, OSC and audio in, models, MIDI and OSC out")
     demo = command("demo", cmd_demo, "play the bundled performance into the daemon over JACK and show what it hears and sends")
     demo.add_argument("--speed", type=float, default=1.0, help="tempo factor of the performance (default 1)")
+    demo.add_argument("--period", type=int, default=128, metavar="FRAMES",
+                      help="JACK period of the private server started when none runs (default 128)")
     devices = command("devices", cmd_devices, "list MIDI ports and audio input devices")
     devices.add_argument("--json", action="store_true", help="print JSON")
     bench = command("bench", cmd_bench, "measure the latency and throughput of every live path")

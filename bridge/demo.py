@@ -72,14 +72,14 @@ def describe(message: Received) -> str | None:
     return None
 
 
-def run_demo(config: Config, speed: float = 1.0) -> int:
-    """Run the demo on the user's JACK server, or on a private dummy one when none runs."""
+def run_demo(config: Config, speed: float = 1.0, period_frames: int = 128) -> int:
+    """Run the demo on the user's JACK server, or on a private dummy one of ``period_frames`` when none runs."""
     notes, tempo_bpm = read_notes(Path(str(DEMO_DATA / "demo_melody.mid")))
     tempo_bpm *= speed
     bars = int(np.ceil(max(n.end_beats for n in notes) / 4))
-    private = None if jack_server_running() else DummyJackServer().start()
+    private = None if jack_server_running() else DummyJackServer(period_frames=period_frames).start()
     print("mir-bridge demo")
-    print(f"  JACK: {'private dummy server ' + private.name if private else 'the running server'}")
+    print(f"  JACK: {f'private dummy server {private.name}, {period_frames}-frame periods' if private else 'the running server'}")
     try:
         with tempfile.TemporaryDirectory() as workdir:
             return _perform(Path(workdir), notes, tempo_bpm, bars, speed)

@@ -1,14 +1,16 @@
 import subprocess
 import sys
 
+from tests.conftest import TEST_PERIOD_FRAMES
+
 
 # 35 notes in 8 bars; bars 6-7 (7 notes) are left to the inpainting model
 EVERY_NOTE_ON_THE_GRID = "played 28 notes; the daemon heard 28, 28 on the right bar and tick"
 
 
 def run_demo() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bridge", "demo", "--speed", "2"], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "bridge", "demo", "--speed", "2", "--period", str(TEST_PERIOD_FRAMES)],
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_demo_plays_the_bundled_performance_and_hears_every_note_on_the_grid():
