@@ -4,6 +4,7 @@ import re
 import subprocess
 import time
 
+import jack
 import numpy as np
 import pytest
 
@@ -204,12 +205,17 @@ def midi_dump_of_daemon_out() -> subprocess.Popen:
     wiring = open_client("mir-bridge-test-wiring")
     try:
         deadline = time.monotonic() + 5
-        while not (ports := wiring.get_ports("mir-bridge-test-monitor:.*")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        wiring.connect(wiring.get_ports("mir-bridge-out:.*")[0], ports[0])
+        while True:
+            # Its port shows before it is active, and JACK connects only active clients' ports.
+            try:
+                wiring.connect(wiring.get_ports("mir-bridge-out:.*")[0], "mir-bridge-test-monitor:input")
+                return monitor
+            except jack.JackError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
     finally:
         wiring.close()
-    return monitor
 
 
 def dumped_messages(monitor: subprocess.Popen) -> list[bytes]:
@@ -221,11 +227,13 @@ def dumped_messages(monitor: subprocess.Popen) -> list[bytes]:
 
 def test_all_notes_off_on_stop_leaves_no_note_hanging(jack_server):
     daemon = in_process_daemon()
-    monitor = midi_dump_of_daemon_out()
-    now = time.monotonic()
-    daemon.scheduler.schedule_note(64, 100, now + 0.05, now + 10.0, channel=1)
-    time.sleep(0.3)
-    daemon.stop()
+    try:
+        monitor = midi_dump_of_daemon_out()
+        now = time.monotonic()
+        daemon.scheduler.schedule_note(64, 100, now + 0.05, now + 10.0, channel=1)
+        time.sleep(0.3)
+    finally:
+        daemon.stop()
     time.sleep(0.1)
     messages = dumped_messages(monitor)
     assert bytes([0x90, 64, 100]) in messages and bytes([0x80, 64, 0]) in messages, messages
