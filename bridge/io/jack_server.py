@@ -298,13 +298,17 @@ class DummyJackServer:
         while not jack_server_running():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 terminate(self._process)
-                self._stderr.seek(0)
-                said = self._stderr.read().strip().splitlines()[:3]
+                said = self.messages().strip().splitlines()[:3]
                 self.stop()
                 raise RuntimeError(f"jackd '{self.name}' did not start: {' / '.join(said)}")
             time.sleep(0.05)
         DummyJackServer._running.add(self)
         return self
+
+    def messages(self) -> str:
+        """What jackd has written to stderr (its errors and xruns), while it runs."""
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     def stop(self) -> None:
         DummyJackServer._running.discard(self)
