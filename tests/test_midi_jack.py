@@ -160,6 +160,8 @@ def test_incoming_midi_is_timed_to_its_frame(jack_server):
 
 
 def test_without_the_c_callbacks_jack_midi_goes_through_rtmidi(jack_server, monkeypatch, caplog):
+    # The only stand-in: the extension is built here, so its absence is what is faked; JACK, rtmidi and the
+    # MIDI sent are real.
     monkeypatch.setattr(midi, "native_callbacks_problem", lambda: "the C JACK callbacks were not built")
     heard: list[RawMidi] = []
     ports = MidiPorts(MidiConfig(client_name="fallback"), heard.append)

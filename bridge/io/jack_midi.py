@@ -138,8 +138,8 @@ class JackMidiPorts:
 
     def counts(self) -> ClientCounts:
         """Outgoing events written late (a missed cycle) and incoming ones lost to a full ring."""
-        out = self._out_callbacks.counts() if self._out_callbacks else ClientCounts(0, 0, 0)
-        received = self._in_callbacks.counts() if self._in_callbacks else ClientCounts(0, 0, 0)
+        out = self._out_callbacks.counts() if self._out_callbacks else ClientCounts()
+        received = self._in_callbacks.counts() if self._in_callbacks else ClientCounts()
         return ClientCounts(out.late_events, out.worst_late_frames, received.received_dropped)
 
     @property

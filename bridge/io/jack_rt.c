@@ -337,7 +337,8 @@ void jack_rt_client_free(jack_rt_client *rt) {
     free(rt->outbox), free(rt->pending), free(rt->inbox), free(rt);
 }
 
-/* The functions below are Python's side: one Python thread at a time (the Python object holds a lock). */
+/* The functions below are Python's side: send and play from one thread at a time, receive from one thread
+ * at a time. */
 
 /* Queue an event for JACK frame time `frame` (within 12 hours of now, wrapped or not). Returns 0, or -1 when it is
  * too long or the queue is full. */

@@ -164,9 +164,9 @@ class AudioTap:
 class ClientCounts:
     """What a ``ClientCallbacks`` callback counted since it started."""
 
-    late_events: int  # MIDI events sent after the cycle they were due in (this client missed it)
-    worst_late_frames: int  # the latest of them, in frames
-    received_dropped: int  # MIDI events received while the ring was full: lost
+    late_events: int = 0  # MIDI events sent after the cycle they were due in (this client missed it)
+    worst_late_frames: int = 0  # the latest of them, in frames
+    received_dropped: int = 0  # MIDI events received while the ring was full: lost
 
 
 class ClientCallbacks:
@@ -189,7 +189,7 @@ class ClientCallbacks:
         if self._rt == _ffi.NULL:
             raise NativeCallbacksUnavailable("the MIDI/audio callback could not be set up (out of memory)")
         self._received = _ffi.new("jack_rt_received[]", 1024)
-        self._last_counts = ClientCounts(0, 0, 0)
+        self._last_counts = ClientCounts()
         self._freeing = threading.Lock()  # against free() while another thread reads the counts
         self._playing: list[tuple[object, np.ndarray]] = []  # audio handed over, kept until the callback lets go
         self._dropped = 0  # received events lost, as last reported

@@ -179,7 +179,7 @@ class RtMidiPorts:
 
     def counts(self) -> ClientCounts:
         """rtmidi counts nothing."""
-        return ClientCounts(0, 0, 0)
+        return ClientCounts()
 
     @property
     def is_open(self) -> bool:
@@ -224,7 +224,7 @@ class MidiPorts:
         self._on_message = on_message
         self._lock = threading.Lock()
         self._ports = None
-        self._earlier = ClientCounts(0, 0, 0)  # what ports closed or abandoned before counted
+        self._earlier = ClientCounts()  # what ports closed or abandoned before counted
 
     def open(self) -> None:
         """Open both ports; raises ``MidiUnavailable`` when the backend cannot be used."""
@@ -265,7 +265,7 @@ class MidiPorts:
     def counts(self) -> ClientCounts:
         """Outgoing events written late and incoming ones lost on JACK, since the daemon started."""
         ports = self._ports
-        now = ports.counts() if ports is not None else ClientCounts(0, 0, 0)
+        now = ports.counts() if ports is not None else ClientCounts()
         return ClientCounts(self._earlier.late_events + now.late_events,
                             max(self._earlier.worst_late_frames, now.worst_late_frames),
                             self._earlier.received_dropped + now.received_dropped)
