@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 extras="${1:-.[dev]}"
 
 packages=(jackd2 libjack-jackd2-0 libportaudio2 fluidsynth fluid-soundfont-gm puredata-core liblo-tools
-          procps iproute2 python3-venv)
+          procps iproute2 python3-venv gcc libc6-dev)
+# The C JACK callbacks (bridge/io/jack_rt.c) are built against this Python's headers.
+python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || packages+=(python3-dev)
 # Training and its tests render drum kits and bands: more soundfonts and Hydrogen's sampled kits.
 if [[ "$extras" == *train* ]]; then
     packages+=(fluid-soundfont-gs timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
