@@ -79,6 +79,11 @@ def log_compress(mel_power: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     return np.log10(1.0 + spec.log_gain * mel_power).astype(np.float32)
 
 
+def log_expand(features: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """The mel power that ``log_compress`` turned into ``features`` (its inverse); float32."""
+    return ((10.0 ** features.astype(np.float32) - 1.0) / spec.log_gain).astype(np.float32)
+
+
 class StreamResampler:
     """Causal, stateful resampling of a block stream to a fixed rate.
 

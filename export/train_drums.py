@@ -19,7 +19,7 @@ import torch
 from tqdm import tqdm
 
 from bridge.drum_vocabulary import DRUM_CLASSES
-from bridge.features import DRUM_FEATURES
+from bridge.features import DRUM_FEATURES, log_compress, log_expand
 from export.data.drums import load_features
 from export.models.drums import CausalDrumCNN, parameter_count
 
@@ -42,6 +42,7 @@ class DrumTrainConfig:
     width: int = 16  # channels of the first conv blocks (see CausalDrumCNN)
     hidden: int = 128
     save_every: int = 500
+    augment: bool = False  # recolour every training chunk (augment_log_mel)
 
 
 def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s) -> np.ndarray:
@@ -56,21 +57,52 @@ def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_F
 
 
 class ChunkSampler:
-    """Random chunks of ``CHUNK_FRAMES`` frames with their targets."""
+    """Random chunks of ``CHUNK_FRAMES`` frames with their targets, each recoloured by ``augment_log_mel`` when
+    ``augment`` is set."""
 
-    def __init__(self, tracks: list[np.ndarray], targets: list[np.ndarray], rng: np.random.Generator) -> None:
+    def __init__(self, tracks: list[np.ndarray], targets: list[np.ndarray], rng: np.random.Generator,
+                 augment: bool = False) -> None:
         keep = [i for i, t in enumerate(tracks) if len(t) > CHUNK_FRAMES]
         self.tracks = [tracks[i] for i in keep]
         self.targets = [targets[i] for i in keep]
         self.rng = rng
+        self.augment = augment
 
     def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ys = [], []
         for i in self.rng.integers(0, len(self.tracks), size):
             start = int(self.rng.integers(0, len(self.tracks[i]) - CHUNK_FRAMES + 1))
-            xs.append(self.tracks[i][start:start + CHUNK_FRAMES])
+            chunk = self.tracks[i][start:start + CHUNK_FRAMES]
+            xs.append(augment_log_mel(chunk, self.rng) if self.augment else chunk)
             ys.append(self.targets[i][start:start + CHUNK_FRAMES])
         return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+
+
+def augment_log_mel(features: np.ndarray, rng: np.random.Generator, max_eq_db: float = 9.0,
+                    max_shift_bands: float = 1.5, max_notch_bands: int = 6) -> np.ndarray:
+    """One chunk's log-mel frames (frames, n_mels) heard through another recording chain and kit tuning.
+
+    The audio of a track was rendered once, through one chain; this gives every chunk its own: a smooth random
+    EQ (up to ``max_eq_db`` either way, applied exactly: ``log_compress`` is inverted, scaled and redone),
+    a shift of the mel axis by up to ``max_shift_bands`` (a drum tuned higher or lower) and, half the time,
+    a notch of up to ``max_notch_bands`` silent bands, so that no class is recognised by one band alone.
+    """
+    n_mels = features.shape[1]
+    position = np.linspace(0.0, 1.0, n_mels)
+    curve = sum(rng.uniform(-1, 1) * np.cos(np.pi * k * position + rng.uniform(0, 2 * np.pi)) for k in range(1, 4)) / 3
+    power_gain = 10 ** (max_eq_db * curve / 10)
+    power = log_expand(features, DRUM_FEATURES)
+    source_bands = np.clip(np.arange(n_mels) + rng.uniform(-max_shift_bands, max_shift_bands), 0, n_mels - 1)
+    low = np.floor(source_bands).astype(int)
+    high = np.minimum(low + 1, n_mels - 1)
+    weight = (source_bands - low).astype(np.float32)
+    shifted = power[:, low] * (1 - weight) + power[:, high] * weight
+    out = log_compress(power_gain.astype(np.float32) * shifted, DRUM_FEATURES)
+    if max_notch_bands and rng.random() < 0.5:
+        width = int(rng.integers(1, max_notch_bands + 1))
+        start = int(rng.integers(0, n_mels - width + 1))
+        out[:, start:start + width] = 0.0
+    return out
 
 
 def teacher_targets(tracks: list[np.ndarray], pfnmf_path: Path) -> list[np.ndarray]:
@@ -105,7 +137,7 @@ def train(config: DrumTrainConfig) -> Path:
     name = "drums_student" if config.student else "drums"
     config.out.mkdir(parents=True, exist_ok=True)
     tracks, onsets = load_features(config.data / "train.npz")
-    labelled = ChunkSampler(tracks, [onset_targets(o, len(t)) for t, o in zip(tracks, onsets)], rng)
+    labelled = ChunkSampler(tracks, [onset_targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, config.augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
     valid = ChunkSampler(valid_tracks, [onset_targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],
                          np.random.default_rng(config.seed + 1))

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from bridge.engines.drums import DrumModel, transcribe
-from bridge.features import DRUM_FEATURES, log_mel
+from bridge.features import DRUM_FEATURES, log_compress, log_expand, log_mel
 from export.data.drum_kits import HYDROGEN, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, load_features, make_track, save_features
 from export.release_drums import release
-from export.train_drums import DrumTrainConfig, onset_targets, train
+from export.train_drums import DrumTrainConfig, augment_log_mel, onset_targets, train
 
 pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")
 
@@ -18,6 +18,24 @@ def test_an_onset_marks_the_frame_it_starts_in_and_the_next():
     targets = onset_targets([np.array([0.5 * hop_s, 10.2 * hop_s]), np.array([])], 20)
     assert targets[:, 0].nonzero()[0].tolist() == [0, 1, 10, 11]
     assert not targets[:, 1].any()
+
+
+def test_log_expand_inverts_log_compress():
+    power = np.array([0.0, 1e-6, 0.01, 3.0], np.float32)
+    assert np.allclose(log_expand(log_compress(power, DRUM_FEATURES), DRUM_FEATURES), power, rtol=1e-4, atol=1e-9)
+
+
+def test_augmentation_recolours_a_chunk_within_its_limits():
+    features = np.random.default_rng(0).uniform(0, 4, (192, DRUM_FEATURES.n_mels)).astype(np.float32)
+    untouched = augment_log_mel(features, np.random.default_rng(1), max_eq_db=0.0, max_shift_bands=0.0, max_notch_bands=0)
+    assert np.allclose(untouched, features, atol=1e-4)
+    loud = np.full((10, DRUM_FEATURES.n_mels), 5.0, np.float32)  # where log10(1 + g * p) is log10(g * p)
+    for seed in range(20):
+        recoloured = augment_log_mel(loud, np.random.default_rng(seed), max_eq_db=9.0, max_shift_bands=1.5,
+                                     max_notch_bands=0)
+        assert recoloured.shape == loud.shape and recoloured.dtype == np.float32
+        assert np.abs(recoloured - loud).max() <= 0.9 + 1e-3  # 9 dB of power is 0.9 in log10
+        assert np.allclose(recoloured, recoloured[0])  # the same EQ in every frame: onsets stay where they are
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +59,7 @@ def test_features_and_onsets_are_saved_per_track(tiny_data):
 
 def test_a_short_run_trains_resumes_and_exports_a_streamable_onnx_model(tiny_data, tmp_path):
     runs = tmp_path / "runs"
-    config = DrumTrainConfig(data=tiny_data, out=runs, steps=4, batch=2, save_every=2, threads=1)
+    config = DrumTrainConfig(data=tiny_data, out=runs, steps=4, batch=2, save_every=2, threads=1, augment=True)
     best = train(config)
     assert best.exists()
     config.steps = 6
