@@ -64,7 +64,8 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
         config = DrumTrainConfig(data=data, out=out, steps=args.steps or 3000, batch=args.batch or 24,
                                  lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
-                                 width=args.width, hidden=args.hidden, augment=args.augment)
+                                 width=args.width, hidden=args.hidden, augment=args.augment,
+                                 augment_shift_bands=args.augment_shift_bands)
         path = train(config)
     print(path)
     return 0
@@ -276,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--hidden", type=int, default=128, help="drums: frame embedding size (default 128)")
     training.add_argument("--augment", action="store_true",
                           help="drums: give every training chunk its own EQ, tuning and notch (feature-level)")
+    training.add_argument("--augment-shift-bands", type=float, default=1.5, metavar="BANDS",
+                          help="drums, with --augment: the largest shift of the mel axis (default 1.5)")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "
