@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -58,24 +60,23 @@ def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_F
 
 
 class ChunkSampler:
-    """Random chunks of ``CHUNK_FRAMES`` frames with their targets, each recoloured by ``augment_log_mel`` when
-    ``augment`` is set."""
+    """Random chunks of ``CHUNK_FRAMES`` frames with their targets, each passed through ``augment`` (chunk, rng)
+    when one is given."""
 
     def __init__(self, tracks: list[np.ndarray], targets: list[np.ndarray], rng: np.random.Generator,
-                 augment: bool = False, shift_bands: float = 1.5) -> None:
+                 augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None) -> None:
         keep = [i for i, t in enumerate(tracks) if len(t) > CHUNK_FRAMES]
         self.tracks = [tracks[i] for i in keep]
         self.targets = [targets[i] for i in keep]
         self.rng = rng
         self.augment = augment
-        self.shift_bands = shift_bands
 
     def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ys = [], []
         for i in self.rng.integers(0, len(self.tracks), size):
             start = int(self.rng.integers(0, len(self.tracks[i]) - CHUNK_FRAMES + 1))
             chunk = self.tracks[i][start:start + CHUNK_FRAMES]
-            xs.append(augment_log_mel(chunk, self.rng, max_shift_bands=self.shift_bands) if self.augment else chunk)
+            xs.append(self.augment(chunk, self.rng) if self.augment else chunk)
             ys.append(self.targets[i][start:start + CHUNK_FRAMES])
         return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
@@ -139,8 +140,8 @@ def train(config: DrumTrainConfig) -> Path:
     name = "drums_student" if config.student else "drums"
     config.out.mkdir(parents=True, exist_ok=True)
     tracks, onsets = load_features(config.data / "train.npz")
-    labelled = ChunkSampler(tracks, [onset_targets(o, len(t)) for t, o in zip(tracks, onsets)], rng,
-                            config.augment, config.augment_shift_bands)
+    augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands) if config.augment else None
+    labelled = ChunkSampler(tracks, [onset_targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
     valid = ChunkSampler(valid_tracks, [onset_targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],
                          np.random.default_rng(config.seed + 1))

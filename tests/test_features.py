@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bridge.features import DRUM_FEATURES, LogMelStream, StreamResampler, log_mel
+from bridge.features import DRUM_FEATURES, LogMelStream, StreamResampler, log_compress, log_expand, log_mel
 
 
 def test_blocks_of_any_size_give_the_frames_of_one_long_block():
@@ -70,3 +70,8 @@ def test_a_reset_stream_starts_over_as_a_new_one():
     stream.process(audio, 48000)
     stream.reset()
     assert np.array_equal(stream.process(audio, 48000), log_mel(audio, 48000))
+
+
+def test_log_expand_inverts_log_compress():
+    power = np.array([0.0, 1e-6, 0.01, 3.0], np.float32)
+    assert np.allclose(log_expand(log_compress(power, DRUM_FEATURES), DRUM_FEATURES), power, rtol=1e-4, atol=1e-9)
