@@ -10,8 +10,9 @@ from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import variants_section
 from export.data.folk import BAR_TICKS
-from export.data.multitrack import (CSOUND_BANK, SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi,
+from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi,
                                     split_soundfonts, write_activity_csv)
+from export.data.render import bank_programs
 from export.evaluate_instruments import evaluate, markdown_tables
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
@@ -47,11 +48,26 @@ def test_every_pitched_class_plays_its_part_in_the_stem_render():
     assert sum(m.type == "note_on" for m in messages) > 10 * len(programs)
 
 
-@pytest.mark.skipif(not CSOUND_BANK.exists(), reason="csound-soundfont is not installed")
-def test_csound_bank_joins_the_training_and_validation_soundfonts_only_when_asked_for():
-    assert CSOUND_BANK not in split_soundfonts("train") and CSOUND_BANK not in split_soundfonts("valid")
-    assert split_soundfonts("train", csound_bank=True)[-1] == CSOUND_BANK == split_soundfonts("valid", True)[-1]
-    assert split_soundfonts("test", csound_bank=True) == split_soundfonts("test")
+def test_a_patch_set_missing_programs_renders_each_class_with_a_program_it_has(tmp_path):
+    """TiMidity++ sounds another instrument for a program its patches lack, so such a stem would carry a wrong label."""
+    config = tmp_path / "patches.cfg"
+    config.write_text("dir /patches\n\ndrumset 0\n\n 35\tDrum_000/035_Kick_1.pat\n\nbank 0\n\n"
+                      " 0\tTone_000/000_Acoustic_Grand_Piano.pat amp=120\n 25\tTone_000/025_Steel_Guitar.pat\n"
+                      " 73\tTone_000/073_Flute.pat\n")
+    assert bank_programs(config) == {0, 25, 73} and bank_programs(CSOUND_BANK) is None
+    classes = [INSTRUMENT_NAMES.index(name) for name in ("piano", "acoustic_guitar", "flute")]
+    for seed in range(5):
+        midi, _ = songs_midi([(_tune(seed), 120.0, seed)], classes, bank_programs(config))
+        assert [m.program for m in midi.tracks[0] if m.type == "program_change"] == [0, 25, 73]
+
+
+@pytest.mark.parametrize("bank, flag", [(CSOUND_BANK, "csound_bank"), (FREEPATS, "freepats")])
+def test_an_extra_bank_joins_the_training_and_validation_soundfonts_only_when_asked_for(bank, flag):
+    if not bank.exists():
+        pytest.skip(f"{bank} is not installed")
+    assert bank not in split_soundfonts("train") and bank not in split_soundfonts("valid")
+    assert split_soundfonts("train", **{flag: True})[-1] == bank == split_soundfonts("valid", **{flag: True})[-1]
+    assert split_soundfonts("test", **{flag: True}) == split_soundfonts("test")
 
 
 def test_a_mix_labels_each_second_from_the_stems_it_uses(stems, tmp_path):

@@ -2,13 +2,14 @@
 
 Songs are folk tunes with a band arrangement (``accompaniment.band_parts``) at a
 random tempo. Every instrument class renders its part of a song as a stem of its
-own (FluidSynth, a random GM program of the class, vibrato where the instrument
-has it); the drum set is mixed from the sampled kits of the drum data. A mix
-takes 1 to 6 stems of one song at random levels, with stretches where a stem
-falls silent, and a random recording chain (and for a share of the training mixes, the
-dropouts of a live input that misses cycles); a class is active in a second when
-its stem's level there is within 30 dB of its loudest second and above -60 dBFS,
-as multitrack data sets derive activations from stem envelopes.
+own (FluidSynth, or TiMidity++ with freepats' patches where asked for; a random
+GM program of the class, vibrato where the instrument has it); the drum set is
+mixed from the sampled kits of the drum data. A mix takes 1 to 6 stems of one
+song at random levels, with stretches where a stem falls silent, and a random
+recording chain (and for a share of the training mixes, the dropouts of a live
+input that misses cycles); a class is active in a second when its stem's level
+there is within 30 dB of its loudest second and above -60 dBFS, as multitrack
+data sets derive activations from stem envelopes.
 
 Splits: songs by tune (the folk train/valid/test split) and by soundfont (the
 test stems come from a soundfont and a drum kit that training never hears).
@@ -43,7 +44,7 @@ from export.data.drum_kits import HELD_OUT_KITS, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
 from export.data.grooves import generate
-from export.data.render import render_midi
+from export.data.render import bank_programs, render_midi
 
 SAMPLE_RATE_HZ = INSTRUMENT_FEATURES.sample_rate_hz
 SONG_S = 24.0
@@ -54,6 +55,9 @@ SOUNDFONTS = {"train": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr
 # csound's GM bank (csound-soundfont): a third set of timbres for training and validation, only with
 # ``data instruments --csound-bank``, an experiment the model card reports.
 CSOUND_BANK = Path("/usr/share/sounds/sf2/sf_GMbank.sf2")
+# freepats (GUS patches, mostly recorded instruments) through TiMidity++: another synthesiser and other samples for
+# training and validation, only with ``data instruments --freepats``, an experiment the model card reports.
+FREEPATS = Path("/etc/timidity/freepats.cfg")
 VIBRATO_CLASSES = ("strings", "voice", "synth_lead", "saxophone", "flute", "clarinet", "trumpet")
 ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
 DROPOUT_SHARE = 0.5  # default share of the training mixes with the clicks of a live input that misses cycles
@@ -66,10 +70,12 @@ def stem_notes(role: str, parts: dict, rng: np.random.Generator) -> list:
     return parts[role]
 
 
-def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int]) -> tuple[mido.MidiFile, float]:
+def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
+               programs: frozenset[int] | None = None) -> tuple[mido.MidiFile, float]:
     """One MIDI file playing every (song, class) stem in turn on channel 1, ``SONG_S + GAP_S`` apart.
 
-    ``songs`` holds (tokens, tempo in BPM, seed). Returns the file and the slot length in seconds.
+    ``songs`` holds (tokens, tempo in BPM, seed); ``programs``, where not None, the GM programs the synthesiser has
+    (a class plays one of its programs among them). Returns the file and the slot length in seconds.
     """
     ticks_per_s = 960  # the file runs at 120 BPM with 480 ticks a beat
     slot_s = SONG_S + GAP_S
@@ -82,7 +88,8 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int]) -
         for index in classes:
             klass = INSTRUMENT_CLASSES[index]
             start = round(slot * slot_s * ticks_per_s)
-            events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(klass.programs)))))
+            choices = [p for p in klass.programs if programs is None or p in programs]
+            events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(choices)))))
             vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
             events.append((start, 0, mido.Message("control_change", channel=0, control=1, value=vibrato)))
             for note in stem_notes(klass.role, parts, rng):
@@ -102,9 +109,9 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int]) -
 
 
 def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path) -> np.ndarray:
-    """Stems of every song and pitched class, shape (songs, classes - 1, samples): one FluidSynth run."""
+    """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run."""
     classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
-    midi, slot_s = songs_midi(songs, classes)
+    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont))
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "stems.mid"
         midi.save(path)
@@ -126,9 +133,10 @@ def drum_stems(songs: list[tuple[np.ndarray, float, int]], kits, held_out: bool)
     return np.stack(stems).astype(np.float32)
 
 
-def split_soundfonts(split: str, csound_bank: bool = False) -> list[Path]:
+def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = False) -> list[Path]:
     """The soundfonts that render a split's pitched stems, those of them this machine has."""
-    extra = (CSOUND_BANK,) if csound_bank and split != "test" else ()
+    wanted = ((CSOUND_BANK, csound_bank), (FREEPATS, freepats))
+    extra = [] if split == "test" else [bank for bank, asked in wanted if asked]
     return [s for s in (*SOUNDFONTS[split], *extra) if s.exists()]
 
 
@@ -222,13 +230,14 @@ def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndar
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
-          csound_bank: bool = False) -> Path:
+          csound_bank: bool = False, freepats: bool = False) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     The test mixes are written as WAV and CSV files; with ``audio``, the training
     and validation mixes too (the same mixes, for front ends that read audio).
     ``dropout_share`` of the training mixes get the dropouts of a live input; with
-    ``csound_bank``, csound's GM bank renders a third of the training and validation songs.
+    ``csound_bank``, csound's GM bank, and with ``freepats``, freepats through TiMidity++, render
+    their share of the training and validation songs.
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -236,11 +245,11 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
             "valid": (max(2, int(8 * scale)), max(4, int(240 * scale)), 10),
             "test": (max(2, int(12 * scale)), max(4, int(60 * scale)), 20)}
     summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
-                     "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank)] for k in SOUNDFONTS},
+                     "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
                      "dropout_share": dropout_share, "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
-        _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank)))["stems"]
+        _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats)))["stems"]
         directory = out / split if split == "test" or audio else None
         if directory is not None:
             directory.mkdir(exist_ok=True)
