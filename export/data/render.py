@@ -21,7 +21,8 @@ def render_midi(midi_path: Path, sample_rate_hz: int = 22050, soundfont: Path = 
 
     ``soundfont`` is an SF2 or SF3 file, rendered by FluidSynth, or a TiMidity++ configuration (``.cfg``) of GUS
     patches such as freepats', rendered by TiMidity++ without its own reverb and chorus: another synthesiser and
-    other samples, so that a model trained on both does not learn one synthesiser.
+    other samples, so that a model trained on both does not learn one synthesiser. ``gain`` is FluidSynth's;
+    TiMidity++ amplifies by ``200 * gain`` percent, its 100% being about as loud as FluidSynth's 0.5.
 
     Raises
     ------
