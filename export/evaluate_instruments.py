@@ -138,15 +138,20 @@ def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarr
     return report, probabilities, embeddings
 
 
-def trio_report(model: torch.nn.Module) -> dict:
-    """Mean activity of every class over the bundled trio's 2-8 s, a 1-s window every 0.1 s as the live engine
-    updates, highest first, and the rank of each of the trio's instruments (the issue asks for the top three)."""
+def trio_windows() -> np.ndarray:
+    """The 1-s windows of the bundled trio that end within its 2-8 s, one every 0.1 s as the live engine updates."""
     audio, rate = librosa.load(TRIO, sr=None, mono=True)
     frames = log_mel(audio, int(rate), INSTRUMENT_FEATURES)
     ends = [end for end in range(FRAMES_PER_S, len(frames) + 1, FRAMES_PER_S // UPDATES_PER_S)
             if TRIO_SPAN_S[0] <= end / FRAMES_PER_S < TRIO_SPAN_S[1]]
+    return np.stack([frames[end - FRAMES_PER_S:end] for end in ends])
+
+
+def trio_report(model: torch.nn.Module, windows: np.ndarray) -> dict:
+    """Mean activity of every class over ``trio_windows``, highest first, and the rank of each of the trio's
+    instruments (the issue asks for the top three)."""
     with torch.no_grad():
-        logits, _ = model(torch.from_numpy(np.stack([frames[end - FRAMES_PER_S:end] for end in ends])))
+        logits, _ = model(torch.from_numpy(windows))
     mean = torch.sigmoid(logits).mean(dim=0).numpy()
     order = [INSTRUMENT_NAMES[i] for i in np.argsort(-mean)]
     return {"mean_activity": {name: round(float(mean[INSTRUMENT_NAMES.index(name)]), 3) for name in order},
@@ -232,12 +237,13 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
     report: dict = {"tracks": len(tracks), "seconds": int(sum(len(t[1]) for t in tracks)), "activity": {},
                     "dropouts_per_s": dropouts_per_s}
     outputs = {}
+    trio = trio_windows()
     for kind in ("fc", "cnn", "crnn"):
         path = runs / f"activity_{kind}.pt"
         if path.exists():
             model = load_activity(path)
             report["activity"][kind], probabilities, embeddings = activity_report(model, tracks)
-            report.setdefault("trio", {})[kind] = trio_report(model)
+            report.setdefault("trio", {})[kind] = trio_report(model, trio)
             outputs[kind] = (probabilities, embeddings)
     if "cnn" in outputs and (tagging := tagging_section(runs, "cnn", tracks, outputs["cnn"][1])):
         report["tagging"], attention, clip_labels = tagging

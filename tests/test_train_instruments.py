@@ -13,7 +13,7 @@ from export.data.folk import BAR_TICKS
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi,
                                     split_soundfonts, write_activity_csv)
 from export.data.render import bank_programs
-from export.evaluate_instruments import evaluate, markdown_tables, trio_report
+from export.evaluate_instruments import evaluate, markdown_tables, trio_report, trio_windows
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
 from export.train_instruments import InstrumentTrainConfig, instances, load_activity, train_activity, train_pooling
@@ -100,7 +100,8 @@ def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, 
     for kind in ("fc", "cnn", "crnn"):
         assert train_activity(kind, config).exists()
     assert train_pooling(config).exists()
-    trio = trio_report(load_activity(config.out / "activity_cnn.pt"))  # what the evaluation reports for each model
+    # what the evaluation reports for each activity model
+    trio = trio_report(load_activity(config.out / "activity_cnn.pt"), trio_windows())
     activity = list(trio["mean_activity"].values())
     assert len(activity) == len(INSTRUMENT_NAMES) and activity == sorted(activity, reverse=True)
     assert set(trio["rank"]) == {"piano", "electric_bass", "drums"} and len(set(trio["rank"].values())) == 3

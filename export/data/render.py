@@ -30,17 +30,17 @@ def render_midi(midi_path: Path, sample_rate_hz: int = 22050, soundfont: Path = 
         When the synthesiser or the soundfont is missing.
     """
     timidity = soundfont.suffix == ".cfg"
-    program, package = ("timidity", "timidity") if timidity else ("fluidsynth", "fluidsynth")
+    program = "timidity" if timidity else "fluidsynth"  # the Debian package has the program's name
     if shutil.which(program) is None:
-        raise RuntimeError(f"{program} is not installed (Debian: apt-get install {package})")
+        raise RuntimeError(f"{program} is not installed (Debian: apt-get install {program})")
     if not soundfont.exists():
         raise RuntimeError(f"soundfont {soundfont} is missing (Debian: apt-get install "
                            f"{'freepats' if timidity else 'fluid-soundfont-gm'})")
     with tempfile.TemporaryDirectory() as workdir:
         wav = Path(workdir) / "render.wav"
         if timidity:
-            command = ["timidity", "-c", str(soundfont), "-Ow", "-OwM", "-s", str(sample_rate_hz),
-                       "-A", str(round(gain * 200)), "-EFreverb=d", "-EFchorus=d", "--preserve-silence", "-o", str(wav), str(midi_path)]
+            command = ["timidity", "-c", str(soundfont), "-Ow", "-OwM", "-s", str(sample_rate_hz), "-A", str(round(gain * 200)),
+                       "-EFreverb=d", "-EFchorus=d", "--preserve-silence", "-o", str(wav), str(midi_path)]
         else:
             command = ["fluidsynth", "-ni", "-q", "-g", str(gain), "-r", str(sample_rate_hz), "-F", str(wav),
                        str(soundfont), str(midi_path)]
