@@ -10,8 +10,9 @@ from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import variants_section
 from export.data.folk import BAR_TICKS
-from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, read_activity_csv, songs_midi,
-                                    split_soundfonts, write_activity_csv)
+from export.data.modelled import guitar_model, piano_model, render_note
+from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, modelled_stems, read_activity_csv,
+                                    songs_midi, split_soundfonts, write_activity_csv)
 from export.data.render import bank_programs
 from export.evaluate_instruments import evaluate, markdown_tables, trio_report, trio_windows
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
@@ -68,6 +69,28 @@ def test_an_extra_bank_joins_the_training_and_validation_soundfonts_only_when_as
     assert bank not in split_soundfonts("train") and bank not in split_soundfonts("valid")
     assert split_soundfonts("train", **{flag: True})[-1] == bank == split_soundfonts("valid", **{flag: True})[-1]
     assert split_soundfonts("test", **{flag: True}) == split_soundfonts("test")
+
+
+@pytest.mark.parametrize("model", [piano_model, guitar_model])
+def test_a_modelled_string_sounds_its_pitch_and_falls_silent_after_its_note_off(model):
+    note = render_note(model(np.random.default_rng(1)), 69, 100, 0.5, SAMPLE_RATE_HZ, np.random.default_rng(2))
+    assert np.isfinite(note).all() and len(note) > 0.6 * SAMPLE_RATE_HZ
+    spectrum = np.abs(np.fft.rfft(note[: SAMPLE_RATE_HZ // 2]))
+    assert abs(np.argmax(spectrum) * 2.0 - 440.0) < 10  # 2 Hz bins
+    rms = [np.sqrt(np.mean(note[int(a * SAMPLE_RATE_HZ):int((a + 0.05) * SAMPLE_RATE_HZ)] ** 2)) for a in (0.0, 0.45)]
+    after = note[int(0.5 * SAMPLE_RATE_HZ + 5 * 0.2 * SAMPLE_RATE_HZ):]
+    assert rms[1] > 0.01 * rms[0] and (len(after) == 0 or np.abs(after).max() < 0.05 * rms[0])
+
+
+def test_modelled_strings_play_the_piano_and_guitar_parts_of_their_share_of_the_songs():
+    songs = [(_tune(0), 150.0, 4)]
+    assert modelled_stems(songs, 0.0) == {}
+    stems = modelled_stems(songs, 1.0)
+    assert set(stems) == {(0, INSTRUMENT_NAMES.index("piano")), (0, INSTRUMENT_NAMES.index("acoustic_guitar"))}
+    for stem in stems.values():
+        assert stem.shape == (int(SONG_S * SAMPLE_RATE_HZ),) and np.isfinite(stem).all()
+        levels = [np.abs(stem[s * SAMPLE_RATE_HZ:(s + 1) * SAMPLE_RATE_HZ]).max() for s in range(int(SONG_S))]
+        assert min(levels[:18]) > 0.01  # every 1.6-s bar of the tune has notes
 
 
 def test_a_mix_labels_each_second_from_the_stems_it_uses(stems, tmp_path):

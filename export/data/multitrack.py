@@ -44,6 +44,7 @@ from export.data.drum_kits import HELD_OUT_KITS, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
 from export.data.grooves import generate
+from export.data.modelled import MODELS, render_part
 from export.data.render import bank_programs, render_midi
 
 SAMPLE_RATE_HZ = INSTRUMENT_FEATURES.sample_rate_hz
@@ -140,9 +141,26 @@ def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = Fal
     return [s for s in (*SOUNDFONTS[split], *extra) if s.exists()]
 
 
-def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path]) -> Path:
+def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float) -> dict[tuple[int, int], np.ndarray]:
+    """For about ``share`` of ``songs``, the piano and acoustic guitar stems played by modelled strings
+    (``export.data.modelled``) instead of a soundfont: {(song index, class index): stem}."""
+    replaced = {}
+    for i, (tokens, tempo_bpm, seed) in enumerate(songs):
+        rng = np.random.default_rng([seed, 7])
+        if rng.random() >= share:
+            continue
+        parts = band_parts(tokens, np.random.default_rng(seed))  # the parts songs_midi gives the soundfonts
+        for name in MODELS:
+            notes = stem_notes(INSTRUMENT_CLASSES[INSTRUMENT_NAMES.index(name)].role, parts, rng)
+            replaced[i, INSTRUMENT_NAMES.index(name)] = render_part(name, notes, 60.0 / tempo_bpm / TICKS_PER_BEAT,
+                                                                    int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
+    return replaced
+
+
+def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path],
+                modelled_share: float = 0.0) -> Path:
     """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
-    shared out among ``soundfonts``."""
+    shared out among ``soundfonts``, and ``modelled_share`` of them with modelled pianos and guitars."""
     path = out / f"stems_{split}.npz"
     if path.exists():
         return path
@@ -154,6 +172,8 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     pitched = [render_stems(group, soundfont) for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
     stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
+    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share).items():
+        stems[song, klass] = stem
     np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]))
     return path
 
@@ -230,14 +250,15 @@ def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndar
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
-          csound_bank: bool = False, freepats: bool = False) -> Path:
+          csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     The test mixes are written as WAV and CSV files; with ``audio``, the training
     and validation mixes too (the same mixes, for front ends that read audio).
     ``dropout_share`` of the training mixes get the dropouts of a live input; with
     ``csound_bank``, csound's GM bank, and with ``freepats``, freepats through TiMidity++, render
-    their share of the training and validation songs.
+    their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
+    acoustic guitar played by modelled strings.
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -247,9 +268,11 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
-                     "dropout_share": dropout_share, "splits": {}}
+                     "dropout_share": dropout_share, "modelled_share": modelled_share, "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
-        _STEMS[split] = np.load(build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats)))["stems"]
+        path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
+                           0.0 if split == "test" else modelled_share)
+        _STEMS[split] = np.load(path)["stems"]
         directory = out / split if split == "test" or audio else None
         if directory is not None:
             directory.mkdir(exist_ok=True)
