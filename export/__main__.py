@@ -235,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                            "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
                            "instruments: multitrack mixes with per-second activity (needs folk and drums)")
     data.add_argument("--out", help="cache directory (default cache/folk or cache/drums)")
-    data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test)")
+    data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test); "
+                           "instruments: the songs and mixes of training and validation (the test set grows no larger)")
     data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")
     data.add_argument("--seed", type=int, default=0, help="seed of the split (folk) or of the renders (drums)")
     data.add_argument("--bundle", metavar="PATH", help="instead of building: drums: cut the first 12 s of this held-out "

@@ -12,7 +12,7 @@ from export.card_instruments import variants_section
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, modelled_stems, read_activity_csv,
-                                    songs_midi, split_soundfonts, write_activity_csv)
+                                    songs_midi, split_plan, split_soundfonts, write_activity_csv)
 from export.data.render import bank_programs
 from export.evaluate_instruments import evaluate, markdown_tables, trio_report, trio_windows
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
@@ -91,6 +91,11 @@ def test_modelled_strings_play_the_piano_and_guitar_parts_of_their_share_of_the_
         assert stem.shape == (int(SONG_S * SAMPLE_RATE_HZ),) and np.isfinite(stem).all()
         levels = [np.abs(stem[s * SAMPLE_RATE_HZ:(s + 1) * SAMPLE_RATE_HZ]).max() for s in range(int(SONG_S))]
         assert min(levels[:18]) > 0.01  # every 1.6-s bar of the tune has notes
+
+
+def test_more_training_data_leaves_the_test_set_as_it_is():
+    assert split_plan(4)["test"] == split_plan(1)["test"] == (12, 60, 20)
+    assert split_plan(4)["train"] == (192, 9600, 10) and split_plan(0.01)["test"] == (2, 4, 20)
 
 
 def test_a_mix_labels_each_second_from_the_stems_it_uses(stems, tmp_path):

@@ -248,11 +248,21 @@ def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndar
     return log_mel(audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES)[: seconds * 50].astype(np.float16), labels
 
 
+def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
+    """Songs, mixes and seconds a mix of each split; above a scale of 1 the test set stays the same."""
+    test_scale = min(scale, 1.0)
+    return {"train": (max(2, int(48 * scale)), max(4, int(2400 * scale)), 10),
+            "valid": (max(2, int(8 * scale)), max(4, int(240 * scale)), 10),
+            "test": (max(2, int(12 * test_scale)), max(4, int(60 * test_scale)), 20)}
+
+
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
           csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
+    ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
+    above 1 the test set stays as it is, so that every variant is scored on the same mixes.
     The test mixes are written as WAV and CSV files; with ``audio``, the training
     and validation mixes too (the same mixes, for front ends that read audio).
     ``dropout_share`` of the training mixes get the dropouts of a live input; with
@@ -262,9 +272,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
-    plan = {"train": (max(2, int(48 * scale)), max(4, int(2400 * scale)), 10),
-            "valid": (max(2, int(8 * scale)), max(4, int(240 * scale)), 10),
-            "test": (max(2, int(12 * scale)), max(4, int(60 * scale)), 20)}
+    plan = split_plan(scale)
     summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
