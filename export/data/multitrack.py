@@ -2,8 +2,9 @@
 
 Songs are folk tunes with a band arrangement (``accompaniment.band_parts``) at a
 random tempo. Every instrument class renders its part of a song as a stem of its
-own (FluidSynth, or TiMidity++ with freepats' patches where asked for; a random
-GM program of the class, vibrato where the instrument has it); the drum set is
+own (FluidSynth, or where asked for TiMidity++ with freepats' patches or, for piano
+and acoustic guitar, modelled strings; a random GM program of the class, vibrato
+where the instrument has it); the drum set is
 mixed from the sampled kits of the drum data. A mix takes 1 to 6 stems of one
 song at random levels, with stretches where a stem falls silent, and a random
 recording chain (and for a share of the training mixes, the dropouts of a live
