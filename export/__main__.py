@@ -190,14 +190,18 @@ def write_card(args: argparse.Namespace) -> Path:
     """``models_onnx/<family>_card.md`` from the files the commands wrote."""
     from bridge.models import load_manifest_entry
 
-    if args.family == "drums":
-        from export.card_drums import model_card
-    else:
-        from export.card_instruments import model_card
     out = Path(args.out)
     card = out / f"{args.family}_card.md"
-    card.write_text(model_card(load_manifest_entry(args.family, out), Path(args.runs or f"runs/{args.family}"),
-                               Path(args.data or f"cache/{args.family}")))
+    sources = (load_manifest_entry(args.family, out), Path(args.runs or f"runs/{args.family}"),
+               Path(args.data or f"cache/{args.family}"))
+    if args.family == "drums":
+        from export.card_drums import model_card
+
+        card.write_text(model_card(*sources))
+    else:
+        from export.card_instruments import VARIANTS_RECORD, model_card
+
+        card.write_text(model_card(*sources, out / VARIANTS_RECORD))
     return card
 
 

@@ -3,7 +3,7 @@
 Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_history.json``
 (training), ``runs/instruments/evaluation.json`` (``python -m export evaluate instruments -o ...
 --figures models_onnx``), ``bench/results.json`` (``bridge bench -o ...``), the manifest entry, and
-``models_onnx/instruments_variants.json``: the CNN trained on variants of the data, as evaluated so far.
+``instruments_variants.json`` beside the card: the CNN trained on variants of the data, as evaluated so far.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from export.evaluate_instruments import markdown_tables
 from export.provenance import parity_and_commit, read_json
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
-VARIANTS_RECORD = Path(__file__).parents[1] / "models_onnx" / "instruments_variants.json"
+VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 VARIANTS = (("", "shipped: half the training mixes with dropouts"),
             ("-no-dropouts", "no dropouts (`data instruments --dropouts 0`), as the models before"),
             ("-csound", "with dropouts, and csound's GM bank among the soundfonts (`--csound-bank`)"),
@@ -28,10 +28,10 @@ VARIANTS = (("", "shipped: half the training mixes with dropouts"),
 def variant_scores(folder: Path) -> dict:
     """The figures of the variants table for the CNN of a runs ``folder``, or {} unless both its evaluations
     (clean, and with dropouts) exist."""
-    clean, cut = activity_of(read_json(folder / "evaluation.json")), read_json(folder / "evaluation_dropouts.json")
-    if "cnn" not in clean or "cnn" not in activity_of(cut):
+    clean, cut = read_json(folder / "evaluation.json"), read_json(folder / "evaluation_dropouts.json")
+    if "cnn" not in activity_of(clean) or "cnn" not in activity_of(cut):
         return {}
-    a, b = clean["cnn"]["1s"], cut["activity"]["cnn"]["1s"]
+    a, b = clean["activity"]["cnn"]["1s"], cut["activity"]["cnn"]["1s"]
     return {"auc_macro": a["auc_macro"], "auc_drums": a["auc"]["drums"], "auc_piano": a["auc"]["piano"],
             "auc_macro_dropouts": b["auc_macro"], "auc_drums_dropouts": b["auc"]["drums"],
             "false_drums": a["false_on"]["drums"], "false_drums_dropouts": b["false_on"]["drums"],
@@ -110,8 +110,9 @@ def activity_choice(activity: dict) -> list[str]:
             "the pooling heads and the live engine are built on its 128-d embedding, and the two are that close.", ""]
 
 
-def model_card(entry: dict, runs: Path, data: Path, record: Path = VARIANTS_RECORD) -> str:
-    """The card's text; the variants evaluated in the runs folders beside ``runs`` join ``record`` first."""
+def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
+    """The card's text; the variants evaluated in the runs folders beside ``runs`` join ``record``
+    (``VARIANTS_RECORD`` in the card's folder) first."""
     counts = read_json(data / "instruments.json")
     evaluation = read_json(runs / "evaluation.json")
     bench = read_json(BENCH_RESULTS)

@@ -11,6 +11,7 @@ decay, the hammer's thump or the pick's click, and the dampers at note off.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -104,7 +105,8 @@ def render_part(kind: str, notes: Sequence, seconds_per_tick: float, length: int
         duration_s = (note.end_tick - note.start_tick) * seconds_per_tick
         sound = render_note(model, note.pitch, note.velocity, duration_s, sample_rate_hz, rng)[: length - start]
         stem[start:start + len(sound)] += sound
-    stem[int(length - 0.05 * sample_rate_hz):] *= np.linspace(1, 0, length - int(length - 0.05 * sample_rate_hz))
+    fade = math.ceil(0.05 * sample_rate_hz)  # the last notes are cut off with a 50-ms fade
+    stem[-fade:] *= np.linspace(1, 0, fade)
     return body(stem, rng, sample_rate_hz)
 
 

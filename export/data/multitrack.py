@@ -152,9 +152,10 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float) -> 
             continue
         parts = band_parts(tokens, np.random.default_rng(seed))  # the parts songs_midi gives the soundfonts
         for name in MODELS:
-            notes = stem_notes(INSTRUMENT_CLASSES[INSTRUMENT_NAMES.index(name)].role, parts, rng)
-            replaced[i, INSTRUMENT_NAMES.index(name)] = render_part(name, notes, 60.0 / tempo_bpm / TICKS_PER_BEAT,
-                                                                    int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
+            klass = INSTRUMENT_NAMES.index(name)
+            notes = stem_notes(INSTRUMENT_CLASSES[klass].role, parts, rng)
+            replaced[i, klass] = render_part(name, notes, 60.0 / tempo_bpm / TICKS_PER_BEAT, int(SONG_S * SAMPLE_RATE_HZ),
+                                             SAMPLE_RATE_HZ, rng)
     return replaced
 
 
