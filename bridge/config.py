@@ -93,8 +93,8 @@ class DrumsConfig:
 class InstrumentsConfig:
     enabled: bool = True
     smoothing: float = 0.5
-    on_threshold: float = 0.5
-    off_threshold: float = 0.3
+    on_threshold: float = 0.0  # 0: each class's tuned threshold (the model's manifest)
+    off_threshold: float = 0.0  # 0: a share of each class's on-threshold (engines.instruments.OFF_SHARE)
     updates_per_s: float = 10.0
     silence_dbfs: float = -70.0
 

@@ -211,8 +211,9 @@ class Daemon:
             self.reporter.error("model", f"instrument activity is off: {exc}")
             return
         frames_per_update = max(1, round(1.0 / (settings.updates_per_s * model.spec.hop_s)))
-        self.instruments = InstrumentEngine(model, self._on_instrument_update, settings.smoothing, settings.on_threshold,
-                                            settings.off_threshold, frames_per_update, settings.silence_dbfs)
+        self.instruments = InstrumentEngine(model, self._on_instrument_update, settings.smoothing,
+                                            settings.on_threshold or None, settings.off_threshold or None,
+                                            frames_per_update, settings.silence_dbfs)
         self.analysis.engines.append(self.instruments)
         self.osc_out.send("/instrument/classes", *model.classes)
         log.info("instrument activity: %d classes, %.1f updates a second", len(model.classes),

@@ -115,8 +115,9 @@ def read_audio(source: Path) -> tuple[np.ndarray, int]:
 def detect_instruments_file(source: Path) -> dict:
     """Stream an audio file through the live instrument engine.
 
-    Returns the classes, the update period, the smoothed activity of every update
-    and, per class, the highest clip probability of any ten-second stretch.
+    Returns the classes, the update period, the smoothed activity of every update, the classes
+    on at each update (each class's tuned hysteresis) and, per class, the highest clip probability
+    of any ten-second stretch.
     """
     from bridge.engines.instruments import InstrumentModel, detect
 
@@ -128,4 +129,5 @@ def detect_instruments_file(source: Path) -> dict:
     hop_s = (updates[1].time_s - updates[0].time_s) if len(updates) > 1 else 0.0
     return {"classes": list(model.classes), "hop_s": round(hop_s, 4),
             "activity": [[round(float(v), 4) for v in u.activity] for u in updates],
+            "active": [[name for name, on in zip(model.classes, u.active) if on] for u in updates],
             "clip": {name: round(float(p), 4) for name, p in zip(model.classes, clip)}}

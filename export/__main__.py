@@ -159,9 +159,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     Path(args.out).mkdir(parents=True, exist_ok=True)
     if args.family == "instruments":
+        from export.card_instruments import THRESHOLDS_REPORT
         from export.release_instruments import release as release_instruments
 
-        paths = release_instruments(Path(args.runs or "runs/instruments"), Path(args.data or "cache/instruments"), Path(args.out))
+        runs, data = Path(args.runs or "runs/instruments"), Path(args.data or "cache/instruments")
+        paths = release_instruments(runs, data, Path(args.out))
+        write_thresholds(Path(args.out), data, [data / "test"], runs / THRESHOLDS_REPORT)
         paths.append(write_card(args))
         print("\n".join(map(str, paths)))
         return 0
@@ -183,6 +186,30 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     for path in release(Path(args.runs or "runs/inpaint"), Path(args.data or "cache/folk/folk.npz"), Path(args.out)):
         print(path)
+    return 0
+
+
+def write_thresholds(models: Path, data: Path, test_folders: list[Path], report_path: Path) -> dict:
+    """Tune the instrument thresholds into ``models``' manifest; the report goes to ``report_path``."""
+    import json
+
+    from export.thresholds_instruments import tune
+
+    report = tune(models, data, test_folders)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    import json
+
+    from export.card_instruments import THRESHOLDS_REPORT
+
+    data = Path(args.data)
+    tests = [Path(t) for t in args.test] if args.test else [data / "test"]
+    report = write_thresholds(Path(args.out), data, tests, Path(args.output or f"runs/instruments/{THRESHOLDS_REPORT}"))
+    print(json.dumps({k: report[k] for k in ("thresholds", "valid_f1", "test_f1") if k in report}, indent=2))
     return 0
 
 
@@ -323,6 +350,17 @@ def main(argv: list[str] | None = None) -> int:
                            help="drums: checkpoint in RUNS (e.g. drums_student_best.pt with --out runs/drums/student)")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
+    tuning = sub.add_parser("tune", help="tune the instrument activity thresholds of a model folder on validation",
+                            description="choose each instrument class's on-threshold (best F1 of its 1-s activity on the "
+                                        "validation mixes, with the exported ONNX graph), write it into the manifest "
+                                        "that the live engine reads, and report the F1 at 0.5 and at the tuned thresholds "
+                                        "on the held-out test mixes")
+    tuning.add_argument("family", choices=["instruments"])
+    tuning.add_argument("--data", default="cache/instruments", help="data folder with valid.npz (default cache/instruments)")
+    tuning.add_argument("--test", nargs="*", help="folders of annotated test mixes (default DATA/test)")
+    tuning.add_argument("--out", default="models_onnx", help="the model folder whose manifest gets the thresholds")
+    tuning.add_argument("-o", "--output", help="the JSON report (default runs/instruments/thresholds.json)")
+    tuning.set_defaults(func=cmd_tune)
     card = sub.add_parser("card", help="rewrite a model card from the measured files",
                           description="rewrite models_onnx/<family>_card.md from the data, training, evaluation and bench files "
                                       "(after `evaluate <family> -o runs/<family>/evaluation.json` or `bridge bench -o bench/results.json`)")

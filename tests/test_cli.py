@@ -84,6 +84,7 @@ def test_detect_instruments_prints_activity_json():
     result = json.loads(run.stdout)
     assert len(result["activity"][0]) == len(result["classes"]) and result["hop_s"] == pytest.approx(0.1, abs=0.01)
     assert result["clip"]["drums"] > 0.5
+    assert len(result["active"]) == len(result["activity"]) and "drums" in result["active"][40]  # at 4 s
 
 
 @pytest.mark.parametrize("command", ["transcribe-drums", "detect-instruments"])

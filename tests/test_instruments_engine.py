@@ -4,7 +4,7 @@ import librosa
 import numpy as np
 import pytest
 
-from bridge.engines.instruments import InstrumentModel, detect, hysteresis
+from bridge.engines.instruments import OFF_SHARE, InstrumentEngine, InstrumentModel, detect, hysteresis
 from bridge.demo import DEMO_DATA
 
 TRIO = DEMO_DATA / "instruments_trio.wav"  # piano, electric bass, drums (stop at 8 s); unseen soundfont and kit
@@ -58,6 +58,15 @@ def test_the_clicks_of_lost_periods_are_not_taken_for_drums(model, trio):
     updates = detect(cut, rate, model)
     drums = model.classes.index("drums")
     assert not any(u.active[drums] for u in updates if stop_s + 1.0 <= u.time_s), "clicks heard as drums"
+
+
+def test_each_class_turns_on_at_its_tuned_threshold_unless_one_is_set_for_all(model):
+    assert model.thresholds.shape == (len(model.classes),) and len(set(model.thresholds.tolist())) > 1
+    tuned = InstrumentEngine(model, print)
+    assert np.array_equal(tuned.on_threshold, model.thresholds)
+    assert np.allclose(tuned.off_threshold, OFF_SHARE * model.thresholds)
+    fixed = InstrumentEngine(model, print, on_threshold=0.5, off_threshold=0.3)
+    assert set(fixed.on_threshold.tolist()) == {0.5} and np.allclose(fixed.off_threshold, 0.3)
 
 
 def test_clip_tags_and_attention_come_once_a_second(model, trio):

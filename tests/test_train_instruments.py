@@ -17,6 +17,7 @@ from export.data.render import bank_programs
 from export.evaluate_instruments import evaluate, markdown_tables, trio_report, trio_windows
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
+from export.thresholds_instruments import best_f1_thresholds, f1_per_class, tune
 from export.train_instruments import InstrumentTrainConfig, instances, load_activity, train_activity, train_pooling
 
 
@@ -136,10 +137,24 @@ def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, 
     out = tmp_path / "models"
     out.mkdir()
     release(config.out, tiny_data, out)
+    report = tune(out, tiny_data, [])  # what `export instruments` does after the release
     model = InstrumentModel(out, "cpu")
+    assert list(model.thresholds.round(2)) == list(report["thresholds"].values())
     noise = np.random.default_rng(0).standard_normal(48000 * 2).astype(np.float32) * 0.1
     updates = detect(noise, 48000, model)
     assert len(updates) >= 10 and updates[-1].clip is not None
+
+
+def test_each_class_gets_the_top_of_its_best_f1_range():
+    rng = np.random.default_rng(0)
+    truth = rng.random((400, 3)) < 0.3
+    probabilities = np.where(truth, rng.uniform(0.2, 0.6, truth.shape), rng.uniform(0.0, 0.25, truth.shape))
+    probabilities[:, 2] = np.where(truth[:, 2], 0.9, 0.1)  # any threshold above 0.1 and up to 0.9 is perfect
+    truth[:, 1] = False  # a class that never occurs keeps the untuned threshold
+    thresholds = best_f1_thresholds(truth, probabilities)
+    assert 0.2 <= thresholds[0] <= 0.26 and thresholds[1] == 0.5 and thresholds[2] == 0.9
+    scores = f1_per_class(truth, probabilities, thresholds, ["a", "b", "c"])
+    assert scores["a"] > f1_per_class(truth, probabilities, 0.5, ["a", "b", "c"])["a"] and scores["c"] == 1.0
 
 
 @pytest.fixture(scope="module")

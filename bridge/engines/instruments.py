@@ -2,7 +2,9 @@
 
 Every ``update_frames`` new log-mel frames (100 ms by default) the activity CNN
 looks at the last second; its probabilities are smoothed (exponential moving
-average) and gated with hysteresis, so visuals do not flicker. Once a second the
+average) and gated with hysteresis, so visuals do not flicker: a class turns on
+above its own threshold (tuned on validation, in the manifest) and off below
+``OFF_SHARE`` of it. Once a second the
 embedding of the second just completed joins a ring of the last ten, and the
 attention model tags those ten seconds as a clip and tells which seconds it
 listened to. Silence (below ``silence_dbfs``) reports no activity without
@@ -27,13 +29,16 @@ from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 
 CLIP_SECONDS = 10
+OFF_SHARE = 0.6  # a class turns off below this share of its on-threshold (0.3 for 0.5)
+UNTUNED_THRESHOLD = 0.5  # the on-threshold of every class where the manifest has none (a model exported before tuning)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def hysteresis(active: np.ndarray, activity: np.ndarray, on_threshold: float, off_threshold: float) -> np.ndarray:
+def hysteresis(active: np.ndarray, activity: np.ndarray, on_threshold: np.ndarray | float,
+               off_threshold: np.ndarray | float) -> np.ndarray:
     """Active classes after an update: an active class stays on down to ``off_threshold``, an inactive one
     turns on only at ``on_threshold``."""
     return np.where(active, activity >= off_threshold, activity >= on_threshold)
@@ -49,6 +54,8 @@ class InstrumentModel:
         self.spec = FeatureSpec(**entry["features"])
         self.classes: tuple[str, ...] = tuple(entry["classes"])
         self.frames_per_window: int = int(entry["frames_per_window"])
+        # Per class, the on-threshold with the best F1 on validation (``python -m export tune instruments``).
+        self.thresholds = np.asarray(entry.get("thresholds", [UNTUNED_THRESHOLD] * len(self.classes)), np.float32)
         # ONNX Runtime's first run allocates: done here, before the daemon answers, not on the first window.
         _, embedding = self.window(np.zeros((self.frames_per_window, self.spec.n_mels), np.float32))
         self.clip(embedding[None])
@@ -82,19 +89,23 @@ class InstrumentEngine:
     ----------
     smoothing : float
         Weight of the newest probabilities in the moving average (1 = no smoothing).
-    on_threshold, off_threshold : float
-        Hysteresis: a class turns active above ``on_threshold`` and inactive below ``off_threshold``.
+    on_threshold, off_threshold : float, optional
+        Hysteresis, one value for every class: a class turns active above ``on_threshold`` and inactive below
+        ``off_threshold``. By default each class turns on above its tuned threshold (``model.thresholds``)
+        and off below ``OFF_SHARE`` of its on-threshold.
     update_frames : int
         Frames between two updates (5 frames of 20 ms: 10 updates a second).
     """
 
     def __init__(self, model: InstrumentModel, on_update: Callable[[InstrumentUpdate], None], smoothing: float = 0.5,
-                 on_threshold: float = 0.5, off_threshold: float = 0.3, update_frames: int = 5,
+                 on_threshold: float | None = None, off_threshold: float | None = None, update_frames: int = 5,
                  silence_dbfs: float = -70.0) -> None:
         self.model = model
         self.on_update = on_update
         self.smoothing = smoothing
-        self.on_threshold, self.off_threshold = on_threshold, off_threshold
+        n = len(model.classes)
+        self.on_threshold = model.thresholds.copy() if on_threshold is None else np.full(n, on_threshold, np.float32)
+        self.off_threshold = OFF_SHARE * self.on_threshold if off_threshold is None else np.full(n, off_threshold, np.float32)
         self.update_frames = update_frames
         self._silence_power = 10 ** (silence_dbfs / 10)
         self.features = LogMelStream(model.spec)
