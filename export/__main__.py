@@ -65,7 +65,7 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
         config = DrumTrainConfig(data=data, out=out, steps=args.steps or 3000, batch=args.batch or 24,
                                  lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
-                                 width=args.width, hidden=args.hidden, augment=args.augment,
+                                 width=args.width, hidden=args.hidden, recurrent=args.recurrent, augment=args.augment,
                                  augment_shift_bands=args.augment_shift_bands)
         path = train(config)
     print(path)
@@ -314,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--device", default="auto", help="auto (CUDA where available), cpu or cuda")
     training.add_argument("--width", type=int, default=16, help="drums: channels of the first conv blocks (default 16)")
     training.add_argument("--hidden", type=int, default=128, help="drums: frame embedding size (default 128)")
+    training.add_argument("--recurrent", type=int, default=0,
+                          help="drums: GRU units after the convolutions, a causal CRNN (default 0: the CNN alone)")
     training.add_argument("--augment", action="store_true",
                           help="drums: give every training chunk its own EQ, tuning and notch (feature-level)")
     training.add_argument("--augment-shift-bands", type=float, default=1.5, metavar="BANDS",

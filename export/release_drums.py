@@ -23,7 +23,7 @@ from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
 from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker
 from bridge.features import DRUM_FEATURES
 from export.data.drums import load_features
-from export.models.drums import CausalDrumCNN, parameter_count
+from export.models.drums import CausalDrumCNN, CausalDrumCRNN, parameter_count
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
 from export.train_drums import load_model
@@ -122,7 +122,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "features": DRUM_FEATURES.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
-        "look_ahead_frames": 0, "receptive_field_frames": 33,
+        "look_ahead_frames": 0, "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
         "parameters": parameter_count(model), "parity": figures, "training_commit": git_commit(),
     }
     update_manifest(out / "manifest.json", entry)

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.features import DRUM_FEATURES, log_compress, log_expand
 from export.data.drums import load_features
-from export.models.drums import CausalDrumCNN, parameter_count
+from export.models.drums import CausalDrumCNN, drum_model, parameter_count
 
 CHUNK_FRAMES = 192
 WARM_UP_FRAMES = 33  # the receptive field: loss only where the chunk gives the model its full context
@@ -43,6 +43,7 @@ class DrumTrainConfig:
     templates: Path | None = None  # pfnmf.npz of `python -m export train pfnmf` (student only)
     width: int = 16  # channels of the first conv blocks (see CausalDrumCNN)
     hidden: int = 128
+    recurrent: int = 0  # GRU units after the convolutions (CausalDrumCRNN); 0 = the CNN alone
     save_every: int = 500
     augment: bool = False  # recolour every training chunk (augment_log_mel)
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
@@ -151,7 +152,7 @@ def train(config: DrumTrainConfig) -> Path:
         free_tracks, _ = load_features(config.data / "unlabeled.npz")
         unlabeled = ChunkSampler(free_tracks, teacher_targets(free_tracks, config.templates), rng)
 
-    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), config.width, config.hidden)
+    model = drum_model(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), config.width, config.hidden, config.recurrent)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: learning_rate_factor(step, config.steps))
     checkpoint = config.out / f"{name}.pt"
@@ -195,7 +196,8 @@ def train(config: DrumTrainConfig) -> Path:
             if valid_loss < best:
                 best = valid_loss
                 torch.save({"model": model.state_dict(), "step": step, "valid_loss": valid_loss,
-                            "parameters": parameter_count(model), "width": config.width, "hidden": config.hidden},
+                            "parameters": parameter_count(model), "width": config.width, "hidden": config.hidden,
+                            "recurrent": config.recurrent},
                            config.out / f"{name}_best.pt")
             save()
     progress.close()
@@ -206,6 +208,7 @@ def train(config: DrumTrainConfig) -> Path:
 def load_model(path: Path) -> CausalDrumCNN:
     """A trained model in eval mode."""
     saved = torch.load(path, weights_only=False)
-    model = CausalDrumCNN(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128))
+    model = drum_model(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128),
+                       saved.get("recurrent", 0))
     model.load_state_dict(saved["model"])
     return model.eval()

@@ -69,3 +69,15 @@ def test_a_short_run_trains_resumes_and_exports_a_streamable_onnx_model(tiny_dat
     assert model.classes[:3] == ("kick", "snare", "hihat")
     silence = np.zeros(48000, np.float32)
     assert isinstance(transcribe(silence, 48000, model), list)
+
+
+def test_the_crnn_variant_trains_and_streams_its_gru_state_through_onnx(tiny_data, tmp_path):
+    runs = tmp_path / "runs"
+    train(DrumTrainConfig(data=tiny_data, out=runs, steps=2, batch=2, save_every=2, threads=1, recurrent=8))
+    out = tmp_path / "models"
+    out.mkdir()
+    release(runs, tiny_data, out)  # raises unless ONNX, streamed in blocks of 1-7 frames, matches PyTorch
+    model = DrumModel(out, "cpu")
+    assert len(model.session.get_inputs()) == 7  # features, five convolution states and the GRU's
+    noise = np.random.default_rng(0).standard_normal(48000).astype(np.float32) * 0.1
+    assert isinstance(transcribe(noise, 48000, model), list)

@@ -6,6 +6,7 @@ zero padding); exported to ONNX the states are inputs and outputs, so the live
 engine feeds each new frame once and the model never looks ahead.
 
 Shapes: features (batch, frames, n_mels) -> logits (batch, frames, classes).
+``CausalDrumCRNN`` adds a GRU over the frame embeddings, its hidden state one more state.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ class CausalDrumCNN(nn.Module):
         """
         if not states:
             states = tuple(self.initial_states(features.shape[0], features.device))
+        x, new_states = self.frame_embeddings(features, states)
+        return (self.head(x), *new_states)
+
+    def frame_embeddings(self, features: torch.Tensor, states: tuple[torch.Tensor, ...]
+                         ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The embedding of every frame (batch, frames, hidden) after the convolutions, and their new states."""
         x = self.input_norm(features.transpose(1, 2)).transpose(1, 2).unsqueeze(1)  # (batch, 1, time, mel)
         new_states = []
         for block, state in zip(self.blocks, states):
@@ -93,9 +100,44 @@ class CausalDrumCNN(nn.Module):
             x = nn.functional.max_pool2d(x, (1, 2))
         batch, channels, time, freq = x.shape
         x = torch.relu(self.embed(x.permute(0, 2, 1, 3).reshape(batch, time, channels * freq)))
-        x, temporal_state = self.temporal(x.transpose(1, 2), states[-1])
+        x, temporal_state = self.temporal(x.transpose(1, 2), states[len(self.blocks)])
         new_states.append(temporal_state)
-        return (self.head(x.transpose(1, 2)), *new_states)
+        return x.transpose(1, 2), new_states
+
+
+class CausalDrumCRNN(CausalDrumCNN):
+    """The CNN's frame embeddings through a GRU before the head: causal context without a bound.
+
+    The GRU's hidden state is one more streaming state, shape (batch, 1, recurrent).
+
+    Parameters
+    ----------
+    recurrent : int
+        Units of the GRU.
+    """
+
+    def __init__(self, n_mels: int = 80, n_classes: int = 6, width: int = 16, hidden: int = 128,
+                 recurrent: int = 64) -> None:
+        super().__init__(n_mels, n_classes, width, hidden)
+        self.gru = nn.GRU(hidden, recurrent, batch_first=True)
+        self.head = nn.Linear(recurrent, n_classes)
+
+    def state_shapes(self) -> list[tuple[int, ...]]:
+        return super().state_shapes() + [(1, self.gru.hidden_size)]
+
+    def forward(self, features: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if not states:
+            states = tuple(self.initial_states(features.shape[0], features.device))
+        x, new_states = self.frame_embeddings(features, states[:-1])
+        x, last = self.gru(x, states[-1].transpose(0, 1).contiguous())
+        return (self.head(x), *new_states, last.transpose(0, 1))
+
+
+def drum_model(n_mels: int, n_classes: int, width: int = 16, hidden: int = 128, recurrent: int = 0) -> CausalDrumCNN:
+    """The CNN, or the CRNN where ``recurrent`` (GRU units) is above 0."""
+    if recurrent:
+        return CausalDrumCRNN(n_mels, n_classes, width, hidden, recurrent)
+    return CausalDrumCNN(n_mels, n_classes, width, hidden)
 
 
 def parameter_count(model: nn.Module) -> int:
