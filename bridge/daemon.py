@@ -196,7 +196,7 @@ class Daemon:
         self.drums = DrumEngine(model, self._on_drum_onset)
         overrides = ([(None, settings.threshold)] if settings.threshold else []) + list(settings.thresholds.items())
         for name, value in overrides:
-            self._set_drum_threshold(value, name, "[drums] thresholds" if name else "[drums] threshold")
+            self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")
         self.analysis.engines.append(self.drums)
         log.info("drum transcription: thresholds %s, channel %d",
                  ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items()), settings.channel)
@@ -282,6 +282,9 @@ class Daemon:
         counts["audio_rms_dbfs"] = round(self.level.rms_dbfs, 2)
         if self.drums is not None:
             counts.update({f"drums_threshold_{name}": value for name, value in self.drums.thresholds().items()})
+        if self.instruments is not None:
+            counts.update({f"instruments_threshold_{name}": value
+                           for name, value in self.instruments.thresholds().items()})
         counts["uptime_s"] = round(time.monotonic() - self.started_s, 3)
         return counts
 
@@ -364,18 +367,24 @@ class Daemon:
             self.reporter.error("inpaint", str(exc))
 
     def on_drums_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
-        if self.drums is None:
-            self.reporter.error("drums", "drum transcription is off (see the model error at start-up)")
-            return
-        self._set_drum_threshold(value, name, "/drums/threshold")
+        self._set_threshold("drums", value, name, "/drums/threshold")
 
-    def _set_drum_threshold(self, value: float, name: str | None, origin: str) -> None:
-        try:
-            self.drums.set_threshold(value, name)
-        except ValueError as exc:
-            self.reporter.error("drums", f"{origin}: {exc}")
+    def on_instruments_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
+        self._set_threshold("instruments", value, name, "/instruments/threshold")
+
+    def _set_threshold(self, engine_name: str, value: float, name: str | None, origin: str) -> None:
+        """Set a threshold of the drum or instrument engine (``engine_name``), for every class or class ``name``;
+        a bad value or name, or an engine that is off, is reported as coming from ``origin``."""
+        engine = getattr(self, engine_name)
+        if engine is None:
+            self.reporter.error(engine_name, f"{origin}: the {engine_name} engine is off (see the model error at start-up)")
             return
-        log.info("drum threshold of %s: %.2f", name or "every class", value)
+        try:
+            engine.set_threshold(value, name)
+        except ValueError as exc:
+            self.reporter.error(engine_name, f"{origin}: {exc}")
+            return
+        log.info("%s threshold of %s: %.2f", engine_name, name or "every class", value)
 
     def on_inpaint_attribute(self, raw: RawOsc, name: str, value: float) -> None:
         if self.inpaint is not None:

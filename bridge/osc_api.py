@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bridge.drum_vocabulary import DRUM_NAMES
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.osc_dispatch import Arg, Route
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ REPLY_PORT = Arg("reply_port", int, 1, 65535)
 
 OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("/bridge/pong", "", "answer to /bridge/ping"),
-    ("/bridge/error", "ss", "source (osc, midi, audio, jack, clock, model) and a readable message"),
+    ("/bridge/error", "ss", "source (osc, midi, audio, jack, clock, model, inpaint, drums, instruments) and a readable message"),
     ("/bridge/status", "s?s?...", "counter name and value pairs: events in and out, drops, errors, tempo"),
     ("/bridge/note", "iiii", "a note heard on MIDI in, quantised: pitch, velocity, bar (0-based), tick (0-23 in 4/4)"),
     ("/bridge/bar", "if", "a bar line of the musical clock: bar (0-based), tempo in BPM"),
@@ -65,6 +66,10 @@ def input_routes(daemon: "Daemon") -> list[Route]:
         Route("/drums/threshold", (Arg("value", float, 0.01, 0.99), Arg("drum", str, choices=DRUM_NAMES)),
               daemon.on_drums_threshold, "activation (0-1) that fires a drum onset, for every class or for the "
               "named one (e.g. 0.4 hihat); lower finds softer strokes and more false ones", optional=1),
+        Route("/instruments/threshold", (Arg("value", float, 0.01, 0.99), Arg("instrument", str, choices=INSTRUMENT_NAMES)),
+              daemon.on_instruments_threshold, "smoothed activity (0-1) above which an instrument turns on (off below "
+              "60% of it), for every class or for the named one (e.g. 0.4 piano); by default each class's own, tuned",
+              optional=1),
         Route("/inpaint/attribute", (Arg("name", str, choices=("density", "pitch_range")), Arg("value", float, 0.0, 1.0)),
               daemon.on_inpaint_attribute, "steer the filled bars: note density or pitch range, 0-1"),
     ]

@@ -27,7 +27,7 @@
       800,
       20
      ],
-     "text": "mir-bridge: ping, status, panic, tempo, inpainting and drum thresholds; prints everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
+     "text": "mir-bridge: ping, status, panic, tempo, inpainting, drum and instrument thresholds; prints everything the daemon sends (OSC in 127.0.0.1:9000, out 9001)"
     }
    },
    {
@@ -343,6 +343,21 @@
       22
      ]
     }
+   },
+   {
+    "box": {
+     "id": "m9",
+     "maxclass": "message",
+     "text": "/instruments/threshold 0.4 piano",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1100,
+      50,
+      210,
+      22
+     ]
+    }
    }
   ],
   "lines": [
@@ -566,6 +581,18 @@
     "patchline": {
      "source": [
       "m8",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m9",
       0
      ],
      "destination": [

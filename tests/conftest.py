@@ -5,6 +5,36 @@ from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
 
 TEST_PERIOD_FRAMES = 1024
+
+
+def thresholds_become(client, engine: str, wanted: dict[str, float]) -> dict[str, float]:
+    """The daemon's thresholds of ``engine`` ("drums", "instruments") in ``/bridge/status`` once they are
+    ``wanted`` (or at the timeout), by class name."""
+    prefix = f"{engine}_threshold_"
+
+    def thresholds(status: dict[str, float]) -> dict[str, float]:
+        return {k.removeprefix(prefix): v for k, v in status.items() if k.startswith(prefix)}
+
+    return thresholds(client.status_once(lambda status: thresholds(status) == pytest.approx(wanted)))
+
+
+def check_threshold_osc(client, engine: str, wanted: dict[str, float], one_class: str, bad_class: str) -> None:
+    """From thresholds ``wanted``, ``/<engine>/threshold`` sets ``one_class``'s, then every class's, as
+    ``/bridge/status`` shows; bad values and ``bad_class`` come back as ``/bridge/error`` and the daemon answers on.
+    ``client`` must be subscribed."""
+    address = f"/{engine}/threshold"
+    client.send(address, 0.3, one_class)
+    wanted = wanted | {one_class: 0.3}
+    assert thresholds_become(client, engine, wanted) == pytest.approx(wanted)
+    client.send(address, 0.7)
+    wanted = {name: 0.7 for name in wanted}
+    assert thresholds_become(client, engine, wanted) == pytest.approx(wanted)
+    for bad in ((1.5,), ("high",), (0.4, bad_class), (0.4, 3)):
+        index = client.mark()
+        client.send(address, *bad)
+        error = client.wait_for("/bridge/error", 2.0, since=index)
+        assert error is not None and address in error.args[1], bad
+    assert client.ping() is not None
 """The tests' JACK period (21.3 ms). At 128 frames the dummy driver on a two-core virtual machine overruns its
 cycles, resetting JACK's timeline, and in bad spells loses MIDI on the way between any two clients (C ones too):
 a CI run of these tests at 128 frames met 217 and 411 xruns in 7-10 s and lost 3 and 16 MIDI events on the way

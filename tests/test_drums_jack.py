@@ -8,6 +8,7 @@ import pytest
 from bridge.bench import DRUM_BENCH_AUDIO, match_drum_notes
 from bridge.drum_vocabulary import DRUM_NAMES, read_annotations
 from bridge.remote import DaemonProcess
+from tests.conftest import check_threshold_osc, thresholds_become
 
 pytestmark = pytest.mark.jack
 
@@ -42,14 +43,6 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dae
     assert client.status()["drum_onsets"] == len(onsets)
 
 
-def drum_thresholds_become(client, wanted: dict[str, float]) -> dict[str, float]:
-    """The daemon's drum thresholds once they are ``wanted`` (or at the timeout)."""
-    def thresholds(status: dict[str, float]) -> dict[str, float]:
-        return {k.removeprefix("drums_threshold_"): v for k, v in status.items() if k.startswith("drums_threshold_")}
-
-    return thresholds(client.status_once(lambda status: thresholds(status) == pytest.approx(wanted)))
-
-
 def test_thresholds_come_from_the_config_and_osc_for_every_drum_or_one_and_bad_ones_are_reported(
         jack_server, tmp_path):
     daemon = DaemonProcess(tmp_path, "[drums]\nthreshold = 0.5\n[drums.thresholds]\nhihat = 0.4\ncowbell = 0.3\n")
@@ -57,19 +50,8 @@ def test_thresholds_come_from_the_config_and_osc_for_every_drum_or_one_and_bad_o
         client = daemon.osc
         client.send("/bridge/subscribe", client.port)
         wanted = {name: 0.5 for name in DRUM_NAMES} | {"hihat": 0.4}
-        assert drum_thresholds_become(client, wanted) == pytest.approx(wanted)
+        assert thresholds_become(client, "drums", wanted) == pytest.approx(wanted)
         assert "[drums] thresholds: no drum class 'cowbell'" in daemon.log()
-        client.send("/drums/threshold", 0.3, "snare")
-        wanted["snare"] = 0.3
-        assert drum_thresholds_become(client, wanted) == pytest.approx(wanted)
-        client.send("/drums/threshold", 0.7)
-        wanted = {name: 0.7 for name in DRUM_NAMES}
-        assert drum_thresholds_become(client, wanted) == pytest.approx(wanted)
-        for bad in ((1.5,), ("high",), (0.4, "cowbell"), (0.4, 3)):
-            index = client.mark()
-            client.send("/drums/threshold", *bad)
-            error = client.wait_for("/bridge/error", 2.0, since=index)
-            assert error is not None and "/drums/threshold" in error.args[1], bad
-        assert client.ping() is not None
+        check_threshold_osc(client, "drums", wanted, "snare", "cowbell")
     finally:
         daemon.stop()

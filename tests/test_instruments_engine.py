@@ -67,6 +67,13 @@ def test_each_class_turns_on_at_its_tuned_threshold_unless_one_is_set_for_all(mo
     assert np.allclose(tuned.off_threshold, OFF_SHARE * model.thresholds)
     fixed = InstrumentEngine(model, print, on_threshold=0.5, off_threshold=0.3)
     assert set(fixed.on_threshold.tolist()) == {0.5} and np.allclose(fixed.off_threshold, 0.3)
+    piano = model.classes.index("piano")
+    tuned.set_threshold(0.4, "piano")  # as /instruments/threshold 0.4 piano: its off-threshold follows
+    assert tuned.on_threshold[piano] == pytest.approx(0.4) and tuned.off_threshold[piano] == pytest.approx(0.4 * OFF_SHARE)
+    assert tuned.thresholds()["piano"] == 0.4 and tuned.thresholds()["drums"] == round(float(model.thresholds[0]), 4)
+    for value, name, message in ((1.2, None, "between 0 and 1"), (0.4, "kazoo", "no instrument class 'kazoo'")):
+        with pytest.raises(ValueError, match=message):
+            tuned.set_threshold(value, name)
 
 
 def test_clip_tags_and_attention_come_once_a_second(model, trio):

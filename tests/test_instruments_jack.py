@@ -8,7 +8,10 @@ import pytest
 
 from bridge.config import load_config
 from bridge.demo import DEMO_DATA
+from bridge.engines.instruments import InstrumentModel
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.remote import Received
+from tests.conftest import check_threshold_osc, thresholds_become
 
 pytestmark = pytest.mark.jack
 
@@ -63,3 +66,11 @@ def test_a_held_out_trio_over_jack_reports_drums_and_bass_and_drums_turn_off_whe
     assert drums_on and max(drums_on) < 8.0 + 1.0 + 0.2, \
         f"drums on until {max(drums_on, default=0):.1f} s, more than a second after they stopped; {disturbed}"
     assert client.since(index, "/instrument/attention") and client.since(index, "/instrument/clip")
+
+
+def test_each_class_starts_at_its_tuned_threshold_and_osc_changes_one_or_all(daemon):
+    client = daemon.osc
+    client.send("/bridge/subscribe", client.port)
+    tuned = dict(zip(INSTRUMENT_NAMES, InstrumentModel(provider="cpu").thresholds.tolist()))
+    assert thresholds_become(client, "instruments", tuned) == pytest.approx(tuned)
+    check_threshold_osc(client, "instruments", tuned, "piano", "kazoo")

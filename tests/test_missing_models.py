@@ -17,6 +17,9 @@ def test_no_models_at_all_turns_every_engine_off_and_the_daemon_answers(tmp_path
         for engine in ("drum transcription is off", "instrument activity is off", "inpainting is off"):
             assert engine in log
         assert daemon.osc.status()["errors_model"] == 3
+        daemon.osc.send("/instruments/threshold", 0.4, "piano")  # an engine that is off: reported, not a crash
+        status = daemon.osc.status_once(lambda status: status.get("errors_instruments") == 1)
+        assert status.get("errors_instruments") == 1 and "the instruments engine is off" in daemon.log()
         assert daemon.osc.ping() is not None
     finally:
         assert daemon.stop() == 0

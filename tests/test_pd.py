@@ -47,7 +47,8 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
     reply_port = free_udp_port()
     pd = subprocess.Popen(
         ["pd", "-nogui", "-noaudio", "-nomidi", "-stderr", "-open", str(VISUALS),
-         "-send", f"bridge-config {daemon.osc_port} {reply_port}; drums-threshold 0.45 hihat"],
+         "-send", f"bridge-config {daemon.osc_port} {reply_port}; drums-threshold 0.45 hihat; "
+                  "instruments-threshold 0.35 piano"],
         stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -58,6 +59,8 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
         assert any(line.startswith("CLASSES: drums") for line in lines), lines
         status = daemon.osc.status_once(lambda status: status["drums_threshold_hihat"] == pytest.approx(0.45))
         assert status["drums_threshold_hihat"] == pytest.approx(0.45)
+        status = daemon.osc.status_once(lambda status: status["instruments_threshold_piano"] == pytest.approx(0.35))
+        assert status["instruments_threshold_piano"] == pytest.approx(0.35)
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
         peer.play(audio)
         deadline = time.monotonic() + 15

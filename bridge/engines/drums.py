@@ -23,6 +23,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from bridge.drum_vocabulary import DRUM_CLASSES
+from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 
@@ -161,18 +162,11 @@ class DrumEngine:
         ValueError
             ``value`` is not between 0 and 1 (exclusive), or the model has no class ``name``.
         """
-        if not 0.0 < value < 1.0:
-            raise ValueError(f"a drum threshold is an activation between 0 and 1, got {value}")
-        if name is None:
-            self.picker.thresholds[:] = value
-        elif name in self.model.classes:
-            self.picker.thresholds[self.model.classes.index(name)] = value
-        else:
-            raise ValueError(f"no drum class '{name}'; the classes are {', '.join(self.model.classes)}")
+        set_class_threshold(self.picker.thresholds, self.model.classes, value, name, "drum")
 
     def thresholds(self) -> dict[str, float]:
         """The current threshold of each class, by name."""
-        return {name: round(float(value), 4) for name, value in zip(self.model.classes, self.picker.thresholds)}
+        return thresholds_by_name(self.picker.thresholds, self.model.classes)
 
     def reset(self) -> None:
         self.features.reset()

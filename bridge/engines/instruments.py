@@ -25,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 
@@ -110,6 +111,22 @@ class InstrumentEngine:
         self._silence_power = 10 ** (silence_dbfs / 10)
         self.features = LogMelStream(model.spec)
         self.reset()
+
+    def set_threshold(self, value: float, name: str | None = None) -> None:
+        """The on-threshold (``/instruments/threshold``) of every class, or of class ``name`` only; its
+        off-threshold follows at ``OFF_SHARE`` of it.
+
+        Raises
+        ------
+        ValueError
+            ``value`` is not between 0 and 1 (exclusive), or the model has no class ``name``.
+        """
+        set_class_threshold(self.on_threshold, self.model.classes, value, name, "instrument")
+        set_class_threshold(self.off_threshold, self.model.classes, OFF_SHARE * value, name, "instrument")
+
+    def thresholds(self) -> dict[str, float]:
+        """The current on-threshold of each class, by name."""
+        return thresholds_by_name(self.on_threshold, self.model.classes)
 
     def reset(self) -> None:
         n = len(self.model.classes)
