@@ -2,10 +2,9 @@
 
 One threshold of 0.5 for every class suits few of them: the model is less sure of a piano than of drums. Each
 class gets a threshold on its 1-s activity with the best F1 on the validation mixes (the top of the range
-within 0.01 of the best), found with the exported ONNX graph (what the daemon runs), and written into the
-manifest entry, where the live engine reads it as its
-hysteresis on-threshold. The held-out test mixes then report the F1 of the flags at 0.5 and at the tuned
-thresholds, side by side; they choose nothing.
+within 0.01 of the best), found with the exported ONNX graph (what the daemon runs) and written into the
+manifest entry, where the live engine reads it as its hysteresis on-threshold. The held-out test mixes then
+report the F1 of the flags at 0.5 and at the tuned thresholds, side by side; they choose nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
+from bridge.engines.instruments import sigmoid
 from bridge.models import load_manifest_entry, load_session
+from export.evaluate_instruments import read_tracks
 from export.onnx_inpaint import update_manifest
 from export.train_instruments import instances, load_split
 
@@ -28,7 +29,7 @@ def activity_probabilities(model_path: Path, windows: np.ndarray, batch: int = 5
     session = load_session(model_path, "cpu")
     logits = [session.run(None, {"windows": windows[i:i + batch].astype(np.float32)})[0]
               for i in range(0, len(windows), batch)]
-    return 1.0 / (1.0 + np.exp(-np.concatenate(logits)))
+    return sigmoid(np.concatenate(logits))
 
 
 def best_f1_thresholds(truth: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -56,8 +57,6 @@ def f1_per_class(truth: np.ndarray, probabilities: np.ndarray, thresholds: np.nd
 
 def tune(models: Path, data: Path, test_folders: list[Path]) -> dict:
     """Tune on ``data``'s validation split, write the thresholds into ``models``' manifest, score the test folders."""
-    from export.evaluate_instruments import read_tracks
-
     entry = load_manifest_entry("instruments", models)
     model_path, classes = models / entry["files"]["activity"], list(entry["classes"])
     windows, labels = instances(*load_split(data, "valid"))

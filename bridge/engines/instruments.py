@@ -4,11 +4,10 @@ Every ``update_frames`` new log-mel frames (100 ms by default) the activity CNN
 looks at the last second; its probabilities are smoothed (exponential moving
 average) and gated with hysteresis, so visuals do not flicker: a class turns on
 above its own threshold (tuned on validation, in the manifest) and off below
-``OFF_SHARE`` of it. Once a second the
-embedding of the second just completed joins a ring of the last ten, and the
-attention model tags those ten seconds as a clip and tells which seconds it
-listened to. Silence (below ``silence_dbfs``) reports no activity without
-running the model.
+``OFF_SHARE`` of it. Once a second the embedding of the second just completed
+joins a ring of the last ten, and the attention model tags those ten seconds as
+a clip and tells which seconds it listened to. Silence (below ``silence_dbfs``)
+reports no activity without running the model.
 
 Example
 -------
@@ -55,7 +54,7 @@ class InstrumentModel:
         self.spec = FeatureSpec(**entry["features"])
         self.classes: tuple[str, ...] = tuple(entry["classes"])
         self.frames_per_window: int = int(entry["frames_per_window"])
-        # Per class, the on-threshold with the best F1 on validation (``python -m export tune instruments``).
+        # Per class, the on-threshold of best F1 on validation (``python -m export tune instruments``).
         self.thresholds = np.asarray(entry.get("thresholds", [UNTUNED_THRESHOLD] * len(self.classes)), np.float32)
         # ONNX Runtime's first run allocates: done here, before the daemon answers, not on the first window.
         _, embedding = self.window(np.zeros((self.frames_per_window, self.spec.n_mels), np.float32))
