@@ -216,8 +216,9 @@ class Daemon:
                                             frames_per_update, settings.silence_dbfs)
         self.analysis.engines.append(self.instruments)
         self.osc_out.send("/instrument/classes", *model.classes)
-        log.info("instrument activity: %d classes, %.1f updates a second", len(model.classes),
-                 1.0 / (frames_per_update * model.spec.hop_s))
+        log.info("instrument activity: %d classes, %.1f updates a second; on-thresholds %s", len(model.classes),
+                 1.0 / (frames_per_update * model.spec.hop_s),
+                 ", ".join(f"{name} {value:.2f}" for name, value in self.instruments.thresholds().items()))
 
     def _on_instrument_update(self, update: InstrumentUpdate) -> None:
         """Analysis thread: activity ten times a second, per-class values of the active ones, clip tags once a second."""
