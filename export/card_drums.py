@@ -144,10 +144,10 @@ def model_card(entry: dict, runs: Path, data: Path) -> str:
               "  0.778, 0.791, 0.711, 0.689 on the four held-out sets (0.755, 0.781, 0.707, 0.677 for this model, reproduced",
               "  exactly on the data rebuilt from scratch), over all six classes 0.672, 0.633, 0.575, 0.569 (0.654, 0.615, 0.556,",
               "  0.543). On the unseen kit it gains 0.008 (the mean of its two sets), about what a second seed moved other",
-              "  variants. On the bundled 12-s clip (offline, `transcribe`) it finds 44 of the 66 strokes within 50 ms (this",
-              "  model 47) and fires 44 snares where there are 12. Live it costs about 30% more a frame (16x real time in",
-              "  256-sample blocks against 22-25x, the same minutes on the same machine). One seed. It is not shipped;",
-              "  `--recurrent` is off by default."]
+              "  variants. On the bundled 12-s clip (`evaluate drums --data DIR --runs runs/drums-crnn --methods model",
+              "  student`, DIR holding `drums_heldout.wav` and `.txt`) it finds 44 of the 66 strokes within 50 ms (this",
+              "  model 47) and fires 44 snares where there are 12: mean F 0.606 against 0.696. Live it adds a GRU step to",
+              "  every frame. One seed. It is not shipped; `--recurrent` is off by default."]
     lines += ["- `python -m export train pfnmf`: one template per class from the training kits' one-shots (80 mel bands),",
               "  10 free components, 40 KL-divergence updates, adaptive-median peak picking (delta tuned on validation).", ""]
     if tuning:
@@ -184,11 +184,10 @@ def model_card(entry: dict, runs: Path, data: Path) -> str:
                   f"{bench.get('drums_realtime_factor')}x streaming a file in 4096-sample blocks, "
                   f"{bench.get('drums_realtime_factor_live_blocks')}x in the 256-sample blocks the analysis thread "
                   "gets live. A 256-sample block completes at most one frame, so every frame is its own onnxruntime",
-                  "call and its own feature computation, where a file's blocks batch nine: a frame costs about 0.1 ms in",
-                  "the model (most of it onnxruntime's overhead on the graph's 60-80 small nodes, not arithmetic) and",
-                  "0.08-0.13 ms in the features (half of it resampling). A leaner export of the same network (no",
-                  "dynamic-shape nodes, the input normalisation folded) ran only 10-15% faster in a trial, so the live",
-                  "figure stays where the machine puts it (22-54x in runs on this machine).", ""]
+                  "call and its own feature computation, where a file's blocks batch nine. A one-off profile (a script",
+                  "outside the repo, so no figures here) put most of a call's time in onnxruntime's overhead on the",
+                  "graph's many small nodes rather than in arithmetic, and a leaner export of the same network (no",
+                  "dynamic-shape nodes, the input normalisation folded) gained little in that trial.", ""]
     else:
         lines += ["Not measured yet.", ""]
     return "\n".join(lines + parity_and_commit(entry))
