@@ -20,10 +20,16 @@ from tqdm import tqdm
 from bridge.config import Config
 from bridge.io.jack_player import JackPlayer
 from bridge.io.jack_server import DummyJackServer
+from bridge.models import MODELS_DIR
 from bridge.remote import DaemonProcess, OscClient
 
 BENCH_SAMPLE_RATE_HZ = 48000
 BENCH_PERIOD_FRAMES = 128
+
+
+def models_section(directory: Path, drum_model: str) -> str:
+    """The config lines that point a daemon at the models of ``directory`` and its drum model ``drum_model``."""
+    return f"[models]\ndir = {json.dumps(str(directory))}\n[drums]\nmodel = {json.dumps(drum_model)}\n"
 
 
 def summarise(values_ms: list[float]) -> dict[str, float]:
@@ -91,13 +97,13 @@ def inpaint_latency_ms(model, n: int, gap_bars: int) -> list[float]:
     return times
 
 
-def shipped_inpaint_model():
-    """The shipped inpainting model on one CPU thread, or None where its files are missing."""
+def inpaint_model(directory: Path):
+    """The inpainting model of ``directory`` on one CPU thread, or None where its files are missing."""
     from bridge.engines.inpaint import InpaintModel
     from bridge.models import ModelUnavailable
 
     try:
-        return InpaintModel(provider="cpu")
+        return InpaintModel(directory, provider="cpu")
     except (ModelUnavailable, OSError, KeyError):
         return None
 
@@ -133,13 +139,14 @@ def match_drum_notes(onsets: list[np.ndarray], start_frame: int, received: list[
     return latencies
 
 
-def drums_onset_to_midi(workdir: Path) -> dict[str, object]:
-    """Play the bundled held-out drum render into the daemon over JACK; time each onset to its MIDI note."""
+def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
+    """Play the bundled held-out drum render into the daemon (``models``: its config lines of ``models_section``)
+    over JACK; time each onset to its MIDI note."""
     import librosa
 
     from bridge.drum_vocabulary import read_annotations
 
-    daemon = DaemonProcess(workdir, "[inpaint]\nenabled = false\n[audio]\nbackend = \"jack\"\n")
+    daemon = DaemonProcess(workdir, "[inpaint]\nenabled = false\n[audio]\nbackend = \"jack\"\n" + models)
     player = JackPlayer("mir-bridge-bench-drums")
     try:
         player.connect_to_daemon(daemon.client_name, midi_in=False)
@@ -159,9 +166,10 @@ def drums_onset_to_midi(workdir: Path) -> dict[str, object]:
     return figures
 
 
-def drums_realtime_factor(block: int, passes: int = 5) -> float | None:
-    """Seconds of audio transcribed per second of compute on one thread, streaming the bundled render at 48 kHz
-    in blocks of ``block`` samples (256: about what the analysis thread gets per poll; 4096: a file).
+def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: int = 5) -> float | None:
+    """Seconds of audio transcribed per second of compute on one thread by the drum model ``drum_model`` of
+    ``directory``, streaming the bundled render at 48 kHz in blocks of ``block`` samples (256: about what the
+    analysis thread gets per poll; 4096: a file).
 
     The median of ``passes`` passes: one pass of the 12-s clip takes a fraction of a second, and on a shared
     machine single passes of the same code varied by a factor of two.
@@ -172,7 +180,7 @@ def drums_realtime_factor(block: int, passes: int = 5) -> float | None:
     from bridge.models import ModelUnavailable
 
     try:
-        model = DrumModel(provider="cpu")
+        model = DrumModel(directory, "cpu", drum_model)
     except (ModelUnavailable, OSError, KeyError):
         return None
     audio, rate = librosa.load(str(DRUM_BENCH_AUDIO), sr=48000)
@@ -185,7 +193,8 @@ def drums_realtime_factor(block: int, passes: int = 5) -> float | None:
     return round(float(np.median(factors)), 1)
 
 
-def instruments_load(seconds: float = 20.0, rate: int = 48000, block: int = 128) -> dict[str, float] | None:
+def instruments_load(directory: Path, seconds: float = 20.0, rate: int = 48000,
+                     block: int = 128) -> dict[str, float] | None:
     """Updates a second (from the first update on) and share of one core of the instrument engine, fed JACK-sized
     blocks of the demo band."""
     import librosa
@@ -195,7 +204,7 @@ def instruments_load(seconds: float = 20.0, rate: int = 48000, block: int = 128)
     from bridge.models import ModelUnavailable
 
     try:
-        model = InstrumentModel(provider="cpu")
+        model = InstrumentModel(directory, provider="cpu")
     except (ModelUnavailable, OSError, KeyError):
         return None
     audio, _ = librosa.load(str(DEMO_DATA / "demo_band.wav"), sr=rate)
@@ -243,12 +252,15 @@ def machine() -> dict[str, object]:
 
 
 def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str | None = None) -> int:
-    """Measure every live path; print JSON (``as_json``) or a table; write JSON to ``output``."""
-    results: dict[str, object] = {}
+    """Measure every live path with the models of ``config`` (``[models] dir``, the shipped ones by default); print
+    JSON (``as_json``) or a table; write JSON to ``output``."""
+    directory = Path(config.models.dir).resolve() if config.models.dir else MODELS_DIR
+    models = models_section(directory, config.drums.model)
+    results: dict[str, object] = {"models_dir": str(directory), "drum_model": config.drums.model}
     period_ms = 1000.0 * BENCH_PERIOD_FRAMES / BENCH_SAMPLE_RATE_HZ
     started = cpu_times()
     with tempfile.TemporaryDirectory() as workdir, DummyJackServer(BENCH_SAMPLE_RATE_HZ, BENCH_PERIOD_FRAMES):
-        daemon = DaemonProcess(Path(workdir), "[midi]\nthru = true\n[audio]\nenabled = false\n")
+        daemon = DaemonProcess(Path(workdir), "[midi]\nthru = true\n[audio]\nenabled = false\n" + models)
         sender, receiver = JackPlayer("mir-bridge-bench-send"), JackPlayer("mir-bridge-bench-receive")
         try:
             sender.connect_to_daemon(midi_out=False, audio=False)
@@ -270,13 +282,13 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             sender.close()
             receiver.close()
             daemon.stop()
-        results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir))
-    results["drums_realtime_factor"] = drums_realtime_factor(4096)
-    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(256)
-    load = instruments_load()
+        results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir), models)
+    results["drums_realtime_factor"] = drums_realtime_factor(directory, config.drums.model, 4096)
+    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(directory, config.drums.model, 256)
+    load = instruments_load(directory)
     if load is not None:
         results["instruments_updates_per_s"], results["instruments_core_share"] = load["updates_per_s"], load["core_share"]
-    model = shipped_inpaint_model()
+    model = inpaint_model(directory)
     for gap_bars in range(1, 5) if model is not None else ():
         results[f"inpaint_{gap_bars}bars_ms"] = summarise(inpaint_latency_ms(model, min(n, 300), gap_bars))
     results["machine"] = {**machine(), "cpu_steal_share": steal_share(started, cpu_times())}

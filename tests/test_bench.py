@@ -2,6 +2,10 @@ import json
 import subprocess
 import sys
 
+from bridge.bench import models_section
+from bridge.config import load_config
+from bridge.models import MODELS_DIR
+
 
 def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     out = tmp_path / "bench.json"
@@ -10,6 +14,7 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     assert run.returncode == 0, run.stderr
     printed = json.loads(run.stdout)
     assert printed == json.loads(out.read_text())
+    assert printed["models_dir"] == str(MODELS_DIR) and printed["drum_model"] == "drums"  # no config: the defaults
     for key in ("midi_passthrough_ms", "osc_roundtrip_ms"):
         assert {"p50", "p99", "n"} <= set(printed[key]) and printed[key]["n"] > 0
     passthrough = printed["midi_passthrough_ms"]
@@ -22,3 +27,11 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     assert printed["drums_realtime_factor"] > 1
     assert 9.5 <= printed["instruments_updates_per_s"] <= 10.5 and 0 < printed["instruments_core_share"] < 1
     assert "cpu" in printed["machine"] and "cpu_steal_share" in printed["machine"]
+
+
+def test_the_bench_points_its_daemons_at_the_configured_models(tmp_path):
+    odd = tmp_path / 'models "candidate" \\ 2'
+    config = tmp_path / "bridge.toml"
+    config.write_text(models_section(odd, "drums_lookahead"))
+    loaded = load_config(str(config))
+    assert loaded.models.dir == str(odd) and loaded.drums.model == "drums_lookahead"
