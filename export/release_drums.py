@@ -73,8 +73,9 @@ def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int
     return {"max_abs_logit_diff": worst, "frames": frames, "tracks": len(tracks)}
 
 
-def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]]) -> dict:
-    """Per class, the threshold with the best mean F on validation; and the median timing offset."""
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: int = 0) -> dict:
+    """Per class, the threshold with the best mean F on validation; and the timing offset (the look-ahead plus
+    the median offset of the onsets found)."""
     hop_s = DRUM_FEATURES.hop_s
     silence = np.zeros((SILENCE_FRAMES, tracks[0].shape[1]), np.float32)  # as a live stream starts
     with torch.no_grad():
@@ -87,7 +88,7 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
         for activation, reference in zip(activations, onsets):
             estimate: list[list[float]] = [[] for _ in DRUM_CLASSES]
             for frame, c, _ in OnsetPicker(len(DRUM_CLASSES), float(threshold), hop_s)(activation):
-                estimate[c].append(frame * hop_s + hop_s / 2)
+                estimate[c].append((frame - look_ahead) * hop_s + hop_s / 2)
             for c in range(len(DRUM_CLASSES)):
                 if len(reference[c]):
                     per_class[c].append(mir_eval.onset.f_measure(reference[c], np.array(estimate[c]), window=0.05)[0])
@@ -100,21 +101,23 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
     return {"thresholds": [float(THRESHOLDS[i]) for i in best],
             "valid_f": {name: round(float(scores[best[c], c]), 4) for c, name in enumerate(DRUM_NAMES)},
             "valid_f_main": round(float(np.mean([scores[best[c], c] for c in main])), 4),
-            "time_offset_s": round(float(np.median(offsets)), 4) if offsets else 0.0,
+            "time_offset_s": round(look_ahead * hop_s + (float(np.median(offsets)) if offsets else 0.0), 4),
             "valid_f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
 
 
-def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt") -> tuple[list[Path], dict]:
-    """Export, check parity, tune on valid, write the manifest entry; returns the paths and the tuning."""
-    model = load_model(runs / checkpoint)
-    path = export_onnx(model, out / "drums.onnx")
+def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt",
+            name: str = "drums") -> tuple[list[Path], dict]:
+    """Export to ``out/<name>.onnx``, check parity, tune on valid, write the manifest entry ``name``; returns the
+    paths and the tuning."""
+    model, look_ahead = load_model(runs / checkpoint)
+    path = export_onnx(model, out / f"{name}.onnx")
     tracks, onsets = load_features(data / "valid.npz")
     figures = parity(model, path, tracks[:8])
     if figures["max_abs_logit_diff"] > 1e-3:
         raise RuntimeError(f"ONNX does not match PyTorch: {figures}")
-    tuning = tune(model, tracks, onsets)
+    tuning = tune(model, tracks, onsets, look_ahead)
     entry = {
-        "name": "drums", "version": 1, "task": "causal drum transcription (onsets per class)",
+        "name": name, "version": 1, "task": "causal drum transcription (onsets per class)",
         "files": {"model": path.name}, "opset": OPSET,
         "inputs": {"features": "float32 (1, T, n_mels) log-mel frames of bridge.features",
                    "state_i": "float32 convolution states; a stream starts from those of silent frames"},
@@ -122,7 +125,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "features": DRUM_FEATURES.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
-        "look_ahead_frames": 0, "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
+        "look_ahead_frames": look_ahead, "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
         "parameters": parameter_count(model), "parity": figures, "training_commit": git_commit(),
     }
     update_manifest(out / "manifest.json", entry)

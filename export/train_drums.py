@@ -2,8 +2,11 @@
 
 Targets are onset frames from the exact MIDI labels: the frame in which an
 onset first sounds and the one after it (the model has no look-ahead, so it
-may fire in either). The student variant also learns from unlabeled mixes,
-with PFNMF's normalised activations as soft targets (Wu & Lerch 2018).
+may fire in either). With ``look_ahead`` frames the targets come that many
+frames later: the model hears the first moments of a stroke before it must
+name it, and every onset arrives that much later. The student variant also
+learns from unlabeled mixes, with PFNMF's normalised activations as soft
+targets (Wu & Lerch 2018).
 Seeded and resumable from ``OUT/<model>.pt``.
 """
 
@@ -47,6 +50,7 @@ class DrumTrainConfig:
     save_every: int = 500
     augment: bool = False  # recolour every training chunk (augment_log_mel)
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
+    look_ahead: int = 0  # frames the model may hear after an onset before it must fire (targets delayed by this)
 
 
 def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s) -> np.ndarray:
@@ -58,6 +62,13 @@ def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_F
             valid = frames + shift
             targets[valid[(valid >= 0) & (valid < n_frames)], c] = 1.0
     return targets
+
+
+def delayed(targets: np.ndarray, frames: int) -> np.ndarray:
+    """Frame targets ``frames`` later: the model fires after hearing that many frames of each stroke."""
+    if frames == 0:
+        return targets
+    return np.concatenate((np.zeros((frames, targets.shape[1]), targets.dtype), targets[:-frames]))
 
 
 class ChunkSampler:
@@ -142,15 +153,19 @@ def train(config: DrumTrainConfig) -> Path:
     config.out.mkdir(parents=True, exist_ok=True)
     tracks, onsets = load_features(config.data / "train.npz")
     augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands) if config.augment else None
-    labelled = ChunkSampler(tracks, [onset_targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, augment)
+    def targets(track_onsets: list[np.ndarray], n_frames: int) -> np.ndarray:
+        return delayed(onset_targets(track_onsets, n_frames), config.look_ahead)
+
+    labelled = ChunkSampler(tracks, [targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
-    valid = ChunkSampler(valid_tracks, [onset_targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],
+    valid = ChunkSampler(valid_tracks, [targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],
                          np.random.default_rng(config.seed + 1))
     valid_batches = [valid.batch(32) for _ in range(8)]
     unlabeled = None
     if config.student:
         free_tracks, _ = load_features(config.data / "unlabeled.npz")
-        unlabeled = ChunkSampler(free_tracks, teacher_targets(free_tracks, config.templates), rng)
+        soft = [delayed(t, config.look_ahead) for t in teacher_targets(free_tracks, config.templates)]
+        unlabeled = ChunkSampler(free_tracks, soft, rng)
 
     model = drum_model(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), config.width, config.hidden, config.recurrent)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -197,7 +212,7 @@ def train(config: DrumTrainConfig) -> Path:
                 best = valid_loss
                 torch.save({"model": model.state_dict(), "step": step, "valid_loss": valid_loss,
                             "parameters": parameter_count(model), "width": config.width, "hidden": config.hidden,
-                            "recurrent": config.recurrent},
+                            "recurrent": config.recurrent, "look_ahead": config.look_ahead},
                            config.out / f"{name}_best.pt")
             save()
     progress.close()
@@ -205,10 +220,10 @@ def train(config: DrumTrainConfig) -> Path:
     return config.out / f"{name}_best.pt"
 
 
-def load_model(path: Path) -> CausalDrumCNN:
-    """A trained model in eval mode."""
+def load_model(path: Path) -> tuple[CausalDrumCNN, int]:
+    """A trained model in eval mode, and its look-ahead in frames."""
     saved = torch.load(path, weights_only=False)
     model = drum_model(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128),
                        saved.get("recurrent", 0))
     model.load_state_dict(saved["model"])
-    return model.eval()
+    return model.eval(), int(saved.get("look_ahead", 0))

@@ -5,10 +5,11 @@ import pytest
 
 from bridge.engines.drums import DrumModel, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
+from bridge.models import load_manifest_entry
 from export.data.drum_kits import HYDROGEN, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, load_features, make_track, save_features
 from export.release_drums import release
-from export.train_drums import DrumTrainConfig, augment_log_mel, onset_targets, train
+from export.train_drums import DrumTrainConfig, augment_log_mel, delayed, onset_targets, train
 
 pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")
 
@@ -18,6 +19,12 @@ def test_an_onset_marks_the_frame_it_starts_in_and_the_next():
     targets = onset_targets([np.array([0.5 * hop_s, 10.2 * hop_s]), np.array([])], 20)
     assert targets[:, 0].nonzero()[0].tolist() == [0, 1, 10, 11]
     assert not targets[:, 1].any()
+
+
+def test_a_look_ahead_delays_the_targets_by_its_frames():
+    targets = onset_targets([np.array([0.0, 18.5 * DRUM_FEATURES.hop_s])], 20)
+    assert delayed(targets, 2)[:, 0].nonzero()[0].tolist() == [2, 3]  # the onset in frame 18 falls off the end
+    assert delayed(targets, 0) is targets
 
 
 def test_augmentation_recolours_a_chunk_within_its_limits():
@@ -81,3 +88,14 @@ def test_the_crnn_variant_trains_and_streams_its_gru_state_through_onnx(tiny_dat
     assert len(model.session.get_inputs()) == 7  # features, five convolution states and the GRU's
     noise = np.random.default_rng(0).standard_normal(48000).astype(np.float32) * 0.1
     assert isinstance(transcribe(noise, 48000, model), list)
+
+
+def test_a_look_ahead_model_reports_it_and_shifts_its_onsets_back(tiny_data, tmp_path):
+    runs = tmp_path / "runs"
+    train(DrumTrainConfig(data=tiny_data, out=runs, steps=2, batch=2, save_every=2, threads=1, look_ahead=2))
+    out = tmp_path / "models"
+    out.mkdir()
+    _, tuning = release(runs, tiny_data, out)
+    model = DrumModel(out, "cpu")
+    assert load_manifest_entry("drums", out)["look_ahead_frames"] == 2
+    assert model.time_offset_s == pytest.approx(tuning["time_offset_s"]) and model.time_offset_s > 0.01
