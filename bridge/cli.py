@@ -171,7 +171,7 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     try:
         threshold, class_thresholds = parse_drum_thresholds(args.threshold)
         result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
-                                       class_thresholds)
+                                       class_thresholds, args.model)
     except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1
@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     drums.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",
                        help="activation 0-1 that fires an onset, for every class (T) or one (e.g. hihat=0.4); "
                             "repeatable (default: tuned, in the manifest)")
+    drums.add_argument("--model", default="drums_lookahead", choices=["drums", "drums_lookahead"],
+                       help="drums_lookahead (default) hears 20 ms of each stroke before it names it: surer, and "
+                            "a file has no latency to mind; drums is the live default, with no look-ahead")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

@@ -189,7 +189,7 @@ class Daemon:
         if not settings.enabled:
             return
         try:
-            model = DrumModel(directory, self.config.models.provider)
+            model = DrumModel(directory, self.config.models.provider, settings.model)
         except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
             self.reporter.error("model", f"drum transcription is off: {exc}")
             return
@@ -198,8 +198,9 @@ class Daemon:
         for name, value in overrides:
             self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")
         self.analysis.engines.append(self.drums)
-        log.info("drum transcription: thresholds %s, channel %d",
-                 ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items()), settings.channel)
+        thresholds = ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items())
+        log.info("drum transcription: model %s (look-ahead %.0f ms), thresholds %s, channel %d", settings.model,
+                 1000 * model.look_ahead_s, thresholds, settings.channel)
 
     def _load_instruments(self, directory: Path) -> None:
         settings = self.config.instruments

@@ -74,8 +74,9 @@ def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
 
 
 def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None,
-                          class_thresholds: dict[str, float] | None = None) -> dict:
-    """Stream an audio file through the live drum engine; write drum MIDI to ``output`` if given.
+                          class_thresholds: dict[str, float] | None = None, model_name: str = "drums") -> dict:
+    """Stream an audio file through the live drum engine with the shipped model ``model_name``; write drum MIDI
+    to ``output`` if given.
 
     ``threshold`` and ``class_thresholds`` are those of ``bridge.engines.drums.transcribe``.
 
@@ -87,11 +88,12 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     from bridge.engines.drums import DrumModel, transcribe
 
     audio, sample_rate_hz = read_audio(source)
-    model = DrumModel()
+    model = DrumModel(name=model_name)
     onsets = transcribe(audio, sample_rate_hz, model, threshold, class_thresholds=class_thresholds)
     if output is not None:
         write_drum_midi(output, onsets)
-    return {"sample_rate_hz": int(sample_rate_hz), "duration_s": round(len(audio) / sample_rate_hz, 3),
+    return {"model": model_name, "sample_rate_hz": int(sample_rate_hz),
+            "duration_s": round(len(audio) / sample_rate_hz, 3),
             "onsets": [{"time": round(o.time_s, 4), "drum": o.name, "velocity": o.velocity} for o in onsets]}
 
 

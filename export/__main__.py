@@ -66,7 +66,7 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
                                  lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
                                  width=args.width, hidden=args.hidden, recurrent=args.recurrent, augment=args.augment,
-                                 augment_shift_bands=args.augment_shift_bands)
+                                 augment_shift_bands=args.augment_shift_bands, look_ahead=args.look_ahead)
         path = train(config)
     print(path)
     return 0
@@ -174,10 +174,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         from export.release_drums import release as release_drums
 
         runs = Path(args.runs or "runs/drums")
-        paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint)
+        paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint,
+                                      args.name)
         name = args.checkpoint.removesuffix("_best.pt")
         (runs / f"{name}_tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")
-        if args.out == "models_onnx":
+        if args.out == "models_onnx" and args.name == "drums":  # the card is about the live default
             paths.append(write_card(args))
         print("\n".join(map(str, paths)))
         print(json.dumps(tuning, indent=2))
@@ -224,7 +225,11 @@ def write_card(args: argparse.Namespace) -> Path:
     if args.family == "drums":
         from export.card_drums import model_card
 
-        card.write_text(model_card(*sources))
+        try:
+            lookahead = load_manifest_entry("drums_lookahead", out)
+        except KeyError:
+            lookahead = None
+        card.write_text(model_card(*sources, lookahead))
     else:
         from export.card_instruments import VARIANTS_RECORD, model_card
 
@@ -320,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
                           help="drums: give every training chunk its own EQ, tuning and notch (feature-level)")
     training.add_argument("--augment-shift-bands", type=float, default=1.5, metavar="BANDS",
                           help="drums, with --augment: the largest shift of the mel axis (default 1.5)")
+    training.add_argument("--look-ahead", type=int, default=0, metavar="FRAMES",
+                          help="drums: frames (10 ms each) the model hears after an onset before it must fire; "
+                               "every onset comes that much later (default 0)")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "
@@ -336,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
                             help="default: the folk test split (inpaint) or the four held-out render sets in cache/drums (drums)")
     evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")
     evaluation.add_argument("--methods", nargs="+", default=["model", "pfnmf"],
-                            help="drums: model (the shipped ONNX, streamed as live), student, pfnmf, adtlib (estimates of export/adtlib_peer.py)")
+                            help="drums: model (the shipped ONNX, streamed as live), lookahead (the shipped model "
+                                 "with 20 ms of look-ahead), student, pfnmf, adtlib (estimates of export/adtlib_peer.py)")
     evaluation.add_argument("--windows", type=int, default=400, help="gaps to inpaint (default 400)")
     evaluation.add_argument("--seed", type=int, default=1234)
     evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -350,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("--data", help="default cache/folk/folk.npz or cache/drums")
     exporting.add_argument("--checkpoint", default="drums_best.pt",
                            help="drums: checkpoint in RUNS (e.g. drums_student_best.pt with --out runs/drums/student)")
+    exporting.add_argument("--name", default="drums",
+                           help="drums: the model's name in the manifest and file (drums: the live default; "
+                                "drums_lookahead: the model with 20 ms of look-ahead)")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
     tuning = sub.add_parser("tune", help="tune the instrument activity thresholds of a model folder on validation",

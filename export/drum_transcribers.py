@@ -1,6 +1,7 @@
 """The drum transcribers the evaluation compares, each as ``(audio, sample_rate_hz) -> onset times per class``.
 
 - ``model``: the shipped ONNX model, streamed through ``bridge.engines.drums`` exactly as live;
+- ``lookahead``: the shipped model with 20 ms of look-ahead (``drums_lookahead``), streamed the same way;
 - ``student``: the student-teacher variant, exported to ``RUNS/student/`` and streamed the same way;
 - ``pfnmf``: the offline PFNMF baseline (``python -m export train pfnmf``);
 - ``adtlib``: ADTLib's estimates, written beforehand by ``export/adtlib_peer.py`` (it needs TensorFlow 1
@@ -20,8 +21,8 @@ from bridge.models import MODELS_DIR
 from export.evaluate_drums import Transcriber
 
 
-def onnx_transcriber(directory: Path) -> Transcriber:
-    model = DrumModel(directory, "cpu")
+def onnx_transcriber(directory: Path, name: str = "drums") -> Transcriber:
+    model = DrumModel(directory, "cpu", name)
 
     def run(audio: np.ndarray, sample_rate_hz: int) -> list[np.ndarray]:
         times: list[list[float]] = [[] for _ in DRUM_CLASSES]
@@ -53,7 +54,9 @@ def precomputed_transcriber(directory: Path) -> Transcriber:
 
 def transcribers(runs: Path, methods: list[str]) -> dict[str, Transcriber]:
     """The named transcribers; ``runs`` holds ``pfnmf.npz``, ``student/`` and ``adtlib/``."""
-    makers = {"model": lambda: onnx_transcriber(MODELS_DIR), "student": lambda: onnx_transcriber(runs / "student"),
+    makers = {"model": lambda: onnx_transcriber(MODELS_DIR),
+              "lookahead": lambda: onnx_transcriber(MODELS_DIR, "drums_lookahead"),
+              "student": lambda: onnx_transcriber(runs / "student"),
               "pfnmf": lambda: pfnmf_transcriber(runs / "pfnmf.npz"),
               "adtlib": lambda: precomputed_transcriber(runs / "adtlib")}
     unknown = [m for m in methods if m not in makers]

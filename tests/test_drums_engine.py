@@ -10,9 +10,10 @@ from bridge.engines.drums import DrumEngine, DrumModel, OnsetPicker, transcribe
 from export.evaluate_drums import score_track
 
 
-@pytest.fixture(scope="module")
-def model():
-    return DrumModel(provider="cpu")
+@pytest.fixture(scope="module", params=["drums", "drums_lookahead"])
+def model(request):
+    """Each shipped drum model: the live default, with no look-ahead, and the one that hears 20 ms first."""
+    return DrumModel(provider="cpu", name=request.param)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,9 @@ def _per_class(onsets):
 
 
 def test_a_held_out_render_on_the_unseen_kit_is_transcribed_at_the_cards_level(model, heldout):
-    """A regression guard, not the goal: the shipped model scores F 0.54 (kick), 0.47 (snare) and 0.84 (hi-hat)
-    on this render of the held-out real kit; the issue's goal (0.85 on real drums) is not reached (model card)."""
+    """A regression guard, not the goal: on this render of the held-out real kit the shipped models score F 0.76,
+    0.50 and 0.83 (kick, snare, hi-hat; no look-ahead) and 0.96, 0.45 and 0.76 (20 ms of look-ahead); the issue's
+    goal (0.85 on real drums) is not measured here (model card)."""
     audio, rate, reference = heldout
     scores = score_track(reference, _per_class(transcribe(audio, rate, model)))
     assert all(scores[name][0] >= 0.4 for name in MAIN_CLASSES), scores

@@ -7,18 +7,36 @@ import pytest
 
 from bridge.bench import DRUM_BENCH_AUDIO, match_drum_notes
 from bridge.drum_vocabulary import DRUM_NAMES, read_annotations
+from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
 from tests.conftest import check_threshold_osc, thresholds_become
 
 pytestmark = pytest.mark.jack
 
 
-def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(daemon, peer):
+# Share of the clip's kicks, snares and hi-hats that must come back within 50 ms, per drum model: guards under
+# what `bridge bench` measured (drums 65-79%, drums_lookahead 93.9% in three runs each), as a loaded machine can
+# make JACK's cycles late.
+ON_TIME_SHARE = {"drums": 0.55, "drums_lookahead": 0.8}
+
+
+@pytest.fixture(params=sorted(ON_TIME_SHARE))
+def drum_daemon(jack_server, tmp_path, request):
+    """``bridge serve`` with one of the shipped drum models, and a JACK client wired to it."""
+    daemon = DaemonProcess(tmp_path, f'[drums]\nmodel = "{request.param}"\n')
+    peer = JackPlayer()
+    peer.connect_to_daemon(daemon.client_name)
+    yield request.param, daemon, peer
+    peer.close()
+    daemon.stop()
+
+
+def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(drum_daemon):
     """The render is a groove on the held-out real kit. The issue asks for 90% of its kicks, snares and hi-hats
-    within 50 ms; the shipped model delivered 65%, 73% and 79% in three `bridge bench` runs, so this guards a
-    lower level. (Full test runs once got only 26-31: the player then placed its audio by counting its
+    within 50 ms. (Full test runs once got only 26-31: the player then placed its audio by counting its
     callbacks, and the timeline of the dummy server jumps on a loaded machine, so the clip drifted late of
     its reference times.)"""
+    model, daemon, peer = drum_daemon
     client = daemon.osc
     client.send("/bridge/subscribe", client.port)
     audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
@@ -31,7 +49,7 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dae
     on_time = sum(x is not None for x in latencies)
     status = client.status()
     timeline = " ".join("-" if x is None else f"{x:.0f}" for x in latencies)
-    assert on_time >= 0.55 * len(latencies), (
+    assert on_time >= ON_TIME_SHARE[model] * len(latencies), (
         f"{on_time} of {len(latencies)} kicks, snares and hi-hats within 50 ms (ms, in time order, - for none: "
         f"{timeline}); {status['drum_onsets']} onsets, {status['jack_xruns']} JACK xruns, "
         f"{status['audio_frames_skipped']} audio frames skipped")

@@ -40,3 +40,14 @@ def test_a_corrupt_drum_model_leaves_the_other_engines_running(tmp_path, monkeyp
         assert daemon.osc.status()["errors_model"] == 1
     finally:
         assert daemon.stop() == 0
+
+
+def test_a_drum_model_the_manifest_lacks_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "mir-bridge-no-such-server")
+    daemon = DaemonProcess(tmp_path, '[midi]\napi = "alsa"\n[audio]\nenabled = false\n[drums]\nmodel = "drums_typo"\n')
+    try:
+        log = daemon.log()
+        assert "drum transcription is off" in log and "no model 'drums_typo'" in log
+        assert "instrument activity is off" not in log and daemon.osc.status()["errors_model"] == 1
+    finally:
+        assert daemon.stop() == 0

@@ -45,6 +45,7 @@ class DrumOnset:
     detected_s: float
 
 
+DEFAULT_DRUM_MODEL = "drums"
 SILENCE_FRAMES = 64  # more than the model's receptive field (33 frames)
 
 
@@ -57,15 +58,19 @@ class DrumModel:
         Where ``manifest.json`` and the model file are.
     provider : str
         "auto", "cpu" or "cuda".
+    name : str
+        The model's manifest entry: "drums" (no look-ahead) or "drums_lookahead" (it hears 20 ms of each
+        stroke before it names it, so its onsets come 20 ms later).
     """
 
-    def __init__(self, directory: Path = MODELS_DIR, provider: str = "auto") -> None:
-        entry = load_manifest_entry("drums", directory)
+    def __init__(self, directory: Path = MODELS_DIR, provider: str = "auto", name: str = DEFAULT_DRUM_MODEL) -> None:
+        entry = load_manifest_entry(name, directory)
         self.session = load_session(directory / entry["files"]["model"], provider)
         self.spec = FeatureSpec(**entry["features"])
         self.classes: tuple[str, ...] = tuple(entry["classes"])
         self.thresholds = np.asarray(entry["thresholds"], np.float32)  # per class, tuned on validation
         self.time_offset_s: float = float(entry["time_offset_s"])
+        self.look_ahead_s: float = int(entry.get("look_ahead_frames", 0)) * self.spec.hop_s
         self._state_names = [i.name for i in self.session.get_inputs()[1:]]
         self._states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
         # Zero states are zero activations inside the network, not what silence leaves there: after a
