@@ -78,24 +78,25 @@ def test_a_short_run_trains_resumes_and_exports_a_streamable_onnx_model(tiny_dat
     assert isinstance(transcribe(silence, 48000, model), list)
 
 
-def test_the_crnn_variant_trains_and_streams_its_gru_state_through_onnx(tiny_data, tmp_path):
+def _train_and_release(tiny_data, tmp_path, **options) -> tuple[dict, DrumModel]:
+    """Two steps of training with ``options`` (of ``DrumTrainConfig``), then ``release`` into ``tmp_path/models``,
+    which raises unless ONNX, streamed in blocks of 1-7 frames, matches PyTorch; the tuning and the loaded model."""
     runs = tmp_path / "runs"
-    train(DrumTrainConfig(data=tiny_data, out=runs, steps=2, batch=2, save_every=2, threads=1, recurrent=8))
+    train(DrumTrainConfig(data=tiny_data, out=runs, steps=2, batch=2, save_every=2, threads=1, **options))
     out = tmp_path / "models"
     out.mkdir()
-    release(runs, tiny_data, out)  # raises unless ONNX, streamed in blocks of 1-7 frames, matches PyTorch
-    model = DrumModel(out, "cpu")
+    _, tuning = release(runs, tiny_data, out)
+    return tuning, DrumModel(out, "cpu")
+
+
+def test_the_crnn_variant_trains_and_streams_its_gru_state_through_onnx(tiny_data, tmp_path):
+    _, model = _train_and_release(tiny_data, tmp_path, recurrent=8)
     assert len(model.session.get_inputs()) == 7  # features, five convolution states and the GRU's
     noise = np.random.default_rng(0).standard_normal(48000).astype(np.float32) * 0.1
     assert isinstance(transcribe(noise, 48000, model), list)
 
 
 def test_a_look_ahead_model_reports_it_and_shifts_its_onsets_back(tiny_data, tmp_path):
-    runs = tmp_path / "runs"
-    train(DrumTrainConfig(data=tiny_data, out=runs, steps=2, batch=2, save_every=2, threads=1, look_ahead=2))
-    out = tmp_path / "models"
-    out.mkdir()
-    _, tuning = release(runs, tiny_data, out)
-    model = DrumModel(out, "cpu")
-    assert load_manifest_entry("drums", out)["look_ahead_frames"] == 2
+    tuning, model = _train_and_release(tiny_data, tmp_path, look_ahead=2)
+    assert load_manifest_entry("drums", tmp_path / "models")["look_ahead_frames"] == 2
     assert model.time_offset_s == pytest.approx(tuning["time_offset_s"]) and model.time_offset_s > 0.01
