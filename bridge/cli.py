@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "repeatable (default: tuned, in the manifest)")
     drums.add_argument("--model", default="drums_lookahead", choices=["drums", "drums_lookahead"],
                        help="drums_lookahead (default) hears 20 ms of each stroke before it names it: surer, and "
-                            "a file has no latency to mind; drums is the live default, with no look-ahead")
+                            "a file has no latency to mind; drums is the live default, with 10 ms of look-ahead")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

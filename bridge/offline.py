@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.engines.drums import DEFAULT_DRUM_MODEL
 from bridge.engines.inpaint import BAR_TICKS, InpaintModel, gap_context, has_notes
 from bridge.midi_file import append_events, read_notes, write_notes
 from bridge.score import MelodyHistory, Note, tokens_to_notes
@@ -74,7 +75,7 @@ def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
 
 
 def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None,
-                          class_thresholds: dict[str, float] | None = None, model_name: str = "drums") -> dict:
+                          class_thresholds: dict[str, float] | None = None, model_name: str = DEFAULT_DRUM_MODEL) -> dict:
     """Stream an audio file through the live drum engine with the shipped model ``model_name``; write drum MIDI
     to ``output`` if given.
 

@@ -1,8 +1,8 @@
 """Training of the causal drum CNN: ``python -m export train drums`` (and ``drums_student``).
 
 Targets are onset frames from the exact MIDI labels: the frame in which an
-onset first sounds and the one after it (the model has no look-ahead, so it
-may fire in either). With ``look_ahead`` frames the targets come that many
+onset first sounds and the one after it (the network itself sees no future
+frame, so it may fire in either). With ``look_ahead`` frames the targets come that many
 frames later: the model hears the first moments of a stroke before it must
 name it, and every onset arrives that much later. The student variant also
 learns from unlabeled mixes, with PFNMF's normalised activations as soft

@@ -1,6 +1,6 @@
-"""The drum card's part on the look-ahead model is written from the files its commands write."""
+"""The drum card is written from the files its commands write."""
 
-from export.card_drums import lookahead_section
+from export.card_drums import latency_line, lookahead_section, training_line, verdict
 
 
 def _scores(f_main: float) -> dict:
@@ -8,16 +8,28 @@ def _scores(f_main: float) -> dict:
     return {"classes": classes, "f_main": f_main, "f_all": f_main}
 
 
-def test_the_look_ahead_section_reports_the_gain_latency_and_choice():
-    entry = {"look_ahead_frames": 2, "features": {"hop": 220, "sample_rate_hz": 22050}, "classes": ["kick"],
-             "thresholds": [0.8], "time_offset_s": 0.0185}
-    evaluation = {name: {"methods": {"model": _scores(0.70), "lookahead": _scores(0.70 + gain)}}
-                  for name, gain in (("test_alone", 0.1), ("test_unseen_kit", 0.05))}
-    bench = {"drums_onset_to_midi_ms": {"p50": 31.0, "p99": 40.0, "within_50ms": 0.93, "onsets": 66},
+ENTRY = {"look_ahead_frames": 2, "features": {"hop": 220, "sample_rate_hz": 22050}, "classes": ["kick"],
+         "thresholds": [0.8], "time_offset_s": 0.0185}
+EVALUATION = {name: {"methods": {"model": _scores(0.70), "lookahead": _scores(0.70 + gain)}}
+              for name, gain in (("test_alone", 0.1), ("test_unseen_kit", 0.05))}
+
+
+def test_the_look_ahead_section_reports_its_delay_and_gain():
+    text = "\n".join(lookahead_section(ENTRY, EVALUATION))
+    assert "2 frames (20 ms)" in text and "gains 0.050 to 0.100" in text and "on the 2 held-out sets" in text
+    assert "times shifted back by 18.5 ms" in text
+    assert lookahead_section({}, EVALUATION) == []  # not exported here: no section
+
+
+def test_latency_is_judged_against_the_budget():
+    bench = {"drums_onset_to_midi_ms": {"p50": 31.0, "p99": 40.0, "max": 41.0, "within_50ms": 0.93, "onsets": 66},
              "drums_realtime_factor": 100.0, "drums_realtime_factor_live_blocks": 30.0}
-    text = "\n".join(lookahead_section(entry, [{"step": 10, "valid_loss": 0.1, "elapsed_s": 120.0}], evaluation,
-                                       {"clip": {"methods": {"model": _scores(0.6), "lookahead": _scores(0.7)}}}, bench))
-    assert "2 frames (20 ms)" in text and "0.050 to 0.100 on the 2 held-out sets" in text
-    assert "93.0% of the clip's 66" in text and "p99 40.0 ms, over the budget of 30 ms" in text and "times shifted back by 18.5 ms" in text
-    assert "- lookahead: recall kick 0.75" in text
-    assert lookahead_section({}, [], {}, {}, {}) == []  # not exported here: no section
+    text = latency_line("drums_lookahead", bench)[0]
+    assert "93.0% of the clip's 66" in text and "p99 40.0 ms (over the budget)" in text and "30.0x" in text
+    assert "not measured" in latency_line("drums", {})[0]
+
+
+def test_training_and_verdict_lines_read_the_histories_and_scores():
+    history = [{"step": 10, "valid_loss": 0.3, "elapsed_s": 60.0}, {"step": 20, "valid_loss": 0.1, "elapsed_s": 120.0}]
+    assert "2 minutes" in training_line("train drums", history) and "0.1000 at step 20" in training_line("train drums", history)
+    assert verdict(EVALUATION)[0] == "- test_alone: `drums` 0.700, `drums_lookahead` 0.800"

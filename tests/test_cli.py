@@ -64,7 +64,7 @@ def test_transcribe_drums_writes_midi_and_json(tmp_path):
 
 @pytest.mark.parametrize("model", ["drums_lookahead", "drums"])
 def test_transcribe_drums_places_each_models_onsets_at_the_strokes(model):
-    """The look-ahead model names a stroke 20 ms after it sounds; its onsets must still carry the stroke's time."""
+    """The models name a stroke 10 or 20 ms after it sounds; their onsets must still carry the stroke's time."""
     import mir_eval
 
     from bridge.bench import DRUM_BENCH_AUDIO

@@ -47,7 +47,8 @@ class StreamingConv1d(nn.Module):
 class CausalDrumCNN(nn.Module):
     """Four causal conv blocks over (time, mel), each followed by halving the mel axis; a causal dilated conv over time, a linear head.
 
-    Receptive field: 1 + 2 * (1 + 1 + 2 + 4 + 8) = 33 frames of past, no look-ahead.
+    Receptive field: 1 + 2 * (1 + 1 + 2 + 4 + 8) = 33 frames of past; the network sees no future frame (look-ahead
+    comes from training it on later targets: ``export.train_drums``).
 
     Parameters
     ----------
