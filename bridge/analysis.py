@@ -1,5 +1,10 @@
 """The analysis thread: reads the audio ring buffer, cleans the signal, feeds audio engines.
 
+It sleeps until the input holds the samples that complete the next frame of
+one of its engines (the drum model's, every 10 ms), so a frame is analysed
+as soon as its last sample is in, not at the next tick of a clock; with the
+JACK input, the input's callback wakes it.
+
 Bad audio is handled here once for every engine: NaN and infinite samples
 become silence (and are reported), clipping is counted, and each engine gets
 the block with its sample rate so it can resample to its model's rate.
@@ -17,10 +22,15 @@ from bridge.counters import Counters
 from bridge.reporting import ErrorReporter
 
 SILENCE_DBFS = -120.0
+WAIT_S = 0.1  # the longest the thread sleeps on the input before it looks again at its source and at stop()
+NO_INPUT_WAIT_S = 0.05  # how often it looks for an input while there is none
 
 
 class AudioEngine(Protocol):
-    """What the analysis thread feeds: one method to process a block, one to reset."""
+    """What the analysis thread feeds: how many samples it wants next, a method to process a block, one to
+    reset."""
+
+    def samples_wanted(self, sample_rate_hz: int) -> int: ...
 
     def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None: ...
 
@@ -45,6 +55,10 @@ class LevelMeter:
         self.rms_dbfs = SILENCE_DBFS
         self.peak_dbfs = SILENCE_DBFS
 
+    def samples_wanted(self, sample_rate_hz: int) -> int:
+        """A quarter of the report period: the meter needs no frame, only blocks often enough."""
+        return max(1, round(sample_rate_hz * self._period_s / 4))
+
     def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None:
         if len(samples):
             self._sum_squares += float(np.dot(samples, samples))
@@ -62,7 +76,7 @@ class LevelMeter:
 
 
 class AnalysisThread:
-    """Poll the ring buffer every ``poll_s`` and run the engines on what arrived.
+    """Wait until the ring buffer holds what the engines want next, and run them on what arrived.
 
     Parameters
     ----------
@@ -72,13 +86,11 @@ class AnalysisThread:
         Fed in order with every cleaned block.
     """
 
-    def __init__(self, source, engines: list[AudioEngine], counters: Counters, reporter: ErrorReporter,
-                 poll_s: float = 0.005) -> None:
+    def __init__(self, source, engines: list[AudioEngine], counters: Counters, reporter: ErrorReporter) -> None:
         self._source = source
         self.engines = engines
         self._counters = counters
         self._reporter = reporter
-        self._poll_s = poll_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="analysis", daemon=True)
         self._ring = None
@@ -89,14 +101,18 @@ class AnalysisThread:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._poll_s):
+        while not self._stop.is_set():
             audio = self._source()
             if audio is None or audio.sample_rate_hz == 0:
+                self._stop.wait(NO_INPUT_WAIT_S)
                 continue
             if audio.ring is not self._ring:
                 self._ring, self._position = audio.ring, audio.ring.written
                 for engine in self.engines:
                     engine.reset()
+            wanted = min((engine.samples_wanted(audio.sample_rate_hz) for engine in self.engines), default=1)
+            if not self._ring.wait_for(self._position + wanted, WAIT_S):
+                continue
             samples, self._position, missed = self._ring.read(self._position)
             if missed:
                 self._counters.add("audio_samples_missed", missed)

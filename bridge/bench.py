@@ -25,6 +25,10 @@ from bridge.remote import DaemonProcess, OscClient
 
 BENCH_SAMPLE_RATE_HZ = 48000
 BENCH_PERIOD_FRAMES = 128
+# Blocks of the drum real-time factor: a file's, and the live input's, where the analysis thread wakes once the
+# JACK periods that complete the next 10-ms drum frame are in (480 samples at 48 kHz, in 384 or 512).
+FILE_BLOCK_SAMPLES = 4096
+LIVE_BLOCK_SAMPLES = 480
 
 
 def models_section(directory: Path, drum_model: str) -> str:
@@ -153,7 +157,9 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=player.sample_rate_hz)
         start = player.now_frame() + player.sample_rate_hz // 2
         player.play_at(start, audio)
+        cpu_before, started = process_cpu_s(daemon.process.pid), time.monotonic()
         time.sleep(len(audio) / player.sample_rate_hz + 1.0)
+        cpu_after, elapsed_s = process_cpu_s(daemon.process.pid), time.monotonic() - started
         latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(player.received),
                                      player.sample_rate_hz)
     finally:
@@ -163,13 +169,15 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
     figures: dict[str, object] = summarise(found) if found else {"n": 0}
     figures["onsets"] = len(latencies)
     figures["within_50ms"] = round(len(found) / max(1, len(latencies)), 4)
+    if cpu_before is not None and cpu_after is not None:
+        figures["daemon_core_share"] = round((cpu_after - cpu_before) / elapsed_s, 4)  # all its threads
     return figures
 
 
 def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: int = 5) -> float | None:
     """Seconds of audio transcribed per second of compute on one thread by the drum model ``drum_model`` of
-    ``directory``, streaming the bundled render at 48 kHz in blocks of ``block`` samples (256: about what the
-    analysis thread gets per poll; 4096: a file).
+    ``directory``, streaming the bundled render at 48 kHz in blocks of ``block`` samples (``LIVE_BLOCK_SAMPLES``
+    or ``FILE_BLOCK_SAMPLES``).
 
     The median of ``passes`` passes: one pass of the 12-s clip takes a fraction of a second, and on a shared
     machine single passes of the same code varied by a factor of two.
@@ -222,6 +230,24 @@ def instruments_load(directory: Path, seconds: float = 20.0, rate: int = 48000,
     return {"updates_per_s": round((len(updates) - 1) / span_s, 2), "core_share": round(busy_s / seconds, 4)}
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """CPU time (user and system) the process ``pid`` has used so far, or None where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def idle_core_share(pid: int, seconds: float = 3.0) -> float | None:
+    """Share of one core the process ``pid`` uses over ``seconds`` in which nothing is sent to it."""
+    before, started = process_cpu_s(pid), time.monotonic()
+    time.sleep(seconds)
+    after = process_cpu_s(pid)
+    return None if before is None or after is None else round((after - before) / (time.monotonic() - started), 4)
+
+
 def cpu_times() -> list[int]:
     """The machine's CPU time counters in ticks (the first line of /proc/stat), or [] where there is none."""
     try:
@@ -265,6 +291,7 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
         try:
             sender.connect_to_daemon(midi_out=False, audio=False)
             receiver.connect_to_daemon(midi_in=False, audio=False)
+            results["daemon_idle_core_share"] = idle_core_share(daemon.process.pid)  # MIDI and OSC open, no audio
             before = daemon.osc.status()
             latencies = midi_passthrough_ms(sender, receiver, n)
             after = daemon.osc.status()
@@ -283,8 +310,10 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             receiver.close()
             daemon.stop()
         results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir), models)
-    results["drums_realtime_factor"] = drums_realtime_factor(directory, config.drums.model, 4096)
-    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(directory, config.drums.model, 256)
+    results["drums_realtime_factor"] = drums_realtime_factor(directory, config.drums.model, FILE_BLOCK_SAMPLES)
+    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(directory, config.drums.model,
+                                                                         LIVE_BLOCK_SAMPLES)
+    results["drums_live_block_samples"] = LIVE_BLOCK_SAMPLES
     load = instruments_load(directory)
     if load is not None:
         results["instruments_updates_per_s"], results["instruments_core_share"] = load["updates_per_s"], load["core_share"]

@@ -191,6 +191,13 @@ class LogMelStream:
             self._buffer = np.concatenate((self._buffer, self._resampler.process(block, self._pending_hz)))
         self._pending, self._pending_samples = [], 0
 
+    def samples_wanted(self, sample_rate_hz: int) -> int:
+        """Input samples at ``sample_rate_hz`` after which ``process`` will return the next frame (at least 1)."""
+        if sample_rate_hz != self._resampler.source_hz or sample_rate_hz != self._pending_hz:
+            return max(1, math.ceil(self.spec.hop * sample_rate_hz / self.spec.sample_rate_hz))  # a new rate
+        needed = self._resampler.inputs_needed(self.spec.n_fft - len(self._buffer), sample_rate_hz)
+        return max(1, needed - self._pending_samples)
+
     def process(self, samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
         """Append a block; returns the frames it completed, shape (frames, n_mels), float32.
 

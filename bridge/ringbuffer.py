@@ -7,7 +7,11 @@ samples it missed when it falls more than a buffer behind.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+
+POLL_S = 0.002  # how often ``wait_for`` looks at the producer's count
 
 
 class RingBuffer:
@@ -57,3 +61,15 @@ class RingBuffer:
             return np.zeros(0, dtype=np.float32), position, missed
         indices = np.arange(position, position + n) % self.capacity
         return self._data[indices], position + n, missed
+
+    def wait_for(self, samples: int, timeout_s: float) -> bool:
+        """Sleep until ``samples`` samples have been written since the start, or ``timeout_s`` passes; True if
+        they have (consumer side). The producer is a Python callback that must not take a lock to wake the
+        reader, so the reader looks every ``POLL_S``."""
+        deadline = time.monotonic() + timeout_s
+        while self.written < samples:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(POLL_S, left))
+        return True

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bridge.bench import FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
 from export.evaluate_drums import markdown_table
 from export.provenance import parity_and_commit, read_json
@@ -83,8 +84,8 @@ def latency_line(name: str, bench: dict) -> list[str]:
     return [f"- `{name}`: {d['within_50ms']:.1%} of the clip's {d['onsets']} kicks, snares and hi-hats within 50 ms; "
             f"onset to MIDI out p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms ({budget} the budget), max "
             f"{d['max']:.1f} ms. Real-time factor on one thread: {bench.get('drums_realtime_factor')}x streaming a "
-            f"file in 4096-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the 256-sample blocks "
-            "the analysis thread gets live."]
+            f"file in {FILE_BLOCK_SAMPLES}-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the "
+            f"{bench.get('drums_live_block_samples', 256)}-sample blocks the analysis thread gets live."]
 
 
 def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
@@ -197,7 +198,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     lines += latency_line("drums", read_json(BENCH_RESULTS))
     if lookahead:
         lines += latency_line("drums_lookahead", read_json(BENCH_LOOKAHEAD))
-    lines += ["", "A 256-sample block completes at most one frame, so live every frame is its own onnxruntime call and",
-              "its own feature computation, where a file's blocks batch nine.", ""]
+    lines += ["", "Live, the analysis thread wakes when the input holds the next frame's last sample, so every frame is",
+              "its own onnxruntime call and its own feature computation, where a file's blocks batch nine.", ""]
     lines += [HISTORY.read_text().rstrip(), ""]
     return "\n".join(lines + parity_and_commit(entry))

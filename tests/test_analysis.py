@@ -19,6 +19,9 @@ class Failing:
     def __init__(self) -> None:
         self.resets = 0
 
+    def samples_wanted(self, sample_rate_hz):
+        return 1
+
     def process(self, samples, sample_rate_hz, time_s):
         raise RuntimeError("model said no")
 
@@ -29,6 +32,9 @@ class Failing:
 class Counting:
     def __init__(self) -> None:
         self.samples = 0
+
+    def samples_wanted(self, sample_rate_hz):
+        return 1
 
     def process(self, samples, sample_rate_hz, time_s):
         self.samples += len(samples)

@@ -75,3 +75,19 @@ def test_a_reset_stream_starts_over_as_a_new_one():
 def test_log_expand_inverts_log_compress():
     power = np.array([0.0, 1e-6, 0.01, 3.0], np.float32)
     assert np.allclose(log_expand(log_compress(power, DRUM_FEATURES), DRUM_FEATURES), power, rtol=1e-4, atol=1e-9)
+
+
+@pytest.mark.parametrize("rate", [22050, 44100, 48000])
+def test_the_samples_wanted_complete_exactly_the_next_frame(rate):
+    """The analysis thread sleeps until these samples are in: fed exactly them, the stream gives one frame."""
+    stream = LogMelStream(DRUM_FEATURES)
+    stream.process(np.zeros(7, np.float32), rate)  # start mid-frame
+    noise = np.random.default_rng(0).standard_normal(rate).astype(np.float32) * 0.1
+    position = 0
+    for _ in range(20):
+        wanted = stream.samples_wanted(rate)
+        if wanted > 1:
+            assert len(stream.process(noise[position:position + wanted - 1], rate)) == 0
+            position += wanted - 1
+        assert len(stream.process(noise[position:position + 1], rate)) == 1
+        position += 1

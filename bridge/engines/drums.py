@@ -180,6 +180,10 @@ class DrumEngine:
         self.frames_processed = 0
         self._silent = False
 
+    def samples_wanted(self, sample_rate_hz: int) -> int:
+        """Input samples that complete the next feature frame: the analysis thread sleeps until they are in."""
+        return self.features.samples_wanted(sample_rate_hz)
+
     def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None:
         frames = self.features.process(samples, sample_rate_hz)
         if not len(frames):

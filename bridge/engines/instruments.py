@@ -139,6 +139,10 @@ class InstrumentEngine:
         self.active = np.zeros(n, bool)
         self.frames_processed = 0
 
+    def samples_wanted(self, sample_rate_hz: int) -> int:
+        """Input samples that complete the next feature frame: the analysis thread sleeps until they are in."""
+        return self.features.samples_wanted(sample_rate_hz)
+
     def process(self, samples: np.ndarray, sample_rate_hz: int, time_s: float) -> None:
         frames = self.features.process(samples, sample_rate_hz)
         block_power = float(np.mean(np.square(samples, dtype=np.float64))) if len(samples) else 0.0

@@ -6,7 +6,7 @@ it comes, so outgoing MIDI wobbles by a period. Here the callbacks (``bridge.io.
 each incoming event with the start of its cycle plus its frame offset, and write each outgoing event at the frame
 of its due time, handed over a period early: on time where rtmidi would wobble by up to a period. A message
 due at once (a drum note, MIDI thru) goes out at the start of the next cycle, as through rtmidi. The callbacks
-never wait for Python; a reader thread polls what came in.
+never wait for Python; a reader thread sleeps until the callback wakes it with what came in.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from bridge.io.midi import MidiUnavailable
 
 log = logging.getLogger("bridge.midi")
 
-IN_POLL_S = 0.001  # how often the reader looks for incoming events while none came
+IN_WAIT_S = 0.05  # the longest the reader sleeps on its callback while nothing comes in, before it checks it
+                  # should still read (the callback wakes it as soon as an event arrives)
 WAKE_MARGIN_S = 0.002  # how late the scheduler's thread may wake and still hand a message over in time
 DRAIN_S = 0.5  # the longest closing waits for messages sent to go out
 ACTIVE_SENSING = 0xFE  # ignored, as rtmidi ignores it
@@ -107,7 +108,7 @@ class JackMidiPorts:
         while self._reading.is_set():
             events = callbacks.receive()
             if not events:
-                time.sleep(IN_POLL_S)
+                callbacks.wait(IN_WAIT_S)
             for _frame, data, time_s in events:
                 if data and data[0] != ACTIVE_SENSING:
                     self._on_message(RawMidi(tuple(data), time_s))

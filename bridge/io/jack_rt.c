@@ -6,7 +6,9 @@
  * "not finished"): its input of that cycle is lost, its output silent, and the gap in the audio is a click.
  * These callbacks take no lock, allocate nothing and never enter Python. They only copy between JACK's
  * buffers and single-producer, single-consumer rings; Python reads and writes those rings through the
- * functions below, from its own threads, whenever it gets to it.
+ * functions below, from its own threads, whenever it gets to it. A reader that has nothing to do sleeps on a
+ * semaphore the callback posts when it has written (sem_post takes no lock and never blocks), instead of
+ * waking up again and again to look.
  *
  * libjack is not linked: its functions are looked up in the library JACK-Client has already loaded
  * (jack_rt_init), so building this needs no JACK headers. The file is also an empty Python extension
@@ -15,6 +17,8 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +69,25 @@ static double monotonic_s(void) {  /* the clock of Python's time.monotonic() */
 static uint64_t load(const uint64_t *value) { return __atomic_load_n(value, __ATOMIC_ACQUIRE); }
 static void store(uint64_t *value, uint64_t new_value) { __atomic_store_n(value, new_value, __ATOMIC_RELEASE); }
 
+/* Callback side: wake the reader, if it sleeps. A count above one would only wake it for nothing later. */
+static void wake(sem_t *ready) {
+    int value = 0;
+    if (sem_getvalue(ready, &value) == 0 && value <= 0) sem_post(ready);
+}
+
+/* Reader side: sleep on `ready` until *counter reaches `target` or `timeout_s` passes; 1 if it was reached. */
+static int wait_until(sem_t *ready, const uint64_t *counter, uint64_t target, double timeout_s) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);  /* sem_timedwait's clock */
+    double seconds = (double)deadline.tv_nsec * 1e-9 + timeout_s;
+    deadline.tv_sec += (time_t)seconds;
+    deadline.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+    while (load(counter) < target) {
+        if (sem_timedwait(ready, &deadline) != 0 && errno == ETIMEDOUT) return load(counter) >= target;
+    }
+    return 1;
+}
+
 /* ---- The audio input: the mono mix of the input ports into a ring of float samples ------------------ */
 
 #define TAP_MAX_PORTS 8
@@ -80,6 +103,7 @@ typedef struct {
     uint64_t frames_skipped;    /* frames of cycles this client did not see (the timeline jumped) */
     uint64_t frames_repeated;   /* frames of cycles it saw twice */
     int64_t next_frame;         /* JACK frame time the next cycle should start at; -1 before the first */
+    sem_t ready;                /* posted after each cycle's samples are written */
 } jack_rt_tap;
 
 static int tap_process(jack_nframes_t frames, void *arg) {
@@ -104,6 +128,7 @@ static int tap_process(jack_nframes_t frames, void *arg) {
     }
     store(&tap->written, position + frames);
     store(&tap->blocks, tap->blocks + 1);
+    wake(&tap->ready);
     return 0;
 }
 
@@ -117,7 +142,13 @@ jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint
     }
     tap->client = client, tap->n_ports = n_ports, tap->capacity = capacity, tap->next_frame = -1;
     memcpy(tap->ports, ports, n_ports * sizeof(void *));
+    if (sem_init(&tap->ready, 0, 0)) {
+        free(tap->ring);
+        free(tap);
+        return NULL;
+    }
     if (set_process_callback(client, tap_process, tap)) {
+        sem_destroy(&tap->ready);
         free(tap->ring);
         free(tap);
         return NULL;
@@ -125,10 +156,16 @@ jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint
     return tap;
 }
 
-/* Only once its client is closed: the callback must never run again. */
+/* Only once its client is closed: the callback must never run again, and no thread waits. */
 void jack_rt_tap_free(jack_rt_tap *tap) {
+    sem_destroy(&tap->ready);
     free(tap->ring);
     free(tap);
+}
+
+/* Sleep until `samples` samples have been written since the start, or `timeout_s` passes; 1 if they have. */
+int jack_rt_tap_wait(jack_rt_tap *tap, uint64_t samples, double timeout_s) {
+    return wait_until(&tap->ready, &tap->written, samples, timeout_s);
 }
 
 /* written, blocks, frames_skipped, frames_repeated */
@@ -195,6 +232,7 @@ typedef struct {
     /* callback -> Python: events received */
     jack_rt_received *inbox;
     uint64_t inbox_head, inbox_tail, inbox_dropped;
+    sem_t received;             /* posted after a cycle that received events */
     /* Python -> callback: the audio to play, handed over whole; the callback takes it at its next cycle */
     jack_rt_audio *next_audio, *audio_taken;
     jack_rt_audio audio;        /* callback only: what plays (samples NULL when nothing) */
@@ -279,7 +317,10 @@ static void client_midi_in(jack_rt_client *rt, int64_t start, jack_nframes_t fra
         slot->size = (uint32_t)event.size;
         memcpy(slot->data, event.buffer, event.size < EVENT_BYTES ? event.size : EVENT_BYTES);
     }
-    store(&rt->inbox_head, head);
+    if (head != rt->inbox_head) {
+        store(&rt->inbox_head, head);
+        wake(&rt->received);
+    }
 }
 
 static void client_audio_out(jack_rt_client *rt, int64_t start, jack_nframes_t frames) {
@@ -313,6 +354,8 @@ static int client_process(jack_nframes_t frames, void *arg) {
     return 0;
 }
 
+void jack_rt_client_free(jack_rt_client *rt);
+
 /* Callbacks on any of the client's three ports (NULL for one it lacks), set before the client is activated.
  * capacity: events each of its rings holds. */
 jack_rt_client *jack_rt_client_open(void *client, void *midi_out, void *midi_in, void *audio_out,
@@ -324,16 +367,20 @@ jack_rt_client *jack_rt_client_open(void *client, void *midi_out, void *midi_in,
     rt->outbox = calloc(capacity, sizeof(jack_rt_event));
     rt->pending = calloc(capacity, sizeof(jack_rt_event));
     rt->inbox = calloc(capacity, sizeof(jack_rt_received));
-    if (!rt->outbox || !rt->pending || !rt->inbox
-        || set_process_callback(client, client_process, rt)) {
+    if (!rt->outbox || !rt->pending || !rt->inbox || sem_init(&rt->received, 0, 0)) {
         free(rt->outbox), free(rt->pending), free(rt->inbox), free(rt);
+        return NULL;
+    }
+    if (set_process_callback(client, client_process, rt)) {
+        jack_rt_client_free(rt);
         return NULL;
     }
     return rt;
 }
 
-/* Only once its client is closed: the callback must never run again. */
+/* Only once its client is closed: the callback must never run again, and no thread waits. */
 void jack_rt_client_free(jack_rt_client *rt) {
+    sem_destroy(&rt->received);
     free(rt->outbox), free(rt->pending), free(rt->inbox), free(rt);
 }
 
@@ -350,6 +397,11 @@ int jack_rt_client_send(jack_rt_client *rt, int64_t frame, const unsigned char *
     memcpy(event->data, data, size);
     store(&rt->outbox_head, head + 1);
     return 0;
+}
+
+/* Sleep until an event not yet moved out has been received, or `timeout_s` passes; 1 if one has. */
+int jack_rt_client_wait(jack_rt_client *rt, double timeout_s) {
+    return wait_until(&rt->received, &rt->inbox_head, rt->inbox_tail + 1, timeout_s);
 }
 
 /* Move up to max_events received events into out; returns how many. */

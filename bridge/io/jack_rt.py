@@ -40,11 +40,13 @@ jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint
 void jack_rt_tap_free(jack_rt_tap *tap);
 void jack_rt_tap_counts(const jack_rt_tap *tap, uint64_t counts[4]);
 uint64_t jack_rt_tap_read(const jack_rt_tap *tap, uint64_t position, float *out, uint64_t max_samples, uint64_t *missed);
+int jack_rt_tap_wait(jack_rt_tap *tap, uint64_t samples, double timeout_s);
 jack_rt_client *jack_rt_client_open(void *client, void *midi_out, void *midi_in, void *audio_out, double sample_rate_hz,
                                     uint64_t capacity);
 void jack_rt_client_free(jack_rt_client *rt);
 int jack_rt_client_send(jack_rt_client *rt, int64_t frame, const unsigned char *data, uint32_t size);
 uint64_t jack_rt_client_receive(jack_rt_client *rt, jack_rt_received *out, uint64_t max_events);
+int jack_rt_client_wait(jack_rt_client *rt, double timeout_s);
 void jack_rt_client_play(jack_rt_client *rt, jack_rt_audio *audio);
 int jack_rt_client_taken(const jack_rt_client *rt);
 void jack_rt_client_counts(const jack_rt_client *rt, uint64_t counts[3]);
@@ -124,6 +126,7 @@ class AudioTap:
         if self._tap == _ffi.NULL:
             raise NativeCallbacksUnavailable("the audio tap could not be set up (out of memory or ports)")
         self._lock = threading.Lock()  # against free() while another thread reads
+        self._waiting = threading.Lock()  # against free() while the reader sleeps in wait_for (counts go on)
         self._counts = _ffi.new("uint64_t[4]")
         self._missed = _ffi.new("uint64_t *")
 
@@ -153,8 +156,16 @@ class AudioTap:
             missed = int(self._missed[0])
         return out[:n], position + missed + n, missed
 
+    def wait_for(self, samples: int, timeout_s: float) -> bool:
+        """Sleep until ``samples`` samples have been written since the start, or ``timeout_s`` passes (the
+        callback wakes the reader after each cycle); True if they have. One reader at a time."""
+        with self._waiting:
+            if self._tap == _ffi.NULL:
+                return False
+            return bool(self._library.jack_rt_tap_wait(self._tap, samples, timeout_s))
+
     def free(self) -> None:
-        with self._lock:
+        with self._waiting, self._lock:
             if self._tap != _ffi.NULL:
                 self._library.jack_rt_tap_free(self._tap)
                 self._tap = _ffi.NULL
@@ -218,6 +229,11 @@ class ClientCallbacks:
                         "they were read", dropped - self._dropped)
             self._dropped = dropped
         return events
+
+    def wait(self, timeout_s: float) -> bool:
+        """Sleep until an event ``receive`` has not returned yet has come in, or ``timeout_s`` passes; True if one
+        has. From the thread that receives, never after ``free``."""
+        return bool(self._library.jack_rt_client_wait(self._rt, timeout_s))
 
     def play(self, samples: np.ndarray, start_frame: int) -> None:
         """Play mono float32 samples from JACK frame time ``start_frame`` on, instead of what plays."""
