@@ -85,7 +85,9 @@ def latency_line(name: str, bench: dict) -> list[str]:
             f"onset to MIDI out p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms ({budget} the budget), max "
             f"{d['max']:.1f} ms. Real-time factor on one thread: {bench.get('drums_realtime_factor')}x streaming a "
             f"file in {FILE_BLOCK_SAMPLES}-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the "
-            f"{bench.get('drums_live_block_samples', 256)}-sample blocks the analysis thread gets live."]
+            f"{bench.get('drums_live_block_samples', 256)}-sample blocks the analysis thread gets live."
+            + (f" The whole daemon (drums, instruments, level meter) used {d['daemon_core_share']:.0%} of one core "
+               "while it transcribed the clip." if "daemon_core_share" in d else "")]
 
 
 def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
