@@ -27,8 +27,10 @@ NO_INPUT_WAIT_S = 0.05  # how often it looks for an input while there is none
 
 
 class AudioEngine(Protocol):
-    """What the analysis thread feeds: how many samples it wants next, a method to process a block, one to
-    reset."""
+    """What the analysis thread feeds: a name (its CPU time is counted as ``analysis_cpu_us_<name>``), how many
+    samples it wants next, a method to process a block, one to reset."""
+
+    name: str
 
     def samples_wanted(self, sample_rate_hz: int) -> int: ...
 
@@ -44,6 +46,8 @@ def to_dbfs(value: float) -> float:
 
 class LevelMeter:
     """RMS and peak of the incoming audio over the last report period, in dBFS."""
+
+    name = "level"
 
     def __init__(self, send: Callable[[float, float], None], rate_hz: float = 10.0) -> None:
         self._send = send
@@ -133,12 +137,15 @@ class AnalysisThread:
             self._counters.add("audio_clipped_samples", clipped)
         now = time.monotonic()
         for engine in self.engines:
+            started = time.thread_time()
             try:
                 engine.process(samples, sample_rate_hz, now)
             except Exception as exc:  # one engine's failure must not stop the others or the thread
                 self._counters.add("audio_engine_errors")
                 self._reporter.error("audio", f"{type(engine).__name__} failed on a block and was reset: {exc}")
                 engine.reset()
+            finally:  # the engine's own CPU time, as it runs live (cold caches and all)
+                self._counters.add(f"analysis_cpu_us_{engine.name}", round(1e6 * (time.thread_time() - started)))
 
     def stop(self) -> None:
         self._stop.set()

@@ -16,6 +16,8 @@ from bridge.ringbuffer import RingBuffer
 
 
 class Failing:
+    name = "failing"
+
     def __init__(self) -> None:
         self.resets = 0
 
@@ -30,6 +32,8 @@ class Failing:
 
 
 class Counting:
+    name = "counting"
+
     def __init__(self) -> None:
         self.samples = 0
 
@@ -61,5 +65,7 @@ def test_a_failing_engine_is_reported_and_reset_and_the_others_go_on():
     finally:
         thread.stop()
     assert counting.samples == 4800
+    assert counters.snapshot()["analysis_cpu_us_counting"] >= 0  # each engine's CPU time is counted, failing or not
+    assert "analysis_cpu_us_failing" in counters.snapshot()
     assert failing.resets >= 1 and counters.snapshot()["audio_engine_errors"] >= 1
     assert errors and errors[0][0] == "audio" and "Failing failed on a block" in errors[0][1]

@@ -149,6 +149,8 @@ class DrumEngine:
         ``threshold`` is not between 0 and 1.
     """
 
+    name = "drums"
+
     def __init__(self, model: DrumModel, on_onset: Callable[[DrumOnset], None], threshold: float | None = None) -> None:
         self.model = model
         self.on_onset = on_onset

@@ -97,6 +97,8 @@ class InstrumentEngine:
         Frames between two updates (5 frames of 20 ms: 10 updates a second).
     """
 
+    name = "instruments"
+
     def __init__(self, model: InstrumentModel, on_update: Callable[[InstrumentUpdate], None], smoothing: float = 0.5,
                  on_threshold: float | None = None, off_threshold: float | None = None, update_frames: int = 5,
                  silence_dbfs: float = -70.0) -> None:
