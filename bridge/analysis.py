@@ -144,7 +144,7 @@ class AnalysisThread:
                 self._counters.add("audio_engine_errors")
                 self._reporter.error("audio", f"{type(engine).__name__} failed on a block and was reset: {exc}")
                 engine.reset()
-            finally:  # the engine's own CPU time, as it runs live (cold caches and all)
+            finally:  # the engine's own CPU time, as it runs live (between other work)
                 self._counters.add(f"analysis_cpu_us_{engine.name}", round(1e6 * (time.thread_time() - started)))
 
     def stop(self) -> None:

@@ -88,8 +88,8 @@ def latency_line(name: str, bench: dict) -> list[str]:
             f"{bench.get('drums_live_block_samples', 256)}-sample blocks the analysis thread gets live."
             + (f" While it transcribed the clip, the drum engine's own CPU time in the daemon was "
                f"{d['drums_engine_core_share']:.1%} of one core, a real-time factor of "
-               f"{1 / max(d['drums_engine_core_share'], 1e-6):.0f}x: a thread that wakes for every frame finds its "
-               "caches cold." if "drums_engine_core_share" in d else "")
+               f"{1 / max(d['drums_engine_core_share'], 1e-6):.0f}x: run once a frame between other work, each frame "
+               "costs several times what it costs in a loop (lost cache state, likely, not proven)." if "drums_engine_core_share" in d else "")
             + (f" The whole daemon (drums, instruments, level meter) used {d['daemon_core_share']:.0%}."
                if "daemon_core_share" in d else "")]
 
