@@ -289,7 +289,9 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
     JSON (``as_json``) or a table; write JSON to ``output``."""
     directory = Path(config.models.dir).resolve() if config.models.dir else MODELS_DIR
     models = models_section(directory, config.drums.model)
-    results: dict[str, object] = {"models_dir": str(directory), "drum_model": config.drums.model}
+    shipped = directory.resolve() == MODELS_DIR.resolve()  # named as the repository names it, not by this machine's path
+    results: dict[str, object] = {"models_dir": MODELS_DIR.name if shipped else str(directory),
+                                  "drum_model": config.drums.model}
     period_ms = 1000.0 * BENCH_PERIOD_FRAMES / BENCH_SAMPLE_RATE_HZ
     started = cpu_times()
     with tempfile.TemporaryDirectory() as workdir, DummyJackServer(BENCH_SAMPLE_RATE_HZ, BENCH_PERIOD_FRAMES):
