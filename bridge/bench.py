@@ -29,6 +29,7 @@ BENCH_PERIOD_FRAMES = 128
 # JACK periods that complete the next 10-ms drum frame are in (480 samples at 48 kHz, in 384 or 512).
 FILE_BLOCK_SAMPLES = 4096
 LIVE_BLOCK_SAMPLES = 480
+IDLE_SECONDS = 3.0  # over which the idle daemon's CPU share is measured
 
 
 def models_section(directory: Path, drum_model: str) -> str:
@@ -157,10 +158,9 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=player.sample_rate_hz)
         start = player.now_frame() + player.sample_rate_hz // 2
         player.play_at(start, audio)
-        status_before = daemon.osc.status()
-        cpu_before, started = process_cpu_s(daemon.process.pid), time.monotonic()
-        time.sleep(len(audio) / player.sample_rate_hz + 1.0)
-        cpu_after, elapsed_s = process_cpu_s(daemon.process.pid), time.monotonic() - started
+        status_before, started = daemon.osc.status(), time.monotonic()
+        daemon_share = core_share_over(daemon.process.pid, len(audio) / player.sample_rate_hz + 1.0)
+        elapsed_s = time.monotonic() - started
         status_after = daemon.osc.status()
         latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(player.received),
                                      player.sample_rate_hz)
@@ -171,8 +171,8 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
     figures: dict[str, object] = summarise(found) if found else {"n": 0}
     figures["onsets"] = len(latencies)
     figures["within_50ms"] = round(len(found) / max(1, len(latencies)), 4)
-    if cpu_before is not None and cpu_after is not None:
-        figures["daemon_core_share"] = round((cpu_after - cpu_before) / elapsed_s, 4)  # all its threads
+    if daemon_share is not None:
+        figures["daemon_core_share"] = daemon_share  # all its threads
     for engine in ("drums", "instruments"):  # each engine's own CPU time in the analysis thread, as it runs live
         key = f"analysis_cpu_us_{engine}"
         if key in status_after:
@@ -247,8 +247,8 @@ def process_cpu_s(pid: int) -> float | None:
         return None
 
 
-def idle_core_share(pid: int, seconds: float = 3.0) -> float | None:
-    """Share of one core the process ``pid`` uses over ``seconds`` in which nothing is sent to it."""
+def core_share_over(pid: int, seconds: float) -> float | None:
+    """Share of one core the process ``pid`` uses over the next ``seconds`` (the caller sleeps meanwhile)."""
     before, started = process_cpu_s(pid), time.monotonic()
     time.sleep(seconds)
     after = process_cpu_s(pid)
@@ -300,7 +300,8 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
         try:
             sender.connect_to_daemon(midi_out=False, audio=False)
             receiver.connect_to_daemon(midi_in=False, audio=False)
-            results["daemon_idle_core_share"] = idle_core_share(daemon.process.pid)  # MIDI and OSC open, no audio
+            # MIDI and OSC open, no audio, nothing sent
+            results["daemon_idle_core_share"] = core_share_over(daemon.process.pid, IDLE_SECONDS)
             before = daemon.osc.status()
             latencies = midi_passthrough_ms(sender, receiver, n)
             after = daemon.osc.status()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bridge.bench import FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
+from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_table
 from export.provenance import parity_and_commit, read_json
 
@@ -132,7 +133,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         "unlabeled data - on the data challenge in automatic drum transcription\" (ISMIR 2018): synthetic labelled",
         "data, a PFNMF baseline and teacher.", "",
         "## Files and contract", "",
-        f"`drums.onnx` ({(REPO / 'models_onnx' / 'drums.onnx').stat().st_size / 1e6:.2f} MB, "
+        f"`drums.onnx` ({(MODELS_DIR / entry['files']['model']).stat().st_size / 1e6:.2f} MB, "
         f"{entry['parameters']:,} parameters, opset {entry['opset']}). Input: log-mel frames of `bridge.features` "
         f"({entry['features']['sample_rate_hz']} Hz, FFT {entry['features']['n_fft']}, hop {entry['features']['hop']} "
         f"= {1000 * entry['features']['hop'] / entry['features']['sample_rate_hz']:.1f} ms, {entry['features']['n_mels']} mels; "

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from bridge.drum_vocabulary import DRUM_CLASSES, read_annotations
-from bridge.engines.drums import DrumModel, transcribe
+from bridge.engines.drums import DEFAULT_DRUM_MODEL, DrumModel, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import Transcriber
 
 
-def onnx_transcriber(directory: Path, name: str = "drums") -> Transcriber:
+def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL) -> Transcriber:
     model = DrumModel(directory, "cpu", name)
 
     def run(audio: np.ndarray, sample_rate_hz: int) -> list[np.ndarray]:

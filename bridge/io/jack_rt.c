@@ -132,6 +132,8 @@ static int tap_process(jack_nframes_t frames, void *arg) {
     return 0;
 }
 
+void jack_rt_tap_free(jack_rt_tap *tap);
+
 /* A tap on the client's input ports, its process callback set (before the client is activated). */
 jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint64_t capacity) {
     if (n_ports == 0 || n_ports > TAP_MAX_PORTS || capacity == 0) return NULL;
@@ -148,9 +150,7 @@ jack_rt_tap *jack_rt_tap_open(void *client, void **ports, uint32_t n_ports, uint
         return NULL;
     }
     if (set_process_callback(client, tap_process, tap)) {
-        sem_destroy(&tap->ready);
-        free(tap->ring);
-        free(tap);
+        jack_rt_tap_free(tap);
         return NULL;
     }
     return tap;
