@@ -15,7 +15,7 @@ pytestmark = pytest.mark.jack
 
 
 # Share of the clip's kicks, snares and hi-hats that must come back within 50 ms, per drum model: guards under
-# what `bridge bench` measured (drums 80-91% in some thirty runs, drums_lookahead 93.9% in five), as a loaded machine
+# what `bridge bench` measured (drums 80.3-86.4% in its last three runs, drums_lookahead 93.9%), as a loaded machine
 # can make JACK's cycles late.
 ON_TIME_SHARE = {"drums": 0.7, "drums_lookahead": 0.8}
 
