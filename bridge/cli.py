@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -32,6 +33,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = lambda *_: daemon._stop.set()  # noqa: E731 - signal handlers take two arguments
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # A crash leaves its stack in the log; `kill -USR1 <pid>` writes every thread's stack there (a daemon that
+    # stops answering can be asked where it hangs, without stopping it).
+    faulthandler.enable()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     daemon.start()
     print("mir-bridge is running; Ctrl-C stops it", file=sys.stderr, flush=True)
     daemon.run_forever()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -104,11 +105,16 @@ class OscClient:
         return None if pong is None else pong.time_s - sent
 
     def status(self) -> dict[str, float]:
+        reply = self.status_or_none()
+        assert reply is not None, "no /bridge/status reply"
+        return reply
+
+    def status_or_none(self, timeout_s: float = 3.0) -> dict[str, float] | None:
+        """The daemon's counters, or None when it does not answer within ``timeout_s``."""
         index = self.mark()
         self.send("/bridge/status", self.port)
-        reply = self.wait_for("/bridge/status", 3.0, since=index)
-        assert reply is not None, "no /bridge/status reply"
-        return dict(zip(reply.args[::2], reply.args[1::2]))
+        reply = self.wait_for("/bridge/status", timeout_s, since=index)
+        return None if reply is None else dict(zip(reply.args[::2], reply.args[1::2]))
 
     def status_once(self, predicate, timeout_s: float = 3.0) -> dict[str, float]:
         """The first status that satisfies ``predicate``, or the last one at the timeout.
@@ -177,6 +183,25 @@ class DaemonProcess:
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+    def status(self) -> dict[str, float]:
+        """Its counters (``/bridge/status``).
+
+        Raises
+        ------
+        AssertionError
+            It did not answer: the message says whether it still runs, with the end of its log and, when it
+            runs, every thread's stack (it writes them to the log on SIGUSR1).
+        """
+        status = self.osc.status_or_none()
+        if status is not None:
+            return status
+        code = self.process.poll()
+        if code is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(0.5)
+        state = "still running" if code is None else f"exited with {code}"
+        raise AssertionError(f"no /bridge/status reply; the daemon has {state}; its log ends:\n{self.log()[-6000:]}")
 
     def stop(self) -> int:
         self.osc.close()
