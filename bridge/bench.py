@@ -181,24 +181,36 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
     return figures
 
 
-def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: int = 5) -> float | None:
-    """Seconds of audio transcribed per second of compute on one thread by the drum model ``drum_model`` of
-    ``directory``, streaming the bundled render at 48 kHz in blocks of ``block`` samples (``LIVE_BLOCK_SAMPLES``
-    or ``FILE_BLOCK_SAMPLES``).
-
-    The median of ``passes`` passes: one pass of the 12-s clip takes a fraction of a second, and on a shared
-    machine single passes of the same code varied by a factor of two.
-    """
+def bench_drum_model(directory: Path, drum_model: str):
+    """The drum model ``drum_model`` of ``directory`` on the CPU and the bundled render at 48 kHz, or None
+    when the model cannot be loaded."""
     import librosa
 
-    from bridge.engines.drums import DrumModel, transcribe
+    from bridge.engines.drums import DrumModel
     from bridge.models import ModelUnavailable
 
     try:
         model = DrumModel(directory, "cpu", drum_model)
     except (ModelUnavailable, OSError, KeyError):
         return None
-    audio, rate = librosa.load(str(DRUM_BENCH_AUDIO), sr=48000)
+    audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=48000)
+    return model, audio
+
+
+def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: int = 5) -> float | None:
+    """Seconds of audio transcribed per second of compute on one thread by the drum model ``drum_model`` of
+    ``directory``, streaming the bundled render at 48 kHz back to back in blocks of ``block`` samples
+    (``LIVE_BLOCK_SAMPLES`` or ``FILE_BLOCK_SAMPLES``).
+
+    The median of ``passes`` passes: one pass of the 12-s clip takes a fraction of a second, and on a shared
+    machine single passes of the same code varied by a factor of two.
+    """
+    from bridge.engines.drums import transcribe
+
+    if (loaded := bench_drum_model(directory, drum_model)) is None:
+        return None
+    model, audio = loaded
+    rate = 48000
     transcribe(audio[:rate], rate, model, block=block)  # warm-up
     factors = []
     for _ in range(passes):
@@ -206,6 +218,29 @@ def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: 
         transcribe(audio, rate, model, block=block)
         factors.append(len(audio) / rate / (time.perf_counter() - started))
     return round(float(np.median(factors)), 1)
+
+
+def drums_paced_realtime_factor(directory: Path, drum_model: str) -> float | None:
+    """As ``drums_realtime_factor`` in ``LIVE_BLOCK_SAMPLES`` blocks, but each block handed over when it would
+    have arrived live (one every 10 ms, the thread asleep between), and only the thread's CPU time counted:
+    the drum engine's cost at the live pace, without the daemon's other threads and engines."""
+    from bridge.engines.drums import DrumEngine
+
+    if (loaded := bench_drum_model(directory, drum_model)) is None:
+        return None
+    model, audio = loaded
+    rate, block = 48000, LIVE_BLOCK_SAMPLES
+    engine = DrumEngine(model, lambda onset: None)
+    engine.process(audio[:rate], rate, time.monotonic())  # warm-up
+    engine.reset()
+    busy_s, due = 0.0, time.monotonic()
+    for start in range(0, len(audio), block):
+        due += block / rate
+        time.sleep(max(0.0, due - time.monotonic()))
+        began = time.thread_time()
+        engine.process(audio[start:start + block], rate, time.monotonic())
+        busy_s += time.thread_time() - began
+    return round(len(audio) / rate / busy_s, 1)
 
 
 def instruments_load(directory: Path, seconds: float = 20.0, rate: int = 48000,
@@ -323,6 +358,7 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
     results["drums_realtime_factor"] = drums_realtime_factor(directory, config.drums.model, FILE_BLOCK_SAMPLES)
     results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(directory, config.drums.model,
                                                                          LIVE_BLOCK_SAMPLES)
+    results["drums_realtime_factor_live_pace"] = drums_paced_realtime_factor(directory, config.drums.model)
     results["drums_live_block_samples"] = LIVE_BLOCK_SAMPLES
     load = instruments_load(directory)
     if load is not None:
