@@ -13,6 +13,7 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -22,6 +23,9 @@ from bridge.io.jack_player import JackPlayer
 from bridge.io.jack_server import DummyJackServer
 from bridge.models import MODELS_DIR
 from bridge.remote import DaemonProcess, OscClient
+
+if TYPE_CHECKING:
+    from bridge.engines.drums import DrumModel
 
 BENCH_SAMPLE_RATE_HZ = 48000
 BENCH_PERIOD_FRAMES = 128
@@ -181,9 +185,9 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
     return figures
 
 
-def bench_drum_model(directory: Path, drum_model: str):
-    """The drum model ``drum_model`` of ``directory`` on the CPU and the bundled render at 48 kHz, or None
-    when the model cannot be loaded."""
+def bench_drum_model(directory: Path, drum_model: str) -> tuple[DrumModel, np.ndarray] | None:
+    """The drum model ``drum_model`` of ``directory`` on the CPU and the bundled render at
+    ``BENCH_SAMPLE_RATE_HZ``, or None when the model cannot be loaded."""
     import librosa
 
     from bridge.engines.drums import DrumModel
@@ -193,7 +197,7 @@ def bench_drum_model(directory: Path, drum_model: str):
         model = DrumModel(directory, "cpu", drum_model)
     except (ModelUnavailable, OSError, KeyError):
         return None
-    audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=48000)
+    audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=BENCH_SAMPLE_RATE_HZ)
     return model, audio
 
 
@@ -210,7 +214,7 @@ def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: 
     if (loaded := bench_drum_model(directory, drum_model)) is None:
         return None
     model, audio = loaded
-    rate = 48000
+    rate = BENCH_SAMPLE_RATE_HZ
     transcribe(audio[:rate], rate, model, block=block)  # warm-up
     factors = []
     for _ in range(passes):
@@ -229,7 +233,7 @@ def drums_paced_realtime_factor(directory: Path, drum_model: str) -> float | Non
     if (loaded := bench_drum_model(directory, drum_model)) is None:
         return None
     model, audio = loaded
-    rate, block = 48000, LIVE_BLOCK_SAMPLES
+    rate, block = BENCH_SAMPLE_RATE_HZ, LIVE_BLOCK_SAMPLES
     engine = DrumEngine(model, lambda onset: None)
     engine.process(audio[:rate], rate, time.monotonic())  # warm-up
     engine.reset()
