@@ -162,10 +162,10 @@ def drums_onset_to_midi(workdir: Path, models: str) -> dict[str, object]:
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=player.sample_rate_hz)
         start = player.now_frame() + player.sample_rate_hz // 2
         player.play_at(start, audio)
-        status_before, started = daemon.status(), time.monotonic()
+        status_before, started = daemon.osc.status(), time.monotonic()
         daemon_share = core_share_over(daemon.process.pid, len(audio) / player.sample_rate_hz + 1.0)
         elapsed_s = time.monotonic() - started
-        status_after = daemon.status()
+        status_after = daemon.osc.status()
         latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(player.received),
                                      player.sample_rate_hz)
     finally:
@@ -341,9 +341,9 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             receiver.connect_to_daemon(midi_in=False, audio=False)
             # MIDI and OSC open, no audio, nothing sent
             results["daemon_idle_core_share"] = core_share_over(daemon.process.pid, IDLE_SECONDS)
-            before = daemon.status()
+            before = daemon.osc.status()
             latencies = midi_passthrough_ms(sender, receiver, n)
-            after = daemon.status()
+            after = daemon.osc.status()
             passthrough = summarise(latencies)
             passthrough["lost"] = n - len(latencies)
             passthrough.update(where_midi_was_lost(2 * n, before, after, len(receiver.received)))
@@ -352,7 +352,7 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             passthrough["p99_over_one_period"] = round(passthrough["p99"] - period_ms, 4)
             results["midi_passthrough_ms"] = passthrough
             results["osc_roundtrip_ms"] = summarise(osc_roundtrip_ms(daemon.osc, n))
-            results["daemon_status"] = {k: v for k, v in daemon.status().items()
+            results["daemon_status"] = {k: v for k, v in daemon.osc.status().items()
                                         if "drop" in k or "error" in k or "xrun" in k}
         finally:
             sender.close()

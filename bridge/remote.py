@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from pythonosc.osc_packet import OscPacket, ParseError
 
@@ -51,6 +52,7 @@ class OscClient:
         self.messages: list[Received] = []
         self._lock = threading.Condition()
         self._running = True
+        self.explain_silence: Callable[[], str] | None = None  # why the daemon did not answer (DaemonProcess sets it)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -105,16 +107,20 @@ class OscClient:
         return None if pong is None else pong.time_s - sent
 
     def status(self) -> dict[str, float]:
-        reply = self.status_or_none()
-        assert reply is not None, "no /bridge/status reply"
-        return reply
+        """The daemon's counters (``/bridge/status``).
 
-    def status_or_none(self, timeout_s: float = 3.0) -> dict[str, float] | None:
-        """The daemon's counters, or None when it does not answer within ``timeout_s``."""
+        Raises
+        ------
+        AssertionError
+            No reply within 3 s; the message adds what ``explain_silence`` (when set) tells of the daemon.
+        """
         index = self.mark()
         self.send("/bridge/status", self.port)
-        reply = self.wait_for("/bridge/status", timeout_s, since=index)
-        return None if reply is None else dict(zip(reply.args[::2], reply.args[1::2]))
+        reply = self.wait_for("/bridge/status", 3.0, since=index)
+        if reply is None:
+            why = f"; {self.explain_silence()}" if self.explain_silence else ""
+            raise AssertionError(f"no /bridge/status reply{why}")
+        return dict(zip(reply.args[::2], reply.args[1::2]))
 
     def status_once(self, predicate, timeout_s: float = 3.0) -> dict[str, float]:
         """The first status that satisfies ``predicate``, or the last one at the timeout.
@@ -152,6 +158,7 @@ class DaemonProcess:
         self.config_path = workdir / "bridge.toml"
         self.log_path = workdir / "daemon.log"
         self.osc = OscClient(0)  # its reply port is bound before the daemon's ports are chosen
+        self.osc.explain_silence = self._explain_silence
         answered = False
         for _ in range(attempts):
             # A port found free can still be taken before the daemon binds it (by any socket bound to
@@ -184,24 +191,15 @@ class DaemonProcess:
     def log(self) -> str:
         return self.log_path.read_text()
 
-    def status(self) -> dict[str, float]:
-        """Its counters (``/bridge/status``).
-
-        Raises
-        ------
-        AssertionError
-            It did not answer: the message says whether it still runs, with the end of its log and, when it
-            runs, every thread's stack (it writes them to the log on SIGUSR1).
-        """
-        status = self.osc.status_or_none()
-        if status is not None:
-            return status
+    def _explain_silence(self) -> str:
+        """Whether it still runs, and the end of its log, with every thread's stack when it runs (it writes them
+        there on SIGUSR1)."""
         code = self.process.poll()
         if code is None:
             self.process.send_signal(signal.SIGUSR1)
             time.sleep(0.5)
         state = "still running" if code is None else f"exited with {code}"
-        raise AssertionError(f"no /bridge/status reply; the daemon has {state}; its log ends:\n{self.log()[-6000:]}")
+        return f"the daemon has {state}; its log ends:\n{self.log()[-6000:]}"
 
     def stop(self) -> int:
         self.osc.close()

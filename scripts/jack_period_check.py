@@ -31,12 +31,12 @@ def check(period_frames: int, events: int) -> dict[str, int]:
             sender.connect_to_daemon(daemon.client_name, midi_out=False, audio=False)
             sender.client.connect(sender.midi_out, receiver.midi_in)
             time.sleep(1.0)
-            before = daemon.status()["midi_in"]
+            before = daemon.osc.status()["midi_in"]
             start = sender.now_frame() + 4800
             for i in range(events):
                 sender.send_at(start + i * SPACING_FRAMES, [0xF8])
             time.sleep(events * SPACING_FRAMES / 48000 + 1.0)
-            by_daemon = daemon.status()["midi_in"] - before
+            by_daemon = daemon.osc.status()["midi_in"] - before
             by_client = len(receiver.received)
         finally:
             sender.close()

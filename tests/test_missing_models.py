@@ -16,7 +16,7 @@ def test_no_models_at_all_turns_every_engine_off_and_the_daemon_answers(tmp_path
         log = daemon.log()
         for engine in ("drum transcription is off", "instrument activity is off", "inpainting is off"):
             assert engine in log
-        assert daemon.status()["errors_model"] == 3
+        assert daemon.osc.status()["errors_model"] == 3
         daemon.osc.send("/instruments/threshold", 0.4, "piano")  # an engine that is off: reported, not a crash
         status = daemon.osc.status_once(lambda status: status.get("errors_instruments") == 1)
         assert status.get("errors_instruments") == 1 and "the instruments engine is off" in daemon.log()
@@ -37,7 +37,7 @@ def test_a_corrupt_drum_model_leaves_the_other_engines_running(tmp_path, monkeyp
         log = daemon.log()
         assert "drum transcription is off" in log and "cannot be loaded" in log
         assert "instrument activity is off" not in log and "inpainting is off" not in log
-        assert daemon.status()["errors_model"] == 1
+        assert daemon.osc.status()["errors_model"] == 1
     finally:
         assert daemon.stop() == 0
 
@@ -48,6 +48,6 @@ def test_a_drum_model_the_manifest_lacks_is_a_clear_error(tmp_path, monkeypatch)
     try:
         log = daemon.log()
         assert "drum transcription is off" in log and "no model 'drums_typo'" in log
-        assert "instrument activity is off" not in log and daemon.status()["errors_model"] == 1
+        assert "instrument activity is off" not in log and daemon.osc.status()["errors_model"] == 1
     finally:
         assert daemon.stop() == 0

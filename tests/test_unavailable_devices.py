@@ -13,7 +13,7 @@ def test_missing_audio_device_and_midi_backend_are_reported_and_osc_still_works(
     daemon = DaemonProcess(tmp_path, '[midi]\napi = "alsa"\nin_connect = "unplugged keyboard"\n'
                                      '[audio]\nbackend = "portaudio"\ndevice = "no such sound card"\n')
     try:
-        status = daemon.status()
+        status = daemon.osc.status()
         assert status["audio_open"] == 0 and status["errors_audio"] == 1
         assert status["errors_midi"] == 1 or status["midi_open"] == 1
         log = daemon.log()
