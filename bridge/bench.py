@@ -201,9 +201,9 @@ def bench_drum_model(directory: Path, drum_model: str) -> tuple[DrumModel, np.nd
     return model, audio
 
 
-def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: int = 5) -> float | None:
-    """Seconds of audio transcribed per second of compute on one thread by the drum model ``drum_model`` of
-    ``directory``, streaming the bundled render at 48 kHz back to back in blocks of ``block`` samples
+def drums_realtime_factor(model: DrumModel, audio: np.ndarray, block: int, passes: int = 5) -> float:
+    """Seconds of audio transcribed per second of compute on one thread by the drum ``model``, streaming
+    ``audio`` (the bundled render, ``bench_drum_model``) back to back in blocks of ``block`` samples
     (``LIVE_BLOCK_SAMPLES`` or ``FILE_BLOCK_SAMPLES``).
 
     The median of ``passes`` passes: one pass of the 12-s clip takes a fraction of a second, and on a shared
@@ -211,9 +211,6 @@ def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: 
     """
     from bridge.engines.drums import transcribe
 
-    if (loaded := bench_drum_model(directory, drum_model)) is None:
-        return None
-    model, audio = loaded
     rate = BENCH_SAMPLE_RATE_HZ
     transcribe(audio[:rate], rate, model, block=block)  # warm-up
     factors = []
@@ -224,15 +221,12 @@ def drums_realtime_factor(directory: Path, drum_model: str, block: int, passes: 
     return round(float(np.median(factors)), 1)
 
 
-def drums_paced_realtime_factor(directory: Path, drum_model: str) -> float | None:
+def drums_paced_realtime_factor(model: DrumModel, audio: np.ndarray) -> float:
     """As ``drums_realtime_factor`` in ``LIVE_BLOCK_SAMPLES`` blocks, but each block handed over when it would
     have arrived live (one every 10 ms, the thread asleep between), and only the thread's CPU time counted:
     the drum engine's cost at the live pace, without the daemon's other threads and engines."""
     from bridge.engines.drums import DrumEngine
 
-    if (loaded := bench_drum_model(directory, drum_model)) is None:
-        return None
-    model, audio = loaded
     rate, block = BENCH_SAMPLE_RATE_HZ, LIVE_BLOCK_SAMPLES
     engine = DrumEngine(model, lambda onset: None)
     engine.process(audio[:rate], rate, time.monotonic())  # warm-up
@@ -359,10 +353,10 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
             receiver.close()
             daemon.stop()
         results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir), models)
-    results["drums_realtime_factor"] = drums_realtime_factor(directory, config.drums.model, FILE_BLOCK_SAMPLES)
-    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(directory, config.drums.model,
-                                                                         LIVE_BLOCK_SAMPLES)
-    results["drums_realtime_factor_live_pace"] = drums_paced_realtime_factor(directory, config.drums.model)
+    drum = bench_drum_model(directory, config.drums.model)  # loaded once for the three speed figures
+    results["drums_realtime_factor"] = drums_realtime_factor(*drum, FILE_BLOCK_SAMPLES) if drum else None
+    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(*drum, LIVE_BLOCK_SAMPLES) if drum else None
+    results["drums_realtime_factor_live_pace"] = drums_paced_realtime_factor(*drum) if drum else None
     results["drums_live_block_samples"] = LIVE_BLOCK_SAMPLES
     load = instruments_load(directory)
     if load is not None:
