@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -16,7 +17,9 @@ from typing import Callable
 from pythonosc.osc_packet import OscPacket, ParseError
 
 from bridge.processes import die_with_parent, terminate
-from bridge.io.osc import encode_message
+from bridge.io.osc import encode_message, udp_kernel_drops
+
+log = logging.getLogger("bridge.remote")
 
 
 def free_udp_port() -> int:
@@ -106,21 +109,32 @@ class OscClient:
         pong = self.wait_for("/bridge/pong", timeout_s, since=index)
         return None if pong is None else pong.time_s - sent
 
-    def status(self) -> dict[str, float]:
-        """The daemon's counters (``/bridge/status``).
+    def status(self, attempts: int = 3, timeout_s: float = 2.0) -> dict[str, float]:
+        """The daemon's counters (``/bridge/status``), asked for again after ``timeout_s`` without a reply (a
+        UDP datagram can be lost), up to ``attempts`` times.
 
         Raises
         ------
         AssertionError
-            No reply within 3 s; the message adds what ``explain_silence`` (when set) tells of the daemon.
+            No reply to any request; the message says whether one came late, what the kernel dropped at
+            either end, and what ``explain_silence`` (when set) tells of the daemon.
         """
         index = self.mark()
-        self.send("/bridge/status", self.port)
-        reply = self.wait_for("/bridge/status", 3.0, since=index)
-        if reply is None:
-            why = f"; {self.explain_silence()}" if self.explain_silence else ""
-            raise AssertionError(f"no /bridge/status reply{why}")
-        return dict(zip(reply.args[::2], reply.args[1::2]))
+        for attempt in range(1, attempts + 1):
+            sent = self.send("/bridge/status", self.port)
+            reply = self.wait_for("/bridge/status", timeout_s, since=index)
+            if reply is not None:
+                if attempt > 1:
+                    log.warning("/bridge/status answered the request %d of %d, %.0f ms after it", attempt,
+                                attempts, 1000.0 * (reply.time_s - sent))
+                return dict(zip(reply.args[::2], reply.args[1::2]))
+        why = f"; {self.explain_silence()}" if self.explain_silence else ""
+        late = self.wait_for("/bridge/status", 0.0, since=index)
+        came = "none came later" if late is None else f"one came {1000.0 * (late.time_s - sent):.0f} ms after the last"
+        raise AssertionError(
+            f"no /bridge/status reply to {attempts} requests {timeout_s} s apart ({came}); the kernel dropped "
+            f"{udp_kernel_drops(self.daemon[1])} datagrams to the daemon's port, {udp_kernel_drops(self.port)} "
+            f"to this client's{why}")
 
     def status_once(self, predicate, timeout_s: float = 3.0) -> dict[str, float]:
         """The first status that satisfies ``predicate``, or the last one at the timeout.
@@ -198,8 +212,8 @@ class DaemonProcess:
         if code is None:
             self.process.send_signal(signal.SIGUSR1)
             time.sleep(0.5)
-        state = "still running" if code is None else f"exited with {code}"
-        return f"the daemon has {state}; its log ends:\n{self.log()[-6000:]}"
+        state = "is still running" if code is None else f"exited with {code}"
+        return f"the daemon {state}; its log ends:\n{self.log()[-6000:]}"
 
     def stop(self) -> int:
         self.osc.close()

@@ -13,7 +13,6 @@ Python; on Linux the reader reads their count for its socket from
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
@@ -87,16 +86,7 @@ class OscReceiver:
 
     def kernel_drops(self) -> int:
         """Datagrams the kernel dropped for this socket (0 where /proc/net/udp does not exist)."""
-        try:
-            inode = str(os.fstat(self._sock.fileno()).st_ino)
-            with open("/proc/net/udp") as table:
-                for line in table:
-                    fields = line.split()
-                    if len(fields) >= 13 and fields[9] == inode:
-                        return int(fields[12])
-        except (OSError, ValueError):
-            pass
-        return 0
+        return udp_kernel_drops(self.address[1])
 
     def stop(self) -> None:
         self._running = False
@@ -106,6 +96,22 @@ class OscReceiver:
             pass
         self._sock.close()
         self._thread.join(timeout=2)
+
+
+def udp_kernel_drops(port: int) -> int:
+    """Datagrams the kernel dropped, its receive buffer being full, for the UDP sockets bound to ``port``
+    (Linux's /proc/net/udp; 0 where it does not exist)."""
+    suffix = f":{port:04X}"
+    drops = 0
+    try:
+        with open("/proc/net/udp") as table:
+            for line in table:
+                fields = line.split()
+                if len(fields) >= 13 and fields[1].endswith(suffix):
+                    drops += int(fields[12])
+    except (OSError, ValueError):
+        pass
+    return drops
 
 
 def encode_message(address: str, args: Iterable[object]) -> bytes:
