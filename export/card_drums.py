@@ -82,7 +82,12 @@ def latency_line(name: str, bench: dict) -> list[str]:
         return [f"- `{name}`: not measured yet."]
     d = bench["drums_onset_to_midi_ms"]
     budget = "within" if d["p99"] <= LATENCY_BUDGET_MS else "over"
-    return [f"- `{name}`: {d['within_50ms']:.1%} of the clip's {d['onsets']} kicks, snares and hi-hats within 50 ms; "
+    phase = bench.get("drums_within_50ms_offline_by_hop_phase")
+    return [f"- `{name}`: {d['within_50ms']:.1%} of the clip's {d['onsets']} kicks, snares and hi-hats within 50 ms"
+            + (f" (offline, with the clip starting at {phase['phases']} offsets across one analysis hop: "
+               f"{phase['min']:.1%} to {phase['max']:.1%}, mean {phase['mean']:.1%}; where the strokes fall within "
+               "the hop decides which are found)" if phase else "")
+            + "; "
             f"onset to MIDI out p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms ({budget} the budget), max "
             f"{d['max']:.1f} ms. Real-time factor on one thread: {bench.get('drums_realtime_factor')}x streaming a "
             f"file in {FILE_BLOCK_SAMPLES}-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the "

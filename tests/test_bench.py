@@ -25,6 +25,8 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     drums = printed["drums_onset_to_midi_ms"]
     assert {"p50", "p99", "n", "within_50ms"} <= set(drums) and drums["n"] > 0.5 * drums["onsets"]
     assert printed["drums_realtime_factor"] > 1 and printed["drums_realtime_factor_live_pace"] > 1
+    phase = printed["drums_within_50ms_offline_by_hop_phase"]
+    assert 0.5 < phase["min"] <= phase["mean"] <= phase["max"] <= 1 and phase["phases"] == 10
     assert 9.5 <= printed["instruments_updates_per_s"] <= 10.5 and 0 < printed["instruments_core_share"] < 1
     assert "cpu" in printed["machine"] and "cpu_steal_share" in printed["machine"]
 

@@ -25,10 +25,12 @@ def test_latency_is_judged_against_the_budget():
     bench = {"drums_onset_to_midi_ms": {"p50": 31.0, "p99": 40.0, "max": 41.0, "within_50ms": 0.93, "onsets": 66,
                                         "daemon_core_share": 0.21, "drums_engine_core_share": 0.1},
              "drums_realtime_factor": 100.0, "drums_realtime_factor_live_blocks": 30.0,
-             "drums_realtime_factor_live_pace": 9.5}
+             "drums_realtime_factor_live_pace": 9.5,
+             "drums_within_50ms_offline_by_hop_phase": {"min": 0.9, "mean": 0.92, "max": 0.95, "phases": 10}}
     text = latency_line("drums_lookahead", bench)[0]
     assert "93.0% of the clip's 66" in text and "p99 40.0 ms (over the budget)" in text and "30.0x" in text and "used 21%" in text and "a real-time factor of 10x" in text
     assert "at the live pace" in text and "it ran 9.5x" in text
+    assert "10 offsets across one analysis hop: 90.0% to 95.0%, mean 92.0%" in text
     assert "not measured" in latency_line("drums", {})[0]
 
 

@@ -5,7 +5,7 @@ import time
 import librosa
 import pytest
 
-from bridge.bench import DRUM_BENCH_AUDIO, match_drum_notes
+from bridge.bench import DRUM_BENCH_AUDIO, drum_notes_received, match_drum_notes
 from bridge.drum_vocabulary import DRUM_NAMES, read_annotations
 from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
@@ -44,8 +44,8 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dru
     start = peer.now_frame() + peer.sample_rate_hz // 4
     peer.play_at(start, audio)
     time.sleep(len(audio) / peer.sample_rate_hz + 0.8)
-    latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start, list(peer.received),
-                                 peer.sample_rate_hz)
+    latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start,
+                                 drum_notes_received(list(peer.received)), peer.sample_rate_hz)
     on_time = sum(x is not None for x in latencies)
     status = client.status()
     timeline = " ".join("-" if x is None else f"{x:.0f}" for x in latencies)
