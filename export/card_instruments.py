@@ -189,7 +189,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
               "128-unit layer, 17 outputs) and its pooling heads train on those embeddings like the CNN's. Its ONNX port",
               "(tf2onnx, opset 17) matches TensorFlow within 2e-5.", "", "## Evaluation", ""]
     if evaluation:
-        lines += [f"`python -m export evaluate instruments -o runs/instruments/evaluation.json --figures models_onnx`:",
+        lines += ["`python -m export evaluate instruments -o runs/instruments/evaluation.json --figures models_onnx`:",
                   f"{evaluation['tracks']} held-out test mixes ({evaluation['seconds']} seconds; unseen tunes, soundfont and",
                   "drum kit). Activity: LRAP and macro ROC AUC per 1-s instance and after max pooling over 5 s, 10 s and the",
                   "whole track. Tagging: 10-s clips, threshold 0.5.", "", markdown_tables(evaluation), "",
@@ -219,7 +219,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
         latency = evaluation["front_end_latency"]
-        lines += [f"**Which front end generalises better.** On these unseen-soundfont mixes the CNN reaches a macro AUC of",
+        lines += ["**Which front end generalises better.** On these unseen-soundfont mixes the CNN reaches a macro AUC of",
                   f"{cnn:.3f} per second against {musicnn:.3f} for the musicnn head, and costs "
                   f"{latency['cnn']['p50_ms']:.2f} ms a window against {latency['musicnn']['p50_ms']:.2f} ms",
                   f"for musicnn ({100 * 10 * latency['musicnn']['p50_ms'] / 1000:.0f}% of a core at 10 updates a second, against a "
