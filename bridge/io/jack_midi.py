@@ -29,9 +29,9 @@ log = logging.getLogger("bridge.midi")
 IN_WAIT_S = 0.05  # the longest the reader sleeps on its callback while nothing comes in, before it checks it
                   # should still read (the callback wakes it as soon as an event arrives)
 WAKE_MARGIN_S = 0.015  # how late the scheduler's thread may wake and still hand a message over in time: a
-                       # loaded machine wakes a thread a few ms late (one 2 ms margin let 3 of 20 notes go out a
-                       # period late); the callback holds early messages until their frame, and a stop lets at
-                       # most this much more of what was handed over sound
+                       # loaded machine wakes a thread a few ms late, and a message that misses the cycle of its
+                       # frame goes out at the start of the next; the callback holds early messages until their
+                       # frame, and a stop lets at most this much more of what was handed over sound
 DRAIN_S = 0.5  # the longest closing waits for messages sent to go out
 ACTIVE_SENSING = 0xFE  # ignored, as rtmidi ignores it
 
