@@ -125,8 +125,8 @@ class OscClient:
             reply = self.wait_for("/bridge/status", timeout_s, since=index)
             if reply is not None:
                 if attempt > 1:
-                    log.warning("/bridge/status answered the request %d of %d, %.0f ms after it", attempt,
-                                attempts, 1000.0 * (reply.time_s - sent))
+                    log.warning("a /bridge/status reply came only after request %d of %d, %.0f ms after it",
+                                attempt, attempts, 1000.0 * (reply.time_s - sent))
                 return dict(zip(reply.args[::2], reply.args[1::2]))
         why = f"; {self.explain_silence()}" if self.explain_silence else ""
         late = self.wait_for("/bridge/status", 0.0, since=index)
