@@ -129,20 +129,25 @@ def drum_notes_received(received: list[tuple[int, bytes, float]]) -> list[tuple[
     return [(frame, data[1]) for frame, data, _ in received if len(data) == 3 and data[0] == 0x90 | DRUM_CHANNEL and data[2]]
 
 
+def reference_strokes(onsets: list[np.ndarray], classes: tuple[str, ...] = ("kick", "snare", "hihat")
+                      ) -> list[tuple[float, str]]:
+    """(time in s, class name) of the reference onsets of ``classes`` (``onsets``: times per class, as
+    ``read_annotations`` gives them), in time order: the order of ``match_drum_notes``'s answer."""
+    from bridge.drum_vocabulary import DRUM_NAMES
+
+    return sorted((float(t), DRUM_NAMES[c]) for c, times in enumerate(onsets) for t in times if DRUM_NAMES[c] in classes)
+
+
 def match_drum_notes(onsets: list[np.ndarray], start_frame: int, notes: list[tuple[int, int]], rate: int,
                      classes: tuple[str, ...] = ("kick", "snare", "hihat")) -> list[float | None]:
-    """Per reference onset of ``classes`` (``onsets``: times per class, as ``read_annotations`` gives them):
-    ms from its frame to the first drum note of its class (``notes``: (frame, GM note) pairs, the reference
-    starting at ``start_frame``) in the window -50 .. +50 ms (the onset F-measure's window; each note used once),
-    or None when none came."""
-    from bridge.drum_vocabulary import DRUM_NAMES
+    """Per reference stroke of ``classes`` (``reference_strokes``): ms from its frame to the first drum note of
+    its class (``notes``: (frame, GM note) pairs, the reference starting at ``start_frame``) in the window
+    -50 .. +50 ms (the onset F-measure's window; each note used once), or None when none came."""
     from bridge.engines.drums import GM_NOTE_OF_CLASS
 
     used: set[int] = set()
     latencies: list[float | None] = []
-    for time_s, name in sorted((t, DRUM_NAMES[c]) for c, times in enumerate(onsets) for t in times):
-        if name not in classes:
-            continue
+    for time_s, name in reference_strokes(onsets, classes):
         onset_frame = start_frame + round(time_s * rate)
         found = None
         for i, (frame, note) in enumerate(notes):
@@ -252,22 +257,26 @@ def drums_recall_by_hop_phase(model: DrumModel, audio: np.ndarray, phases: int =
     """Share of the kicks, snares and hi-hats of ``audio`` (the bundled render) that the drum ``model`` finds
     within 50 ms by its onset times, offline, the render starting after half a second of silence at each of
     ``phases`` offsets spread over one analysis hop: where a stroke falls within the hop is chance live, and it
-    moves which strokes are found. Min, mean and max over the offsets."""
+    moves which strokes are found. Min, mean and max over the offsets, and the strokes missed at every offset
+    ("class at time s")."""
     from bridge.drum_vocabulary import read_annotations
     from bridge.engines.drums import GM_NOTE_OF_CLASS, transcribe
 
     rate = BENCH_SAMPLE_RATE_HZ
     reference = read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt"))
+    strokes = reference_strokes(reference)
     hop = model.spec.hop_s * rate
-    shares = []
+    shares, always_missed = [], set(range(len(strokes)))
     for phase in range(phases):
         start = rate // 2 + round(phase * hop / phases)
         onsets = transcribe(np.concatenate([np.zeros(start, np.float32), audio]), rate, model)
         notes = [(round(onset.time_s * rate), GM_NOTE_OF_CLASS[onset.name]) for onset in onsets]
         found = match_drum_notes(reference, start, notes, rate)
         shares.append(sum(x is not None for x in found) / len(found))
+        always_missed &= {i for i, x in enumerate(found) if x is None}
     return {"min": round(min(shares), 4), "mean": round(float(np.mean(shares)), 4), "max": round(max(shares), 4),
-            "phases": phases}
+            "phases": phases,
+            "missed_at_every_offset": [f"{strokes[i][1]} at {strokes[i][0]:.2f} s" for i in sorted(always_missed)]}
 
 
 def instruments_load(directory: Path, seconds: float = 20.0, rate: int = 48000,

@@ -27,6 +27,7 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     assert printed["drums_realtime_factor"] > 1 and printed["drums_realtime_factor_live_pace"] > 1
     phase = printed["drums_within_50ms_offline_by_hop_phase"]
     assert 0.5 < phase["min"] <= phase["mean"] <= phase["max"] <= 1 and phase["phases"] == 10
+    assert len(phase["missed_at_every_offset"]) <= (1 - phase["max"]) * drums["onsets"] + 0.5
     assert 9.5 <= printed["instruments_updates_per_s"] <= 10.5 and 0 < printed["instruments_core_share"] < 1
     assert "cpu" in printed["machine"] and "cpu_steal_share" in printed["machine"]
 
