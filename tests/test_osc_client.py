@@ -14,8 +14,9 @@ from bridge.io.osc import encode_message, udp_kernel_drops
 from bridge.remote import OscClient
 
 
-class SilentPeer:
-    """A UDP socket that answers /bridge/status only from its ``answer_from``-th request on (1-based)."""
+class LossyStatusPeer:
+    """A UDP socket that answers /bridge/status only from its ``answer_from``-th request on (1-based), as if
+    the requests before were lost; never, when ``answer_from`` is None."""
 
     def __init__(self, answer_from: int | None) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -46,7 +47,7 @@ class SilentPeer:
 
 
 def test_a_lost_status_request_is_asked_again_and_the_retry_is_logged(caplog):
-    peer = SilentPeer(answer_from=2)
+    peer = LossyStatusPeer(answer_from=2)
     client = OscClient(peer.port)
     try:
         with caplog.at_level(logging.WARNING, logger="bridge.remote"):
@@ -59,7 +60,7 @@ def test_a_lost_status_request_is_asked_again_and_the_retry_is_logged(caplog):
 
 
 def test_an_unanswered_status_says_what_was_dropped_and_what_the_daemon_tells():
-    peer = SilentPeer(answer_from=None)
+    peer = LossyStatusPeer(answer_from=None)
     client = OscClient(peer.port)
     try:
         client.explain_silence = lambda: "the daemon is still running"
