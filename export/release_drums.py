@@ -21,8 +21,8 @@ import torch
 
 from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
 from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker
-from bridge.features import DRUM_FEATURES
-from export.data.drums import load_features
+from bridge.features import DRUM_FEATURES, FeatureSpec
+from export.data.drums import feature_spec, load_features
 from export.models.drums import CausalDrumCNN, CausalDrumCRNN, parameter_count
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
@@ -40,11 +40,11 @@ class _Streaming(torch.nn.Module):
         return self.model(features, *states)
 
 
-def export_onnx(model: CausalDrumCNN, path: Path) -> Path:
+def export_onnx(model: CausalDrumCNN, path: Path, n_mels: int = DRUM_FEATURES.n_mels) -> Path:
     """Write the streaming graph (opset 17, dynamic frame count)."""
     states = model.initial_states(1)
     n = len(states)
-    torch.onnx.export(_Streaming(model).eval(), (torch.zeros(1, 4, DRUM_FEATURES.n_mels), *states), str(path),
+    torch.onnx.export(_Streaming(model).eval(), (torch.zeros(1, 4, n_mels), *states), str(path),
                       input_names=["features", *[f"state_{i}" for i in range(n)]],
                       output_names=["logits", *[f"next_state_{i}" for i in range(n)]],
                       dynamic_axes={"features": {1: "frames"}, "logits": {1: "frames"}},
@@ -73,10 +73,11 @@ def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int
     return {"max_abs_logit_diff": worst, "frames": frames, "tracks": len(tracks)}
 
 
-def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: int = 0) -> dict:
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: int = 0,
+         spec: FeatureSpec = DRUM_FEATURES) -> dict:
     """Per class, the threshold with the best mean F on validation; and the timing offset (the look-ahead plus
     the median offset of the onsets found)."""
-    hop_s = DRUM_FEATURES.hop_s
+    hop_s = spec.hop_s
     silence = np.zeros((SILENCE_FRAMES, tracks[0].shape[1]), np.float32)  # as a live stream starts
     with torch.no_grad():
         activations = [torch.sigmoid(model(torch.from_numpy(np.concatenate((silence, t))[None]))[0][0]).numpy()[SILENCE_FRAMES:]
@@ -109,20 +110,22 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
             name: str = "drums") -> tuple[list[Path], dict]:
     """Export to ``out/<name>.onnx``, check parity, tune on valid, write the manifest entry ``name``; returns the
     paths and the tuning."""
-    model, look_ahead = load_model(runs / checkpoint)
-    path = export_onnx(model, out / f"{name}.onnx")
+    model, look_ahead, spec = load_model(runs / checkpoint)
+    if feature_spec(data) != spec:
+        raise ValueError(f"{runs / checkpoint} was trained on log-mel frames {spec}, the build {data} has {feature_spec(data)}")
+    path = export_onnx(model, out / f"{name}.onnx", spec.n_mels)
     tracks, onsets = load_features(data / "valid.npz")
     figures = parity(model, path, tracks[:8])
     if figures["max_abs_logit_diff"] > 1e-3:
         raise RuntimeError(f"ONNX does not match PyTorch: {figures}")
-    tuning = tune(model, tracks, onsets, look_ahead)
+    tuning = tune(model, tracks, onsets, look_ahead, spec)
     entry = {
         "name": name, "version": 1, "task": "causal drum transcription (onsets per class)",
         "files": {"model": path.name}, "opset": OPSET,
         "inputs": {"features": "float32 (1, T, n_mels) log-mel frames of bridge.features",
                    "state_i": "float32 convolution states; a stream starts from those of silent frames"},
         "outputs": {"logits": "float32 (1, T, classes)", "next_state_i": "the states after the last frame"},
-        "features": DRUM_FEATURES.as_dict(), "classes": list(DRUM_NAMES),
+        "features": spec.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
         "look_ahead_frames": look_ahead, "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,

@@ -24,8 +24,8 @@ import torch
 from tqdm import tqdm
 
 from bridge.drum_vocabulary import DRUM_CLASSES
-from bridge.features import DRUM_FEATURES, log_compress, log_expand
-from export.data.drums import load_features
+from bridge.features import DRUM_FEATURES, FeatureSpec, log_compress, log_expand
+from export.data.drums import feature_spec, load_features
 from export.models.drums import CausalDrumCNN, drum_model, parameter_count
 
 CHUNK_FRAMES = 192
@@ -94,7 +94,8 @@ class ChunkSampler:
 
 
 def augment_log_mel(features: np.ndarray, rng: np.random.Generator, max_eq_db: float = 9.0,
-                    max_shift_bands: float = 1.5, max_notch_bands: int = 6) -> np.ndarray:
+                    max_shift_bands: float = 1.5, max_notch_bands: int = 6,
+                    spec: FeatureSpec = DRUM_FEATURES) -> np.ndarray:
     """One chunk's log-mel frames (frames, n_mels) heard through another recording chain and kit tuning.
 
     The audio of a track was rendered once, through one chain; this gives every chunk its own: a smooth random
@@ -106,13 +107,13 @@ def augment_log_mel(features: np.ndarray, rng: np.random.Generator, max_eq_db: f
     position = np.linspace(0.0, 1.0, n_mels)
     curve = sum(rng.uniform(-1, 1) * np.cos(np.pi * k * position + rng.uniform(0, 2 * np.pi)) for k in range(1, 4)) / 3
     power_gain = 10 ** (max_eq_db * curve / 10)
-    power = log_expand(features, DRUM_FEATURES)
+    power = log_expand(features, spec)
     source_bands = np.clip(np.arange(n_mels) + rng.uniform(-max_shift_bands, max_shift_bands), 0, n_mels - 1)
     low = np.floor(source_bands).astype(int)
     high = np.minimum(low + 1, n_mels - 1)
     weight = (source_bands - low).astype(np.float32)
     shifted = power[:, low] * (1 - weight) + power[:, high] * weight
-    out = log_compress(power_gain.astype(np.float32) * shifted, DRUM_FEATURES)
+    out = log_compress(power_gain.astype(np.float32) * shifted, spec)
     if max_notch_bands and rng.random() < 0.5:
         width = int(rng.integers(1, max_notch_bands + 1))
         start = int(rng.integers(0, n_mels - width + 1))
@@ -151,10 +152,12 @@ def train(config: DrumTrainConfig) -> Path:
     rng = np.random.default_rng(config.seed)
     name = "drums_student" if config.student else "drums"
     config.out.mkdir(parents=True, exist_ok=True)
+    spec = feature_spec(config.data)
     tracks, onsets = load_features(config.data / "train.npz")
-    augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands) if config.augment else None
+    augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands, spec=spec) if config.augment else None
+
     def targets(track_onsets: list[np.ndarray], n_frames: int) -> np.ndarray:
-        return delayed(onset_targets(track_onsets, n_frames), config.look_ahead)
+        return delayed(onset_targets(track_onsets, n_frames, spec.hop_s), config.look_ahead)
 
     labelled = ChunkSampler(tracks, [targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
@@ -167,7 +170,7 @@ def train(config: DrumTrainConfig) -> Path:
         soft = [delayed(t, config.look_ahead) for t in teacher_targets(free_tracks, config.templates)]
         unlabeled = ChunkSampler(free_tracks, soft, rng)
 
-    model = drum_model(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), config.width, config.hidden, config.recurrent)
+    model = drum_model(spec.n_mels, len(DRUM_CLASSES), config.width, config.hidden, config.recurrent)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: learning_rate_factor(step, config.steps))
     checkpoint = config.out / f"{name}.pt"
@@ -212,7 +215,8 @@ def train(config: DrumTrainConfig) -> Path:
                 best = valid_loss
                 torch.save({"model": model.state_dict(), "step": step, "valid_loss": valid_loss,
                             "parameters": parameter_count(model), "width": config.width, "hidden": config.hidden,
-                            "recurrent": config.recurrent, "look_ahead": config.look_ahead},
+                            "recurrent": config.recurrent, "look_ahead": config.look_ahead,
+                            "features": spec.as_dict()},
                            config.out / f"{name}_best.pt")
             save()
     progress.close()
@@ -220,10 +224,11 @@ def train(config: DrumTrainConfig) -> Path:
     return config.out / f"{name}_best.pt"
 
 
-def load_model(path: Path) -> tuple[CausalDrumCNN, int]:
-    """A trained model in eval mode, and its look-ahead in frames."""
+def load_model(path: Path) -> tuple[CausalDrumCNN, int, FeatureSpec]:
+    """A trained model in eval mode, its look-ahead in frames and the log-mel settings it was trained on."""
     saved = torch.load(path, weights_only=False)
-    model = drum_model(DRUM_FEATURES.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128),
+    spec = FeatureSpec(**saved["features"]) if "features" in saved else DRUM_FEATURES
+    model = drum_model(spec.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128),
                        saved.get("recurrent", 0))
     model.load_state_dict(saved["model"])
-    return model.eval(), int(saved.get("look_ahead", 0))
+    return model.eval(), int(saved.get("look_ahead", 0)), spec

@@ -1,13 +1,16 @@
 """Drum training, seconds long on tiny data: targets, a few steps, resume, ONNX export with streaming parity."""
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from bridge.engines.drums import DrumModel, transcribe
+from bridge.engines.drums import DrumEngine, DrumModel, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import load_manifest_entry
 from export.data.drum_kits import HYDROGEN, hydrogen_kit
-from export.data.drums import SAMPLE_RATE_HZ, load_features, make_track, save_features
+from export.data.drums import SAMPLE_RATE_HZ, feature_spec, load_features, make_track, save_features
 from export.release_drums import release
 from export.train_drums import DrumTrainConfig, augment_log_mel, delayed, onset_targets, train
 
@@ -40,17 +43,22 @@ def test_augmentation_recolours_a_chunk_within_its_limits():
         assert np.allclose(recoloured, recoloured[0])  # the same EQ in every frame: onsets stay where they are
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("drums")
+def tiny_build(directory, spec=DRUM_FEATURES):
+    """Four training and two validation tracks of one kit, as ``python -m export data drums`` lays them out."""
     kit = hydrogen_kit(HYDROGEN / "BJA_Pacific", SAMPLE_RATE_HZ)
     for split, seeds in (("train", range(4)), ("valid", range(100, 102))):
         results = []
         for seed in seeds:
             audio, hits = make_track(seed, kit, 4.0, None)
-            results.append((log_mel(audio, SAMPLE_RATE_HZ).astype(np.float16), hits, kit.name))
+            results.append((log_mel(audio, SAMPLE_RATE_HZ, spec).astype(np.float16), hits, kit.name))
         save_features(directory / f"{split}.npz", results)
+    (directory / "drums.json").write_text(json.dumps({"features": spec.as_dict()}))
     return directory
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    return tiny_build(tmp_path_factory.mktemp("drums"))
 
 
 def test_features_and_onsets_are_saved_per_track(tiny_data):
@@ -100,3 +108,27 @@ def test_a_look_ahead_model_reports_it_and_shifts_its_onsets_back(tiny_data, tmp
     tuning, model = _train_and_release(tiny_data, tmp_path, look_ahead=2)
     assert load_manifest_entry("drums", tmp_path / "models")["look_ahead_frames"] == 2
     assert model.time_offset_s == pytest.approx(tuning["time_offset_s"]) and model.time_offset_s > 0.01
+
+
+FINE_FEATURES = replace(DRUM_FEATURES, hop=DRUM_FEATURES.hop // 2)  # 5 ms
+
+
+@pytest.fixture(scope="module")
+def fine_data(tmp_path_factory):
+    return tiny_build(tmp_path_factory.mktemp("drums-fine"), FINE_FEATURES)
+
+
+def test_a_build_with_a_finer_hop_trains_and_ships_a_model_that_streams_at_that_hop(fine_data, tmp_path):
+    assert feature_spec(fine_data) == FINE_FEATURES
+    _, model = _train_and_release(fine_data, tmp_path, look_ahead=3)
+    assert model.spec == FINE_FEATURES and model.look_ahead_s == pytest.approx(3 * FINE_FEATURES.hop_s)
+    engine = DrumEngine(model, lambda onset: None)
+    engine.process(np.random.default_rng(0).standard_normal(4800).astype(np.float32) * 0.1, 48000, 0.0)
+    assert engine.frames_processed == pytest.approx(0.1 / FINE_FEATURES.hop_s, abs=1)
+
+
+def test_release_refuses_a_model_trained_at_another_hop_than_the_build(tiny_data, fine_data, tmp_path):
+    runs = tmp_path / "runs"
+    train(DrumTrainConfig(data=fine_data, out=runs, steps=1, batch=2, save_every=1, threads=1))
+    with pytest.raises(ValueError, match="trained on log-mel frames"):
+        release(runs, tiny_data, tmp_path)

@@ -18,7 +18,7 @@ Layout of ``OUT``::
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from scipy.io import wavfile
 from tqdm import tqdm
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
-from bridge.features import DRUM_FEATURES, log_mel
+from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
 from export.data.drum_kits import HELD_OUT_KITS, SampleKit, load_kits, mixed_kit
@@ -148,11 +148,12 @@ def write_annotated(directory: Path, name: str, audio: np.ndarray, hits: list[Dr
 # Worker state: the kits and accompaniment pools are loaded once per process.
 _KITS: list[SampleKit] = []
 _BANDS: dict[str, list[tuple[np.ndarray, float]]] = {}
+_SPEC = DRUM_FEATURES
 
 
-def _init_worker(kits: list[SampleKit], bands: dict[str, list[tuple[np.ndarray, float]]]) -> None:
-    global _KITS, _BANDS
-    _KITS, _BANDS = kits, bands
+def _init_worker(kits: list[SampleKit], bands: dict[str, list[tuple[np.ndarray, float]]], spec: FeatureSpec) -> None:
+    global _KITS, _BANDS, _SPEC
+    _KITS, _BANDS, _SPEC = kits, bands, spec
 
 
 def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, list[DrumHit], str]:
@@ -168,8 +169,8 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
     audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share)
     if out_dir is not None:
         write_annotated(Path(out_dir), f"{plan.name}_{index:04d}", audio, hits)
-        return np.zeros((0, DRUM_FEATURES.n_mels), np.float16), hits, kit.name
-    return log_mel(audio, SAMPLE_RATE_HZ).astype(np.float16), hits, kit.name
+        return np.zeros((0, _SPEC.n_mels), np.float16), hits, kit.name
+    return log_mel(audio, SAMPLE_RATE_HZ, _SPEC).astype(np.float16), hits, kit.name
 
 
 def _band_job(job: tuple[np.ndarray, int, float]) -> tuple[np.ndarray, float]:
@@ -213,19 +214,25 @@ def load_features(path: Path) -> tuple[list[np.ndarray], list[list[np.ndarray]]]
     return tracks, per_track
 
 
+def feature_spec(data: Path) -> FeatureSpec:
+    """The log-mel settings a build's features were computed with (``drums.json``)."""
+    return FeatureSpec(**json.loads((data / "drums.json").read_text())["features"])
+
+
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
-          csound_kits: bool = False, mixed_kits: float = 0.0) -> Path:
+          csound_kits: bool = False, mixed_kits: float = 0.0, hop: int = DRUM_FEATURES.hop) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
-    GM kits too); returns the path of ``drums.json``."""
+    GM kits too), the features with a hop of ``hop`` samples; returns the path of ``drums.json``."""
+    spec = replace(DRUM_FEATURES, hop=hop)
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
     plans = default_plans(scale, mixed_kits)
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     bands = build_bands(folk, band_counts, 24.0, workers, seed)
-    summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": DRUM_FEATURES.as_dict(),
+    summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(),
                      "kits": [k.name for k in kits], "held_out_kits": list(HELD_OUT_KITS),
                      "accompaniment_clips": band_counts, "splits": {}}
-    with Pool(workers, initializer=_init_worker, initargs=(kits, bands)) as pool:
+    with Pool(workers, initializer=_init_worker, initargs=(kits, bands, spec)) as pool:
         for plan in plans:
             directory = out / plan.name if plan.name.startswith("test") else None
             if directory is not None:
