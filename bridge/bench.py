@@ -29,10 +29,8 @@ if TYPE_CHECKING:
 
 BENCH_SAMPLE_RATE_HZ = 48000
 BENCH_PERIOD_FRAMES = 128
-# Blocks of the drum real-time factor: a file's, and the live input's, where the analysis thread wakes once the
-# JACK periods that complete the next 10-ms drum frame are in (480 samples at 48 kHz, in 384 or 512).
+# Blocks of the drum real-time factor: a file's, and the live input's (``live_block_samples``).
 FILE_BLOCK_SAMPLES = 4096
-LIVE_BLOCK_SAMPLES = 480
 IDLE_SECONDS = 3.0  # over which the idle daemon's CPU share is measured
 
 
@@ -213,10 +211,16 @@ def bench_drum_model(directory: Path, drum_model: str) -> tuple[DrumModel, np.nd
     return model, audio
 
 
+def live_block_samples(model: DrumModel) -> int:
+    """The live input's block: the analysis thread wakes once the JACK periods that complete the model's next
+    frame are in (480 samples at 48 kHz for a 10-ms hop, in 384 or 512)."""
+    return round(model.spec.hop_s * BENCH_SAMPLE_RATE_HZ)
+
+
 def drums_realtime_factor(model: DrumModel, audio: np.ndarray, block: int, passes: int = 5) -> float:
     """Seconds of audio transcribed per second of compute on one thread by the drum ``model``, streaming
     ``audio`` (the bundled render, ``bench_drum_model``) back to back in blocks of ``block`` samples
-    (``LIVE_BLOCK_SAMPLES`` or ``FILE_BLOCK_SAMPLES``).
+    (``live_block_samples`` or ``FILE_BLOCK_SAMPLES``).
 
     The median of ``passes`` passes: one pass of the 12-s clip takes a fraction of a second, and on a shared
     machine single passes of the same code varied by a factor of two.
@@ -234,12 +238,12 @@ def drums_realtime_factor(model: DrumModel, audio: np.ndarray, block: int, passe
 
 
 def drums_paced_realtime_factor(model: DrumModel, audio: np.ndarray) -> float:
-    """As ``drums_realtime_factor`` in ``LIVE_BLOCK_SAMPLES`` blocks, but each block handed over when it would
-    have arrived live (one every 10 ms, the thread asleep between), and only the thread's CPU time counted:
+    """As ``drums_realtime_factor`` in ``live_block_samples`` blocks, but each block handed over when it would
+    have arrived live (one a hop, the thread asleep between), and only the thread's CPU time counted:
     the drum engine's cost at the live pace, without the daemon's other threads and engines."""
     from bridge.engines.drums import DrumEngine
 
-    rate, block = BENCH_SAMPLE_RATE_HZ, LIVE_BLOCK_SAMPLES
+    rate, block = BENCH_SAMPLE_RATE_HZ, live_block_samples(model)
     engine = DrumEngine(model, lambda onset: None)
     engine.process(audio[:rate], rate, time.monotonic())  # warm-up
     engine.reset()
@@ -393,9 +397,9 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
         results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir), models)
     drum = bench_drum_model(directory, config.drums.model)  # loaded once for the three speed figures
     results["drums_realtime_factor"] = drums_realtime_factor(*drum, FILE_BLOCK_SAMPLES) if drum else None
-    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(*drum, LIVE_BLOCK_SAMPLES) if drum else None
+    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(*drum, live_block_samples(drum[0])) if drum else None
     results["drums_realtime_factor_live_pace"] = drums_paced_realtime_factor(*drum) if drum else None
-    results["drums_live_block_samples"] = LIVE_BLOCK_SAMPLES
+    results["drums_live_block_samples"] = live_block_samples(drum[0]) if drum else None
     results["drums_within_50ms_offline_by_hop_phase"] = drums_recall_by_hop_phase(*drum) if drum else None
     load = instruments_load(directory)
     if load is not None:

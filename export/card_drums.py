@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.bench import FILE_BLOCK_SAMPLES
+from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_table
@@ -93,7 +93,9 @@ def latency_line(name: str, bench: dict) -> list[str]:
             f"file in {FILE_BLOCK_SAMPLES}-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the "
             f"{bench.get('drums_live_block_samples', 256)}-sample blocks the analysis thread gets live, fed back to "
             "back."
-            + (f" Fed those blocks at the live pace, one every 10 ms with the thread asleep between and no other "
+            + (f" Fed those blocks at the live pace, one every "
+               f"{1000 * bench.get('drums_live_block_samples', 480) / BENCH_SAMPLE_RATE_HZ:.0f} ms with the thread "
+               "asleep between and no other "
                f"engine running, it ran {bench['drums_realtime_factor_live_pace']}x: a block costs several times "
                "more after a sleep than in a loop." if "drums_realtime_factor_live_pace" in bench else "")
             + (f" While it transcribed the clip, the drum engine's own CPU time in the daemon was "
