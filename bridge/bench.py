@@ -213,7 +213,7 @@ def bench_drum_model(directory: Path, drum_model: str) -> tuple[DrumModel, np.nd
 
 def live_block_samples(model: DrumModel) -> int:
     """The live input's block: the analysis thread wakes once the JACK periods that complete the model's next
-    frame are in (480 samples at 48 kHz for a 10-ms hop, in 384 or 512)."""
+    frame are in (479 samples at 48 kHz for a hop of 220 at 22.05 kHz, in 384 or 512)."""
     return round(model.spec.hop_s * BENCH_SAMPLE_RATE_HZ)
 
 
