@@ -131,12 +131,21 @@ class PfnmfTranscriber:
 
 
 def fit(data: Path, out: Path, deltas: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2, 0.3), valid_tracks: int = 40) -> Path:
-    """Learn the templates from the training kits, pick ``delta`` on validation renders, save ``pfnmf.npz``."""
+    """Learn the templates from the training kits, pick ``delta`` on validation renders, save ``pfnmf.npz``.
+
+    Raises
+    ------
+    ValueError
+        The build ``data`` has other log-mel frames than ``DRUM_FEATURES``, those PFNMF transcribes with.
+    """
     import mir_eval
 
     from bridge.drum_vocabulary import MAIN_CLASSES, DRUM_NAMES
     from export.data.drum_kits import HELD_OUT_KITS, load_kits
-    from export.data.drums import load_features
+    from export.data.drums import feature_spec, load_features
+
+    if feature_spec(data) != DRUM_FEATURES:
+        raise ValueError(f"PFNMF transcribes log-mel frames {DRUM_FEATURES}; the build {data} has {feature_spec(data)}")
 
     kits = [k for k in load_kits(data / "kits", DRUM_FEATURES.sample_rate_hz) if k.name not in HELD_OUT_KITS]
     templates = learn_templates(kits, DRUM_FEATURES.sample_rate_hz)

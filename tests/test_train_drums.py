@@ -11,6 +11,7 @@ from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import load_manifest_entry
 from export.data.drum_kits import HYDROGEN, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, feature_spec, load_features, make_track, save_features
+from export.pfnmf import fit
 from export.release_drums import release
 from export.train_drums import DrumTrainConfig, augment_log_mel, delayed, onset_targets, train
 
@@ -132,3 +133,8 @@ def test_release_refuses_a_model_trained_at_another_hop_than_the_build(tiny_data
     train(DrumTrainConfig(data=fine_data, out=runs, steps=1, batch=2, save_every=1, threads=1))
     with pytest.raises(ValueError, match="trained on log-mel frames"):
         release(runs, tiny_data, tmp_path)
+
+
+def test_pfnmf_refuses_a_build_with_other_frames_than_it_transcribes(fine_data, tmp_path):
+    with pytest.raises(ValueError, match="PFNMF transcribes log-mel frames"):
+        fit(fine_data, tmp_path)
