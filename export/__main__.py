@@ -39,8 +39,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         from export.data.drums import build
 
         path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
-                     csound_kits=args.csound_kits, mixed_kits=args.mixed_kits,
-                     **({"hop": args.hop} if args.hop else {}))
+                     csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop)
         print(path.read_text())
     return 0
 

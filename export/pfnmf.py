@@ -142,10 +142,9 @@ def fit(data: Path, out: Path, deltas: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2
 
     from bridge.drum_vocabulary import MAIN_CLASSES, DRUM_NAMES
     from export.data.drum_kits import HELD_OUT_KITS, load_kits
-    from export.data.drums import feature_spec, load_features
+    from export.data.drums import load_features, require_feature_spec
 
-    if feature_spec(data) != DRUM_FEATURES:
-        raise ValueError(f"PFNMF transcribes log-mel frames {DRUM_FEATURES}; the build {data} has {feature_spec(data)}")
+    require_feature_spec(data, DRUM_FEATURES, "PFNMF transcribes")
 
     kits = [k for k in load_kits(data / "kits", DRUM_FEATURES.sample_rate_hz) if k.name not in HELD_OUT_KITS]
     templates = learn_templates(kits, DRUM_FEATURES.sample_rate_hz)

@@ -22,7 +22,7 @@ import torch
 from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
 from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker
 from bridge.features import DRUM_FEATURES, FeatureSpec
-from export.data.drums import feature_spec, load_features
+from export.data.drums import load_features, require_feature_spec
 from export.models.drums import CausalDrumCNN, CausalDrumCRNN, parameter_count
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
@@ -40,11 +40,12 @@ class _Streaming(torch.nn.Module):
         return self.model(features, *states)
 
 
-def export_onnx(model: CausalDrumCNN, path: Path, n_mels: int = DRUM_FEATURES.n_mels) -> Path:
+def export_onnx(model: CausalDrumCNN, path: Path) -> Path:
     """Write the streaming graph (opset 17, dynamic frame count)."""
     states = model.initial_states(1)
     n = len(states)
-    torch.onnx.export(_Streaming(model).eval(), (torch.zeros(1, 4, n_mels), *states), str(path),
+    features = torch.zeros(1, 4, model.input_norm.num_features)
+    torch.onnx.export(_Streaming(model).eval(), (features, *states), str(path),
                       input_names=["features", *[f"state_{i}" for i in range(n)]],
                       output_names=["logits", *[f"next_state_{i}" for i in range(n)]],
                       dynamic_axes={"features": {1: "frames"}, "logits": {1: "frames"}},
@@ -111,9 +112,8 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
     """Export to ``out/<name>.onnx``, check parity, tune on valid, write the manifest entry ``name``; returns the
     paths and the tuning."""
     model, look_ahead, spec = load_model(runs / checkpoint)
-    if feature_spec(data) != spec:
-        raise ValueError(f"{runs / checkpoint} was trained on log-mel frames {spec}, the build {data} has {feature_spec(data)}")
-    path = export_onnx(model, out / f"{name}.onnx", spec.n_mels)
+    require_feature_spec(data, spec, f"{runs / checkpoint} was trained on")
+    path = export_onnx(model, out / f"{name}.onnx")
     tracks, onsets = load_features(data / "valid.npz")
     figures = parity(model, path, tracks[:8])
     if figures["max_abs_logit_diff"] > 1e-3:

@@ -219,11 +219,20 @@ def feature_spec(data: Path) -> FeatureSpec:
     return FeatureSpec(**json.loads((data / "drums.json").read_text())["features"])
 
 
+def require_feature_spec(data: Path, spec: FeatureSpec, user: str) -> None:
+    """Raise ValueError unless the build ``data`` has the log-mel frames ``spec`` that ``user`` (e.g. "PFNMF
+    transcribes") works on."""
+    found = feature_spec(data)
+    if found != spec:
+        raise ValueError(f"{user} log-mel frames {spec}; the build {data} has {found}")
+
+
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
-          csound_kits: bool = False, mixed_kits: float = 0.0, hop: int = DRUM_FEATURES.hop) -> Path:
+          csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
-    GM kits too), the features with a hop of ``hop`` samples; returns the path of ``drums.json``."""
-    spec = replace(DRUM_FEATURES, hop=hop)
+    GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
+    ``drums.json``."""
+    spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
     plans = default_plans(scale, mixed_kits)
