@@ -44,8 +44,11 @@ from bridge.score import PITCH_HIGH, PITCH_LOW, MelodyHistory
 
 log = logging.getLogger("bridge")
 
-# Never dropped from a burst, so they work during a flood of other messages.
-URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/panic\x00")
+# Never dropped from a burst, so they work during a flood of other messages, and handled ahead of the rest of
+# their batch in arrival order. A (un)subscribe says where replies go, so it keeps its place before a ping read
+# in the same batch: handled after it, the pong went to the old address.
+URGENT_OSC_PREFIXES = (b"/bridge/ping\x00", b"/bridge/status\x00", b"/bridge/panic\x00", b"/bridge/subscribe\x00",
+                       b"/bridge/unsubscribe\x00")
 DROP_COUNTERS = ("osc_dropped_queue", "osc_dropped_kernel", "midi_in_dropped", "scheduler_dropped",
                  "midi_out_dropped", "audio_overflows", "audio_samples_missed")
 EVENT_COUNTERS = ("midi_in", "midi_out", "osc_received", "osc_handled", "osc_sent", "errors", "errors_suppressed",
