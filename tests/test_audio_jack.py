@@ -88,13 +88,14 @@ def test_the_jack_input_keeps_to_its_cycles_while_python_holds_the_interpreter_l
     assert counters.get("audio_blocks") >= during.blocks > 0
 
 
-def test_the_player_sends_midi_on_its_frames_while_python_holds_the_interpreter_lock(jack_server):
-    """The player's callback is C too: MIDI due while Python holds the lock goes out on its frames."""
+def _midi_sent_while_python_holds_the_lock(sample_rate_hz: int) -> tuple[list, list, str]:
+    """Twenty notes queued for the next 300 ms, the interpreter lock held through them: what came, what was due,
+    and the sender's count of late events."""
     sender, receiver = JackPlayer("hold-sender"), JackPlayer("hold-receiver")
     try:
         sender.client.connect(sender.midi_out, receiver.midi_in)
-        start = sender.now_frame() + jack_server.sample_rate_hz // 10
-        frames = [start + i * jack_server.sample_rate_hz // 100 for i in range(20)]  # every 10 ms for 200 ms
+        start = sender.now_frame() + sample_rate_hz // 10
+        frames = [start + i * sample_rate_hz // 100 for i in range(20)]  # every 10 ms for 200 ms
         for i, frame in enumerate(frames):
             sender.send_at(frame, [0x90, 60 + i, 100])
         time.sleep(0.09)
@@ -104,8 +105,22 @@ def test_the_player_sends_midi_on_its_frames_while_python_holds_the_interpreter_
     finally:
         sender.close()
         receiver.close()
-    late = "{} late, up to {:.1f} ms".format(*sender.lateness_ms())
-    assert received == [(frame, bytes([0x90, 60 + i, 100])) for i, frame in enumerate(frames)], late
+    due = [(frame, bytes([0x90, 60 + i, 100])) for i, frame in enumerate(frames)]
+    return received, due, "{} late, up to {:.1f} ms".format(*sender.lateness_ms())
+
+
+def test_the_player_sends_midi_on_its_frames_while_python_holds_the_interpreter_lock(jack_server):
+    """The player's callback is C too: MIDI due while Python holds the lock goes out on its frames.
+
+    A cycle the dummy driver itself runs late (jackd reports an XRun: the machine did not schedule it) can
+    delay a note whatever the callback does; such a try says nothing either way, and it is tried again.
+    """
+    for _ in range(3):
+        xruns_before = jack_server.messages().count("XRun")
+        received, due, late = _midi_sent_while_python_holds_the_lock(jack_server.sample_rate_hz)
+        if received == due or jack_server.messages().count("XRun") == xruns_before:
+            break
+    assert received == due, f"{late}; jackd: {jack_server.messages()[-2000:]}"
 
 
 UNSCHEDULED_INPUT = """
