@@ -175,7 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         runs = Path(args.runs or "runs/drums")
         paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint,
-                                      args.name)
+                                      args.name, tuple(Path(p) for p in args.ensemble))
         name = args.checkpoint.removesuffix("_best.pt")
         (runs / f"{name}_tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")
         if args.out == "models_onnx" and args.name == "drums":  # the card is about the live default
@@ -365,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("--name", default="drums",
                            help="drums: the model's name in the manifest and file (drums: the live default; "
                                 "drums_lookahead: the model with 20 ms of look-ahead)")
+    exporting.add_argument("--ensemble", nargs="+", default=[], metavar="RUNS",
+                           help="drums: more run folders of the same recipe (other seeds); their CHECKPOINT joins "
+                                "RUNS' in one graph that averages the networks' logits")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
     tuning = sub.add_parser("tune", help="tune the instrument activity thresholds of a model folder on validation",

@@ -1,8 +1,9 @@
 """The drum model card, written from the files the commands wrote.
 
-Sources: ``cache/drums/drums.json`` (data); ``runs/drums/`` for the live default (``drums_history.json``,
-``drums_tuning.json``, ``evaluation.json`` and ``evaluation_clip.json`` of ``python -m export evaluate drums
---methods model lookahead pfnmf adtlib``); ``runs/drums-lookahead/drums_history.json`` for the look-ahead
+Sources: ``cache/drums/drums.json`` (data); the run folder of each network of the live default, as its manifest
+entry names them (``drums_history.json``, and ``drums.pt`` for the command); ``runs/drums/`` (``drums_tuning.json``,
+``evaluation.json`` and ``evaluation_clip.json`` of ``python -m export evaluate drums --methods model lookahead
+pfnmf adtlib``); ``runs/drums-lookahead/drums_history.json`` for the look-ahead
 model; ``bench/results.json`` and ``bench/results_lookahead.json`` (``bridge bench``); and
 ``card_drums_history.md``, the experiments that chose the live model, measured on earlier models and kept as
 written.
@@ -48,6 +49,25 @@ def training_line(command: str, history: list[dict]) -> str:
     best = min(history, key=lambda h: h["valid_loss"])
     return (f"- `python -m export {command}`: {history[-1]['elapsed_s'] / 60:.0f} minutes on 2 CPU cores; best "
             f"validation loss {best['valid_loss']:.4f} at step {best['step']} (each model on its own targets).")
+
+
+def training_command(folder: Path, default_out: Path) -> str:
+    """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint."""
+    import torch
+
+    config = torch.load(folder / "drums.pt", weights_only=False)["config"]
+    command = f"train drums --steps {config['steps']} --look-ahead {config['look_ahead']}"
+    if config["seed"] != "0":
+        command += f" --seed {config['seed']}"
+    return command + (f" --out {folder}" if folder != default_out else "")
+
+
+def networks_phrase(count: int) -> str:
+    """What the live model is: one causal CNN, or ``count`` seeds of it averaged in one graph."""
+    if count == 1:
+        return "A causal CNN"
+    number = {2: "two", 3: "three", 4: "four"}.get(count, str(count))
+    return f"{number.capitalize()} causal CNNs (one recipe trained from {number} seeds, their logits averaged in one graph)"
 
 
 def verdict(evaluation: dict) -> list[str]:
@@ -132,13 +152,13 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     counts = read_json(data / "drums.json")
     tuning = read_json(runs / "drums_tuning.json")
     evaluation = read_json(runs / "evaluation.json")
-    history = read_json(runs / "drums_history.json")
     lookahead_history = read_json(runs.parent / "drums-lookahead" / "drums_history.json")
     frames, delay = entry["look_ahead_frames"], look_ahead_ms(entry)
+    folders = [Path(p).parent for p in entry.get("networks", [runs / "drums_best.pt"])]
     lines = [
         "# Model card: causal drum transcription", "",
-        "A causal CNN on log-mel frames that turns incoming audio into drum onsets (kick, snare, hi-hat, toms, crash,",
-        f"ride), frame by frame with {delay:.0f} ms of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
+        f"{networks_phrase(len(folders))} on log-mel frames that turn incoming audio into drum onsets (kick, snare,",
+        f"hi-hat, toms, crash, ride), frame by frame with {delay:.0f} ms of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
         "and a sibling with twice the look-ahead for `bridge transcribe-drums`. After Wu & Lerch, \"From labeled to",
         "unlabeled data - on the data challenge in automatic drum transcription\" (ISMIR 2018): synthetic labelled",
         "data, a PFNMF baseline and teacher.", "",
@@ -147,7 +167,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         f"{entry['parameters']:,} parameters, opset {entry['opset']}). Input: log-mel frames of `bridge.features` "
         f"({entry['features']['sample_rate_hz']} Hz, FFT {entry['features']['n_fft']}, hop {entry['features']['hop']} "
         f"= {1000 * entry['features']['hop'] / entry['features']['sample_rate_hz']:.1f} ms, {entry['features']['n_mels']} mels; "
-        "each frame ends at its last sample) plus five convolution states; output: logits per frame and class, and the",
+        f"each frame ends at its last sample) plus {5 * len(folders)} convolution states (five per network); output: logits per frame and class, and the",
         f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. Look-ahead {frames} "
         f"frame{'s' if frames != 1 else ''} ({delay:.0f} ms): trained with its targets {frames} frame{'s' if frames != 1 else ''} "
         "after each onset, the model has heard the attack of a stroke before it names it.",
@@ -177,15 +197,17 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
                          f"{o['kick']} | {o['snare']} | {o['hihat']} | {o['tom']} | {o['crash']} | {o['ride']} |")
         lines += ["", f"Kits: {len(counts['kits'])}, of which held out: {', '.join(counts['held_out_kits'])}.", ""]
     lines += ["## Training", ""]
-    if history:
-        lines.append(training_line(f"train drums --steps {history[-1]['step']} --look-ahead {frames}", history))
+    for folder in folders:
+        network_history = read_json(folder / "drums_history.json")
+        if network_history:
+            lines.append(training_line(training_command(folder, runs), network_history))
     if lookahead_history and lookahead:
-        lines.append(training_line(f"train drums --steps {lookahead_history[-1]['step']} --look-ahead "
-                                   f"{lookahead['look_ahead_frames']} --out runs/drums-lookahead", lookahead_history))
+        lines.append(training_line(training_command(runs.parent / "drums-lookahead", runs), lookahead_history))
     lines += ["- `python -m export train pfnmf`: one template per class from the training kits' one-shots (80 mel bands),",
               "  10 free components, 40 KL-divergence updates, adaptive-median peak picking (delta tuned on validation).", ""]
     if tuning:
-        lines += ["`python -m export export drums` tunes the thresholds on validation, per class: " + ", ".join(
+        ensemble = f" --ensemble {' '.join(map(str, folders[1:]))}" if len(folders) > 1 else ""
+        lines += [f"`python -m export export drums{ensemble}` tunes the thresholds on validation, per class: " + ", ".join(
             f"{n} {t} (F {tuning['valid_f'][n]:.3f})" for n, t in zip(tuning["valid_f"], tuning["thresholds"]))
             + f"; mean F of kick, snare, hi-hat {tuning['valid_f_main']:.3f}.", ""]
     lines += ["## Evaluation", ""]

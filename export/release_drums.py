@@ -1,8 +1,9 @@
 """Ship the drum transcriber: ONNX graph with streaming states, parity, tuned threshold, manifest entry.
 
 ``drums.onnx`` takes ``features`` float32 ``(1, T, n_mels)`` and the convolution
-states ``state_0..state_4`` and returns ``logits`` ``(1, T, classes)`` and the
-new states ``next_state_0..``; T may be any number of new frames. Parity is
+states ``state_0..`` (five per network) and returns ``logits`` ``(1, T, classes)`` and the
+new states ``next_state_0..``; T may be any number of new frames. Several trained
+networks (seeds of one recipe) can ship as one graph that averages their logits. Parity is
 checked by streaming held-out renders through ONNX Runtime in blocks of 1-7
 frames against PyTorch over whole tracks.
 
@@ -23,7 +24,7 @@ from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
 from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker
 from bridge.features import DRUM_FEATURES, FeatureSpec
 from export.data.drums import load_features, require_feature_spec
-from export.models.drums import CausalDrumCNN, CausalDrumCRNN, parameter_count
+from export.models.drums import CausalDrumCNN, CausalDrumCRNN, DrumEnsemble, parameter_count
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
 from export.train_drums import load_model
@@ -107,11 +108,32 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
             "valid_f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
 
 
+def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, int, FeatureSpec]:
+    """The model of one checkpoint, or of several the ``DrumEnsemble``, with the look-ahead and features they share.
+
+    Raises
+    ------
+    ValueError
+        The checkpoints differ in look-ahead or features: their logits would mean different things.
+    """
+    loaded = [load_model(path) for path in checkpoints]
+    model, look_ahead, spec = loaded[0]
+    for path, (_, other_look_ahead, other_spec) in zip(checkpoints[1:], loaded[1:]):
+        if (other_look_ahead, other_spec) != (look_ahead, spec):
+            raise ValueError(f"{path} has look-ahead {other_look_ahead} and features {other_spec.as_dict()}, "
+                             f"{checkpoints[0]} {look_ahead} and {spec.as_dict()}: they cannot be averaged")
+    if len(loaded) > 1:
+        model = DrumEnsemble([m for m, _, _ in loaded]).eval()
+    return model, look_ahead, spec
+
+
 def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt",
-            name: str = "drums") -> tuple[list[Path], dict]:
+            name: str = "drums", ensemble: tuple[Path, ...] = ()) -> tuple[list[Path], dict]:
     """Export to ``out/<name>.onnx``, check parity, tune on valid, write the manifest entry ``name``; returns the
-    paths and the tuning."""
-    model, look_ahead, spec = load_model(runs / checkpoint)
+    paths and the tuning. ``ensemble``: more run folders whose ``checkpoint`` joins ``runs``' in one graph that
+    averages their logits."""
+    checkpoints = [runs / checkpoint, *(folder / checkpoint for folder in ensemble)]
+    model, look_ahead, spec = load_members(checkpoints)
     require_feature_spec(data, spec, f"{runs / checkpoint} was trained on")
     path = export_onnx(model, out / f"{name}.onnx")
     tracks, onsets = load_features(data / "valid.npz")
@@ -128,8 +150,10 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "features": spec.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
-        "look_ahead_frames": look_ahead, "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
-        "parameters": parameter_count(model), "parity": figures, "training_commit": git_commit(),
+        "look_ahead_frames": look_ahead,
+        "receptive_field_frames": None if any(isinstance(m, CausalDrumCRNN) for m in model.modules()) else 33,
+        "networks": [str(path) for path in checkpoints], "parameters": parameter_count(model), "parity": figures,
+        "training_commit": git_commit(),
     }
     update_manifest(out / "manifest.json", entry)
     return [path, out / "manifest.json"], tuning

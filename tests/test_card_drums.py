@@ -1,6 +1,10 @@
 """The drum card is written from the files its commands write."""
 
-from export.card_drums import latency_line, lookahead_section, training_line, verdict
+from pathlib import Path
+
+import torch
+
+from export.card_drums import latency_line, lookahead_section, networks_phrase, training_command, training_line, verdict
 
 
 def _scores(f_main: float) -> dict:
@@ -38,3 +42,10 @@ def test_training_and_verdict_lines_read_the_histories_and_scores():
     history = [{"step": 10, "valid_loss": 0.3, "elapsed_s": 60.0}, {"step": 20, "valid_loss": 0.1, "elapsed_s": 120.0}]
     assert "2 minutes" in training_line("train drums", history) and "0.1000 at step 20" in training_line("train drums", history)
     assert verdict(EVALUATION)[0] == "- test_alone: `drums` 0.700, `drums_lookahead` 0.800"
+
+
+def test_each_networks_training_command_is_read_from_its_checkpoint(tmp_path):
+    torch.save({"config": {"steps": "8000", "look_ahead": "1", "seed": "1"}}, tmp_path / "drums.pt")
+    assert training_command(tmp_path, Path("runs/drums")) == f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}"
+    assert training_command(tmp_path, tmp_path) == "train drums --steps 8000 --look-ahead 1 --seed 1"
+    assert networks_phrase(1) == "A causal CNN" and networks_phrase(2).startswith("Two causal CNNs (one recipe trained from two seeds")

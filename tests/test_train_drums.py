@@ -111,6 +111,31 @@ def test_a_look_ahead_model_reports_it_and_shifts_its_onsets_back(tiny_data, tmp
     assert model.time_offset_s == pytest.approx(tuning["time_offset_s"]) and model.time_offset_s > 0.01
 
 
+def test_two_seeds_ship_as_one_graph_that_averages_their_logits(tiny_data, tmp_path):
+    """``export drums --ensemble``: parity of the averaged graph is checked by ``release``; each network keeps its
+    own streaming states."""
+    for seed in (0, 1):
+        train(DrumTrainConfig(data=tiny_data, out=tmp_path / f"seed{seed}", steps=2, batch=2, save_every=2,
+                              threads=1, look_ahead=1, seed=seed))
+    out = tmp_path / "models"
+    out.mkdir()
+    release(tmp_path / "seed0", tiny_data, out, ensemble=(tmp_path / "seed1",))
+    entry = load_manifest_entry("drums", out)
+    assert len(entry["networks"]) == 2 and entry["look_ahead_frames"] == 1
+    model = DrumModel(out, "cpu")
+    assert len(model.session.get_inputs()) == 11  # features and five convolution states per network
+    noise = np.random.default_rng(0).standard_normal(48000).astype(np.float32) * 0.1
+    assert isinstance(transcribe(noise, 48000, model), list)
+
+
+def test_release_refuses_to_average_networks_of_different_look_ahead(tiny_data, tmp_path):
+    for look_ahead in (1, 2):
+        train(DrumTrainConfig(data=tiny_data, out=tmp_path / f"la{look_ahead}", steps=1, batch=2, save_every=1,
+                              threads=1, look_ahead=look_ahead))
+    with pytest.raises(ValueError, match="cannot be averaged"):
+        release(tmp_path / "la1", tiny_data, tmp_path, ensemble=(tmp_path / "la2",))
+
+
 FINE_FEATURES = replace(DRUM_FEATURES, hop=DRUM_FEATURES.hop // 2)  # 5 ms
 
 

@@ -134,6 +134,44 @@ class CausalDrumCRNN(CausalDrumCNN):
         return (self.head(x), *new_states, last.transpose(0, 1))
 
 
+class DrumEnsemble(nn.Module):
+    """Several trained transcribers on the same frames as one streaming model: the mean of their logits.
+
+    The states are the members' states in turn; ``input_norm`` is the first member's (its mel count).
+
+    Parameters
+    ----------
+    members : list of CausalDrumCNN
+        Trained on the same features, classes and look-ahead.
+    """
+
+    def __init__(self, members: list[CausalDrumCNN]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    @property
+    def input_norm(self) -> nn.BatchNorm1d:
+        return self.members[0].input_norm
+
+    def state_shapes(self) -> list[tuple[int, ...]]:
+        return [shape for member in self.members for shape in member.state_shapes()]
+
+    def initial_states(self, batch: int, device: torch.device | None = None) -> list[torch.Tensor]:
+        return [torch.zeros((batch, *shape), device=device) for shape in self.state_shapes()]
+
+    def forward(self, features: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if not states:
+            states = tuple(self.initial_states(features.shape[0], features.device))
+        logits, new_states, start = [], [], 0
+        for member in self.members:
+            count = len(member.state_shapes())
+            logit, *member_states = member(features, *states[start:start + count])
+            logits.append(logit)
+            new_states += member_states
+            start += count
+        return (torch.stack(logits).mean(dim=0), *new_states)
+
+
 def drum_model(n_mels: int, n_classes: int, width: int = 16, hidden: int = 128, recurrent: int = 0) -> CausalDrumCNN:
     """The CNN, or the CRNN where ``recurrent`` (GRU units) is above 0."""
     if recurrent:
