@@ -67,7 +67,8 @@ def networks_phrase(count: int) -> str:
     if count == 1:
         return "A causal CNN"
     number = {2: "two", 3: "three", 4: "four"}.get(count, str(count))
-    return f"{number.capitalize()} causal CNNs (one recipe trained from {number} seeds, their logits averaged in one graph)"
+    return (f"{number.capitalize()} causal CNNs (one recipe trained from {number} seeds, fused into one graph that "
+            "averages their logits)")
 
 
 def verdict(evaluation: dict) -> list[str]:
@@ -167,7 +168,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         f"{entry['parameters']:,} parameters, opset {entry['opset']}). Input: log-mel frames of `bridge.features` "
         f"({entry['features']['sample_rate_hz']} Hz, FFT {entry['features']['n_fft']}, hop {entry['features']['hop']} "
         f"= {1000 * entry['features']['hop'] / entry['features']['sample_rate_hz']:.1f} ms, {entry['features']['n_mels']} mels; "
-        f"each frame ends at its last sample) plus {5 * len(folders)} convolution states (five per network); output: logits per frame and class, and the",
+        "each frame ends at its last sample) plus five convolution states"
+        + (" (the networks' side by side in channels)" if len(folders) > 1 else "") + "; output: logits per frame and class, and the",
         f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. Look-ahead {frames} "
         f"frame{'s' if frames != 1 else ''} ({delay:.0f} ms): trained with its targets {frames} frame{'s' if frames != 1 else ''} "
         "after each onset, the model has heard the attack of a stroke before it names it.",

@@ -1,9 +1,9 @@
 """Ship the drum transcriber: ONNX graph with streaming states, parity, tuned threshold, manifest entry.
 
 ``drums.onnx`` takes ``features`` float32 ``(1, T, n_mels)`` and the convolution
-states ``state_0..`` (five per network) and returns ``logits`` ``(1, T, classes)`` and the
+states ``state_0..state_4`` and returns ``logits`` ``(1, T, classes)`` and the
 new states ``next_state_0..``; T may be any number of new frames. Several trained
-networks (seeds of one recipe) can ship as one graph that averages their logits. Parity is
+networks (seeds of one recipe) can ship fused into one graph that averages their logits. Parity is
 checked by streaming held-out renders through ONNX Runtime in blocks of 1-7
 frames against PyTorch over whole tracks.
 
@@ -109,7 +109,8 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
 
 
 def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, int, FeatureSpec]:
-    """The model of one checkpoint, or of several the ``DrumEnsemble``, with the look-ahead and features they share.
+    """The model of one checkpoint, or of several their fused ``DrumEnsemble``, with the look-ahead and features
+    they share.
 
     Raises
     ------
@@ -151,7 +152,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
         "look_ahead_frames": look_ahead,
-        "receptive_field_frames": None if any(isinstance(m, CausalDrumCRNN) for m in model.modules()) else 33,
+        "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
         "networks": [str(path) for path in checkpoints], "parameters": parameter_count(model), "parity": figures,
         "training_commit": git_commit(),
     }

@@ -11,6 +11,8 @@ Shapes: features (batch, frames, n_mels) -> logits (batch, frames, classes).
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -18,9 +20,9 @@ from torch import nn
 class StreamingConv2d(nn.Module):
     """Conv over (time, frequency): causal in time with a state of past frames, 'same' in frequency."""
 
-    def __init__(self, channels_in: int, channels_out: int, dilation: int, n_freq: int) -> None:
+    def __init__(self, channels_in: int, channels_out: int, dilation: int, n_freq: int, groups: int = 1) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(channels_in, channels_out, (3, 3), dilation=(dilation, 1), padding=(0, 1))
+        self.conv = nn.Conv2d(channels_in, channels_out, (3, 3), dilation=(dilation, 1), padding=(0, 1), groups=groups)
         self.norm = nn.BatchNorm2d(channels_out)
         self.context = 2 * dilation
         self.state_shape = (channels_in, self.context, n_freq)
@@ -33,15 +35,26 @@ class StreamingConv2d(nn.Module):
 class StreamingConv1d(nn.Module):
     """Conv over time on frame embeddings, causal with a state."""
 
-    def __init__(self, channels: int, dilation: int) -> None:
+    def __init__(self, channels: int, dilation: int, groups: int = 1) -> None:
         super().__init__()
-        self.conv = nn.Conv1d(channels, channels, 3, dilation=dilation)
+        self.conv = nn.Conv1d(channels, channels, 3, dilation=dilation, groups=groups)
         self.context = 2 * dilation
         self.state_shape = (channels, self.context)
 
     def forward(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         full = torch.cat((state, x), dim=2)  # (batch, channels, time)
         return torch.relu(self.conv(full)) + x, full[:, :, -self.context:]
+
+
+def _through_blocks(blocks: nn.ModuleList, x: torch.Tensor, states: tuple[torch.Tensor, ...]
+                    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The (time, mel) conv blocks, each followed by halving the mel axis; the output and the blocks' new states."""
+    new_states = []
+    for block, state in zip(blocks, states):
+        x, new_state = block(x, state)
+        new_states.append(new_state)
+        x = nn.functional.max_pool2d(x, (1, 2))
+    return x, new_states
 
 
 class CausalDrumCNN(nn.Module):
@@ -94,11 +107,7 @@ class CausalDrumCNN(nn.Module):
                          ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The embedding of every frame (batch, frames, hidden) after the convolutions, and their new states."""
         x = self.input_norm(features.transpose(1, 2)).transpose(1, 2).unsqueeze(1)  # (batch, 1, time, mel)
-        new_states = []
-        for block, state in zip(self.blocks, states):
-            x, new_state = block(x, state)
-            new_states.append(new_state)
-            x = nn.functional.max_pool2d(x, (1, 2))
+        x, new_states = _through_blocks(self.blocks, x, states)
         batch, channels, time, freq = x.shape
         x = torch.relu(self.embed(x.permute(0, 2, 1, 3).reshape(batch, time, channels * freq)))
         x, temporal_state = self.temporal(x.transpose(1, 2), states[len(self.blocks)])
@@ -135,41 +144,74 @@ class CausalDrumCRNN(CausalDrumCNN):
 
 
 class DrumEnsemble(nn.Module):
-    """Several trained transcribers on the same frames as one streaming model: the mean of their logits.
+    """Several trained ``CausalDrumCNN`` of one shape (seeds of one recipe) fused into one network whose logits
+    are the mean of theirs.
 
-    The states are the members' states in turn; ``input_norm`` is the first member's (its mel count).
+    Each layer of the members becomes one grouped layer, a group per member, so that a frame costs about as many
+    operator calls as one network (live, one frame per call, the calls are what cost). The states are the
+    members' states side by side in channels: as many as one network has.
 
     Parameters
     ----------
     members : list of CausalDrumCNN
-        Trained on the same features, classes and look-ahead.
+        Trained on the same features, classes and look-ahead; not CRNNs.
     """
 
     def __init__(self, members: list[CausalDrumCNN]) -> None:
         super().__init__()
-        self.members = nn.ModuleList(members)
+        if any(type(m) is not CausalDrumCNN for m in members):
+            raise ValueError("only causal CNNs can be fused (not the CRNN)")
+        if any(m.state_shapes() != members[0].state_shapes() or m.head.out_features != members[0].head.out_features
+               for m in members):
+            raise ValueError("the networks differ in shape: they cannot be fused")
+        groups = len(members)
+        self.input_norms = nn.ModuleList(copy.deepcopy(m.input_norm) for m in members)
+        self.blocks = nn.ModuleList()
+        for layers in zip(*(m.blocks for m in members)):
+            conv = layers[0].conv
+            fused = StreamingConv2d(groups * conv.in_channels, groups * conv.out_channels, conv.dilation[0],
+                                    layers[0].state_shape[2], groups)
+            _stack_into(fused.conv, [layer.conv for layer in layers])
+            _stack_into(fused.norm, [layer.norm for layer in layers])
+            self.blocks.append(fused)
+        embed = members[0].embed
+        self.embed = nn.Conv1d(groups * embed.in_features, groups * embed.out_features, 1, groups=groups)
+        _stack_into(self.embed, [m.embed for m in members])  # a grouped 1x1 convolution: a block-diagonal linear layer
+        self.temporal = StreamingConv1d(groups * embed.out_features, members[0].temporal.conv.dilation[0], groups)
+        _stack_into(self.temporal.conv, [m.temporal.conv for m in members])
+        self.head = nn.Linear(groups * embed.out_features, members[0].head.out_features)
+        self.head.weight.data = torch.cat([m.head.weight.data for m in members], dim=1) / groups
+        self.head.bias.data = torch.stack([m.head.bias.data for m in members]).mean(dim=0)
 
     @property
     def input_norm(self) -> nn.BatchNorm1d:
-        return self.members[0].input_norm
+        """The first member's input normalisation (it tells the mel count)."""
+        return self.input_norms[0]
 
     def state_shapes(self) -> list[tuple[int, ...]]:
-        return [shape for member in self.members for shape in member.state_shapes()]
+        return [b.state_shape for b in self.blocks] + [self.temporal.state_shape]
 
     def initial_states(self, batch: int, device: torch.device | None = None) -> list[torch.Tensor]:
         return [torch.zeros((batch, *shape), device=device) for shape in self.state_shapes()]
 
     def forward(self, features: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The mean of the members' logits for every frame, and the states after the last frame."""
         if not states:
             states = tuple(self.initial_states(features.shape[0], features.device))
-        logits, new_states, start = [], [], 0
-        for member in self.members:
-            count = len(member.state_shapes())
-            logit, *member_states = member(features, *states[start:start + count])
-            logits.append(logit)
-            new_states += member_states
-            start += count
-        return (torch.stack(logits).mean(dim=0), *new_states)
+        mels = features.transpose(1, 2)
+        x = torch.stack([norm(mels) for norm in self.input_norms], dim=1).transpose(2, 3)  # (batch, members, time, mel)
+        x, new_states = _through_blocks(self.blocks, x, states)
+        batch, channels, time, freq = x.shape
+        x = torch.relu(self.embed(x.permute(0, 1, 3, 2).reshape(batch, channels * freq, time)))
+        x, temporal_state = self.temporal(x, states[len(self.blocks)])
+        return (self.head(x.transpose(1, 2)), *new_states, temporal_state)
+
+
+def _stack_into(fused: nn.Module, layers: list[nn.Module]) -> None:
+    """Copy the parameters and buffers of ``layers`` into ``fused``, one after the other along the output axis."""
+    for name, tensor in [*fused.named_parameters(recurse=False), *fused.named_buffers(recurse=False)]:
+        if tensor.ndim:  # not BatchNorm's batch counter
+            tensor.data = torch.cat([getattr(layer, name).data for layer in layers]).reshape(tensor.shape)
 
 
 def drum_model(n_mels: int, n_classes: int, width: int = 16, hidden: int = 128, recurrent: int = 0) -> CausalDrumCNN:
