@@ -104,6 +104,7 @@ def latency_line(name: str, bench: dict) -> list[str]:
     d = bench["drums_onset_to_midi_ms"]
     budget = "within" if d["p99"] <= LATENCY_BUDGET_MS else "over"
     phase = bench.get("drums_within_50ms_offline_by_hop_phase")
+    block = bench.get("drums_live_block_samples", 480)  # a results file from before the bench recorded it
     return [f"- `{name}`: {d['within_50ms']:.1%} of the clip's {d['onsets']} kicks, snares and hi-hats within 50 ms"
             + (f" (offline, with the clip starting at {phase['phases']} offsets across one analysis hop: "
                f"{phase['min']:.1%} to {phase['max']:.1%}, mean {phase['mean']:.1%}; where the strokes fall within "
@@ -112,10 +113,10 @@ def latency_line(name: str, bench: dict) -> list[str]:
             f"onset to MIDI out p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms ({budget} the budget), max "
             f"{d['max']:.1f} ms. Real-time factor on one thread: {bench.get('drums_realtime_factor')}x streaming a "
             f"file in {FILE_BLOCK_SAMPLES}-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the "
-            f"{bench.get('drums_live_block_samples', 256)}-sample blocks the analysis thread gets live, fed back to "
+            f"{block}-sample blocks the analysis thread gets live, fed back to "
             "back."
             + (f" Fed those blocks at the live pace, one every "
-               f"{1000 * bench.get('drums_live_block_samples', 480) / BENCH_SAMPLE_RATE_HZ:.0f} ms with the thread "
+               f"{1000 * block / BENCH_SAMPLE_RATE_HZ:.0f} ms with the thread "
                "asleep between and no other "
                f"engine running, it ran {bench['drums_realtime_factor_live_pace']}x: a block costs several times "
                "more after a sleep than in a loop." if "drums_realtime_factor_live_pace" in bench else "")

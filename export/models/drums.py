@@ -57,7 +57,18 @@ def _through_blocks(blocks: nn.ModuleList, x: torch.Tensor, states: tuple[torch.
     return x, new_states
 
 
-class CausalDrumCNN(nn.Module):
+class _StreamingStates(nn.Module):
+    """The states of a network of ``blocks`` (``StreamingConv2d``) and a ``temporal`` ``StreamingConv1d``."""
+
+    def state_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of the states (without the batch axis), in the order ``forward`` takes them."""
+        return [b.state_shape for b in self.blocks] + [self.temporal.state_shape]
+
+    def initial_states(self, batch: int, device: torch.device | None = None) -> list[torch.Tensor]:
+        return [torch.zeros((batch, *shape), device=device) for shape in self.state_shapes()]
+
+
+class CausalDrumCNN(_StreamingStates):
     """Four causal conv blocks over (time, mel), each followed by halving the mel axis; a causal dilated conv over time, a linear head.
 
     Receptive field: 1 + 2 * (1 + 1 + 2 + 4 + 8) = 33 frames of past; the network sees no future frame (look-ahead
@@ -85,13 +96,6 @@ class CausalDrumCNN(nn.Module):
         self.temporal = StreamingConv1d(hidden, 8)
         self.head = nn.Linear(hidden, n_classes)
         self.input_norm = nn.BatchNorm1d(n_mels)
-
-    def state_shapes(self) -> list[tuple[int, ...]]:
-        """Shapes of the states (without the batch axis), in the order ``forward`` takes them."""
-        return [b.state_shape for b in self.blocks] + [self.temporal.state_shape]
-
-    def initial_states(self, batch: int, device: torch.device | None = None) -> list[torch.Tensor]:
-        return [torch.zeros((batch, *shape), device=device) for shape in self.state_shapes()]
 
     def forward(self, features: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Logits for every frame, and the states after the last frame.
@@ -143,7 +147,7 @@ class CausalDrumCRNN(CausalDrumCNN):
         return (self.head(x), *new_states, last.transpose(0, 1))
 
 
-class DrumEnsemble(nn.Module):
+class DrumEnsemble(_StreamingStates):
     """Several trained ``CausalDrumCNN`` of one shape (seeds of one recipe) fused into one network whose logits
     are the mean of theirs.
 
@@ -187,12 +191,6 @@ class DrumEnsemble(nn.Module):
     def input_norm(self) -> nn.BatchNorm1d:
         """The first member's input normalisation (it tells the mel count)."""
         return self.input_norms[0]
-
-    def state_shapes(self) -> list[tuple[int, ...]]:
-        return [b.state_shape for b in self.blocks] + [self.temporal.state_shape]
-
-    def initial_states(self, batch: int, device: torch.device | None = None) -> list[torch.Tensor]:
-        return [torch.zeros((batch, *shape), device=device) for shape in self.state_shapes()]
 
     def forward(self, features: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """The mean of the members' logits for every frame, and the states after the last frame."""
