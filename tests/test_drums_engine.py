@@ -95,6 +95,18 @@ def test_the_picker_fires_once_per_crossing_and_respects_the_refractory_time():
     assert [frame for frame, _, _ in picker(curve)] == [1, 8]
 
 
+def test_the_picker_gives_the_same_onsets_whatever_the_blocks():
+    """Crossings and refractory times carry across blocks: a file in one block, live one frame at a time."""
+    rng = np.random.default_rng(0)
+    activations = (rng.random((500, 6)) ** 2).astype(np.float32)
+    thresholds = np.linspace(0.3, 0.8, 6, dtype=np.float32)
+    whole = OnsetPicker(6, thresholds, 0.01)(activations)
+    picker = OnsetPicker(6, thresholds, 0.01)
+    blocks = [picker(block) for block in np.split(activations, [1, 2, 3, 50, 51, 300])]
+    assert len(whole) > 50 and [onset for block in blocks for onset in block] == whole
+    assert [(frame, c) for frame, c, _ in whole] == sorted((frame, c) for frame, c, _ in whole)
+
+
 def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):
     audio, rate, reference = heldout
     found = []
