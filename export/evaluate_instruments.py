@@ -270,6 +270,18 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
     return report
 
 
+def per_class_tagging_table(methods: dict[str, dict], front_end: str) -> list[str]:
+    """Markdown rows: per class, the clips it plays in, the attention head's precision and recall, and each
+    pooling method's F1 (as the 2019 paper reports them)."""
+    first = next(iter(methods))
+    lines = [f"| 10-s clip tagging per class, {front_end} embeddings | clips | {first} P | {first} R | "
+             + " | ".join(f"{name} F1" for name in methods) + " |", "|---|" + "---|" * (len(methods) + 3)]
+    for name, scores in methods[first]["classes"].items():
+        f1 = [f"{methods[m]['classes'][name]['f1']:.3f}" if name in methods[m]["classes"] else "" for m in methods]
+        lines.append(f"| {name} | {scores['clips']} | {scores['p']:.3f} | {scores['r']:.3f} | " + " | ".join(f1) + " |")
+    return lines
+
+
 def markdown_tables(report: dict) -> str:
     lines = ["| activity model | LRAP 1 s | AUC 1 s | LRAP 5 s | AUC 5 s | LRAP 10 s | AUC 10 s | LRAP track | AUC track |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -284,6 +296,7 @@ def markdown_tables(report: dict) -> str:
                 if isinstance(scores, dict):
                     lines.append(f"| {name} | {scores['f1_macro']:.3f} | {scores['p_macro']:.3f} | {scores['r_macro']:.3f} | "
                                  f"{scores['auc_macro']:.3f} | {scores['lrap']:.3f} |")
+            lines += ["", *per_class_tagging_table({k: v for k, v in report[key].items() if isinstance(v, dict)}, front_end)]
     if "shared_classes" in report:
         methods = report["shared_classes"]
         for level in ("1s", "track"):

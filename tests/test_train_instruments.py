@@ -196,7 +196,12 @@ def test_the_musicnn_front_end_trains_its_heads_and_is_scored_beside_its_own_tag
     assert "musicnn" in report["activity"] and "attention" in report["tagging_musicnn"]
     shared = report["shared_classes"]
     assert set(shared) == {"musicnn MTT tags", "musicnn head"} and set(shared["musicnn head"]["1s"]) <= set(SHARED_CLASSES)
-    assert "| musicnn MTT tags |" in markdown_tables(report)
+    tables = markdown_tables(report)
+    assert "| musicnn MTT tags |" in tables
+    per_class = "| 10-s clip tagging per class, musicnn embeddings | clips | attention P | attention R | attention F1 |"
+    assert per_class in tables  # then mean, max, rnn and random forest F1, a row per class in the test clips
+    rows = tables.split(per_class)[1].split("\n\n")[0].splitlines()[2:]
+    assert [row.split(" | ")[0][2:] for row in rows] == list(report["tagging_musicnn"]["attention"]["classes"])
     cut = evaluate([musicnn_data / "test"], config.out, dropouts_per_s=5.0)  # musicnn's files hold the clean tracks
     assert cut["dropouts_per_s"] == 5.0 and cut["tracks"] == 2 and "shared_classes" not in cut
 
