@@ -96,8 +96,12 @@ class OnsetPicker:
 
     Parameters
     ----------
+    n_classes : int
+        Columns of the activations.
     thresholds : float or array of float
         Activation (0-1) that fires an onset, one for all classes or one per class.
+    hop_s : float
+        Time between two frames of activations.
     refractory_s : float
         Minimum time between two onsets of one class.
     """
