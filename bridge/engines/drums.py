@@ -127,7 +127,7 @@ class OnsetPicker:
         if len(activations) == 0:
             return []
         # The crossings of the whole block at once; only they (a few a second) are walked, in frame order,
-        # for the refractory time. Per frame, the walk cost a tenth of a file's transcription.
+        # for the refractory time. A Python step per frame cost about a tenth of a file's transcription.
         below = np.vstack((self._previous[None], activations[:-1])) < self.thresholds
         crossed = (activations >= self.thresholds) & below
         onsets = []
