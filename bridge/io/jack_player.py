@@ -64,8 +64,9 @@ class JackPlayer:
             self._callbacks.send(frame, bytes(data))
 
     def play(self, samples) -> None:
-        """Play mono samples (at the JACK rate) from the next period on."""
-        self.play_at(self.now_frame() + self.period_frames, samples)
+        """Play mono samples (at the JACK rate) from the start of the next cycle on, whole."""
+        with self._lock:
+            self._callbacks.play(samples, None)
 
     def play_at(self, frame: int, samples) -> None:
         """Play mono samples (at the JACK rate) from JACK frame ``frame`` on."""

@@ -216,8 +216,12 @@ typedef struct {
 typedef struct {
     const float *samples;       /* Python's until the callback has taken a later one */
     uint64_t length;
-    int64_t start_frame;        /* JACK frame time of the first sample */
+    int64_t start_frame;        /* JACK frame time of the first sample, or NEXT_CYCLE */
 } jack_rt_audio;
+
+/* A start frame that means: from the start of the cycle that takes the audio. Python's estimate of the
+ * frame time can lag the cycle's start by a few frames, and audio placed there would lose them. */
+#define NEXT_CYCLE INT64_MIN
 
 typedef struct {
     void *client, *midi_out, *midi_in, *audio_out;
@@ -329,7 +333,7 @@ static void client_audio_out(jack_rt_client *rt, int64_t start, jack_nframes_t f
     jack_rt_audio *next = __atomic_load_n(&rt->next_audio, __ATOMIC_ACQUIRE);
     if (next != rt->audio_taken) {
         rt->audio = *next;
-        rt->audio.start_frame = unwrap(start, next->start_frame);
+        rt->audio.start_frame = next->start_frame == NEXT_CYCLE ? start : unwrap(start, next->start_frame);
         __atomic_store_n(&rt->audio_taken, next, __ATOMIC_RELEASE);
     }
     const jack_rt_audio *audio = &rt->audio;

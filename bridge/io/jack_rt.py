@@ -58,6 +58,7 @@ class NativeCallbacksUnavailable(RuntimeError):
 
 
 _library = None
+_NEXT_CYCLE = -(2 ** 63)  # jack_rt.c's NEXT_CYCLE: the audio starts with the cycle that takes it
 
 
 def _load():
@@ -235,10 +236,12 @@ class ClientCallbacks:
         has. From the thread that receives, never after ``free``."""
         return bool(self._library.jack_rt_client_wait(self._rt, timeout_s))
 
-    def play(self, samples: np.ndarray, start_frame: int) -> None:
-        """Play mono float32 samples from JACK frame time ``start_frame`` on, instead of what plays."""
+    def play(self, samples: np.ndarray, start_frame: int | None) -> None:
+        """Play mono float32 samples from JACK frame time ``start_frame`` on (None: from the start of the
+        next cycle), instead of what plays."""
         samples = np.ascontiguousarray(samples, np.float32)
-        audio = _ffi.new("jack_rt_audio *", (_ffi.from_buffer("float[]", samples), len(samples), start_frame))
+        start = _NEXT_CYCLE if start_frame is None else start_frame
+        audio = _ffi.new("jack_rt_audio *", (_ffi.from_buffer("float[]", samples), len(samples), start))
         if self._library.jack_rt_client_taken(self._rt):
             self._playing = self._playing[-1:]  # the callback has let go of all but the one it took last
         self._playing.append((audio, samples))
