@@ -39,7 +39,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         from export.data.drums import build
 
         path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
-                     csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop)
+                     csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only))
         print(path.read_text())
     return 0
 
@@ -289,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--hop", type=int, metavar="SAMPLES",
                       help="drums: hop of the log-mel frames in samples at 22.05 kHz (default that of "
                            "bridge.features, 220: 10 ms); training and export read it from the build")
+    data.add_argument("--only", nargs="+", default=[], metavar="SPLIT",
+                      help="drums: render just these splits (e.g. valid_unseen_kits) into the existing build of --out, "
+                           "with its seed and features")
     data.add_argument("--dropouts", type=share, metavar="SHARE",
                       help="instruments: share of the training mixes with the dropouts of a live input that misses "
                            "cycles (default 0.5; 0 gives the data the models before them trained on)")

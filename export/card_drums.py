@@ -40,6 +40,22 @@ def look_ahead_ms(entry: dict) -> float:
     return 1000 * entry["look_ahead_frames"] * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
 
 
+TUNING_SET_NAMES = {"valid": "validation on the training kits",
+                    "valid_unseen_kits": "validation on kits heard neither in training nor in the tests"}
+
+
+def tuning_sentence(tuning: dict) -> str:
+    """What the export tuned the thresholds on, and each class's threshold with its F on every set."""
+    sets = tuning["sets"]
+    names = " and ".join(TUNING_SET_NAMES.get(name, name) for name in sets)
+    per_class = ", ".join(f"{c} {t} (F " + " / ".join(f"{figures['f'][c]:.3f}" for figures in sets.values()) + ")"
+                          for c, t in zip(next(iter(sets.values()))["f"], tuning["thresholds"]))
+    means = " / ".join(f"{figures['f_main']:.3f}" for figures in sets.values())
+    return (f"tunes each class's threshold for the best F averaged over {names}"
+            f"{' (F on each, in that order)' if len(sets) > 1 else ''}: {per_class}; mean F of kick, snare, hi-hat "
+            f"{means}.")
+
+
 def _thresholds(entry: dict) -> str:
     return ", ".join(f"{n} {t}" for n, t in zip(entry["classes"], entry["thresholds"]))
 
@@ -210,9 +226,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
               "  10 free components, 40 KL-divergence updates, adaptive-median peak picking (delta tuned on validation).", ""]
     if tuning:
         ensemble = f" --ensemble {' '.join(map(str, folders[1:]))}" if len(folders) > 1 else ""
-        lines += [f"`python -m export export drums{ensemble}` tunes the thresholds on validation, per class: " + ", ".join(
-            f"{n} {t} (F {tuning['valid_f'][n]:.3f})" for n, t in zip(tuning["valid_f"], tuning["thresholds"]))
-            + f"; mean F of kick, snare, hi-hat {tuning['valid_f_main']:.3f}.", ""]
+        lines += [f"`python -m export export drums{ensemble}` " + tuning_sentence(tuning), ""]
     lines += ["## Evaluation", ""]
     if evaluation:
         methods = " ".join(next(iter(evaluation.values()))["methods"])

@@ -141,12 +141,12 @@ def fit(data: Path, out: Path, deltas: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2
     import mir_eval
 
     from bridge.drum_vocabulary import MAIN_CLASSES, DRUM_NAMES
-    from export.data.drum_kits import HELD_OUT_KITS, load_kits
+    from export.data.drum_kits import kits_for, load_kits
     from export.data.drums import load_features, require_feature_spec
 
     require_feature_spec(data, DRUM_FEATURES, "PFNMF transcribes")
 
-    kits = [k for k in load_kits(data / "kits", DRUM_FEATURES.sample_rate_hz) if k.name not in HELD_OUT_KITS]
+    kits = kits_for(load_kits(data / "kits", DRUM_FEATURES.sample_rate_hz), "training")
     templates = learn_templates(kits, DRUM_FEATURES.sample_rate_hz)
     tracks, onsets = load_features(data / "valid.npz")
     transcriber = PfnmfTranscriber(templates)

@@ -1,7 +1,8 @@
 """``python -m export data drums``: rendered drum performances with exact onset labels.
 
 Splits are by pattern seed; the real kit named in ``HELD_OUT_KITS`` is heard
-only in the ``test_unseen_kit*`` sets. A quarter of the training performances
+only in the ``test_unseen_kit*`` sets, the kits of ``TUNING_KITS`` only in ``valid_unseen_kits`` (the
+thresholds are tuned on it and on ``valid``). A quarter of the training performances
 are scattered drills (``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
 features (``bridge.features``, the live front end) with onset times; the test
 sets are written as WAV files with annotation files beside them, the format
@@ -10,7 +11,7 @@ sets are written as WAV files with annotation files beside them, the format
 Layout of ``OUT``::
 
     kits/                     one-shot samples of every kit (cache)
-    train.npz, valid.npz      features, per-track offsets and onsets
+    train.npz, valid.npz, valid_unseen_kits.npz   features, per-track offsets, onsets and kits
     test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/   *.wav + *.txt
     drums.json                counts and settings
 """
@@ -31,13 +32,14 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
-from export.data.drum_kits import HELD_OUT_KITS, SampleKit, load_kits, mixed_kit
+from export.data.drum_kits import HELD_OUT_KITS, TUNING_KITS, SampleKit, kits_for, load_kits, mixed_kit
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 
 SAMPLE_RATE_HZ = DRUM_FEATURES.sample_rate_hz
 TEST_SAMPLE_RATE_HZ = 44100
 FOLK_CACHE = Path("cache/folk/folk.npz")
+BAND_SPLITS = ("train", "valid", "test")  # the folk splits accompaniment comes from
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class DrumSetPlan:
     duration_s: float
     seed_base: int
     with_band: float  # share of tracks with accompaniment
-    held_out_kit: bool
+    kit_role: str  # whose kits it plays: "training", "tuning" or "held_out" (``drum_kits.kits_for``)
     band_split: str  # folk split the accompaniment comes from
     scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
     mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
@@ -61,13 +63,14 @@ def default_plans(scale: float = 1.0, mixed_kits: float = 0.0) -> list[DrumSetPl
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
     drill = SCATTERED_SHARE
-    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, False, "train", drill, mixed_kits),
-            DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, False, "valid", drill),
-            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, False, "train", drill, mixed_kits),
-            DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, False, "test", 0.0),
-            DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, False, "test", 0.0),
-            DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, True, "test", 0.0),
-            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, True, "test", 0.0)]
+    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits),
+            DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, "training", "valid", drill),
+            DrumSetPlan("valid_unseen_kits", n(240), 8.0, 1_500_000, 0.5, "tuning", "valid", drill),
+            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits),
+            DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, "training", "test", 0.0),
+            DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, "training", "test", 0.0),
+            DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
+            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, "held_out", "test", 0.0)]
 
 
 def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
@@ -160,7 +163,7 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
     plan, index, out_dir = job
     seed = plan.seed_base + index
     rng = np.random.default_rng(seed + 7)
-    kits = [k for k in _KITS if (k.name in HELD_OUT_KITS) == plan.held_out_kit]
+    kits = kits_for(_KITS, plan.kit_role)
     kit = kits[int(rng.integers(len(kits)))]
     pool = _BANDS.get(plan.band_split, [])
     band = pool[int(rng.integers(len(pool)))] if pool and rng.random() < plan.with_band else None
@@ -186,7 +189,8 @@ def build_bands(folk: Path, counts: dict[str, int], duration_s: float, workers: 
     """Accompaniment clips per folk split (train tunes for train, test tunes for the tests)."""
     splits = load_splits(folk)
     bands = {}
-    for number, (split, count) in enumerate(counts.items()):
+    for split, count in counts.items():
+        number = BAND_SPLITS.index(split)  # the clips of a split do not depend on which others are built
         rng = np.random.default_rng([seed, number])
         tunes = splits[split]
         jobs = [(tunes[int(rng.integers(len(tunes)))], seed * 1_000_000 + number * 10_000 + i, duration_s)
@@ -228,19 +232,35 @@ def require_feature_spec(data: Path, spec: FeatureSpec, user: str) -> None:
 
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
-          csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None) -> Path:
+          csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
+          only: tuple[str, ...] = ()) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
-    ``drums.json``."""
+    ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings
+    (every track is a function of its split's seed, so the others would come out the same)."""
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
     plans = default_plans(scale, mixed_kits)
+    unknown = set(only) - {plan.name for plan in plans}
+    if unknown:
+        raise ValueError(f"no split {', '.join(sorted(unknown))}: the splits are {', '.join(p.name for p in plans)}")
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
-    bands = build_bands(folk, band_counts, 24.0, workers, seed)
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(),
                      "kits": [k.name for k in kits], "held_out_kits": list(HELD_OUT_KITS),
-                     "accompaniment_clips": band_counts, "splits": {}}
+                     "tuning_kits": list(TUNING_KITS), "accompaniment_clips": band_counts, "splits": {}}
+    if only:
+        summary = {**json.loads((out / "drums.json").read_text()), "kits": summary["kits"],
+                   "tuning_kits": summary["tuning_kits"]}
+        if summary["features"] != spec.as_dict() or summary["seed"] != seed:
+            raise ValueError(f"{out} was built with seed {summary['seed']} and features {summary['features']}; "
+                             f"these splits would not match it")
+        plans = [plan for plan in plans if plan.name in only]
+        band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
+    for plan in plans:
+        if not kits_for(kits, plan.kit_role):
+            raise ValueError(f"no {plan.kit_role} kits on this machine for the split {plan.name}")
+    bands = build_bands(folk, band_counts, 24.0, workers, seed)
     with Pool(workers, initializer=_init_worker, initargs=(kits, bands, spec)) as pool:
         for plan in plans:
             directory = out / plan.name if plan.name.startswith("test") else None

@@ -41,7 +41,7 @@ from bridge.midi_file import append_events
 from bridge.score import TICKS_PER_BEAT
 from export.data.accompaniment import band_parts
 from export.data.audio_effects import dropouts, random_eq, recording_chain, saturate
-from export.data.drum_kits import HELD_OUT_KITS, load_kits
+from export.data.drum_kits import kits_for, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
 from export.data.grooves import generate
@@ -126,7 +126,7 @@ def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path) ->
 
 def drum_stems(songs: list[tuple[np.ndarray, float, int]], kits, held_out: bool) -> np.ndarray:
     """A drum stem per song at its tempo, from the training kits (or the held-out kit), shape (songs, samples)."""
-    pool = [k for k in kits if (k.name in HELD_OUT_KITS) == held_out]
+    pool = kits_for(kits, "held_out" if held_out else "training")
     stems = []
     for _, tempo_bpm, seed in songs:
         rng = np.random.default_rng(seed + 1)
