@@ -47,7 +47,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 DRUM_MODELS = ("pfnmf", "drums", "drums_student")
 INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "instruments_mil", "instruments_musicnn",
                      "instruments_mil_musicnn")
-DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in ("test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix"))
+DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in ("test_alone", "test_mix", "test_unseen_kit",
+                                                           "test_unseen_kit_mix", "test_more_kits", "test_more_kits_mix"))
 
 # Steps and batch of a full run: together about 35 minutes on a 2-core CPU.
 TRAIN_DEFAULTS = {"measure_vae": (9000, 128), "latent_rnn": (4000, 64), "arnn": (1500, 64)}
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="drums: hop of the log-mel frames in samples at 22.05 kHz (default that of "
                            "bridge.features, 220: 10 ms); training and export read it from the build")
     data.add_argument("--only", nargs="+", default=[], metavar="SPLIT",
-                      help="drums: render just these splits (e.g. valid_unseen_kits) into the existing build of --out, "
+                      help="drums: render just these splits (e.g. test_more_kits) into the existing build of --out, "
                            "with its seed and features")
     data.add_argument("--dropouts", type=share, metavar="SHARE",
                       help="instruments: share of the training mixes with the dropouts of a live input that misses "

@@ -7,9 +7,8 @@ networks (seeds of one recipe) can ship fused into one graph that averages their
 checked by streaming held-out renders through ONNX Runtime in blocks of 1-7
 frames against PyTorch over whole tracks.
 
-The per-class thresholds are tuned on the validation renders of the training kits and of kits
-heard neither in training nor in the tests, with the same streaming picker the daemon runs
-(``bridge.engines.drums``); the timing offset on the first.
+The per-class thresholds and the timing offset are tuned on the validation renders with
+the same streaming picker the daemon runs (``bridge.engines.drums``).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from export.provenance import git_commit
 from export.train_drums import load_model
 
 THRESHOLDS = np.round(np.arange(0.2, 0.91, 0.05), 2)
-TUNING_SETS = ("valid", "valid_unseen_kits")  # the splits of a build the thresholds are tuned on, where it has them
 
 
 class _Streaming(torch.nn.Module):
@@ -77,10 +75,10 @@ def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int
     return {"max_abs_logit_diff": worst, "frames": frames, "tracks": len(tracks)}
 
 
-def threshold_scores(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: int = 0,
-                     spec: FeatureSpec = DRUM_FEATURES) -> tuple[np.ndarray, list[float]]:
-    """Mean F over ``tracks`` (where the class occurs) per threshold of ``THRESHOLDS`` and class, as the daemon's
-    streaming picker finds the onsets; and the offsets (s) of the onsets it finds at 0.5 from their strokes."""
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: int = 0,
+         spec: FeatureSpec = DRUM_FEATURES) -> dict:
+    """Per class, the threshold with the best mean F on validation; and the timing offset (the look-ahead plus
+    the median offset of the onsets found)."""
     hop_s = spec.hop_s
     silence = np.zeros((SILENCE_FRAMES, tracks[0].shape[1]), np.float32)  # as a live stream starts
     with torch.no_grad():
@@ -101,29 +99,13 @@ def threshold_scores(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: lis
                         matched = mir_eval.util.match_events(reference[c], np.array(estimate[c]), 0.05)
                         offsets += [estimate[c][j] - reference[c][i] for i, j in matched]
         scores[row] = [np.mean(f) if f else 0.0 for f in per_class]
-    return scores, offsets
-
-
-def tune(model: CausalDrumCNN, sets: dict[str, tuple[list[np.ndarray], list[list[np.ndarray]]]], look_ahead: int = 0,
-         spec: FeatureSpec = DRUM_FEATURES) -> dict:
-    """Per class, the threshold with the best F averaged over the validation ``sets`` (name to tracks and onsets:
-    ``valid``, on the training kits, and where the build has it ``valid_unseen_kits``, on kits the model never
-    heard, which then weigh as much as those it knows); and the timing offset (the look-ahead plus the median
-    offset of the onsets found in the first set)."""
-    scored = {name: threshold_scores(model, tracks, onsets, look_ahead, spec) for name, (tracks, onsets) in sets.items()}
-    objective = np.mean([scores for scores, _ in scored.values()], axis=0)
-    best = objective.argmax(axis=0)
+    best = scores.argmax(axis=0)
     main = [DRUM_NAMES.index(n) for n in MAIN_CLASSES]
-    offsets = next(iter(scored.values()))[1]
-
-    def at_best(scores: np.ndarray) -> dict:
-        return {"f": {name: round(float(scores[best[c], c]), 4) for c, name in enumerate(DRUM_NAMES)},
-                "f_main": round(float(np.mean([scores[best[c], c] for c in main])), 4),
-                "f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
-
-    return {"thresholds": [float(THRESHOLDS[i]) for i in best], "tuned_on": list(sets),
-            "time_offset_s": round(look_ahead * spec.hop_s + (float(np.median(offsets)) if offsets else 0.0), 4),
-            "sets": {name: at_best(scores) for name, (scores, _) in scored.items()}}
+    return {"thresholds": [float(THRESHOLDS[i]) for i in best],
+            "valid_f": {name: round(float(scores[best[c], c]), 4) for c, name in enumerate(DRUM_NAMES)},
+            "valid_f_main": round(float(np.mean([scores[best[c], c] for c in main])), 4),
+            "time_offset_s": round(look_ahead * hop_s + (float(np.median(offsets)) if offsets else 0.0), 4),
+            "valid_f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
 
 
 def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, int, FeatureSpec]:
@@ -148,19 +130,18 @@ def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, int, FeatureSp
 
 def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt",
             name: str = "drums", ensemble: tuple[Path, ...] = ()) -> tuple[list[Path], dict]:
-    """Export to ``out/<name>.onnx``, check parity, tune on the ``TUNING_SETS`` of ``data``, write the manifest
-    entry ``name``; returns the
+    """Export to ``out/<name>.onnx``, check parity, tune on valid, write the manifest entry ``name``; returns the
     paths and the tuning. ``ensemble``: more run folders whose ``checkpoint`` joins ``runs``' in one graph that
     averages their logits."""
     checkpoints = [runs / checkpoint, *(folder / checkpoint for folder in ensemble)]
     model, look_ahead, spec = load_members(checkpoints)
     require_feature_spec(data, spec, f"{runs / checkpoint} was trained on")
     path = export_onnx(model, out / f"{name}.onnx")
-    sets = {name: load_features(data / f"{name}.npz") for name in TUNING_SETS if (data / f"{name}.npz").exists()}
-    figures = parity(model, path, sets["valid"][0][:8])
+    tracks, onsets = load_features(data / "valid.npz")
+    figures = parity(model, path, tracks[:8])
     if figures["max_abs_logit_diff"] > 1e-3:
         raise RuntimeError(f"ONNX does not match PyTorch: {figures}")
-    tuning = tune(model, sets, look_ahead, spec)
+    tuning = tune(model, tracks, onsets, look_ahead, spec)
     entry = {
         "name": name, "version": 1, "task": "causal drum transcription (onsets per class)",
         "files": {"model": path.name}, "opset": OPSET,

@@ -1,5 +1,6 @@
 """Drum training data: grooves, kits, renders with exact labels, annotation files."""
 
+import json
 from collections import Counter
 
 import numpy as np
@@ -7,8 +8,10 @@ import pytest
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
-from export.data.drum_kits import CSOUND_KITS, HYDROGEN, SampleKit, gm_note_of, hydrogen_kit, kit_sources, mixed_kit
-from export.data.drums import SAMPLE_RATE_HZ, default_plans, make_track, write_annotated
+from bridge.features import DRUM_FEATURES
+from export.data.drum_kits import (CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SampleKit, gm_note_of,
+                                   hydrogen_kit, kit_sources, kits_for, mixed_kit)
+from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.evaluate_drums import score_track
 
@@ -119,3 +122,34 @@ def test_the_data_command_takes_a_mixed_kit_share_from_0_to_1_only():
         with pytest.raises(SystemExit) as exit_info:
             main(["data", "drums", "--mixed-kits", bad])
         assert exit_info.value.code == 2
+
+
+@pytest.mark.skipif(not (HYDROGEN / "Millo-Drums_v.1").is_dir(), reason="hydrogen-drumkits is not installed")
+def test_a_hydrogen_kit_of_the_old_format_gives_one_layer_per_instrument():
+    kit = hydrogen_kit(HYDROGEN / "Millo-Drums_v.1", SAMPLE_RATE_HZ)
+    assert kit.real and {36, 38, 42, 44, 46} <= set(kit.layers)
+    assert all(low == 0.0 and high == 1.0 and len(shot) for layers in kit.layers.values() for low, high, shot in layers)
+
+
+def test_each_kit_plays_one_role_and_only_the_test_sets_hear_the_held_out_ones():
+    names = ["fluidsynth:FluidR3_GM:0", "hydrogen:BJA_Pacific", *HELD_OUT_KITS, *MORE_HELD_OUT_KITS]
+    kits = [SampleKit(name, True, SAMPLE_RATE_HZ) for name in names]
+    roles = {role: {k.name for k in kits_for(kits, role)} for role in ("training", "held_out", "more_held_out")}
+    assert roles == {"training": set(names[:2]), "held_out": set(HELD_OUT_KITS), "more_held_out": set(MORE_HELD_OUT_KITS)}
+    with pytest.raises(ValueError, match="unknown kit role"):
+        kits_for(kits, "tuning")
+    for plan in default_plans(0.01):
+        assert (plan.kit_role == "training") == (not plan.name.startswith("test_unseen_kit")
+                                                 and not plan.name.startswith("test_more_kits"))
+
+
+def test_splits_join_only_a_build_with_their_seed_and_features(tmp_path):
+    plans = default_plans(0.01)
+    with pytest.raises(ValueError, match="no build"):
+        existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 0)
+    (tmp_path / "drums.json").write_text(json.dumps({"seed": 0, "features": DRUM_FEATURES.as_dict(), "splits": {}}))
+    assert existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 0)["seed"] == 0
+    with pytest.raises(ValueError, match="no split test_nothing"):
+        existing_build(tmp_path, ("test_nothing",), plans, DRUM_FEATURES, 0)
+    with pytest.raises(ValueError, match="would not match"):
+        existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 1)

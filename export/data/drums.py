@@ -1,9 +1,9 @@
 """``python -m export data drums``: rendered drum performances with exact onset labels.
 
 Splits are by pattern seed; the real kit named in ``HELD_OUT_KITS`` is heard
-only in the ``test_unseen_kit*`` sets, the kits of ``TUNING_KITS`` only in ``valid_unseen_kits`` (the
-thresholds are tuned on it and on ``valid``). A quarter of the training performances
-are scattered drills (``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
+only in the ``test_unseen_kit*`` sets, the kits of ``MORE_HELD_OUT_KITS`` only in
+``test_more_kits*``. A quarter of the training performances are scattered drills
+(``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
 features (``bridge.features``, the live front end) with onset times; the test
 sets are written as WAV files with annotation files beside them, the format
 ``python -m export evaluate drums`` reads.
@@ -11,8 +11,9 @@ sets are written as WAV files with annotation files beside them, the format
 Layout of ``OUT``::
 
     kits/                     one-shot samples of every kit (cache)
-    train.npz, valid.npz, valid_unseen_kits.npz   features, per-track offsets, onsets and kits
-    test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/   *.wav + *.txt
+    train.npz, valid.npz      features, per-track offsets, onsets and kits
+    test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/ test_more_kits/ test_more_kits_mix/
+                              *.wav + *.txt
     drums.json                counts and settings
 """
 
@@ -32,7 +33,7 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
-from export.data.drum_kits import HELD_OUT_KITS, TUNING_KITS, SampleKit, kits_for, load_kits, mixed_kit
+from export.data.drum_kits import HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, kits_for, load_kits, mixed_kit
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 
@@ -51,7 +52,7 @@ class DrumSetPlan:
     duration_s: float
     seed_base: int
     with_band: float  # share of tracks with accompaniment
-    kit_role: str  # whose kits it plays: "training", "tuning" or "held_out" (``drum_kits.kits_for``)
+    kit_role: str  # whose kits it plays: "training", "held_out" or "more_held_out" (``drum_kits.kits_for``)
     band_split: str  # folk split the accompaniment comes from
     scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
     mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
@@ -65,12 +66,13 @@ def default_plans(scale: float = 1.0, mixed_kits: float = 0.0) -> list[DrumSetPl
     drill = SCATTERED_SHARE
     return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits),
             DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, "training", "valid", drill),
-            DrumSetPlan("valid_unseen_kits", n(240), 8.0, 1_500_000, 0.5, "tuning", "valid", drill),
             DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits),
             DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, "training", "test", 0.0),
             DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, "training", "test", 0.0),
             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
-            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, "held_out", "test", 0.0)]
+            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, "held_out", "test", 0.0),
+            DrumSetPlan("test_more_kits", n(30), 20.0, 2_400_000, 0.0, "more_held_out", "test", 0.0),
+            DrumSetPlan("test_more_kits_mix", n(30), 20.0, 2_500_000, 1.0, "more_held_out", "test", 0.0)]
 
 
 def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
@@ -231,6 +233,27 @@ def require_feature_spec(data: Path, spec: FeatureSpec, user: str) -> None:
         raise ValueError(f"{user} log-mel frames {spec}; the build {data} has {found}")
 
 
+def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], spec: FeatureSpec, seed: int) -> dict:
+    """The summary (``drums.json``) of the build in ``out`` that the splits ``only`` are to join.
+
+    Raises
+    ------
+    ValueError
+        A split of ``only`` is none of ``plans``, ``out`` holds no build, or the build has other features or another seed (the new
+        splits would not match it).
+    """
+    unknown = set(only) - {plan.name for plan in plans}
+    if unknown:
+        raise ValueError(f"no split {', '.join(sorted(unknown))}: the splits are {', '.join(p.name for p in plans)}")
+    if not (out / "drums.json").is_file():
+        raise ValueError(f"{out} holds no build (drums.json) for the splits {', '.join(only)} to join")
+    summary = json.loads((out / "drums.json").read_text())
+    if summary["features"] != spec.as_dict() or summary["seed"] != seed:
+        raise ValueError(f"{out} was built with seed {summary['seed']} and features {summary['features']}; "
+                         f"the splits {', '.join(only)} would not match it")
+    return summary
+
+
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
           only: tuple[str, ...] = ()) -> Path:
@@ -239,24 +262,18 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings
     (every track is a function of its split's seed, so the others would come out the same)."""
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
-    out.mkdir(parents=True, exist_ok=True)
-    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
     plans = default_plans(scale, mixed_kits)
-    unknown = set(only) - {plan.name for plan in plans}
-    if unknown:
-        raise ValueError(f"no split {', '.join(sorted(unknown))}: the splits are {', '.join(p.name for p in plans)}")
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
-    summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(),
-                     "kits": [k.name for k in kits], "held_out_kits": list(HELD_OUT_KITS),
-                     "tuning_kits": list(TUNING_KITS), "accompaniment_clips": band_counts, "splits": {}}
+    summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
+                     "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
+                     "accompaniment_clips": band_counts, "splits": {}}
     if only:
-        summary = {**json.loads((out / "drums.json").read_text()), "kits": summary["kits"],
-                   "tuning_kits": summary["tuning_kits"]}
-        if summary["features"] != spec.as_dict() or summary["seed"] != seed:
-            raise ValueError(f"{out} was built with seed {summary['seed']} and features {summary['features']}; "
-                             f"these splits would not match it")
+        summary = {**existing_build(out, only, plans, spec, seed), "more_held_out_kits": list(MORE_HELD_OUT_KITS)}
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
+    out.mkdir(parents=True, exist_ok=True)
+    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
+    summary["kits"] = [k.name for k in kits]
     for plan in plans:
         if not kits_for(kits, plan.kit_role):
             raise ValueError(f"no {plan.kit_role} kits on this machine for the split {plan.name}")
