@@ -115,6 +115,10 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     report = evaluate(folders, transcribers(Path(args.runs or "runs/drums"), args.methods))
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    if args.figures:
+        from export.figures_drums import FIGURE_NAME, f_measure_figure
+
+        print(f_measure_figure(report, Path(args.figures) / FIGURE_NAME), file=sys.stderr)
     print(json.dumps(report, indent=2) if args.json else markdown_table(report))
     return 0
 
@@ -343,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                                             "instruments: folders of NAME.wav with NAME.csv beside it, 'time_s,<class>,...' "
                                             "and one row of 0/1 per second")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments"])
-    evaluation.add_argument("--figures", metavar="DIR", help="instruments: write the confusion and attention PNGs here")
+    evaluation.add_argument("--figures", metavar="DIR",
+                            help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart")
     evaluation.add_argument("--dropouts-per-s", type=float, metavar="RATE",
                             help="instruments: first cut this many dropouts a second into each track (1-25 ms lost, "
                                  "read twice or skipped; seeded), as a live input that misses cycles delivers them")

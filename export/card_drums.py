@@ -17,6 +17,7 @@ from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_table
+from export.figures_drums import FIGURE_NAME
 from export.provenance import parity_and_commit, read_json
 
 REPO = Path(__file__).parents[1]
@@ -225,7 +226,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     lines += ["## Evaluation", ""]
     if evaluation:
         methods = " ".join(next(iter(evaluation.values()))["methods"])
-        lines += [f"`python -m export evaluate drums --methods {methods} -o runs/drums/evaluation.json`:",
+        figure = f" --figures {MODELS_DIR.name}" if (MODELS_DIR / FIGURE_NAME).exists() else ""
+        lines += [f"`python -m export evaluate drums --methods {methods} -o runs/drums/evaluation.json{figure}`:",
                   "mir_eval onset F-measure, 50 ms window, per class and track, averaged over the tracks where the class",
                   "occurs. `model` is the live default `drums.onnx`, `lookahead` is `drums_lookahead.onnx`; both are",
                   "streamed through `bridge.engines.drums` exactly as live. PFNMF runs offline on whole files; ADTLib (kick,",
@@ -234,6 +236,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
                   markdown_table(evaluation), ""]
         lines += [f"- {name}: {note}" for name, note in SET_NOTES.items() if name in evaluation] + [""]
         lines += ["Mean F of kick, snare and hi-hat:", ""] + verdict(evaluation) + [""]
+        if figure:
+            lines += [f"![F-measure per set, class and method]({FIGURE_NAME})", ""]
     else:
         lines += ["Not evaluated yet.", ""]
     lines += clip_section(read_json(runs / "evaluation_clip.json"))

@@ -50,3 +50,14 @@ def test_each_networks_training_command_is_read_from_its_checkpoint(tmp_path):
     assert training_command(tmp_path, Path("runs/drums")) == f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}"
     assert training_command(tmp_path, tmp_path) == "train drums --steps 8000 --look-ahead 1 --seed 1"
     assert networks_phrase(1) == "A causal CNN" and networks_phrase(2).startswith("Two causal CNNs (one recipe trained from two seeds")
+
+
+def test_the_evaluation_figure_draws_every_set_and_leaves_out_a_method_a_set_lacks(tmp_path):
+    import matplotlib.image
+
+    from export.figures_drums import f_measure_figure
+
+    report = {**EVALUATION, "clip": {"methods": {"model": _scores(0.7)}}}
+    path = f_measure_figure(report, tmp_path / "drums.png")
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 400 and image.shape[1] > 700
