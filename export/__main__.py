@@ -109,7 +109,7 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     import json
 
     from export.drum_transcribers import transcribers
-    from export.evaluate_drums import evaluate, markdown_table
+    from export.evaluate_drums import evaluate, markdown_kit_table, markdown_table
 
     folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else DRUM_TEST_SETS)]
     report = evaluate(folders, transcribers(Path(args.runs or "runs/drums"), args.methods))
@@ -119,7 +119,8 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
         from export.figures_drums import FIGURE_NAME, f_measure_figure
 
         print(f_measure_figure(report, Path(args.figures) / FIGURE_NAME), file=sys.stderr)
-    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
+    tables = [markdown_table(report), markdown_kit_table(report)]
+    print(json.dumps(report, indent=2) if args.json else "\n".join(table for table in tables if table))
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
-from export.evaluate_drums import markdown_table
+from export.evaluate_drums import markdown_kit_table, markdown_table
 from export.figures_drums import FIGURE_NAME
 from export.provenance import parity_and_commit, read_json
 
@@ -235,6 +235,10 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
                   "`export/adtlib_peer.py` in a TensorFlow virtual environment.", "",
                   markdown_table(evaluation), ""]
         lines += [f"- {name}: {note}" for name, note in SET_NOTES.items() if name in evaluation] + [""]
+        kit_table = markdown_kit_table(evaluation)
+        if kit_table:
+            lines += ["Per kit, in the sets of held-out kits (mean F of kick, snare, hi-hat; `evaluate drums` scores",
+                      "each kit's tracks apart where the set's `kits.json` names them):", "", kit_table]
         lines += ["Mean F of kick, snare and hi-hat:", ""] + verdict(evaluation) + [""]
         if figure:
             lines += [f"![F-measure per set, class and method]({FIGURE_NAME})", ""]

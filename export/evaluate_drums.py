@@ -6,6 +6,9 @@ SD, HH, TT, CY, RD or the aliases of ``bridge.drum_vocabulary``, e.g. BD, CHH,
 OHH; unknown labels are counted and ignored). This is the format of public
 drum sets such as IDMT-SMT-Drums and ENST once converted.
 
+A folder may also hold ``kits.json``, the kit each track was played on (``{"NAME": "kit", ...}``, as
+``python -m export data drums`` writes it); the report then scores each kit's tracks apart as well.
+
 Scoring as in the literature: mir_eval's onset F-measure with a 50 ms window
 per class and track; per class the mean over the tracks where the class
 occurs; "main" is the mean over kick, snare and hi-hat.
@@ -13,6 +16,7 @@ occurs; "main" is the mean over kick, snare and hi-hat.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -25,6 +29,7 @@ from tqdm import tqdm
 from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_annotations
 
 WINDOW_S = 0.05
+KITS_FILE = "kits.json"  # beside the tracks: the kit of each (track name to kit name)
 Transcriber = Callable[[np.ndarray, int], list[np.ndarray]]  # (audio, rate) -> onset times per class
 
 
@@ -77,7 +82,17 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 scores[name].append(score_track(reference, transcribe(audio, rate, *extra)))
         report[Path(folder).name] = {"methods": {name: summarise(s) for name, s in scores.items()},
                                      "unknown_labels": dict(unknown)}
+        kits = Path(folder) / KITS_FILE
+        if kits.exists():
+            report[Path(folder).name]["by_kit"] = by_kit(json.loads(kits.read_text()), tracks, scores)
     return report
+
+
+def by_kit(kit_of: dict[str, str], tracks: list[tuple[Path, Path]], scores: dict[str, list]) -> dict:
+    """Per kit of ``kit_of`` (track name to kit), every method's ``summarise`` of that kit's tracks alone."""
+    kits = [kit_of.get(wav.stem, "unknown") for wav, _ in tracks]
+    return {kit: {name: summarise([s for s, k in zip(rows, kits) if k == kit]) for name, rows in scores.items()}
+            for kit in sorted(set(kits))}
 
 
 def markdown_table(report: dict) -> str:
@@ -89,4 +104,19 @@ def markdown_table(report: dict) -> str:
             main = f"{summary['f_main']:.3f}" if summary["f_main"] is not None else "-"
             every = f"{summary['f_all']:.3f}" if summary["f_all"] is not None else "-"
             lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | **{main}** | {every} |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_kit_table(report: dict, max_kits: int = 4) -> str:
+    """One row per kit of each set of ``report`` with at most ``max_kits`` kits (the held-out ones; a set of
+    the training kits has dozens): its tracks and every method's mean F of kick, snare and hi-hat."""
+    sets = {name: entry["by_kit"] for name, entry in report.items() if 0 < len(entry.get("by_kit", {})) <= max_kits}
+    if not sets:
+        return ""
+    methods = list(next(iter(report.values()))["methods"])
+    lines = ["| set | kit | tracks | " + " | ".join(methods) + " |", "|---|---|---|" + "---|" * len(methods)]
+    for name, kits in sets.items():
+        for kit, summaries in kits.items():
+            cells = [f"{summaries[m]['f_main']:.3f}" if summaries[m]["f_main"] is not None else "-" for m in methods]
+            lines.append(f"| {name} | {kit} | {summaries[methods[0]]['tracks']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -153,3 +153,29 @@ def test_splits_join_only_a_build_with_their_seed_and_features(tmp_path):
         existing_build(tmp_path, ("test_nothing",), plans, DRUM_FEATURES, 0)
     with pytest.raises(ValueError, match="would not match"):
         existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 1)
+
+
+def test_the_evaluation_scores_each_kit_apart_where_the_set_names_them(tmp_path):
+    """Two tracks on two stand-in kits (constant one-shots); a transcriber that reads the first track's
+    annotations back and hears nothing in the second scores 1 on the first kit and 0 on the second."""
+    import json
+
+    from export.evaluate_drums import KITS_FILE, evaluate, markdown_kit_table
+
+    shots = {note: [(0.0, 1.0, np.full(200, 0.5, np.float32))] for note in (36, 38, 42)}
+    for index, kit in enumerate(("kit:a", "kit:b")):
+        audio, hits = make_track(index, SampleKit(kit, True, SAMPLE_RATE_HZ, shots), 4.0, None)
+        write_annotated(tmp_path, f"track_{index}", audio, hits)
+    (tmp_path / KITS_FILE).write_text(json.dumps({"track_0": "kit:a", "track_1": "kit:b"}))
+
+    def knows_the_first(audio, rate, wav):
+        reference = read_annotations(wav.with_suffix(".txt"))
+        return reference if wav.stem == "track_0" else [np.zeros(0) for _ in reference]
+    knows_the_first.needs_track = True
+
+    report = evaluate([tmp_path], {"oracle": knows_the_first})[tmp_path.name]
+    assert report["by_kit"]["kit:a"]["oracle"]["f_main"] == 1.0 and report["by_kit"]["kit:b"]["oracle"]["f_main"] == 0.0
+    assert report["methods"]["oracle"]["tracks"] == 2
+    table = markdown_kit_table({tmp_path.name: report})
+    assert "| kit:a | 1 | 1.000 |" in table and "| kit:b | 1 | 0.000 |" in table
+    assert markdown_kit_table({tmp_path.name: report}, max_kits=1) == ""

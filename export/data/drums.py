@@ -13,7 +13,7 @@ Layout of ``OUT``::
     kits/                     one-shot samples of every kit (cache)
     train.npz, valid.npz      features, per-track offsets, onsets and kits
     test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/ test_more_kits/ test_more_kits_mix/
-                              *.wav + *.txt
+                              *.wav + *.txt, and kits.json (the kit of each track)
     drums.json                counts and settings
 """
 
@@ -36,6 +36,7 @@ from export.data.audio_effects import recording_chain
 from export.data.drum_kits import HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, kits_for, load_kits, mixed_kit
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
+from export.evaluate_drums import KITS_FILE
 
 SAMPLE_RATE_HZ = DRUM_FEATURES.sample_rate_hz
 TEST_SAMPLE_RATE_HZ = 44100
@@ -161,6 +162,11 @@ def _init_worker(kits: list[SampleKit], bands: dict[str, list[tuple[np.ndarray, 
     _KITS, _BANDS, _SPEC = kits, bands, spec
 
 
+def track_name(plan: DrumSetPlan, index: int) -> str:
+    """The file name (without suffix) of a test set's track."""
+    return f"{plan.name}_{index:04d}"
+
+
 def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, list[DrumHit], str]:
     plan, index, out_dir = job
     seed = plan.seed_base + index
@@ -173,7 +179,7 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
         kit = mixed_kit(kits, rng)
     audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share)
     if out_dir is not None:
-        write_annotated(Path(out_dir), f"{plan.name}_{index:04d}", audio, hits)
+        write_annotated(Path(out_dir), track_name(plan, index), audio, hits)
         return np.zeros((0, _SPEC.n_mels), np.float16), hits, kit.name
     return log_mel(audio, SAMPLE_RATE_HZ, _SPEC).astype(np.float16), hits, kit.name
 
@@ -287,6 +293,9 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
             results = list(tqdm(pool.imap(_track_job, jobs, chunksize=4), total=len(jobs), desc=plan.name))
             if directory is None:
                 save_features(out / f"{plan.name}.npz", results)
+            else:  # which kit each track plays, for the evaluation's scores per kit
+                (directory / KITS_FILE).write_text(json.dumps({track_name(plan, i): kit for i, (_, _, kit)
+                                                               in enumerate(results)}, indent=1) + "\n")
             onsets = {c.name: sum(class_of_gm_note(h.note) == i for r in results for h in r[1])
                       for i, c in enumerate(DRUM_CLASSES)}
             summary["splits"][plan.name] = {"tracks": plan.tracks, "duration_s": plan.duration_s,
