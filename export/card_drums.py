@@ -247,7 +247,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     lines += clip_section(read_json(runs / "evaluation_clip.json"))
     lines += ["**Limits.** Every figure above is on rendered audio. No real recorded drum tracks or real full mixes with",
               "annotations are available to this project, so the goal set for real recordings (mean F 0.85 on drums alone,",
-              "0.60 in full mixes) is not measured; the unseen real kit is the closest stand-in.", ""]
+              "0.60 in full mixes) is not measured; the held-out recorded kits (Black Pearl, and two of the three in",
+              "`test_more_kits`) are the closest stand-in.", ""]
     lines += lookahead_section(lookahead or {}, evaluation)
     lines += ["## Latency", "",
               "`bridge bench -o bench/results.json` (and, with `--config FILE` where FILE sets `[drums] model =",
