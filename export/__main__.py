@@ -47,8 +47,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 DRUM_MODELS = ("pfnmf", "drums", "drums_student")
 INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "instruments_mil", "instruments_musicnn",
                      "instruments_mil_musicnn")
-DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in ("test_alone", "test_mix", "test_unseen_kit",
-                                                           "test_unseen_kit_mix", "test_more_kits", "test_more_kits_mix"))
+DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in (
+    "test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix", "test_more_kits", "test_more_kits_mix"))
 
 # Steps and batch of a full run: together about 35 minutes on a 2-core CPU.
 TRAIN_DEFAULTS = {"measure_vae": (9000, 128), "latent_rnn": (4000, 64), "arnn": (1500, 64)}

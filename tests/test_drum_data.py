@@ -135,7 +135,8 @@ def test_each_kit_plays_one_role_and_only_the_test_sets_hear_the_held_out_ones()
     names = ["fluidsynth:FluidR3_GM:0", "hydrogen:BJA_Pacific", *HELD_OUT_KITS, *MORE_HELD_OUT_KITS]
     kits = [SampleKit(name, True, SAMPLE_RATE_HZ) for name in names]
     roles = {role: {k.name for k in kits_for(kits, role)} for role in ("training", "held_out", "more_held_out")}
-    assert roles == {"training": set(names[:2]), "held_out": set(HELD_OUT_KITS), "more_held_out": set(MORE_HELD_OUT_KITS)}
+    assert roles == {"training": set(names[:2]), "held_out": set(HELD_OUT_KITS),
+                     "more_held_out": set(MORE_HELD_OUT_KITS)}
     with pytest.raises(ValueError, match="unknown kit role"):
         kits_for(kits, "tuning")
     for plan in default_plans(0.01):

@@ -39,7 +39,7 @@ AVL_KITS = (SF2 / "Black_Pearl_4_LV2.sf2", SF2 / "Red_Zeppelin_4_LV2.sf2")
 NOT_DRUM_KITS = ("Gimme A Hand 1.0", "circAfrique v4")  # hand percussion only
 HELD_OUT_KITS = ("avl:Black_Pearl_4_LV2", "hydrogen:The Black Pearl 1.0")  # one real kit, both samplings
 # Three more kits no model heard: the shipped ones were trained before the reader of Hydrogen's old format
-# (``hydrogen_kit``) brought them in, so they test them on two more recorded acoustic kits and an electronic one.
+# (``hydrogen_kit``) brought them in, so they test the models on two recorded acoustic kits and an electronic one.
 MORE_HELD_OUT_KITS = ("hydrogen:Millo-Drums_v.1", "hydrogen:rumpf_kit_z01_h2", "hydrogen:HardElectro1")
 KIT_ROLES = ("training", "held_out", "more_held_out")
 
@@ -180,7 +180,8 @@ def hydrogen_kit(folder: Path, sample_rate_hz: int) -> SampleKit:
             if not filename or not path.is_file():
                 continue
             audio, _ = librosa.load(path, sr=sample_rate_hz, mono=True)
-            layer_gain = 1.0 if layer is instrument else float(layer.findtext(f"{prefix}gain", default="1", namespaces=namespace) or 1)
+            layer_gain = 1.0 if layer is instrument else float(
+                layer.findtext(f"{prefix}gain", default="1", namespaces=namespace) or 1)
             shot = trim(audio.astype(np.float32) * gain * layer_gain)
             if len(shot):
                 low = float(layer.findtext(f"{prefix}min", default="0", namespaces=namespace))

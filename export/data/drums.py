@@ -245,8 +245,8 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
     Raises
     ------
     ValueError
-        A split of ``only`` is none of ``plans``, ``out`` holds no build, or the build has other features or another seed (the new
-        splits would not match it).
+        A split of ``only`` is none of ``plans``, ``out`` holds no build, or the build has other features or
+        another seed (the new splits would not match it).
     """
     unknown = set(only) - {plan.name for plan in plans}
     if unknown:
