@@ -42,8 +42,9 @@ def f_measure_figure(report: dict, path: Path) -> Path:
 
 
 def _score(summary: dict | None, panel: str) -> float | None:
+    """A method's F on a panel: a class's (None where the set lacks it) or the mean of the main classes."""
     if summary is None:
         return None
-    if panel in summary["classes"]:
-        return summary["classes"][panel]["f"]
-    return summary["f_main"] if panel not in MAIN_CLASSES else None
+    if panel in MAIN_CLASSES:
+        return summary["classes"].get(panel, {}).get("f")
+    return summary["f_main"]

@@ -158,7 +158,9 @@ def test_splits_join_only_a_build_with_their_seed_and_features(tmp_path):
 
 def test_the_evaluation_scores_each_kit_apart_where_the_set_names_them(tmp_path):
     """Two tracks on two stand-in kits (constant one-shots); a transcriber that reads the first track's
-    annotations back and hears nothing in the second scores 1 on the first kit and 0 on the second."""
+    annotations back and hears nothing in the second scores 1 on the first kit and 0 on the second. A stand-in
+    for the drum model, on purpose: what is tested is the bookkeeping per kit, which needs scores known exactly;
+    the shipped model is scored (``score_track``, which ``evaluate`` runs per track) in test_drums_engine.py."""
     import json
 
     from export.evaluate_drums import KITS_FILE, evaluate, markdown_kit_table

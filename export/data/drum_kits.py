@@ -41,7 +41,8 @@ HELD_OUT_KITS = ("avl:Black_Pearl_4_LV2", "hydrogen:The Black Pearl 1.0")  # one
 # Three more kits no model heard: the shipped ones were trained before the reader of Hydrogen's old format
 # (``hydrogen_kit``) brought them in, so they test the models on two recorded acoustic kits and an electronic one.
 MORE_HELD_OUT_KITS = ("hydrogen:Millo-Drums_v.1", "hydrogen:rumpf_kit_z01_h2", "hydrogen:HardElectro1")
-KIT_ROLES = ("training", "held_out", "more_held_out")
+HELD_OUT_ROLES = {"held_out": HELD_OUT_KITS, "more_held_out": MORE_HELD_OUT_KITS}  # the kits only tests hear
+KIT_ROLES = ("training", *HELD_OUT_ROLES)
 
 RENDERED_NOTES = (35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 55, 56, 57, 59)
 RENDERED_VELOCITIES = (25, 45, 65, 85, 105, 127)
@@ -195,10 +196,9 @@ def kits_for(kits: list[SampleKit], role: str) -> list[SampleKit]:
     "more_held_out" those of ``MORE_HELD_OUT_KITS`` (the more-kits tests), "training" every other."""
     if role not in KIT_ROLES:
         raise ValueError(f"unknown kit role {role!r}: one of {', '.join(KIT_ROLES)}")
-    held_out = {"held_out": HELD_OUT_KITS, "more_held_out": MORE_HELD_OUT_KITS}
-    if role in held_out:
-        return [k for k in kits if k.name in held_out[role]]
-    return [k for k in kits if k.name not in HELD_OUT_KITS + MORE_HELD_OUT_KITS]
+    if role in HELD_OUT_ROLES:
+        return [k for k in kits if k.name in HELD_OUT_ROLES[role]]
+    return [k for k in kits if not any(k.name in names for names in HELD_OUT_ROLES.values())]
 
 
 def kit_sources(csound: bool = False) -> list[tuple[str, callable]]:
