@@ -111,8 +111,15 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     from export.drum_transcribers import transcribers
     from export.evaluate_drums import evaluate, markdown_kit_table, markdown_table
 
+    from bridge.cli import parse_drum_thresholds
+
     folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else DRUM_TEST_SETS)]
-    report = evaluate(folders, transcribers(Path(args.runs or "runs/drums"), args.methods))
+    try:
+        threshold, class_thresholds = parse_drum_thresholds(args.threshold)
+        methods = transcribers(Path(args.runs or "runs/drums"), args.methods, threshold, class_thresholds)
+    except ValueError as exc:
+        raise SystemExit(f"evaluate drums: {exc}") from None
+    report = evaluate(folders, methods)
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     if args.figures:
@@ -350,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments"])
     evaluation.add_argument("--figures", metavar="DIR",
                             help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart")
+    evaluation.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",
+                            help="drums: the activation that fires an onset in the ONNX models, for every class (T) "
+                                 "or one (e.g. kick=0.35), instead of the tuned ones; repeatable")
     evaluation.add_argument("--dropouts-per-s", type=float, metavar="RATE",
                             help="instruments: first cut this many dropouts a second into each track (1-25 ms lost, "
                                  "read twice or skipped; seeded), as a live input that misses cycles delivers them")

@@ -15,14 +15,23 @@ from pathlib import Path
 import numpy as np
 
 from bridge.drum_vocabulary import DRUM_CLASSES, read_annotations
+from bridge.engines.class_thresholds import set_class_threshold
 from bridge.engines.drums import DEFAULT_DRUM_MODEL, DrumModel, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import Transcriber
 
 
-def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL) -> Transcriber:
+def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL, threshold: float | None = None,
+                     class_thresholds: dict[str, float] | None = None) -> Transcriber:
+    """The drum model ``name`` of ``directory``. ``threshold`` replaces the tuned thresholds of every class, then
+    ``class_thresholds`` (class name to threshold) those of single classes, as ``transcribe`` takes them, but
+    checked here: ValueError for a bad value or name before any track."""
     model = DrumModel(directory, "cpu", name)
+    if threshold is not None:
+        set_class_threshold(model.thresholds, model.classes, threshold, None, "drum")
+    for drum, value in (class_thresholds or {}).items():
+        set_class_threshold(model.thresholds, model.classes, value, drum, "drum")
 
     def run(audio: np.ndarray, sample_rate_hz: int) -> list[np.ndarray]:
         times: list[list[float]] = [[] for _ in DRUM_CLASSES]
@@ -52,11 +61,14 @@ def precomputed_transcriber(directory: Path) -> Transcriber:
     return run
 
 
-def transcribers(runs: Path, methods: list[str]) -> dict[str, Transcriber]:
-    """The named transcribers; ``runs`` holds ``pfnmf.npz``, ``student/`` and ``adtlib/``."""
-    makers = {"model": lambda: onnx_transcriber(MODELS_DIR),
-              "lookahead": lambda: onnx_transcriber(MODELS_DIR, "drums_lookahead"),
-              "student": lambda: onnx_transcriber(runs / "student"),
+def transcribers(runs: Path, methods: list[str], threshold: float | None = None,
+                 class_thresholds: dict[str, float] | None = None) -> dict[str, Transcriber]:
+    """The named transcribers; ``runs`` holds ``pfnmf.npz``, ``student/`` and ``adtlib/``; ``threshold`` and
+    ``class_thresholds`` (as ``onnx_transcriber`` takes them) replace the tuned ones of the ONNX models."""
+    settings = {"threshold": threshold, "class_thresholds": class_thresholds}
+    makers = {"model": lambda: onnx_transcriber(MODELS_DIR, **settings),
+              "lookahead": lambda: onnx_transcriber(MODELS_DIR, "drums_lookahead", **settings),
+              "student": lambda: onnx_transcriber(runs / "student", **settings),
               "pfnmf": lambda: pfnmf_transcriber(runs / "pfnmf.npz"),
               "adtlib": lambda: precomputed_transcriber(runs / "adtlib")}
     unknown = [m for m in methods if m not in makers]

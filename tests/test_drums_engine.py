@@ -118,3 +118,20 @@ def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):
     assert all(o.detected_s == 123.0 for o in found)
     engine.reset()
     assert engine.frames_processed == 0
+
+
+def test_the_evaluation_takes_thresholds_for_the_onnx_models_and_refuses_bad_ones(heldout):
+    """``evaluate drums --threshold``: the shipped model transcribes with the thresholds given, as
+    ``transcribe`` with the same settings does; a bad value or drum name stops before any track."""
+    from bridge.models import MODELS_DIR
+    from export.__main__ import main
+    from export.drum_transcribers import onnx_transcriber
+
+    audio, rate, _ = heldout
+    settings = {"threshold": 0.7, "class_thresholds": {"hihat": 0.3}}
+    expected = _per_class(transcribe(audio, rate, DrumModel(provider="cpu"), **settings))
+    found = onnx_transcriber(MODELS_DIR, **settings)(audio, rate)
+    assert all(np.array_equal(a, b) for a, b in zip(found, expected))
+    for bad in ("1.5", "cowbell=0.5", "loud"):
+        with pytest.raises(SystemExit, match="evaluate drums"):
+            main(["evaluate", "drums", "--data", str(DRUM_BENCH_AUDIO.parent), "--methods", "model", "--threshold", bad])
