@@ -303,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="drums: hop of the log-mel frames in samples at 22.05 kHz (default that of "
                            "bridge.features, 220: 10 ms); training and export read it from the build")
     data.add_argument("--only", nargs="+", default=[], metavar="SPLIT",
-                      help="drums: render just these splits (e.g. test_more_kits) into the existing build of --out, "
-                           "with its seed and features")
+                      help="drums: render just these splits (e.g. test_more_kits) into the build of --out, with its "
+                           "seed and features, or start one with them (e.g. the six test_* sets alone, to evaluate "
+                           "the shipped models)")
     data.add_argument("--dropouts", type=share, metavar="SHARE",
                       help="instruments: share of the training mixes with the dropouts of a live input that misses "
                            "cycles (default 0.5; 0 gives the data the models before them trained on)")

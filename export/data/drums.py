@@ -239,20 +239,22 @@ def require_feature_spec(data: Path, spec: FeatureSpec, user: str) -> None:
         raise ValueError(f"{user} log-mel frames {spec}; the build {data} has {found}")
 
 
-def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], spec: FeatureSpec, seed: int) -> dict:
-    """The summary (``drums.json``) of the build in ``out`` that the splits ``only`` are to join.
+def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], spec: FeatureSpec, seed: int
+                   ) -> dict | None:
+    """The summary (``drums.json``) of the build in ``out`` that the splits ``only`` are to join, or None where
+    ``out`` holds no build (they start one: e.g. the test sets alone, to evaluate the shipped models).
 
     Raises
     ------
     ValueError
-        A split of ``only`` is none of ``plans``, ``out`` holds no build, or the build has other features or
-        another seed (the new splits would not match it).
+        A split of ``only`` is none of ``plans``, or the build has other features or another seed (the new
+        splits would not match it).
     """
     unknown = set(only) - {plan.name for plan in plans}
     if unknown:
         raise ValueError(f"no split {', '.join(sorted(unknown))}: the splits are {', '.join(p.name for p in plans)}")
     if not (out / "drums.json").is_file():
-        raise ValueError(f"{out} holds no build (drums.json) for the splits {', '.join(only)} to join")
+        return None
     summary = json.loads((out / "drums.json").read_text())
     if summary["features"] != spec.as_dict() or summary["seed"] != seed:
         raise ValueError(f"{out} was built with seed {summary['seed']} and features {summary['features']}; "
@@ -265,8 +267,9 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
           only: tuple[str, ...] = ()) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
-    ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings
-    (every track is a function of its split's seed, so the others would come out the same)."""
+    ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
+    or start one with them (every track is a function of its split's seed, so a split comes out the same either
+    way)."""
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
     plans = default_plans(scale, mixed_kits)
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
@@ -274,7 +277,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
                      "accompaniment_clips": band_counts, "splits": {}}
     if only:
-        summary = {**existing_build(out, only, plans, spec, seed), "more_held_out_kits": list(MORE_HELD_OUT_KITS)}
+        summary = {**(existing_build(out, only, plans, spec, seed) or summary),
+                   "more_held_out_kits": list(MORE_HELD_OUT_KITS)}
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
     out.mkdir(parents=True, exist_ok=True)
