@@ -122,8 +122,53 @@ class Config:
 _CHOICES = {
     ("midi", "api"): {"auto", "jack", "alsa"},
     ("clock", "source"): {"auto", "midi", "osc"},
+    ("clock", "beat_unit"): {1, 2, 4, 8, 16},
     ("audio", "backend"): {"auto", "jack", "portaudio"},
     ("models", "provider"): {"auto", "cpu", "cuda"},
+}
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric key takes: from ``low`` to ``high`` (None: no bound), ``low`` itself excluded when
+    ``above``."""
+
+    low: float | None = None
+    high: float | None = None
+    above: bool = False
+
+    def admits(self, value: float) -> bool:
+        if self.low is not None and (value <= self.low if self.above else value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+    def __str__(self) -> str:
+        low = None if self.low is None else f"{'more than' if self.above else 'at least'} {self.low:g}"
+        high = None if self.high is None else f"at most {self.high:g}"
+        return " and ".join(part for part in (low, high) if part)
+
+
+CHANNEL = Range(1, 16)
+SHARE = Range(0.0, 0.99)  # an activation threshold; 0 = the tuned ones
+POSITIVE = Range(0.0, above=True)
+COUNT = Range(1)
+PORT = Range(0, 65535)
+# Values out of these ranges would stop the daemon later, or make a setting meaningless: they are refused here.
+_RANGES = {
+    ("midi", "melody_channel"): Range(0, 16), ("midi", "queue_size"): COUNT,
+    ("osc", "listen_port"): PORT, ("osc", "send_port"): PORT, ("osc", "queue_size"): COUNT,
+    ("osc", "receive_buffer_bytes"): Range(0), ("osc", "error_rate_per_s"): POSITIVE,
+    ("audio", "sample_rate_hz"): Range(0, 384000), ("audio", "block_size"): Range(16, 16384),
+    ("audio", "channels"): Range(1, 64), ("audio", "ring_seconds"): Range(0.5, 60.0), ("audio", "level_rate_hz"): POSITIVE,
+    ("clock", "tempo_bpm"): Range(20.0, 400.0), ("clock", "beats_per_bar"): Range(1, 16),
+    ("clock", "clock_window_ticks"): Range(2, 960),
+    ("scheduler", "max_pending"): COUNT,
+    ("inpaint", "form_bars"): Range(2, 64), ("inpaint", "context_bars"): COUNT, ("inpaint", "lookahead_ms"): Range(0.0),
+    ("inpaint", "channel"): CHANNEL, ("inpaint", "gap_cc"): Range(0, 127), ("inpaint", "seed"): Range(-1),
+    ("drums", "channel"): CHANNEL, ("drums", "threshold"): SHARE, ("drums", "note_ms"): POSITIVE,
+    ("instruments", "smoothing"): Range(0.0, 1.0, above=True), ("instruments", "on_threshold"): SHARE,
+    ("instruments", "off_threshold"): SHARE, ("instruments", "updates_per_s"): Range(0.0, 50.0, above=True),
+    ("instruments", "silence_dbfs"): Range(-200.0, 0.0),
 }
 
 
@@ -133,14 +178,12 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false, got {value!r}")
         return value
-    if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(default, (int, float)):
+        if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError(f"{where} must be an integer, got {value!r}")
-        return value
-    if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
-        return float(value)
+        return _checked_number(where, (section, key), value if isinstance(default, int) else float(value))
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table, got {value!r}")
@@ -150,6 +193,16 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     allowed = _CHOICES.get((section, key))
     if allowed and value not in allowed:
         raise ConfigError(f"{where} must be one of {sorted(allowed)}, got {value!r}")
+    return value
+
+
+def _checked_number(where: str, section_key: tuple[str, str], value: float) -> float:
+    allowed = _CHOICES.get(section_key)
+    if allowed and value not in allowed:
+        raise ConfigError(f"{where} must be one of {sorted(allowed)}, got {value!r}")
+    bounds = _RANGES.get(section_key)
+    if bounds and not bounds.admits(value):
+        raise ConfigError(f"{where} must be {bounds}, got {value!r}")
     return value
 
 

@@ -33,6 +33,11 @@ def test_drum_thresholds_per_class_are_a_table(tmp_path):
         ('[osc]\nlisten_port = "9000"\n', "must be an integer"),
         ('[midi]\napi = "coreaudio"\n', "must be one of"),
         ("[osc\n", "not valid TOML"),
+        ("[instruments]\nupdates_per_s = 0\n", r"\[instruments\] updates_per_s must be more than 0 and at most 50"),
+        ("[drums]\nchannel = 17\n", r"\[drums\] channel must be at least 1 and at most 16, got 17"),
+        ("[drums]\nthreshold = 1.5\n", "threshold must be at least 0 and at most 0.99"),
+        ("[clock]\nbeat_unit = 3\n", r"beat_unit must be one of \[1, 2, 4, 8, 16\]"),
+        ("[audio]\nring_seconds = 0\n", "ring_seconds must be at least 0.5"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path, text, message):
