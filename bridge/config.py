@@ -88,6 +88,7 @@ class DrumsConfig:
     threshold: float = 0.0
     thresholds: dict[str, float] = field(default_factory=dict)  # per class, over ``threshold``
     note_ms: float = 50.0
+    peaks_per_s: float = 10.0  # /drum/peaks a second; 0 = none
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ _RANGES = {
     ("inpaint", "form_bars"): Range(2, 64), ("inpaint", "context_bars"): COUNT, ("inpaint", "lookahead_ms"): Range(0.0),
     ("inpaint", "channel"): CHANNEL, ("inpaint", "gap_cc"): Range(0, 127), ("inpaint", "seed"): Range(-1),
     ("drums", "channel"): CHANNEL, ("drums", "threshold"): SHARE, ("drums", "note_ms"): POSITIVE,
+    ("drums", "peaks_per_s"): Range(0.0, 100.0),
     ("instruments", "smoothing"): Range(0.0, 1.0, above=True), ("instruments", "on_threshold"): SHARE,
     ("instruments", "off_threshold"): SHARE, ("instruments", "updates_per_s"): Range(0.0, 50.0, above=True),
     ("instruments", "silence_dbfs"): Range(-200.0, 0.0),

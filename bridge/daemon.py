@@ -196,7 +196,9 @@ class Daemon:
         except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
             self.reporter.error("model", f"drum transcription is off: {exc}")
             return
-        self.drums = DrumEngine(model, self._on_drum_onset)
+        peaks = settings.peaks_per_s > 0
+        self.drums = DrumEngine(model, self._on_drum_onset, on_peaks=self._on_drum_peaks if peaks else None,
+                                peak_frames=max(1, round(1.0 / (settings.peaks_per_s * model.spec.hop_s))) if peaks else 1)
         overrides = ([(None, settings.threshold)] if settings.threshold else []) + list(settings.thresholds.items())
         for name, value in overrides:
             self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")
@@ -245,6 +247,10 @@ class Daemon:
                                      now + self.config.drums.note_ms / 1000.0, self.config.drums.channel)
         self.osc_out.send("/drum/onset", onset.name, onset.velocity / 127.0, onset.time_s)
         self.osc_out.send(f"/drum/{onset.name}", onset.velocity / 127.0)
+
+    def _on_drum_peaks(self, peaks: np.ndarray) -> None:
+        """Analysis thread: the meters of a sound check, in the class order of /drum/onset's names."""
+        self.osc_out.send("/drum/peaks", *(round(float(p), 3) for p in peaks))
 
     def _on_jack_down(self, reason: str) -> None:
         self._jack_lost = True

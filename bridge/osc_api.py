@@ -28,6 +28,10 @@ OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("/drum/onset", "sff", "a drum stroke: class (kick, snare, hihat, tom, crash, ride), velocity 0-1, "
                            "onset time in seconds of audio since the input started"),
     ("/drum/<name>", "f", "the same stroke on its own address, e.g. /drum/kick 0.8: velocity 0-1"),
+    ("/drum/peaks", "ffffff", "ten times a second (drums.peaks_per_s): the peak activation 0-1 of kick, snare, hihat, "
+                              "tom, crash, ride since the last one, for a sound check's meters: a drum's strokes "
+                              "should rise above its threshold (/bridge/status drums_threshold_<name>), its bleed "
+                              "stay below"),
     ("/instrument/classes", "s...", "the instrument class names in the order of /instrument/activity; sent at start-up "
                                     "and to each new subscriber"),
     ("/instrument/activity", "f...", "smoothed activity 0-1 of every class, ten times a second (instruments.updates_per_s)"),

@@ -6,7 +6,7 @@ import pytest
 
 from bridge.bench import DRUM_BENCH_AUDIO
 from bridge.drum_vocabulary import DRUM_NAMES, MAIN_CLASSES, read_annotations
-from bridge.engines.drums import DrumEngine, DrumModel, OnsetPicker, transcribe
+from bridge.engines.drums import DrumEngine, DrumModel, OnsetPicker, PeakMeter, transcribe
 from export.evaluate_drums import score_track
 
 
@@ -105,6 +105,31 @@ def test_the_picker_gives_the_same_onsets_whatever_the_blocks():
     blocks = [picker(block) for block in np.split(activations, [1, 2, 3, 50, 51, 300])]
     assert len(whole) > 50 and [onset for block in blocks for onset in block] == whole
     assert [(frame, c) for frame, c, _ in whole] == sorted((frame, c) for frame, c, _ in whole)
+
+
+def test_the_peak_meter_gives_each_stretchs_peak_whatever_the_blocks():
+    rng = np.random.default_rng(1)
+    activations = rng.random((95, 3)).astype(np.float32)
+    meter = PeakMeter(3, 10)
+    peaks = [p for block in np.split(activations, [1, 7, 30, 31, 80]) for p in meter(block)]
+    assert len(peaks) == 9  # the last 5 frames wait for the next block
+    assert np.array_equal(np.array(peaks), activations[:90].reshape(9, 10, 3).max(axis=1))
+
+
+def test_the_engine_meters_the_peak_activations_and_silence_as_zero(model, heldout):
+    """The meters of a sound check: every 10 frames (ten a second), each class's peak; the kicks that fired
+    rose above the kick's threshold, and digital silence reads 0."""
+    audio, rate, _ = heldout
+    found, peaks = [], []
+    engine = DrumEngine(model, found.append, on_peaks=peaks.append, peak_frames=10)
+    engine.process(audio[: rate * 3], rate, 0.0)
+    assert len(peaks) == engine.frames_processed // 10
+    kick = model.classes.index("kick")
+    assert any(o.name == "kick" for o in found) and max(p[kick] for p in peaks) >= engine.thresholds()["kick"]
+    before = len(peaks)
+    for start in range(0, rate, 220):  # a second of silence, a frame at a time as live
+        engine.process(np.zeros(220, np.float32), rate, 3.0)
+    assert len(peaks) - before >= 9 and not np.any(peaks[-5:])
 
 
 def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):

@@ -59,6 +59,11 @@ def test_a_held_out_render_played_over_jack_comes_back_as_drum_notes_on_time(dru
     assert all(0.0 < m.args[1] <= 1.0 for m in onsets)
     assert client.since(index, "/drum/kick")
     assert client.status()["drum_onsets"] == len(onsets)
+    peaks = client.since(index, "/drum/peaks")  # the sound check's meters, ten a second while audio flows
+    assert len(peaks) >= 8 * len(audio) / peer.sample_rate_hz
+    assert all(len(m.args) == len(DRUM_NAMES) and all(0.0 <= p <= 1.0 for p in m.args) for m in peaks)
+    kick = DRUM_NAMES.index("kick")
+    assert max(m.args[kick] for m in peaks) >= status["drums_threshold_kick"]
 
 
 def test_thresholds_come_from_the_config_and_osc_for_every_drum_or_one_and_bad_ones_are_reported(

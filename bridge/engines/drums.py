@@ -141,6 +141,42 @@ class OnsetPicker:
         return onsets
 
 
+class PeakMeter:
+    """The peak activation of each class over every stretch of ``frames`` frames: a sound check's meters, which
+    show how far a drum's strokes rise against its threshold.
+
+    Parameters
+    ----------
+    n_classes : int
+        Columns of the activations.
+    frames : int
+        Frames in one stretch (at least 1).
+    """
+
+    def __init__(self, n_classes: int, frames: int) -> None:
+        self.frames = max(1, frames)
+        self._n_classes = n_classes
+        self.reset()
+
+    def reset(self) -> None:
+        self._peak = np.zeros(self._n_classes, np.float32)
+        self._count = 0
+
+    def __call__(self, activations: np.ndarray) -> list[np.ndarray]:
+        """The peaks (classes,) of the stretches that new activations (frames, classes) complete, in order."""
+        peaks = []
+        start = 0
+        while start < len(activations):
+            end = min(len(activations), start + self.frames - self._count)
+            self._peak = np.maximum(self._peak, activations[start:end].max(axis=0))
+            self._count += end - start
+            start = end
+            if self._count == self.frames:
+                peaks.append(self._peak)
+                self.reset()
+        return peaks
+
+
 class DrumEngine:
     """Audio blocks in, ``DrumOnset`` callbacks out (an ``AudioEngine`` of the analysis thread).
 
@@ -152,6 +188,11 @@ class DrumEngine:
         Called with each ``DrumOnset``, in order, on the caller's thread.
     threshold : float, optional
         One threshold for every class instead of the model's tuned ones.
+    on_peaks : callable, optional
+        Called on the caller's thread with the peak activation of every class (``PeakMeter``) each
+        ``peak_frames`` frames; digital silence counts as activations of 0.
+    peak_frames : int
+        Frames between two calls of ``on_peaks`` (10: ten a second at a 10-ms hop).
 
     Raises
     ------
@@ -161,11 +202,14 @@ class DrumEngine:
 
     name = "drums"
 
-    def __init__(self, model: DrumModel, on_onset: Callable[[DrumOnset], None], threshold: float | None = None) -> None:
+    def __init__(self, model: DrumModel, on_onset: Callable[[DrumOnset], None], threshold: float | None = None,
+                 on_peaks: Callable[[np.ndarray], None] | None = None, peak_frames: int = 10) -> None:
         self.model = model
         self.on_onset = on_onset
+        self.on_peaks = on_peaks
         self.features = LogMelStream(model.spec)
         self.picker = OnsetPicker(len(model.classes), model.thresholds, model.spec.hop_s)
+        self.meter = PeakMeter(len(model.classes), peak_frames)
         if threshold is not None:
             self.set_threshold(threshold)
         self.frames_processed = 0
@@ -189,6 +233,7 @@ class DrumEngine:
         self.features.reset()
         self.model.reset()
         self.picker.reset()
+        self.meter.reset()
         self.frames_processed = 0
         self._silent = False
 
@@ -206,15 +251,24 @@ class DrumEngine:
                 self.model.reset()
                 self._silent = True
             self.picker.skip(len(frames))
+            self._report_peaks(np.zeros((len(frames), len(self.model.classes)), np.float32))
             self.frames_processed += len(frames)
             return
         self._silent = False
         hop_s = self.model.spec.hop_s
-        for frame, c, activation in self.picker(self.model(frames)):
+        activations = self.model(frames)
+        self._report_peaks(activations)
+        for frame, c, activation in self.picker(activations):
             velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
             onset_s = frame * hop_s + hop_s / 2 - self.model.time_offset_s
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), time_s))
         self.frames_processed += len(frames)
+
+
+    def _report_peaks(self, activations: np.ndarray) -> None:
+        if self.on_peaks is not None:
+            for peaks in self.meter(activations):
+                self.on_peaks(peaks)
 
 
 def transcribe(audio: np.ndarray, sample_rate_hz: int, model: DrumModel, threshold: float | None = None,
