@@ -13,6 +13,7 @@ from bridge.config import AudioConfig
 from bridge.counters import Counters
 from bridge.io.audio import JackAudioInput
 from bridge.io.jack_player import JackPlayer
+from bridge.remote import DaemonProcess
 
 
 def _level_after(client, peer, samples, seconds=1.0):
@@ -66,6 +67,16 @@ def _hold_the_interpreter_lock(seconds: float) -> None:
             pass
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_a_device_pattern_that_is_no_regular_expression_is_reported_and_audio_still_opens(jack_server, tmp_path):
+    daemon = DaemonProcess(tmp_path, '[audio]\nbackend = "jack"\ndevice = "["\n')
+    try:
+        status = daemon.osc.status()
+        assert status["audio_open"] == 1 and status["errors_audio"] == 1, status
+        assert "[audio] device '[' is not a regular expression" in daemon.log()
+    finally:
+        assert daemon.stop() == 0
 
 
 def test_the_jack_input_keeps_to_its_cycles_while_python_holds_the_interpreter_lock(jack_server):

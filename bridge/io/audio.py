@@ -116,7 +116,12 @@ class JackAudioInput(AudioInput):
 
     def _connect_sources(self, client, ports: list) -> None:
         if self._config.device:
-            pattern = re.compile(self._config.device)
+            try:
+                pattern = re.compile(self._config.device)
+            except re.error as exc:
+                self.problem = (f"[audio] device '{self._config.device}' is not a regular expression ({exc}); "
+                                "connect a JACK audio output by hand")
+                return
             sources = [p for p in client.get_ports(is_audio=True, is_output=True) if pattern.search(p.name)]
             if not sources:
                 self.problem = f"no JACK audio output matches '{self._config.device}'; connect one by hand"
