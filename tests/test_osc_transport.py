@@ -128,3 +128,15 @@ def test_a_taken_osc_port_stops_the_daemon_with_a_clear_message_and_the_harness_
                              text=True, timeout=30)
     assert run.returncode == 1
     assert f"cannot listen for OSC on 127.0.0.1:{taken}" in run.stderr and "Traceback" not in run.stderr
+    assert "another program, or another mir-bridge, has that port" in run.stderr
+
+
+def test_an_osc_address_this_machine_does_not_have_stops_the_daemon_with_a_clear_message(tmp_path):
+    """TEST-NET-1 (192.0.2.0/24, RFC 5737) is never an address of a machine; the daemon stops before any other part
+    starts, so no JACK server is needed."""
+    config = tmp_path / "elsewhere.toml"
+    config.write_text('[osc]\nlisten_host = "192.0.2.1"\n')
+    run = subprocess.run([sys.executable, "-m", "bridge", "serve", "--config", str(config)], capture_output=True,
+                         text=True, timeout=30)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "cannot listen for OSC on 192.0.2.1:9000" in run.stderr and "set osc.listen_host" in run.stderr

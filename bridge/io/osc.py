@@ -12,6 +12,7 @@ Python; on Linux the reader reads their count for its socket from
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -49,9 +50,9 @@ class OscReceiver:
             self._sock.bind((host, port))
         except OSError as exc:
             self._sock.close()
-            raise OSError(exc.errno, f"cannot listen for OSC on {host}:{port}: {exc.strerror} "
-                                     "(another program, or another mir-bridge, has that port; set osc.listen_port)"
-                          ) from exc
+            hint = ("another program, or another mir-bridge, has that port; set osc.listen_port"
+                    if exc.errno == errno.EADDRINUSE else "set osc.listen_host to an address of this machine")
+            raise OSError(exc.errno, f"cannot listen for OSC on {host}:{port}: {exc.strerror} ({hint})") from exc
         self.address = self._sock.getsockname()
         self._running = True
         self._thread = threading.Thread(target=self._run, name="osc-in", daemon=True)
