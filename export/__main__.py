@@ -38,8 +38,12 @@ def cmd_data(args: argparse.Namespace) -> int:
     elif args.dataset == "drums":
         from export.data.drums import build
 
-        path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
-                     csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only))
+        try:
+            path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
+                         csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only),
+                         without_kits=tuple(args.without_kits))
+        except ValueError as exc:  # a split, kit or build that does not fit: say which, no traceback
+            raise SystemExit(f"data drums: {exc}") from None
         print(path.read_text())
     return 0
 
@@ -306,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="drums: render just these splits (e.g. test_more_kits) into the build of --out, with its "
                            "seed and features, or start one with them (e.g. the six test_* sets alone, to evaluate "
                            "the shipped models)")
+    data.add_argument("--without-kits", nargs="+", default=[], metavar="KIT",
+                      help="drums: leave these kits (names as drums.json lists them, e.g. "
+                           "hydrogen:Millo_MultiLayered2) out of every split (an experiment the drum card reports)")
     data.add_argument("--dropouts", type=share, metavar="SHARE",
                       help="instruments: share of the training mixes with the dropouts of a live input that misses "
                            "cycles (default 0.5; 0 gives the data the models before them trained on)")

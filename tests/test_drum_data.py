@@ -10,7 +10,7 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_labe
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
 from export.data.drum_kits import (CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SampleKit, gm_note_of,
-                                   hydrogen_kit, kit_sources, kits_for, mixed_kit)
+                                   hydrogen_kit, kit_sources, kits_for, kits_without, mixed_kit)
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.evaluate_drums import score_track
@@ -142,6 +142,13 @@ def test_each_kit_plays_one_role_and_only_the_test_sets_hear_the_held_out_ones()
     for plan in default_plans(0.01):
         assert (plan.kit_role == "training") == (not plan.name.startswith("test_unseen_kit")
                                                  and not plan.name.startswith("test_more_kits"))
+
+
+def test_a_build_can_leave_named_kits_out_and_refuses_names_of_no_kit():
+    kits = [SampleKit(name, True, SAMPLE_RATE_HZ) for name in ("hydrogen:Millo_MultiLayered2", "hydrogen:BJA_Pacific")]
+    assert [k.name for k in kits_without(kits, ("hydrogen:Millo_MultiLayered2",))] == ["hydrogen:BJA_Pacific"]
+    with pytest.raises(ValueError, match="no kit hydrogen:Nothing: the kits are hydrogen:Millo_MultiLayered2"):
+        kits_without(kits, ("hydrogen:Nothing",))
 
 
 def test_splits_join_a_build_of_their_seed_and_features_or_start_one(tmp_path):

@@ -194,6 +194,20 @@ def hydrogen_kit(folder: Path, sample_rate_hz: int) -> SampleKit:
     return kit
 
 
+def kits_without(kits: list[SampleKit], names: tuple[str, ...]) -> list[SampleKit]:
+    """``kits`` less the kits called ``names`` (an experiment's left-out kits).
+
+    Raises
+    ------
+    ValueError
+        A name is none of ``kits``'.
+    """
+    unknown = set(names) - {k.name for k in kits}
+    if unknown:
+        raise ValueError(f"no kit {', '.join(sorted(unknown))}: the kits are {', '.join(k.name for k in kits)}")
+    return [k for k in kits if k.name not in names]
+
+
 def kits_for(kits: list[SampleKit], role: str) -> list[SampleKit]:
     """The kits of ``role`` (one of ``KIT_ROLES``): "held_out" those of ``HELD_OUT_KITS`` (the unseen-kit tests),
     "more_held_out" those of ``MORE_HELD_OUT_KITS`` (the more-kits tests), "training" every other."""

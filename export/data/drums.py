@@ -33,7 +33,8 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
-from export.data.drum_kits import HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, kits_for, load_kits, mixed_kit
+from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, kits_for, kits_without, load_kits,
+                                   mixed_kit)
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 from export.evaluate_drums import KITS_FILE
@@ -264,12 +265,18 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
-          only: tuple[str, ...] = ()) -> Path:
+          only: tuple[str, ...] = (), without_kits: tuple[str, ...] = ()) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
     or start one with them (every track is a function of its split's seed, so a split comes out the same either
-    way)."""
+    way). ``without_kits``: kit names (as ``drums.json`` lists them) that no split plays.
+
+    Raises
+    ------
+    ValueError
+        A kit of ``without_kits`` is none of this machine's, or a split is left without kits.
+    """
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
     plans = default_plans(scale, mixed_kits)
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
@@ -283,7 +290,9 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
+    kits = kits_without(kits, without_kits)
     summary["kits"] = [k.name for k in kits]
+    summary["kits_left_out"] = sorted(without_kits)
     for plan in plans:
         if not kits_for(kits, plan.kit_role):
             raise ValueError(f"no {plan.kit_role} kits on this machine for the split {plan.name}")
