@@ -106,12 +106,18 @@ def read_audio(source: Path) -> tuple[np.ndarray, int]:
     ValueError
         The file cannot be read as audio.
     """
+    import warnings
+
     import librosa
 
     try:
-        audio, sample_rate_hz = librosa.load(source, sr=None, mono=True)
+        with warnings.catch_warnings():  # librosa warns on every fallback to audioread; the error below says enough
+            warnings.simplefilter("ignore")
+            audio, sample_rate_hz = librosa.load(source, sr=None, mono=True)
     except Exception as exc:  # soundfile and audioread raise many unrelated types for a bad file
-        raise ValueError(f"cannot read {source} as audio: {exc}") from exc
+        # librosa's last resort, audioread, fails with an empty message for a file of no sound format at all.
+        reason = str(exc) or "no decoder on this machine (libsndfile, audioread) knows its format"
+        raise ValueError(f"cannot read {source} as audio: {reason}") from exc
     return audio, int(sample_rate_hz)
 
 

@@ -112,3 +112,4 @@ def test_an_unreadable_audio_file_is_a_clear_error(tmp_path, command):
     bad.write_bytes(b"RIFF not really a wave file")
     run = bridge(command, str(bad), "--json")
     assert run.returncode == 1 and "cannot read" in run.stderr and "Traceback" not in run.stderr
+    assert "knows its format" in run.stderr and "Warning" not in run.stderr  # a reason, and no library noise
