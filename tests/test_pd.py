@@ -67,10 +67,12 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
         def seen(prefix: str) -> bool:
             return any(line.startswith(prefix) for line in lines)
 
-        while time.monotonic() < deadline and not (seen("DRUM: ") and seen("ACTIVITY:")):
+        while time.monotonic() < deadline and not (seen("DRUM: ") and seen("ACTIVITY:") and seen("PEAKS: ")):
             lines.append(pd.stderr.readline())
         assert seen("DRUM: "), lines[-5:]
         assert seen("ACTIVITY:")
+        peaks = next(line for line in lines if line.startswith("PEAKS: ")).split()[1:]
+        assert len(peaks) == 6 and all(0.0 <= float(p) <= 1.0 for p in peaks), peaks
     finally:
         pd.terminate()
         pd.wait(5)
