@@ -196,9 +196,10 @@ class Daemon:
         except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
             self.reporter.error("model", f"drum transcription is off: {exc}")
             return
-        peaks = settings.peaks_per_s > 0
-        self.drums = DrumEngine(model, self._on_drum_onset, on_peaks=self._on_drum_peaks if peaks else None,
-                                peak_frames=max(1, round(1.0 / (settings.peaks_per_s * model.spec.hop_s))) if peaks else 1)
+        on_peaks, peak_frames = None, 1
+        if settings.peaks_per_s > 0:  # the meters of /drum/peaks
+            on_peaks, peak_frames = self._on_drum_peaks, max(1, round(1.0 / (settings.peaks_per_s * model.spec.hop_s)))
+        self.drums = DrumEngine(model, self._on_drum_onset, on_peaks=on_peaks, peak_frames=peak_frames)
         overrides = ([(None, settings.threshold)] if settings.threshold else []) + list(settings.thresholds.items())
         for name, value in overrides:
             self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")
