@@ -254,7 +254,9 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     lines += ["**Limits.** Every figure above is on rendered audio. No real recorded drum tracks or real full mixes with",
               "annotations are available to this project, so the goal set for real recordings (mean F 0.85 on drums alone,",
               "0.60 in full mixes) is not measured; the held-out sampled acoustic kits (Black Pearl, and rumpf_kit_z01",
-              "in `test_more_kits`) are the closest stand-in. Millo-Drums_v.1 is not: training heard its drum set.", ""]
+              "in `test_more_kits`) are the closest stand-in. Millo-Drums_v.1 is a lesser one: training heard other",
+              "versions of its drum set (trained without them, `drums_lookahead`'s recipe scores 0.008-0.023 lower on",
+              "it; the last entry of the history below).", ""]
     lines += lookahead_section(lookahead or {}, evaluation)
     lines += ["## Latency", "",
               "`bridge bench -o bench/results.json` (and, with `--config FILE` where FILE sets `[drums] model =",
