@@ -21,7 +21,7 @@ from tqdm import tqdm
 from bridge.config import Config
 from bridge.io.jack_player import JackPlayer
 from bridge.io.jack_server import DummyJackServer
-from bridge.models import MODELS_DIR
+from bridge.models import MODELS_DIR, models_directory
 from bridge.remote import DaemonProcess, OscClient
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ def machine() -> dict[str, object]:
 def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str | None = None) -> int:
     """Measure every live path with the models of ``config`` (``[models] dir``, the shipped ones by default); print
     JSON (``as_json``) or a table; write JSON to ``output``."""
-    directory = Path(config.models.dir).resolve() if config.models.dir else MODELS_DIR
+    directory = models_directory(config.models.dir).resolve()
     models = models_section(directory, config.drums.model)
     shipped = directory.resolve() == MODELS_DIR.resolve()  # named as the repository names it, not by this machine's path
     results: dict[str, object] = {"models_dir": MODELS_DIR.name if shipped else str(directory),

@@ -116,8 +116,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_inpaint(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bridge.engines.inpaint import InpaintError
-    from bridge.models import ModelUnavailable
+    from bridge.engines.inpaint import InpaintError, InpaintModel
+    from bridge.models import ModelUnavailable, models_directory
     from bridge.offline import inpaint_file, print_json
 
     try:
@@ -128,8 +128,10 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     if not 0 <= start < end:
         print(f"bridge: --gap {args.gap}: START must be 0 or more and END after it", file=sys.stderr)
         return 2
+    config = load_config(args.config)  # a ConfigError is main's to report
     try:
-        result = inpaint_file(Path(args.input), start, end, Path(args.output), args.context, args.seed)
+        model = InpaintModel(models_directory(config.models.dir), config.models.provider)
+        result = inpaint_file(Path(args.input), start, end, Path(args.output), args.context, args.seed, model)
     except (InpaintError, ModelUnavailable, OSError, KeyError) as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1
@@ -173,10 +175,11 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     if args.output is None and not args.json:
         print("bridge: give -o OUT.mid, --json, or both", file=sys.stderr)
         return 2
+    config = load_config(args.config)
     try:
         threshold, class_thresholds = parse_drum_thresholds(args.threshold)
         result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
-                                       class_thresholds, args.model)
+                                       class_thresholds, args.model, config)
     except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1
@@ -195,8 +198,9 @@ def cmd_detect_instruments(args: argparse.Namespace) -> int:
     from bridge.models import ModelUnavailable
     from bridge.offline import detect_instruments_file, print_json
 
+    config = load_config(args.config)
     try:
-        result = detect_instruments_file(Path(args.input))
+        result = detect_instruments_file(Path(args.input), config)
     except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1

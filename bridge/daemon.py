@@ -28,14 +28,14 @@ from bridge.config import Config
 from bridge.counters import Counters, DroppingQueue
 from bridge.engines.drums import GM_NOTE_OF_CLASS, DrumEngine, DrumModel, DrumOnset
 from bridge.engines.inpaint import InpaintEngine, InpaintError, InpaintModel
-from bridge.engines.instruments import InstrumentEngine, InstrumentModel, InstrumentUpdate
+from bridge.engines.instruments import InstrumentEngine, InstrumentModel, InstrumentUpdate, engine_settings
 from bridge.events import BarLine, RawMidi, RawOsc
 from bridge.io.audio import AudioInput, AudioUnavailable, make_audio_input
 from bridge.io.jack_server import JackWatch
 from bridge.io.midi import MidiPorts, MidiUnavailable
 from bridge.io.osc import OscReceiver, OscSender
 from bridge.midi_messages import MidiDecodeError, MidiMessage, decode
-from bridge.models import MODELS_DIR, ModelUnavailable
+from bridge.models import ModelUnavailable, models_directory
 from bridge.osc_api import input_routes
 from bridge.osc_dispatch import OscDispatcher
 from bridge.reporting import ErrorReporter
@@ -165,7 +165,7 @@ class Daemon:
 
     def _load_models(self) -> None:
         """Start the engines whose models load; report the others and run without them."""
-        directory = Path(self.config.models.dir) if self.config.models.dir else MODELS_DIR
+        directory = models_directory(self.config.models.dir)
         self._load_drums(directory)
         self._load_instruments(directory)
         settings = self.config.inpaint
@@ -217,14 +217,11 @@ class Daemon:
         except (ModelUnavailable, KeyError, OSError, ValueError, TypeError) as exc:
             self.reporter.error("model", f"instrument activity is off: {exc}")
             return
-        frames_per_update = max(1, round(1.0 / (settings.updates_per_s * model.spec.hop_s)))
-        self.instruments = InstrumentEngine(model, self._on_instrument_update, settings.smoothing,
-                                            settings.on_threshold or None, settings.off_threshold or None,
-                                            frames_per_update, settings.silence_dbfs)
+        self.instruments = InstrumentEngine(model, self._on_instrument_update, **engine_settings(settings, model))
         self.analysis.engines.append(self.instruments)
         self.osc_out.send("/instrument/classes", *model.classes)
         log.info("instrument activity: %d classes, %.1f updates a second; on-thresholds %s", len(model.classes),
-                 1.0 / (frames_per_update * model.spec.hop_s),
+                 1.0 / (self.instruments.update_frames * model.spec.hop_s),
                  ", ".join(f"{name} {value:.2f}" for name, value in self.instruments.thresholds().items()))
 
     def _on_instrument_update(self, update: InstrumentUpdate) -> None:

@@ -59,6 +59,12 @@ def choose_providers(setting: str = "auto") -> tuple[list[str], str]:
     return ["CUDAExecutionProvider"] + cpu, ""
 
 
+def models_directory(configured: str) -> Path:
+    """The folder of the models: ``[models] dir`` of the config (``configured``), or the shipped ones where it is
+    empty."""
+    return Path(configured) if configured else MODELS_DIR
+
+
 def load_manifest_entry(name: str, directory: Path = MODELS_DIR) -> dict:
     """The entry of model ``name`` in ``directory/manifest.json``.
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.config import Config, load_config
 from bridge.engines.drums import DEFAULT_DRUM_MODEL
 from bridge.engines.inpaint import BAR_TICKS, InpaintModel, gap_context, has_notes
 from bridge.midi_file import append_events, read_notes, write_notes
+from bridge.models import models_directory
 from bridge.score import MelodyHistory, Note, tokens_to_notes
 
 
@@ -75,11 +77,14 @@ def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
 
 
 def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None,
-                          class_thresholds: dict[str, float] | None = None, model_name: str = DEFAULT_DRUM_MODEL) -> dict:
-    """Stream an audio file through the live drum engine with the shipped model ``model_name``; write drum MIDI
+                          class_thresholds: dict[str, float] | None = None, model_name: str = DEFAULT_DRUM_MODEL,
+                          config: Config | None = None) -> dict:
+    """Stream an audio file through the live drum engine with the model ``model_name``; write drum MIDI
     to ``output`` if given.
 
-    ``threshold`` and ``class_thresholds`` are those of ``bridge.engines.drums.transcribe``.
+    ``config`` (the defaults when None) gives the models' folder and provider, and thresholds: its ``[drums]
+    threshold`` unless ``threshold`` is given, then its ``[drums.thresholds]`` under ``class_thresholds``
+    (those of ``bridge.engines.drums.transcribe``).
 
     Raises
     ------
@@ -88,9 +93,13 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     """
     from bridge.engines.drums import DrumModel, transcribe
 
+    config = config or load_config()
+    if threshold is None and config.drums.threshold:
+        threshold = config.drums.threshold
     audio, sample_rate_hz = read_audio(source)
-    model = DrumModel(name=model_name)
-    onsets = transcribe(audio, sample_rate_hz, model, threshold, class_thresholds=class_thresholds)
+    model = DrumModel(models_directory(config.models.dir), config.models.provider, model_name)
+    onsets = transcribe(audio, sample_rate_hz, model, threshold,
+                        class_thresholds={**config.drums.thresholds, **(class_thresholds or {})})
     if output is not None:
         write_drum_midi(output, onsets)
     return {"model": model_name, "sample_rate_hz": int(sample_rate_hz),
@@ -121,18 +130,21 @@ def read_audio(source: Path) -> tuple[np.ndarray, int]:
     return audio, int(sample_rate_hz)
 
 
-def detect_instruments_file(source: Path) -> dict:
-    """Stream an audio file through the live instrument engine.
+def detect_instruments_file(source: Path, config: Config | None = None) -> dict:
+    """Stream an audio file through the live instrument engine, with the models' folder, provider and
+    ``[instruments]`` settings (smoothing, hysteresis, update rate, silence level) of ``config`` (the defaults
+    when None).
 
     Returns the classes, the update period, the smoothed activity of every update, the classes
     on at each update (each class's tuned hysteresis) and, per class, the highest clip probability
     of any ten-second stretch.
     """
-    from bridge.engines.instruments import InstrumentModel, detect
+    from bridge.engines.instruments import InstrumentModel, detect, engine_settings
 
+    config = config or load_config()
     audio, sample_rate_hz = read_audio(source)
-    model = InstrumentModel()
-    updates = detect(audio, sample_rate_hz, model)
+    model = InstrumentModel(models_directory(config.models.dir), config.models.provider)
+    updates = detect(audio, sample_rate_hz, model, **engine_settings(config.instruments, model))
     clips = [u.clip for u in updates if u.clip is not None]
     clip = np.max(clips, axis=0) if clips else np.zeros(len(model.classes))
     hop_s = (updates[1].time_s - updates[0].time_s) if len(updates) > 1 else 0.0

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,29 @@ def test_transcribe_drums_takes_a_threshold_for_every_class_and_one_per_drum(tmp
                          ("1.5", "between 0 and 1")):
         run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", f"--threshold={bad}")
         assert run.returncode == 1 and message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_offline_commands_take_their_settings_from_the_config(tmp_path):
+    """--config was accepted and ignored by the file commands; now they read what applies to them."""
+    from bridge.bench import DRUM_BENCH_AUDIO
+    from bridge.demo import DEMO_DATA
+
+    config = tmp_path / "c.toml"
+    config.write_text("[drums]\nthreshold = 0.9\n[drums.thresholds]\nhihat = 0.3\n[instruments]\nupdates_per_s = 5\n")
+
+    def counts(*options: str) -> dict[str, int]:
+        run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", *options)
+        assert run.returncode == 0, run.stderr
+        return Counter(o["drum"] for o in json.loads(run.stdout)["onsets"])
+
+    shipped, configured = counts(), counts("--config", str(config))
+    assert configured["hihat"] > shipped["hihat"] and configured["snare"] < shipped["snare"]
+    assert counts("--config", str(config), "--threshold=hihat=0.9")["hihat"] < configured["hihat"]  # the option wins
+    run = bridge("detect-instruments", str(DEMO_DATA / "instruments_trio.wav"), "--json", "--config", str(config))
+    assert run.returncode == 0 and json.loads(run.stdout)["hop_s"] == pytest.approx(0.2, abs=0.01), run.stderr
+    config.write_text("[instruments]\nupdates_per_s = 0\n")
+    run = bridge("detect-instruments", str(DEMO_DATA / "instruments_trio.wav"), "--json", "--config", str(config))
+    assert run.returncode == 2 and "updates_per_s must be more than 0" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_detect_instruments_prints_activity_json():

@@ -24,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 
+from bridge.config import InstrumentsConfig
 from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session
@@ -180,6 +181,13 @@ class InstrumentEngine:
             if self._embeddings and not silent:
                 clip, attention = self.model.clip(np.stack(self._embeddings))
         self.on_update(InstrumentUpdate(stream_s, self.activity.copy(), self.active.copy(), clip, attention))
+
+
+def engine_settings(settings: InstrumentsConfig, model: InstrumentModel) -> dict:
+    """``InstrumentEngine``'s keyword arguments from the ``[instruments]`` section of the config (live and offline)."""
+    return {"smoothing": settings.smoothing, "on_threshold": settings.on_threshold or None,
+            "off_threshold": settings.off_threshold or None, "silence_dbfs": settings.silence_dbfs,
+            "update_frames": max(1, round(1.0 / (settings.updates_per_s * model.spec.hop_s)))}
 
 
 def detect(audio: np.ndarray, sample_rate_hz: int, model: InstrumentModel, block: int = 4096, **settings
