@@ -48,6 +48,10 @@ class FeatureSpec:
     def hop_s(self) -> float:
         return self.hop / self.sample_rate_hz
 
+    def frames_between(self, per_s: float) -> int:
+        """Frames between two of ``per_s`` events a second (an engine's updates), at least 1."""
+        return max(1, round(1.0 / (per_s * self.hop_s)))
+
     def as_dict(self) -> dict[str, float]:
         return {"sample_rate_hz": self.sample_rate_hz, "n_fft": self.n_fft, "hop": self.hop,
                 "n_mels": self.n_mels, "fmin_hz": self.fmin_hz, "fmax_hz": self.fmax_hz, "log_gain": self.log_gain,

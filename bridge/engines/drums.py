@@ -264,7 +264,6 @@ class DrumEngine:
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), time_s))
         self.frames_processed += len(frames)
 
-
     def _report_peaks(self, activations: np.ndarray) -> None:
         if self.on_peaks is not None:
             for peaks in self.meter(activations):

@@ -187,7 +187,7 @@ def engine_settings(settings: InstrumentsConfig, model: InstrumentModel) -> dict
     """``InstrumentEngine``'s keyword arguments from the ``[instruments]`` section of the config (live and offline)."""
     return {"smoothing": settings.smoothing, "on_threshold": settings.on_threshold or None,
             "off_threshold": settings.off_threshold or None, "silence_dbfs": settings.silence_dbfs,
-            "update_frames": max(1, round(1.0 / (settings.updates_per_s * model.spec.hop_s)))}
+            "update_frames": model.spec.frames_between(settings.updates_per_s)}
 
 
 def detect(audio: np.ndarray, sample_rate_hz: int, model: InstrumentModel, block: int = 4096, **settings
