@@ -160,6 +160,8 @@ def test_splits_join_a_build_of_their_seed_and_features_or_start_one(tmp_path):
         existing_build(tmp_path, ("test_nothing",), plans, DRUM_FEATURES, 0)
     with pytest.raises(ValueError, match="would not match"):
         existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 1)
+    with pytest.raises(ValueError, match="would not match"):  # a build of all kits is joined by splits of all kits
+        existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 0, ("hydrogen:BJA_Pacific",))
 
 
 def test_the_evaluation_scores_each_kit_apart_where_the_set_names_them(tmp_path):

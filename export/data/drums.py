@@ -240,16 +240,16 @@ def require_feature_spec(data: Path, spec: FeatureSpec, user: str) -> None:
         raise ValueError(f"{user} log-mel frames {spec}; the build {data} has {found}")
 
 
-def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], spec: FeatureSpec, seed: int
-                   ) -> dict | None:
+def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], spec: FeatureSpec, seed: int,
+                   without_kits: tuple[str, ...] = ()) -> dict | None:
     """The summary (``drums.json``) of the build in ``out`` that the splits ``only`` are to join, or None where
     ``out`` holds no build (they start one: e.g. the test sets alone, to evaluate the shipped models).
 
     Raises
     ------
     ValueError
-        A split of ``only`` is none of ``plans``, or the build has other features or another seed (the new
-        splits would not match it).
+        A split of ``only`` is none of ``plans``, or the build has other features, another seed or other kits
+        left out (the new splits would not match it).
     """
     unknown = set(only) - {plan.name for plan in plans}
     if unknown:
@@ -257,8 +257,10 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
     if not (out / "drums.json").is_file():
         return None
     summary = json.loads((out / "drums.json").read_text())
-    if summary["features"] != spec.as_dict() or summary["seed"] != seed:
-        raise ValueError(f"{out} was built with seed {summary['seed']} and features {summary['features']}; "
+    left_out = summary.get("kits_left_out", [])
+    if summary["features"] != spec.as_dict() or summary["seed"] != seed or left_out != sorted(without_kits):
+        raise ValueError(f"{out} was built with seed {summary['seed']}, features {summary['features']} and the kits "
+                         f"{left_out or 'none'} left out; "
                          f"the splits {', '.join(only)} would not match it")
     return summary
 
@@ -284,7 +286,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
                      "accompaniment_clips": band_counts, "splits": {}}
     if only:
-        summary = {**(existing_build(out, only, plans, spec, seed) or summary),
+        summary = {**(existing_build(out, only, plans, spec, seed, without_kits) or summary),
                    "more_held_out_kits": list(MORE_HELD_OUT_KITS)}
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
