@@ -33,7 +33,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         dropouts = {} if args.dropouts is None else {"dropout_share": args.dropouts}
         path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers, seed=args.seed,
                                  audio=args.audio, csound_bank=args.csound_bank, freepats=args.freepats,
-                                 modelled_share=args.modelled, **dropouts)
+                                 modelled_share=args.modelled, timbre_shift=args.timbre_shift, **dropouts)
         print(path.read_text())
     elif args.dataset == "drums":
         from export.data.drums import build
@@ -325,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--modelled", type=share, default=0.0, metavar="SHARE",
                       help="instruments: share of the training and validation songs whose piano and acoustic guitar "
                            "are modelled strings instead of a soundfont (an experiment the instrument card reports)")
+    data.add_argument("--timbre-shift", type=int, default=0, choices=range(0, 13), metavar="SEMITONES",
+                      help="instruments: render each training and validation stem up to this many semitones up or "
+                           "down and resample it back to its pitch, moving its timbre (an experiment the instrument "
+                           "card reports)")
     data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "

@@ -12,7 +12,8 @@ from export.card_instruments import record_variants, variants_section
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, modelled_stems, read_activity_csv,
-                                    songs_midi, split_plan, split_soundfonts, write_activity_csv)
+                                    restore_pitch, songs_midi, split_plan, split_soundfonts, stretch_ratio, timbre_shifts,
+                                    write_activity_csv)
 from export.data.render import bank_programs
 from export.evaluate_instruments import evaluate, markdown_tables, trio_report, trio_windows
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
@@ -48,6 +49,40 @@ def test_every_pitched_class_plays_its_part_in_the_stem_render():
     programs = [m.program for m in messages if m.type == "program_change"]
     assert len(programs) == len(INSTRUMENT_NAMES) - 1 and slot_s == SONG_S + 3.0
     assert sum(m.type == "note_on" for m in messages) > 10 * len(programs)
+
+
+def _notes(midi) -> list[tuple[float, int]]:
+    """(time in seconds, pitch) of every note-on of a ``songs_midi`` file (120 BPM, 480 ticks a beat)."""
+    ticks, notes = 0, []
+    for message in midi.tracks[0]:
+        ticks += message.time
+        if message.type == "note_on":
+            notes.append((ticks / 960, message.note))
+    return notes
+
+
+def test_a_timbre_shifted_stem_is_rendered_transposed_and_faster_in_a_slot_that_holds_it():
+    piano = [INSTRUMENT_NAMES.index("piano")]
+    song = [(_tune(3), 120.0, 3)]
+    plain, slot_s = songs_midi(song, piano)
+    down, slot_down = songs_midi(song, piano, shifts=np.array([-4]))
+    up, slot_up = songs_midi(song, piano, shifts=np.array([5]))
+    assert timbre_shifts(song * 50, piano, 0).tolist() == [0] * 50
+    assert set(timbre_shifts([(_tune(0), 120.0, s) for s in range(200)], piano, 2).tolist()) == {-2, -1, 0, 1, 2}
+    assert slot_up == slot_s == SONG_S + 3.0 and slot_down == pytest.approx(SONG_S * 2 ** (4 / 12) + 3.0, abs=0.01)
+    for shifted, shift in ((down, -4), (up, 5)):
+        pairs = list(zip(_notes(plain), _notes(shifted)))
+        assert len(pairs) > 20 and all(b[1] == a[1] + shift for a, b in pairs)
+        assert all(abs(b[0] - a[0] / 2 ** (shift / 12)) < 0.01 for a, b in pairs)
+
+
+@pytest.mark.parametrize("shift", [-3, 4])
+def test_restoring_a_shifted_render_gives_back_its_pitch_and_length(shift):
+    n, f0 = SAMPLE_RATE_HZ, 440.0
+    rendered = np.sin(2 * np.pi * f0 * 2 ** (shift / 12) * np.arange(int(n / stretch_ratio(shift)) + 50) / SAMPLE_RATE_HZ)
+    restored = restore_pitch(rendered, shift, n)
+    assert restored.shape == (n,) and np.isfinite(restored).all()
+    assert abs(np.argmax(np.abs(np.fft.rfft(restored[100:-100] * np.hanning(n - 200)))) * SAMPLE_RATE_HZ / (n - 200) - f0) < 2
 
 
 def test_a_patch_set_missing_programs_renders_each_class_with_a_program_it_has(tmp_path):

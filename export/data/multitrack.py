@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import json
 import tempfile
+from fractions import Fraction
 from multiprocessing import Pool
 from pathlib import Path
 
 import mido
 import numpy as np
 from scipy.io import wavfile
+from scipy.signal import resample_poly
 from tqdm import tqdm
 
 from bridge.features import INSTRUMENT_FEATURES, log_mel
@@ -72,15 +74,32 @@ def stem_notes(role: str, parts: dict, rng: np.random.Generator) -> list:
     return parts[role]
 
 
+def timbre_shifts(songs: list[tuple[np.ndarray, float, int]], classes: list[int], semitones: int) -> np.ndarray:
+    """The shift of each (song, class) stem in ``songs_midi``'s order: a whole number of semitones drawn from
+    ``-semitones`` to ``semitones`` by the song's seed and the class, all 0 where ``semitones`` is 0."""
+    return np.array([int(np.random.default_rng([seed, index, 11]).integers(-semitones, semitones + 1)) if semitones else 0
+                     for _, _, seed in songs for index in classes], np.int64)
+
+
+def stretch_ratio(shift: int) -> Fraction:
+    """How much longer a stem rendered ``shift`` semitones up (and that much faster) is played to sound at its
+    pitch: 2^(shift/12), as a fraction for polyphase resampling (within 0.03 cent)."""
+    return Fraction(2 ** (shift / 12)).limit_denominator(1000)
+
+
 def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
-               programs: frozenset[int] | None = None) -> tuple[mido.MidiFile, float]:
-    """One MIDI file playing every (song, class) stem in turn on channel 1, ``SONG_S + GAP_S`` apart.
+               programs: frozenset[int] | None = None, shifts: np.ndarray | None = None) -> tuple[mido.MidiFile, float]:
+    """One MIDI file playing every (song, class) stem in turn on channel 1, in slots a little longer than
+    ``SONG_S + GAP_S``.
 
     ``songs`` holds (tokens, tempo in BPM, seed); ``programs``, where not None, the GM programs the synthesiser has
-    (a class plays one of its programs among them). Returns the file and the slot length in seconds.
+    (a class plays one of its programs among them); ``shifts`` (``timbre_shifts``), where not None, transposes each
+    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back. Returns the file and the
+    slot length in seconds.
     """
     ticks_per_s = 960  # the file runs at 120 BPM with 480 ticks a beat
-    slot_s = SONG_S + GAP_S
+    shifts = np.zeros(len(songs) * len(classes), np.int64) if shifts is None else shifts
+    slot_s = SONG_S / float(stretch_ratio(int(shifts.min(initial=0)))) + GAP_S
     events: list[tuple[int, int, mido.Message]] = []
     slot = 0
     for tokens, tempo_bpm, seed in songs:
@@ -90,6 +109,7 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
         for index in classes:
             klass = INSTRUMENT_CLASSES[index]
             start = round(slot * slot_s * ticks_per_s)
+            shift, speed = int(shifts[slot]), float(stretch_ratio(int(shifts[slot])))
             choices = [p for p in klass.programs if programs is None or p in programs]
             events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(choices)))))
             vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
@@ -98,10 +118,13 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
                 on_s, off_s = note.start_tick * seconds_per_tick, note.end_tick * seconds_per_tick
                 if on_s >= SONG_S:
                     break
-                events.append((start + round(on_s * ticks_per_s), 2, mido.Message("note_on", channel=0, note=note.pitch,
-                                                                                   velocity=note.velocity)))
-                events.append((start + round(min(off_s, SONG_S) * ticks_per_s), 1, mido.Message("note_off", channel=0, note=note.pitch)))
-            events.append((start + round(SONG_S * ticks_per_s), 1, mido.Message("control_change", channel=0, control=123, value=0)))
+                pitch = int(np.clip(note.pitch + shift, 0, 127))
+                events.append((start + round(on_s / speed * ticks_per_s), 2,
+                               mido.Message("note_on", channel=0, note=pitch, velocity=note.velocity)))
+                events.append((start + round(min(off_s, SONG_S) / speed * ticks_per_s), 1,
+                               mido.Message("note_off", channel=0, note=pitch)))
+            events.append((start + round(SONG_S / speed * ticks_per_s), 1,
+                           mido.Message("control_change", channel=0, control=123, value=0)))
             slot += 1
     midi = mido.MidiFile(ticks_per_beat=480)
     track = append_events(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000)]), events)
@@ -110,17 +133,30 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
     return midi, slot_s
 
 
-def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path) -> np.ndarray:
-    """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run."""
+def restore_pitch(audio: np.ndarray, shift: int, n: int) -> np.ndarray:
+    """A stem rendered ``shift`` semitones up and that much faster, resampled to sound at its pitch and tempo:
+    its ``n`` samples keep the notes and timing, while the sound's spectral envelope (body resonances, formants,
+    attack length) moves ``shift`` semitones down, a timbre its soundfont does not have."""
+    if shift == 0:
+        return audio[:n]
+    ratio = stretch_ratio(shift)
+    stretched = resample_poly(audio[: int(np.ceil(n / ratio)) + 1], ratio.numerator, ratio.denominator)
+    return np.pad(stretched, (0, max(0, n - len(stretched))))[:n]
+
+
+def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path, timbre_shift: int = 0) -> np.ndarray:
+    """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run; with
+    ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``)."""
     classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
-    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont))
+    shifts = timbre_shifts(songs, classes, timbre_shift)
+    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts)
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "stems.mid"
         midi.save(path)
         audio = render_midi(path, SAMPLE_RATE_HZ, soundfont, gain=0.5)
     slot, n = int(slot_s * SAMPLE_RATE_HZ), int(SONG_S * SAMPLE_RATE_HZ)
-    audio = np.pad(audio, (0, max(0, slot * len(songs) * len(classes) - len(audio))))
-    return np.stack([audio[i * slot:i * slot + n] for i in range(len(songs) * len(classes))]).reshape(
+    audio = np.pad(audio, (0, max(0, slot * len(shifts) - len(audio))))
+    return np.stack([restore_pitch(audio[i * slot:(i + 1) * slot], int(shift), n) for i, shift in enumerate(shifts)]).reshape(
         len(songs), len(classes), n).astype(np.float32)
 
 
@@ -160,9 +196,10 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float) -> 
 
 
 def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path],
-                modelled_share: float = 0.0) -> Path:
+                modelled_share: float = 0.0, timbre_shift: int = 0) -> Path:
     """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
-    shared out among ``soundfonts``, and ``modelled_share`` of them with modelled pianos and guitars."""
+    shared out among ``soundfonts``, ``modelled_share`` of them with modelled pianos and guitars, and the pitched
+    stems' timbres shifted by up to ``timbre_shift`` semitones (``render_stems``)."""
     path = out / f"stems_{split}.npz"
     if path.exists():
         return path
@@ -171,7 +208,8 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     songs = [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
              for i in range(count)]
     groups = [songs[i::len(soundfonts)] for i in range(len(soundfonts))]
-    pitched = [render_stems(group, soundfont) for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
+    pitched = [render_stems(group, soundfont, timbre_shift)
+               for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
     stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
     for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share).items():
@@ -260,7 +298,7 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
-          csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0) -> Path:
+          csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -270,7 +308,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     ``dropout_share`` of the training mixes get the dropouts of a live input; with
     ``csound_bank``, csound's GM bank, and with ``freepats``, freepats through TiMidity++, render
     their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
-    acoustic guitar played by modelled strings.
+    acoustic guitar played by modelled strings, and with ``timbre_shift`` their pitched stems' timbres are moved
+    by up to that many semitones.
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -278,12 +317,14 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
-                     "dropout_share": dropout_share, "modelled_share": modelled_share, "splits": {}}
+                     "dropout_share": dropout_share, "modelled_share": modelled_share, "timbre_shift": timbre_shift,
+                     "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
+        held_out = split == "test"
         path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
-                           0.0 if split == "test" else modelled_share)
+                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift)
         _STEMS[split] = np.load(path)["stems"]
-        directory = out / split if split == "test" or audio else None
+        directory = out / split if held_out or audio else None
         if directory is not None:
             directory.mkdir(exist_ok=True)
         with Pool(workers) as pool:
