@@ -141,8 +141,9 @@ def cmd_evaluate_instruments(args: argparse.Namespace) -> int:
     from export.evaluate_instruments import evaluate, markdown_tables
 
     folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else ["cache/instruments/test"])]
+    trio_stems = folders[0].parent / "stems_test.npz"  # a test folder of a `data instruments` build: its trios too
     report = evaluate(folders, Path(args.runs or "runs/instruments"), Path(args.figures) if args.figures else None,
-                      args.dropouts_per_s)
+                      args.dropouts_per_s, trio_stems if trio_stems.exists() else None)
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2) if args.json else markdown_tables(report))

@@ -10,7 +10,9 @@ to it by taking each second's maximum.
 Activity is scored per 1-s instance and after max pooling over 5 s, 10 s and
 the whole track; clip tagging on non-overlapping 10-s windows. Each activity
 model also hears the bundled held-out trio (piano, electric bass, drums) as the
-live engine would, and the report ranks the classes by their mean activity. Where
+live engine would, and the report ranks the classes by their mean activity; where
+the test folder is that of a ``data instruments`` build, the same trio of every
+test song is heard too, with its electric bass and with its double bass. Where
 ``export/musicnn_peer.py`` has run on the folders, the musicnn front end
 (its heads) is scored the same way, and musicnn's own MTT tags are scored on
 the instruments both vocabularies have, beside the CNN and the musicnn head.
@@ -31,7 +33,7 @@ from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.models import MODELS_DIR, load_manifest_entry
 from export.data.audio_effects import dropouts
-from export.data.multitrack import read_activity_csv
+from export.data.multitrack import SAMPLE_RATE_HZ, TRIO_BASSES, read_activity_csv, trio_mix
 from export.models.instruments import pooling_model
 from export.musicnn_front import MUSICNN_INPUT, SHARED_CLASSES, merge_classes, musicnn_file, onnx_latency_ms, tag_scores
 from export.train_instruments import FRAMES_PER_S, POOLING_MODELS, load_activity, pooling_path
@@ -138,24 +140,54 @@ def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarr
     return report, probabilities, embeddings
 
 
-def trio_windows() -> np.ndarray:
-    """The 1-s windows of the bundled trio that end within its 2-8 s, one every 0.1 s as the live engine updates."""
-    audio, rate = librosa.load(TRIO, sr=None, mono=True)
-    frames = log_mel(audio, int(rate), INSTRUMENT_FEATURES)
+def span_windows(audio: np.ndarray, rate: int) -> np.ndarray:
+    """The 1-s windows of a trio that end within its 2-8 s, one every 0.1 s as the live engine updates."""
+    frames = log_mel(audio, rate, INSTRUMENT_FEATURES)
     ends = [end for end in range(FRAMES_PER_S, len(frames) + 1, FRAMES_PER_S // UPDATES_PER_S)
             if TRIO_SPAN_S[0] <= end / FRAMES_PER_S < TRIO_SPAN_S[1]]
     return np.stack([frames[end - FRAMES_PER_S:end] for end in ends])
 
 
-def trio_report(model: torch.nn.Module, windows: np.ndarray) -> dict:
-    """Mean activity of every class over ``trio_windows``, highest first, and the rank of each of the trio's
-    instruments (the issue asks for the top three)."""
+def trio_windows() -> np.ndarray:
+    """``span_windows`` of the bundled trio."""
+    audio, rate = librosa.load(TRIO, sr=None, mono=True)
+    return span_windows(audio, int(rate))
+
+
+def held_out_trios(stems_path: Path) -> dict[str, list[np.ndarray]]:
+    """``span_windows`` of the trio of every song of a ``stems_test.npz`` (``trio_mix``), per bass of
+    ``TRIO_BASSES``: the bundled trio's check over all the held-out songs."""
+    stems = np.load(stems_path)["stems"]
+    return {bass: [span_windows(trio_mix(song, bass)[0], SAMPLE_RATE_HZ) for song in stems] for bass in TRIO_BASSES}
+
+
+def trio_report(model: torch.nn.Module, windows: np.ndarray, bass: str = "electric_bass") -> dict:
+    """Mean activity of every class over a trio's ``span_windows``, highest first, and the rank of each of the
+    trio's instruments (the issue asks for the top three)."""
     with torch.no_grad():
         logits, _ = model(torch.from_numpy(windows))
     mean = torch.sigmoid(logits).mean(dim=0).numpy()
     order = [INSTRUMENT_NAMES[i] for i in np.argsort(-mean)]
     return {"mean_activity": {name: round(float(mean[INSTRUMENT_NAMES.index(name)]), 3) for name in order},
-            "rank": {name: order.index(name) + 1 for name in ("piano", "electric_bass", "drums")}}
+            "rank": {name: order.index(name) + 1 for name in ("piano", bass, "drums")}}
+
+
+def trios_report(model: torch.nn.Module, trios: dict[str, list[np.ndarray]]) -> dict:
+    """Per bass of ``held_out_trios``: how many trios have their three instruments as the three most active
+    classes, how many do with the two bass classes taken as one (their higher mean activity), and the
+    piano's rank in each."""
+    report = {}
+    for bass, songs in trios.items():
+        ranks = [trio_report(model, windows, bass) for windows in songs]
+        as_one = []
+        for trio in ranks:
+            activity = dict(trio["mean_activity"])
+            activity["bass"] = max(activity.pop(name) for name in TRIO_BASSES)
+            order = sorted(activity, key=activity.get, reverse=True)
+            as_one.append(set(order[:3]) == {"piano", "bass", "drums"})
+        report[bass] = {"trios": len(ranks), "top_three": sum(max(t["rank"].values()) == 3 for t in ranks),
+                        "top_three_basses_as_one": sum(as_one), "piano_ranks": [t["rank"]["piano"] for t in ranks]}
+    return report
 
 
 def false_on(truth: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -230,20 +262,25 @@ def tagging_section(runs: Path, front_end: str, tracks, embeddings: list[np.ndar
     return report, attention, y
 
 
-def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropouts_per_s: float | None = None) -> dict:
+def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropouts_per_s: float | None = None,
+             trio_stems: Path | None = None) -> dict:
     """The full report; with ``figures``, also the confusion and attention PNGs there. With ``dropouts_per_s``,
-    on the tracks with that many dropouts a second, and without musicnn (its files hold the clean tracks)."""
+    on the tracks with that many dropouts a second, and without musicnn (its files hold the clean tracks). With
+    ``trio_stems`` (a ``stems_test.npz``), the trios of every held-out song too (``held_out_trios``)."""
     tracks = read_tracks(folders, dropouts_per_s)
     report: dict = {"tracks": len(tracks), "seconds": int(sum(len(t[1]) for t in tracks)), "activity": {},
                     "dropouts_per_s": dropouts_per_s}
     outputs = {}
     trio = trio_windows()
+    trios = held_out_trios(trio_stems) if trio_stems is not None else None
     for kind in ("fc", "cnn", "crnn"):
         path = runs / f"activity_{kind}.pt"
         if path.exists():
             model = load_activity(path)
             report["activity"][kind], probabilities, embeddings = activity_report(model, tracks)
             report.setdefault("trio", {})[kind] = trio_report(model, trio)
+            if trios is not None:
+                report.setdefault("trios", {})[kind] = trios_report(model, trios)
             outputs[kind] = (probabilities, embeddings)
     if "cnn" in outputs and (tagging := tagging_section(runs, "cnn", tracks, outputs["cnn"][1])):
         report["tagging"], attention, clip_labels = tagging
@@ -312,6 +349,12 @@ def markdown_tables(report: dict) -> str:
         for kind, trio in report["trio"].items():
             top = [f"{name} {value:.2f}" for name, value in list(trio["mean_activity"].items())[:5]]
             lines.append(f"| {kind} | " + " | ".join(top) + " | " + ", ".join(str(r) for r in trio["rank"].values()) + " |")
+    if "trios" in report:
+        lines += ["", "| held-out trios: piano, bass and drums of each test song | bass | trios | those three the most "
+                  "active | the same, the two basses as one | piano's ranks |", "|---|---|---|---|---|---|"]
+        for kind, per_bass in report["trios"].items():
+            lines += [f"| {kind} | {bass} | {r['trios']} | {r['top_three']} | {r['top_three_basses_as_one']} | "
+                      + " ".join(str(rank) for rank in r["piano_ranks"]) + " |" for bass, r in per_bass.items()]
     if "front_end_latency" in report:
         lines += ["", "| one 1-s window, one thread | p50 ms | p99 ms |", "|---|---|---|"]
         lines += [f"| {name} | {v['p50_ms']:.2f} | {v['p99_ms']:.2f} |" for name, v in report["front_end_latency"].items()]

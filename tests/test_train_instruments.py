@@ -13,9 +13,10 @@ from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, modelled_stems, read_activity_csv,
                                     restore_pitch, songs_midi, split_plan, split_soundfonts, stretch_ratio, timbre_shifts,
-                                    write_activity_csv)
+                                    trio_mix, write_activity_csv)
 from export.data.render import bank_programs
-from export.evaluate_instruments import evaluate, markdown_tables, trio_report, trio_windows
+from export.evaluate_instruments import (evaluate, held_out_trios, markdown_tables, trio_report, trio_windows,
+                                         trios_report)
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
 from export.thresholds_instruments import best_f1_thresholds, f1_per_class, tune
@@ -159,16 +160,30 @@ def test_instances_are_one_second_windows(tiny_data):
     assert windows.shape == (80, 50, INSTRUMENT_FEATURES.n_mels) and labels.shape == (80, len(INSTRUMENT_NAMES))
 
 
-def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, tmp_path):
+def test_a_trio_mixes_piano_bass_and_drums_and_labels_the_drums_off_after_they_stop(stems):
+    audio, labels = trio_mix(stems[1], "double_bass")
+    assert audio.shape == (12 * SAMPLE_RATE_HZ,) and np.abs(audio).max() == pytest.approx(0.8)
+    playing = {INSTRUMENT_NAMES[c] for c in np.flatnonzero(labels[:8].max(axis=0))}
+    assert playing == {"piano", "double_bass", "drums"} and not labels[9:, INSTRUMENT_NAMES.index("drums")].any()
+
+
+def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, stems, tmp_path):
     config = InstrumentTrainConfig(data=tiny_data, out=tmp_path / "runs", steps=3, batch=4, valid_every=3, threads=1)
     for kind in ("fc", "cnn", "crnn"):
         assert train_activity(kind, config).exists()
     assert train_pooling(config).exists()
-    # what the evaluation reports for each activity model
-    trio = trio_report(load_activity(config.out / "activity_cnn.pt"), trio_windows())
+    # what the evaluation reports for each activity model: the bundled trio, and the trio of each test song
+    cnn = load_activity(config.out / "activity_cnn.pt")
+    trio = trio_report(cnn, trio_windows())
     activity = list(trio["mean_activity"].values())
     assert len(activity) == len(INSTRUMENT_NAMES) and activity == sorted(activity, reverse=True)
     assert set(trio["rank"]) == {"piano", "electric_bass", "drums"} and len(set(trio["rank"].values())) == 3
+    np.savez(tmp_path / "stems_test.npz", stems=stems.astype(np.float16))
+    trios = trios_report(cnn, held_out_trios(tmp_path / "stems_test.npz"))
+    assert set(trios) == {"electric_bass", "double_bass"}
+    for counts in trios.values():
+        assert counts["trios"] == 2 and len(counts["piano_ranks"]) == 2 and all(1 <= r <= 17 for r in counts["piano_ranks"])
+        assert 0 <= counts["top_three"] <= counts["top_three_basses_as_one"] <= 2
     out = tmp_path / "models"
     out.mkdir()
     release(config.out, tiny_data, out)

@@ -340,14 +340,17 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     return path
 
 
-def bundle_trio(stems_path: Path, out: Path, song: int = 0, seconds: int = 12, stop_s: int = 8) -> Path:
-    """A held-out trio for the tests and the bench: piano, electric bass and drums of a test song; the drums stop
-    at ``stop_s``. Writes ``out`` (22.05 kHz WAV) and its per-second activity CSV."""
-    stems = np.load(stems_path)["stems"][song].astype(np.float32)
+TRIO_BASSES = ("electric_bass", "double_bass")  # the bass of a held-out trio: a band's, or a jazz piano trio's
+
+
+def trio_mix(song_stems: np.ndarray, bass: str = "electric_bass", seconds: int = 12,
+             stop_s: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Piano, ``bass`` and drums of one song's stems (classes, samples) at one level each, the drums stopping at
+    ``stop_s``: audio peaking at 0.8 and per-second labels (seconds, classes), as ``mix`` labels them."""
     n = seconds * SAMPLE_RATE_HZ
-    trio = {name: stems[INSTRUMENT_NAMES.index(name), :n].copy() for name in ("piano", "electric_bass", "drums")}
+    trio = {name: song_stems[INSTRUMENT_NAMES.index(name), :n].astype(np.float32) for name in ("piano", bass, "drums")}
     fade = np.clip((stop_s * SAMPLE_RATE_HZ + 1100 - np.arange(n)) / 1100, 0, 1).astype(np.float32)
-    trio["drums"] *= fade
+    trio["drums"] = trio["drums"] * fade
     labels = np.zeros((seconds, len(INSTRUMENT_NAMES)), np.float32)
     audio = np.zeros(n, np.float32)
     for name, stem in trio.items():
@@ -355,7 +358,13 @@ def bundle_trio(stems_path: Path, out: Path, song: int = 0, seconds: int = 12, s
         levels = frame_rms_db(stem, seconds)
         labels[:, INSTRUMENT_NAMES.index(name)] = levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
         audio += stem
-    audio *= 0.8 / np.abs(audio).max()
+    return audio * (0.8 / np.abs(audio).max()), labels
+
+
+def bundle_trio(stems_path: Path, out: Path, song: int = 0) -> Path:
+    """A held-out trio for the tests and the bench: piano, electric bass and drums of a test song (``trio_mix``).
+    Writes ``out`` (22.05 kHz WAV) and its per-second activity CSV."""
+    audio, labels = trio_mix(np.load(stems_path)["stems"][song])
     wavfile.write(out, SAMPLE_RATE_HZ, np.round(audio * 32767).astype(np.int16))
     write_activity_csv(out.with_suffix(".csv"), labels)
     return out
