@@ -9,7 +9,7 @@ to it by taking each second's maximum.
 
 Activity is scored per 1-s instance and after max pooling over 5 s, 10 s and
 the whole track; clip tagging on non-overlapping 10-s windows. Each activity
-model also hears the bundled held-out trio (piano, electric bass, drums) as the
+model (and the shipped ONNX graph) also hears the bundled held-out trio (piano, electric bass, drums) as the
 live engine would, and the report ranks the classes by their mean activity; where
 the test folder is that of a ``data instruments`` build, the same trio of every
 test song is heard too, with its electric bass and with its double bass. Where
@@ -21,6 +21,7 @@ the instruments both vocabularies have, beside the CNN and the musicnn head.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import librosa
 import numpy as np
@@ -31,7 +32,7 @@ from tqdm import tqdm
 from bridge.demo import DEMO_DATA
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from bridge.models import MODELS_DIR, load_manifest_entry
+from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 from export.data.audio_effects import dropouts
 from export.data.multitrack import SAMPLE_RATE_HZ, TRIO_BASSES, read_activity_csv, trio_mix
 from export.models.instruments import pooling_model
@@ -161,24 +162,39 @@ def held_out_trios(stems_path: Path) -> dict[str, list[np.ndarray]]:
     return {bass: [span_windows(trio_mix(song, bass)[0], SAMPLE_RATE_HZ) for song in stems] for bass in TRIO_BASSES}
 
 
-def trio_report(model: torch.nn.Module, windows: np.ndarray, bass: str = "electric_bass") -> dict:
+Probabilities = Callable[[np.ndarray], np.ndarray]  # 1-s windows (N, frames, mels) to activity (N, classes)
+
+
+def checkpoint_probabilities(model: torch.nn.Module) -> Probabilities:
+    """An activity checkpoint's probabilities of a batch of windows."""
+    def probabilities(windows: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return torch.sigmoid(model(torch.from_numpy(windows))[0]).numpy()
+    return probabilities
+
+
+def shipped_probabilities() -> Probabilities:
+    """The probabilities of the activity graph that ships in ``models_onnx``, as the live engine runs it."""
+    session = load_session(MODELS_DIR / load_manifest_entry("instruments")["files"]["activity"], "cpu")
+    return lambda windows: 1.0 / (1.0 + np.exp(-session.run(None, {"windows": windows.astype(np.float32)})[0]))
+
+
+def trio_report(probabilities: Probabilities, windows: np.ndarray, bass: str = "electric_bass") -> dict:
     """Mean activity of every class over a trio's ``span_windows``, highest first, and the rank of each of the
     trio's instruments (the issue asks for the top three)."""
-    with torch.no_grad():
-        logits, _ = model(torch.from_numpy(windows))
-    mean = torch.sigmoid(logits).mean(dim=0).numpy()
+    mean = probabilities(windows).mean(axis=0)
     order = [INSTRUMENT_NAMES[i] for i in np.argsort(-mean)]
     return {"mean_activity": {name: round(float(mean[INSTRUMENT_NAMES.index(name)]), 3) for name in order},
             "rank": {name: order.index(name) + 1 for name in ("piano", bass, "drums")}}
 
 
-def trios_report(model: torch.nn.Module, trios: dict[str, list[np.ndarray]]) -> dict:
+def trios_report(probabilities: Probabilities, trios: dict[str, list[np.ndarray]]) -> dict:
     """Per bass of ``held_out_trios``: how many trios have their three instruments as the three most active
     classes, how many do with the two bass classes taken as one (their higher mean activity), and the
     piano's rank in each."""
     report = {}
     for bass, songs in trios.items():
-        ranks = [trio_report(model, windows, bass) for windows in songs]
+        ranks = [trio_report(probabilities, windows, bass) for windows in songs]
         as_one = []
         for trio in ranks:
             activity = dict(trio["mean_activity"])
@@ -278,10 +294,14 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
         if path.exists():
             model = load_activity(path)
             report["activity"][kind], probabilities, embeddings = activity_report(model, tracks)
-            report.setdefault("trio", {})[kind] = trio_report(model, trio)
+            report.setdefault("trio", {})[kind] = trio_report(checkpoint_probabilities(model), trio)
             if trios is not None:
-                report.setdefault("trios", {})[kind] = trios_report(model, trios)
+                report.setdefault("trios", {})[kind] = trios_report(checkpoint_probabilities(model), trios)
             outputs[kind] = (probabilities, embeddings)
+    shipped = shipped_probabilities()  # the graph the live engine runs, beside the checkpoints of ``runs``
+    report.setdefault("trio", {})["shipped"] = trio_report(shipped, trio)
+    if trios is not None:
+        report.setdefault("trios", {})["shipped"] = trios_report(shipped, trios)
     if "cnn" in outputs and (tagging := tagging_section(runs, "cnn", tracks, outputs["cnn"][1])):
         report["tagging"], attention, clip_labels = tagging
         if figures is not None:
