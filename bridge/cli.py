@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from typing import Callable
 
 from bridge import __version__
 from bridge.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
@@ -19,6 +20,24 @@ log = logging.getLogger("bridge")
 def _setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper()), stream=sys.stderr,
                         format="%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+
+def run_offline(job: Callable[[], dict], errors: tuple[type[Exception], ...], as_json: bool,
+                summary: Callable[[dict], str]) -> int:
+    """An offline command's ending: ``job``'s result as JSON or as a one-line ``summary``; 1 with the reason
+    on stderr when it raises one of ``errors``."""
+    from bridge.offline import print_json
+
+    try:
+        result = job()
+    except errors as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
+    if as_json:
+        print_json(result)
+    else:
+        print(summary(result))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -118,7 +137,7 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
 
     from bridge.engines.inpaint import InpaintError, InpaintModel
     from bridge.models import ModelUnavailable, models_directory
-    from bridge.offline import inpaint_file, print_json
+    from bridge.offline import inpaint_file
 
     try:
         start, end = (int(x) for x in args.gap.split(":"))
@@ -129,18 +148,14 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
         print(f"bridge: --gap {args.gap}: START must be 0 or more and END after it", file=sys.stderr)
         return 2
     config = load_config(args.config)  # a ConfigError is main's to report
-    try:
+
+    def job() -> dict:
         model = InpaintModel(models_directory(config.models.dir), config.models.provider)
-        result = inpaint_file(Path(args.input), start, end, Path(args.output), args.context, args.seed, model)
-    except (InpaintError, ModelUnavailable, OSError, KeyError) as exc:
-        print(f"bridge: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print_json(result)
-    else:
-        print(f"{args.output}: bars {start}-{end - 1} filled with {len(result['notes'])} notes "
-              f"from {result['context_bars'][0]} bars before and {result['context_bars'][1]} after")
-    return 0
+        return inpaint_file(Path(args.input), start, end, Path(args.output), args.context, args.seed, model)
+
+    return run_offline(job, (InpaintError, ModelUnavailable, OSError, KeyError), args.json,
+                       lambda result: f"{args.output}: bars {start}-{end - 1} filled with {len(result['notes'])} notes "
+                                      f"from {result['context_bars'][0]} bars before and {result['context_bars'][1]} after")
 
 
 def parse_drum_thresholds(values: list[str]) -> tuple[float | None, dict[str, float]]:
@@ -170,47 +185,41 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bridge.models import ModelUnavailable
-    from bridge.offline import print_json, transcribe_drums_file
+    from bridge.offline import transcribe_drums_file
 
     if args.output is None and not args.json:
         print("bridge: give -o OUT.mid, --json, or both", file=sys.stderr)
         return 2
     config = load_config(args.config)
-    try:
+
+    def job() -> dict:
         threshold, class_thresholds = parse_drum_thresholds(args.threshold)
-        result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
-                                       class_thresholds, args.model, config)
-    except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
-        print(f"bridge: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print_json(result)
-    else:
+        return transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
+                                     class_thresholds, args.model, config)
+
+    def summary(result: dict) -> str:
         counts = Counter(o["drum"] for o in result["onsets"])
-        print(f"{args.output}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s "
-              f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
-    return 0
+        return (f"{args.output}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s "
+                f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
+
+    return run_offline(job, (ModelUnavailable, OSError, KeyError, ValueError), args.json, summary)
 
 
 def cmd_detect_instruments(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bridge.models import ModelUnavailable
-    from bridge.offline import detect_instruments_file, print_json
+    from bridge.offline import detect_instruments_file
 
     config = load_config(args.config)
-    try:
-        result = detect_instruments_file(Path(args.input), config)
-    except (ModelUnavailable, OSError, KeyError, ValueError) as exc:
-        print(f"bridge: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print_json(result)
-    else:
+
+    def summary(result: dict) -> str:
         tags = sorted(result["clip"].items(), key=lambda kv: -kv[1])
-        print(f"{args.input}: {len(result['activity'])} updates every {result['hop_s']:.2f} s; most likely: "
-              + ", ".join(f"{name} {p:.2f}" for name, p in tags[:5]))
-    return 0
+        return (f"{args.input}: {len(result['activity'])} updates every {result['hop_s']:.2f} s; most likely: "
+                + ", ".join(f"{name} {p:.2f}" for name, p in tags[:5]))
+
+    return run_offline(lambda: detect_instruments_file(Path(args.input), config),
+                       (ModelUnavailable, OSError, KeyError, ValueError), args.json, summary)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
