@@ -31,9 +31,13 @@ def cmd_data(args: argparse.Namespace) -> int:
         from export.data.multitrack import build as build_instruments
 
         dropouts = {} if args.dropouts is None else {"dropout_share": args.dropouts}
-        path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers, seed=args.seed,
-                                 audio=args.audio, csound_bank=args.csound_bank, freepats=args.freepats,
-                                 modelled_share=args.modelled, timbre_shift=args.timbre_shift, **dropouts)
+        try:
+            path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers,
+                                     seed=args.seed, audio=args.audio, csound_bank=args.csound_bank,
+                                     freepats=args.freepats, modelled_share=args.modelled,
+                                     timbre_shift=args.timbre_shift, **dropouts)
+        except ValueError as exc:  # stems of another variant in the folder: say which, no traceback
+            raise SystemExit(f"data instruments: {exc}") from None
         print(path.read_text())
     elif args.dataset == "drums":
         from export.data.drums import build

@@ -11,7 +11,8 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import record_variants, variants_section
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
-from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, mix, modelled_stems, read_activity_csv,
+from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
+                                    read_activity_csv,
                                     restore_pitch, songs_midi, split_plan, split_soundfonts, stretch_ratio, timbre_shifts,
                                     trio_mix, write_activity_csv)
 from export.data.render import bank_programs
@@ -128,6 +129,20 @@ def test_modelled_strings_play_the_piano_and_guitar_parts_of_their_share_of_the_
         assert stem.shape == (int(SONG_S * SAMPLE_RATE_HZ),) and np.isfinite(stem).all()
         levels = [np.abs(stem[s * SAMPLE_RATE_HZ:(s + 1) * SAMPLE_RATE_HZ]).max() for s in range(int(SONG_S))]
         assert min(levels[:18]) > 0.01  # every 1.6-s bar of the tune has notes
+
+
+def test_stems_rendered_for_another_variant_are_not_reused(tmp_path):
+    """A variant built into the folder of another would otherwise train on the other's stems without a word."""
+    soundfonts = [tmp_path / "a.sf2"]
+    settings = {"songs": 48, "seed": 0, "soundfonts": ["a.sf2"], "modelled_share": 0.0, "timbre_shift": 0}
+    np.savez(tmp_path / "stems_train.npz", stems=np.zeros((1, 1, 1), np.float16), soundfonts=np.array(["a.sf2"]),
+             settings=np.array(json.dumps(settings, sort_keys=True)))
+    no_folk = tmp_path / "missing.npz"  # reusing the stems reads neither the tunes nor the kits
+    assert build_stems(tmp_path, "train", 48, 0, [], no_folk, soundfonts) == tmp_path / "stems_train.npz"
+    for change in ({"timbre_shift": 4}, {"modelled_share": 0.33}, {"count": 96}):
+        arguments = {"count": 48, "timbre_shift": 0, "modelled_share": 0.0, **change}
+        with pytest.raises(ValueError, match="give the variant its own --out"):
+            build_stems(tmp_path, "train", arguments.pop("count"), 0, [], no_folk, soundfonts, **arguments)
 
 
 def test_more_training_data_leaves_the_test_set_as_it_is():

@@ -199,9 +199,22 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
                 modelled_share: float = 0.0, timbre_shift: int = 0) -> Path:
     """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
     shared out among ``soundfonts``, ``modelled_share`` of them with modelled pianos and guitars, and the pitched
-    stems' timbres shifted by up to ``timbre_shift`` semitones (``render_stems``)."""
+    stems' timbres shifted by up to ``timbre_shift`` semitones (``render_stems``).
+
+    Raises
+    ------
+    ValueError
+        ``stems_<split>.npz`` is there but was rendered with other settings (a variant built into the
+        folder of another), which reusing it would silently ignore.
+    """
     path = out / f"stems_{split}.npz"
+    settings = json.dumps({"songs": count, "seed": seed, "soundfonts": [s.name for s in soundfonts],
+                           "modelled_share": modelled_share, "timbre_shift": timbre_shift}, sort_keys=True)
     if path.exists():
+        with np.load(path) as cached:
+            rendered = str(cached["settings"]) if "settings" in cached else None
+        if rendered is not None and rendered != settings:
+            raise ValueError(f"{path} was rendered with {rendered}, not {settings}: give the variant its own --out")
         return path
     rng = np.random.default_rng([seed, len(split)])
     tunes = load_splits(folk)[split]
@@ -214,7 +227,8 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
     for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share).items():
         stems[song, klass] = stem
-    np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]))
+    np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]),
+             settings=np.array(settings))
     return path
 
 
