@@ -30,6 +30,7 @@ from sklearn.metrics import label_ranking_average_precision_score, precision_rec
 from tqdm import tqdm
 
 from bridge.demo import DEMO_DATA
+from bridge.engines.instruments import sigmoid
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session
@@ -173,10 +174,20 @@ def checkpoint_probabilities(model: torch.nn.Module) -> Probabilities:
     return probabilities
 
 
+def graph_probabilities(model_path: Path, batch: int = 512) -> Probabilities:
+    """An ONNX activity graph's probabilities of a batch of windows, run by onnxruntime ``batch`` at a time."""
+    session = load_session(model_path, "cpu")
+
+    def probabilities(windows: np.ndarray) -> np.ndarray:
+        logits = [session.run(None, {"windows": windows[i:i + batch].astype(np.float32)})[0]
+                  for i in range(0, len(windows), batch)]
+        return sigmoid(np.concatenate(logits))
+    return probabilities
+
+
 def shipped_probabilities() -> Probabilities:
     """The probabilities of the activity graph that ships in ``models_onnx``, as the live engine runs it."""
-    session = load_session(MODELS_DIR / load_manifest_entry("instruments")["files"]["activity"], "cpu")
-    return lambda windows: 1.0 / (1.0 + np.exp(-session.run(None, {"windows": windows.astype(np.float32)})[0]))
+    return graph_probabilities(MODELS_DIR / load_manifest_entry("instruments")["files"]["activity"])
 
 
 def trio_report(probabilities: Probabilities, windows: np.ndarray, bass: str = "electric_bass") -> dict:
@@ -294,9 +305,10 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
         if path.exists():
             model = load_activity(path)
             report["activity"][kind], probabilities, embeddings = activity_report(model, tracks)
-            report.setdefault("trio", {})[kind] = trio_report(checkpoint_probabilities(model), trio)
+            heard = checkpoint_probabilities(model)
+            report.setdefault("trio", {})[kind] = trio_report(heard, trio)
             if trios is not None:
-                report.setdefault("trios", {})[kind] = trios_report(checkpoint_probabilities(model), trios)
+                report.setdefault("trios", {})[kind] = trios_report(heard, trios)
             outputs[kind] = (probabilities, embeddings)
     shipped = shipped_probabilities()  # the graph the live engine runs, beside the checkpoints of ``runs``
     report.setdefault("trio", {})["shipped"] = trio_report(shipped, trio)

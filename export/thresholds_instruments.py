@@ -14,22 +14,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
-from bridge.engines.instruments import sigmoid
-from bridge.models import load_manifest_entry, load_session
-from export.evaluate_instruments import read_tracks
+from bridge.models import load_manifest_entry
+from export.evaluate_instruments import graph_probabilities, read_tracks
 from export.onnx_inpaint import update_manifest
 from export.train_instruments import instances, load_split
 
 GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)  # the thresholds tried
 F1_TOLERANCE = 0.01
-
-
-def activity_probabilities(model_path: Path, windows: np.ndarray, batch: int = 512) -> np.ndarray:
-    """Probabilities (windows, classes) of the ONNX activity graph for 1-s windows (windows, frames, n_mels)."""
-    session = load_session(model_path, "cpu")
-    logits = [session.run(None, {"windows": windows[i:i + batch].astype(np.float32)})[0]
-              for i in range(0, len(windows), batch)]
-    return sigmoid(np.concatenate(logits))
 
 
 def best_f1_thresholds(truth: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -61,7 +52,8 @@ def tune(models: Path, data: Path, test_folders: list[Path]) -> dict:
     model_path, classes = models / entry["files"]["activity"], list(entry["classes"])
     windows, labels = instances(*load_split(data, "valid"))
     truth = labels >= 0.5
-    probabilities = activity_probabilities(model_path, windows)
+    graph = graph_probabilities(model_path)
+    probabilities = graph(windows)
     thresholds = best_f1_thresholds(truth, probabilities)
     report = {"data": str(data), "valid_windows": int(len(windows)),
               "thresholds": dict(zip(classes, thresholds.tolist())),
@@ -70,7 +62,7 @@ def tune(models: Path, data: Path, test_folders: list[Path]) -> dict:
     tracks = read_tracks(test_folders)
     if tracks:
         test_truth = np.concatenate([t[1] for t in tracks]) >= 0.5
-        test_probabilities = activity_probabilities(model_path, np.concatenate([t[0] for t in tracks]))
+        test_probabilities = graph(np.concatenate([t[0] for t in tracks]))
         report["test_windows"] = int(len(test_truth))
         report["test_f1"] = {"at_0.5": f1_per_class(test_truth, test_probabilities, 0.5, classes),
                              "tuned": f1_per_class(test_truth, test_probabilities, thresholds, classes)}
