@@ -75,7 +75,7 @@ def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int
     return {"max_abs_logit_diff": worst, "frames": frames, "tracks": len(tracks)}
 
 
-def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: int = 0,
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: float = 0.0,
          spec: FeatureSpec = DRUM_FEATURES) -> dict:
     """Per class, the threshold with the best mean F on validation; and the timing offset (the look-ahead plus
     the median offset of the onsets found)."""
@@ -108,7 +108,7 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
             "valid_f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
 
 
-def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, int, FeatureSpec]:
+def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, float, FeatureSpec]:
     """The model of one checkpoint, or of several their fused ``DrumEnsemble``, with the look-ahead and features
     they share.
 

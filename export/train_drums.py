@@ -2,9 +2,11 @@
 
 Targets are onset frames from the exact MIDI labels: the frame in which an
 onset first sounds and the one after it (the network itself sees no future
-frame, so it may fire in either). With ``look_ahead`` frames the targets come that many
-frames later: the model hears the first moments of a stroke before it must
-name it, and every onset arrives that much later. The student variant also
+frame, so it may fire in either). With a look-ahead of L frames the targets move
+to the first frame that ends more than L hops after the onset: the model hears
+the first moments of a stroke (between L and L + 1 hops of it) before it must
+name it, and every onset arrives that much later. L may be fractional: 1.5 hears
+15-25 ms of a stroke at a 10-ms hop, where whole frames hear 10-20 or 20-30. The student variant also
 learns from unlabeled mixes, with PFNMF's normalised activations as soft
 targets (Wu & Lerch 2018).
 Seeded and resumable from ``OUT/<model>.pt``.
@@ -50,14 +52,16 @@ class DrumTrainConfig:
     save_every: int = 500
     augment: bool = False  # recolour every training chunk (augment_log_mel)
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
-    look_ahead: int = 0  # frames the model may hear after an onset before it must fire (targets delayed by this)
+    look_ahead: float = 0.0  # hops the model hears of an onset before it must fire (onset_targets)
 
 
-def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s) -> np.ndarray:
-    """Frame targets (frames, classes): 1 in the frame where each onset begins to sound and in the next."""
+def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s,
+                  look_ahead: float = 0.0) -> np.ndarray:
+    """Frame targets (frames, classes): 1 in the first frame that ends more than ``look_ahead`` hops after
+    each onset and in the next (with no look-ahead, the frame where the onset begins to sound)."""
     targets = np.zeros((n_frames, len(onsets)), np.float32)
     for c, times in enumerate(onsets):
-        frames = np.floor(np.asarray(times) / hop_s).astype(int)
+        frames = np.floor(np.asarray(times) / hop_s + look_ahead).astype(int)
         for shift in (0, 1):
             valid = frames + shift
             targets[valid[(valid >= 0) & (valid < n_frames)], c] = 1.0
@@ -157,7 +161,7 @@ def train(config: DrumTrainConfig) -> Path:
     augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands, spec=spec) if config.augment else None
 
     def targets(track_onsets: list[np.ndarray], n_frames: int) -> np.ndarray:
-        return delayed(onset_targets(track_onsets, n_frames, spec.hop_s), config.look_ahead)
+        return onset_targets(track_onsets, n_frames, spec.hop_s, config.look_ahead)
 
     labelled = ChunkSampler(tracks, [targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
@@ -166,8 +170,11 @@ def train(config: DrumTrainConfig) -> Path:
     valid_batches = [valid.batch(32) for _ in range(8)]
     unlabeled = None
     if config.student:
+        if config.look_ahead != int(config.look_ahead):
+            raise ValueError(f"the student's soft targets are whole frames: a look-ahead of {config.look_ahead} "
+                             "frames cannot delay them")
         free_tracks, _ = load_features(config.data / "unlabeled.npz")
-        soft = [delayed(t, config.look_ahead) for t in teacher_targets(free_tracks, config.templates)]
+        soft = [delayed(t, int(config.look_ahead)) for t in teacher_targets(free_tracks, config.templates)]
         unlabeled = ChunkSampler(free_tracks, soft, rng)
 
     model = drum_model(spec.n_mels, len(DRUM_CLASSES), config.width, config.hidden, config.recurrent)
@@ -224,11 +231,11 @@ def train(config: DrumTrainConfig) -> Path:
     return config.out / f"{name}_best.pt"
 
 
-def load_model(path: Path) -> tuple[CausalDrumCNN, int, FeatureSpec]:
-    """A trained model in eval mode, its look-ahead in frames and the log-mel settings it was trained on."""
+def load_model(path: Path) -> tuple[CausalDrumCNN, float, FeatureSpec]:
+    """A trained model in eval mode, its look-ahead in hops and the log-mel settings it was trained on."""
     saved = torch.load(path, weights_only=False)
     spec = FeatureSpec(**saved["features"]) if "features" in saved else DRUM_FEATURES
     model = drum_model(spec.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128),
                        saved.get("recurrent", 0))
     model.load_state_dict(saved["model"])
-    return model.eval(), int(saved.get("look_ahead", 0)), spec
+    return model.eval(), float(saved.get("look_ahead", 0)), spec

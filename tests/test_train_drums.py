@@ -29,6 +29,17 @@ def test_a_look_ahead_delays_the_targets_by_its_frames():
     targets = onset_targets([np.array([0.0, 18.5 * DRUM_FEATURES.hop_s])], 20)
     assert delayed(targets, 2)[:, 0].nonzero()[0].tolist() == [2, 3]  # the onset in frame 18 falls off the end
     assert delayed(targets, 0) is targets
+    assert np.array_equal(onset_targets([np.array([0.0, 18.5 * DRUM_FEATURES.hop_s])], 20, look_ahead=2), delayed(targets, 2))
+
+
+def test_a_fractional_look_ahead_fires_in_the_first_frame_that_has_heard_enough():
+    hop_s = DRUM_FEATURES.hop_s
+    onsets = np.array([0.3, 10.7]) * hop_s
+    targets = onset_targets([onsets], 20, hop_s, look_ahead=1.5)
+    first = targets[:, 0].nonzero()[0][[0, 2]]
+    assert first.tolist() == [1, 12]
+    heard_hops = (first + 1) * hop_s / hop_s - onsets / hop_s  # frame k ends at (k + 1) hops
+    assert np.all((heard_hops > 1.5) & (heard_hops <= 2.5))
 
 
 def test_augmentation_recolours_a_chunk_within_its_limits():

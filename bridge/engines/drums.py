@@ -70,7 +70,7 @@ class DrumModel:
         self.classes: tuple[str, ...] = tuple(entry["classes"])
         self.thresholds = np.asarray(entry["thresholds"], np.float32)  # per class, tuned on validation
         self.time_offset_s: float = float(entry["time_offset_s"])
-        self.look_ahead_s: float = int(entry.get("look_ahead_frames", 0)) * self.spec.hop_s
+        self.look_ahead_s: float = float(entry.get("look_ahead_frames", 0)) * self.spec.hop_s
         self._state_names = [i.name for i in self.session.get_inputs()[1:]]
         self._states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
         # Zero states are zero activations inside the network, not what silence leaves there: after a
