@@ -281,6 +281,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     """
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
     plans = default_plans(scale, mixed_kits)
+    order = [plan.name for plan in plans]  # of the splits in drums.json, however many builds added them
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
                      "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
@@ -318,6 +319,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                                             "mixed_kit_share": plan.mixed_kit_share,
                                             "onsets": onsets,
                                             "kits_used": sorted({r[2] for r in results})}
+    summary["splits"] = {name: summary["splits"][name] for name in order if name in summary["splits"]}
     path = out / "drums.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
     return path
