@@ -47,6 +47,15 @@ def look_ahead_ms(entry: dict) -> float:
     return 1000 * entry["look_ahead_frames"] * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
 
 
+def heard_phrase(entry: dict) -> str:
+    """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears."""
+    hop_ms = 1000 * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
+    delay = look_ahead_ms(entry)
+    return (f"Look-ahead {entry['look_ahead_frames']:g} hops ({delay:.0f} ms): trained to name each stroke in the first "
+            f"frame that ends more than {delay:.0f} ms after it begins (and the next), the model has heard "
+            f"{delay:.0f}-{delay + hop_ms:.0f} ms of a stroke before it names it.")
+
+
 def _thresholds(entry: dict) -> str:
     return ", ".join(f"{n} {t}" for n, t in zip(entry["classes"], entry["thresholds"]))
 
@@ -140,11 +149,11 @@ def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
     if not entry:
         return []
     lines = ["## The look-ahead model", "",
-             f"`drums_lookahead.onnx` is the same network trained to name each stroke {entry['look_ahead_frames']} "
+             f"`drums_lookahead.onnx` is the same network trained to name each stroke {entry['look_ahead_frames']:g} "
              f"frames ({look_ahead_ms(entry):.0f} ms) after it begins, the most look-ahead the issue allows. Thresholds "
              f"tuned on validation: {_thresholds(entry)}; times shifted back by {entry['time_offset_s'] * 1000:.1f} ms, "
-             "so its onsets carry the time of the stroke. `bridge transcribe-drums` uses it unless told `--model "
-             "drums`, as a file has no latency to mind; live, `[drums] model = \"drums_lookahead\"` picks it. Trained with "
+             "so its onsets carry the time of the stroke. `bridge transcribe-drums --model drums_lookahead` uses it, "
+             "and live, `[drums] model = \"drums_lookahead\"`. Trained with "
              "`--out runs/drums-lookahead` and exported with `python -m export export drums --runs runs/drums-lookahead "
              "--name drums_lookahead`."]
     gains = [e["methods"]["lookahead"]["f_main"] - e["methods"]["model"]["f_main"]
@@ -164,13 +173,14 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     tuning = read_json(runs / "drums_tuning.json")
     evaluation = read_json(runs / "evaluation.json")
     lookahead_history = read_json(runs.parent / "drums-lookahead" / "drums_history.json")
-    frames, delay = entry["look_ahead_frames"], look_ahead_ms(entry)
+    delay = look_ahead_ms(entry)
     folders = [Path(p).parent for p in entry.get("networks", [runs / "drums_best.pt"])]
     lines = [
         "# Model card: causal drum transcription", "",
         f"{networks_phrase(len(folders))} on log-mel frames that turn incoming audio into drum onsets (kick, snare,",
         f"hi-hat, toms, crash, ride), frame by frame with {delay:.0f} ms of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
-        "and a sibling with twice the look-ahead for `bridge transcribe-drums`. After Wu & Lerch, \"From labeled to",
+        (f"and a sibling with {look_ahead_ms(lookahead):.0f} ms of look-ahead" if lookahead else "and a sibling")
+        + " (`drums_lookahead`). After Wu & Lerch, \"From labeled to",
         "unlabeled data - on the data challenge in automatic drum transcription\" (ISMIR 2018): synthetic labelled",
         "data, a PFNMF baseline and teacher.", "",
         "## Files and contract", "",
@@ -180,9 +190,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         f"= {1000 * entry['features']['hop'] / entry['features']['sample_rate_hz']:.1f} ms, {entry['features']['n_mels']} mels; "
         "each frame ends at its last sample) plus five convolution states"
         + (" (the networks' side by side in channels)" if len(folders) > 1 else "") + "; output: logits per frame and class, and the",
-        f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. Look-ahead {frames} "
-        f"frame{'s' if frames != 1 else ''} ({delay:.0f} ms): trained with its targets {frames} frame{'s' if frames != 1 else ''} "
-        "after each onset, the model has heard the attack of a stroke before it names it.",
+        f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. {heard_phrase(entry)}",
         f"Onsets: upward crossings of a threshold per class ({_thresholds(entry)}; tuned on validation;",
         "`/drums/threshold` sets them live, for every class or one), 40 ms refractory time, times shifted back by",
         f"{entry['time_offset_s'] * 1000:.1f} ms (the look-ahead and the median lateness on validation), so an onset "

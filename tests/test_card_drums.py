@@ -4,7 +4,8 @@ from pathlib import Path
 
 import torch
 
-from export.card_drums import latency_line, lookahead_section, networks_phrase, training_command, training_line, verdict
+from export.card_drums import (heard_phrase, latency_line, lookahead_section, networks_phrase, training_command,
+                               training_line, verdict)
 
 
 def _scores(f_main: float) -> dict:
@@ -24,6 +25,12 @@ def test_the_look_ahead_section_reports_its_delay_and_gain():
     assert "higher on 2, lower on 1" in text
     assert "times shifted back by 18.5 ms" in text
     assert lookahead_section({}, EVALUATION) == []  # not exported here: no section
+
+
+def test_the_contract_says_how_much_of_a_stroke_a_fractional_look_ahead_hears():
+    text = heard_phrase(ENTRY | {"look_ahead_frames": 1.5})
+    assert text.startswith("Look-ahead 1.5 hops (15 ms)") and "heard 15-25 ms of a stroke" in text
+    assert heard_phrase(ENTRY).startswith("Look-ahead 2 hops (20 ms)")
 
 
 def test_latency_is_judged_against_the_budget():
