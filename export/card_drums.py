@@ -42,18 +42,22 @@ METHOD_NAMES = {"model": "`drums`", "lookahead": "`drums_lookahead`", "student":
                 "adtlib": "ADTLib"}
 
 
+def hop_ms(entry: dict) -> float:
+    """The analysis hop of the model ``entry``, in milliseconds."""
+    return 1000 * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
+
+
 def look_ahead_ms(entry: dict) -> float:
     """How long the model ``entry`` listens past an onset before it names it, in milliseconds."""
-    return 1000 * entry["look_ahead_frames"] * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
+    return entry["look_ahead_frames"] * hop_ms(entry)
 
 
 def heard_phrase(entry: dict) -> str:
     """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears."""
-    hop_ms = 1000 * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
     delay = look_ahead_ms(entry)
     return (f"Look-ahead {entry['look_ahead_frames']:g} hops ({delay:.0f} ms): trained to name each stroke in the first "
             f"frame that ends more than {delay:.0f} ms after it begins (and the next), the model has heard "
-            f"{delay:.0f}-{delay + hop_ms:.0f} ms of a stroke before it names it.")
+            f"{delay:.0f}-{delay + hop_ms(entry):.0f} ms of a stroke before it names it.")
 
 
 def _thresholds(entry: dict) -> str:
@@ -187,7 +191,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         f"`drums.onnx` ({(MODELS_DIR / entry['files']['model']).stat().st_size / 1e6:.2f} MB, "
         f"{entry['parameters']:,} parameters, opset {entry['opset']}). Input: log-mel frames of `bridge.features` "
         f"({entry['features']['sample_rate_hz']} Hz, FFT {entry['features']['n_fft']}, hop {entry['features']['hop']} "
-        f"= {1000 * entry['features']['hop'] / entry['features']['sample_rate_hz']:.1f} ms, {entry['features']['n_mels']} mels; "
+        f"= {hop_ms(entry):.1f} ms, {entry['features']['n_mels']} mels; "
         "each frame ends at its last sample) plus five convolution states"
         + (" (the networks' side by side in channels)" if len(folders) > 1 else "") + "; output: logits per frame and class, and the",
         f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. {heard_phrase(entry)}",
