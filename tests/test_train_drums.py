@@ -38,7 +38,7 @@ def test_a_fractional_look_ahead_fires_in_the_first_frame_that_has_heard_enough(
     targets = onset_targets([onsets], 20, hop_s, look_ahead=1.5)
     first = targets[:, 0].nonzero()[0][[0, 2]]
     assert first.tolist() == [1, 12]
-    heard_hops = (first + 1) * hop_s / hop_s - onsets / hop_s  # frame k ends at (k + 1) hops
+    heard_hops = (first + 1) - onsets / hop_s  # frame k ends at (k + 1) hops
     assert np.all((heard_hops > 1.5) & (heard_hops <= 2.5))
 
 

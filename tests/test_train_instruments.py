@@ -12,9 +12,8 @@ from export.card_instruments import record_variants, variants_section
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
-                                    read_activity_csv,
-                                    restore_pitch, songs_midi, split_plan, split_soundfonts, stretch_ratio, timbre_shifts,
-                                    trio_mix, write_activity_csv)
+                                    read_activity_csv, restore_pitch, songs_midi, split_plan, split_soundfonts,
+                                    stretch_ratio, timbre_shifts, trio_mix, write_activity_csv)
 from export.data.render import bank_programs
 from export.evaluate_instruments import (checkpoint_probabilities, evaluate, held_out_trios, markdown_tables,
                                          shipped_probabilities, trio_report, trio_windows, trios_report)
@@ -189,11 +188,11 @@ def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, 
     assert train_pooling(config).exists()
     # what the evaluation reports for each activity model: the bundled trio, and the trio of each test song
     cnn = checkpoint_probabilities(load_activity(config.out / "activity_cnn.pt"))
-    trio = trio_report(cnn, trio_windows())
+    windows = trio_windows()
+    trio = trio_report(cnn, windows)
     activity = list(trio["mean_activity"].values())
     assert len(activity) == len(INSTRUMENT_NAMES) and activity == sorted(activity, reverse=True)
     assert set(trio["rank"]) == {"piano", "electric_bass", "drums"} and len(set(trio["rank"].values())) == 3
-    windows = trio_windows()
     assert shipped_probabilities()(windows[:2]).shape == (2, len(INSTRUMENT_NAMES))  # the graph beside the checkpoints
     np.savez(tmp_path / "stems_test.npz", stems=stems.astype(np.float16))
     trios = trios_report(cnn, held_out_trios(tmp_path / "stems_test.npz"))
