@@ -62,6 +62,16 @@ def _notes(midi) -> list[tuple[float, int]]:
     return notes
 
 
+def test_idiomatic_parts_strum_the_guitar_and_leave_the_melody_instruments_as_they_were():
+    guitar, flute = INSTRUMENT_NAMES.index("acoustic_guitar"), INSTRUMENT_NAMES.index("flute")
+    song = [(_tune(2), 120.0, 5)]
+    plain, idiomatic = songs_midi(song, [guitar])[0], songs_midi(song, [guitar], idiomatic=True)[0]
+    plain_ms, idiomatic_ms = (np.diff([t for t, _ in _notes(midi)]) * 1000 for midi in (plain, idiomatic))
+    assert not ((plain_ms > 0) & (plain_ms < 20)).any()  # block chords
+    assert ((idiomatic_ms > 3) & (idiomatic_ms < 16)).sum() > 20  # strings of one stroke a few milliseconds apart
+    assert _notes(songs_midi(song, [flute])[0]) == _notes(songs_midi(song, [flute], idiomatic=True)[0])
+
+
 def test_a_timbre_shifted_stem_is_rendered_transposed_and_faster_in_a_slot_that_holds_it():
     piano = [INSTRUMENT_NAMES.index("piano")]
     song = [(_tune(3), 120.0, 3)]

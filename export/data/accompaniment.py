@@ -43,10 +43,10 @@ def bar_chords(tokens: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
 
 @dataclass(frozen=True)
 class BandNote:
-    """A note of one part, in grid ticks (``bridge.score``: 6 a beat)."""
+    """A note of one part, in grid ticks (``bridge.score``: 6 a beat; a fraction between strummed strings)."""
 
-    start_tick: int
-    end_tick: int
+    start_tick: float
+    end_tick: float
     pitch: int
     velocity: int
 

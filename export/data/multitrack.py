@@ -1,6 +1,7 @@
 """``python -m export data instruments``: multitrack renders with per-second instrument activity labels.
 
-Songs are folk tunes with a band arrangement (``accompaniment.band_parts``) at a
+Songs are folk tunes with a band arrangement (``accompaniment.band_parts``; with
+``--idiomatic``, chords and bass lines played as on each instrument, ``idioms``) at a
 random tempo. Every instrument class renders its part of a song as a stem of its
 own (FluidSynth, or where asked for TiMidity++ with freepats' patches or, for piano
 and acoustic guitar, modelled strings; a random GM program of the class, vibrato
@@ -38,15 +39,16 @@ from scipy.signal import resample_poly
 from tqdm import tqdm
 
 from bridge.features import INSTRUMENT_FEATURES, log_mel
-from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
+from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES, InstrumentClass
 from bridge.midi_file import append_events
 from bridge.score import TICKS_PER_BEAT
-from export.data.accompaniment import band_parts
+from export.data.accompaniment import band_parts, bar_chords
 from export.data.audio_effects import dropouts, random_eq, recording_chain, saturate
 from export.data.drum_kits import kits_for, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
 from export.data.grooves import generate
+from export.data.idioms import STYLES, idiomatic_part
 from export.data.modelled import MODELS, render_part
 from export.data.render import bank_programs, render_midi
 
@@ -67,11 +69,15 @@ ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
 DROPOUT_SHARE = 0.5  # default share of the training mixes with the clicks of a live input that misses cycles
 
 
-def stem_notes(role: str, parts: dict, rng: np.random.Generator) -> list:
-    """The part a class plays: its role's, and for chord instruments sometimes the melody."""
-    if role == "chords" and rng.random() < 0.3:
+def stem_notes(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.random.Generator,
+               seconds_per_tick: float, idiomatic: bool = False) -> list:
+    """The part a class plays: its role's, and for chord instruments sometimes the melody; with ``idiomatic``,
+    chord and bass instruments play the chords or the bass line as their players would (``idioms.idiomatic_part``)."""
+    if klass.role == "chords" and rng.random() < 0.3:
         return parts["melody"]
-    return parts[role]
+    if idiomatic and klass.name in STYLES:
+        return idiomatic_part(klass.name, bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
+    return parts[klass.role]
 
 
 def timbre_shifts(songs: list[tuple[np.ndarray, float, int]], classes: list[int], semitones: int) -> np.ndarray:
@@ -88,14 +94,15 @@ def stretch_ratio(shift: int) -> Fraction:
 
 
 def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
-               programs: frozenset[int] | None = None, shifts: np.ndarray | None = None) -> tuple[mido.MidiFile, float]:
+               programs: frozenset[int] | None = None, shifts: np.ndarray | None = None,
+               idiomatic: bool = False) -> tuple[mido.MidiFile, float]:
     """One MIDI file playing every (song, class) stem in turn on channel 1, in slots a little longer than
     ``SONG_S + GAP_S``.
 
     ``songs`` holds (tokens, tempo in BPM, seed); ``programs``, where not None, the GM programs the synthesiser has
     (a class plays one of its programs among them); ``shifts`` (``timbre_shifts``), where not None, transposes each
-    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back. Returns the file and the
-    slot length in seconds.
+    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back; ``idiomatic`` goes to
+    ``stem_notes``. Returns the file and the slot length in seconds.
     """
     ticks_per_s = 960  # the file runs at 120 BPM with 480 ticks a beat
     shifts = np.zeros(len(songs) * len(classes), np.int64) if shifts is None else shifts
@@ -114,7 +121,7 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
             events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(choices)))))
             vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
             events.append((start, 0, mido.Message("control_change", channel=0, control=1, value=vibrato)))
-            for note in stem_notes(klass.role, parts, rng):
+            for note in stem_notes(klass, tokens, parts, rng, seconds_per_tick, idiomatic):
                 on_s, off_s = note.start_tick * seconds_per_tick, note.end_tick * seconds_per_tick
                 if on_s >= SONG_S:
                     break
@@ -144,12 +151,14 @@ def restore_pitch(audio: np.ndarray, shift: int, n: int) -> np.ndarray:
     return np.pad(stretched, (0, max(0, n - len(stretched))))[:n]
 
 
-def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path, timbre_shift: int = 0) -> np.ndarray:
+def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path, timbre_shift: int = 0,
+                 idiomatic: bool = False) -> np.ndarray:
     """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run; with
-    ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``)."""
+    ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``); with
+    ``idiomatic``, chords played as each instrument's players would (``stem_notes``)."""
     classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
     shifts = timbre_shifts(songs, classes, timbre_shift)
-    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts)
+    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts, idiomatic)
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "stems.mid"
         midi.save(path)
@@ -178,7 +187,8 @@ def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = Fal
     return [s for s in (*SOUNDFONTS[split], *extra) if s.exists()]
 
 
-def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float) -> dict[tuple[int, int], np.ndarray]:
+def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
+                   idiomatic: bool = False) -> dict[tuple[int, int], np.ndarray]:
     """For about ``share`` of ``songs``, the piano and acoustic guitar stems played by modelled strings
     (``export.data.modelled``) instead of a soundfont: {(song index, class index): stem}."""
     replaced = {}
@@ -189,17 +199,18 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float) -> 
         parts = band_parts(tokens, np.random.default_rng(seed))  # the parts songs_midi gives the soundfonts
         for name in MODELS:
             klass = INSTRUMENT_NAMES.index(name)
-            notes = stem_notes(INSTRUMENT_CLASSES[klass].role, parts, rng)
-            replaced[i, klass] = render_part(name, notes, 60.0 / tempo_bpm / TICKS_PER_BEAT, int(SONG_S * SAMPLE_RATE_HZ),
-                                             SAMPLE_RATE_HZ, rng)
+            seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
+            notes = stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, idiomatic)
+            replaced[i, klass] = render_part(name, notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
     return replaced
 
 
 def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path],
-                modelled_share: float = 0.0, timbre_shift: int = 0) -> Path:
+                modelled_share: float = 0.0, timbre_shift: int = 0, idiomatic: bool = False) -> Path:
     """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
     shared out among ``soundfonts``, ``modelled_share`` of them with modelled pianos and guitars, and the pitched
-    stems' timbres shifted by up to ``timbre_shift`` semitones (``render_stems``).
+    stems' timbres shifted by up to ``timbre_shift`` semitones and with ``idiomatic`` their chords played as
+    each instrument's players would (``render_stems``).
 
     Raises
     ------
@@ -209,7 +220,8 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     """
     path = out / f"stems_{split}.npz"
     settings = json.dumps({"songs": count, "seed": seed, "soundfonts": [s.name for s in soundfonts],
-                           "modelled_share": modelled_share, "timbre_shift": timbre_shift}, sort_keys=True)
+                           "modelled_share": modelled_share, "timbre_shift": timbre_shift,
+                           **({"idiomatic": True} if idiomatic else {})}, sort_keys=True)  # stems from before it: reused
     if path.exists():
         with np.load(path) as cached:
             rendered = str(cached["settings"]) if "settings" in cached else None
@@ -221,11 +233,11 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     songs = [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
              for i in range(count)]
     groups = [songs[i::len(soundfonts)] for i in range(len(soundfonts))]
-    pitched = [render_stems(group, soundfont, timbre_shift)
+    pitched = [render_stems(group, soundfont, timbre_shift, idiomatic)
                for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
     stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
-    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share).items():
+    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share, idiomatic).items():
         stems[song, klass] = stem
     np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]),
              settings=np.array(settings))
@@ -312,7 +324,8 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
-          csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0) -> Path:
+          csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0,
+          idiomatic: bool = False) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -323,7 +336,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     ``csound_bank``, csound's GM bank, and with ``freepats``, freepats through TiMidity++, render
     their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
     acoustic guitar played by modelled strings, and with ``timbre_shift`` their pitched stems' timbres are moved
-    by up to that many semitones.
+    by up to that many semitones. With ``idiomatic``, every split's chord instruments (the test set's too) play
+    the chords as their players would (``idioms``).
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -332,11 +346,11 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
                      "dropout_share": dropout_share, "modelled_share": modelled_share, "timbre_shift": timbre_shift,
-                     "splits": {}}
+                     "idiomatic": idiomatic, "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
         held_out = split == "test"
         path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
-                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift)
+                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic)
         _STEMS[split] = np.load(path)["stems"]
         directory = out / split if held_out or audio else None
         if directory is not None:

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from export.data.accompaniment import TRIADS
+from export.data.idioms import GUITAR_STRINGS, STYLES, guitar_shape, idiomatic_part, strum
+
+BAR_TICKS = 24
+SECONDS_PER_TICK = 60.0 / 120 / 6  # 120 BPM
+
+
+def _pitch_classes(chord) -> set[int]:
+    root, intervals = chord
+    return {(root + i) % 12 for i in intervals}
+
+
+@pytest.mark.parametrize("chord", TRIADS)
+def test_a_guitar_shape_has_its_root_lowest_and_one_chord_tone_per_string_played(chord):
+    shape = guitar_shape(chord)
+    assert shape[0] % 12 == chord[0] and shape == sorted(shape)
+    assert 4 <= len(shape) <= 6 and GUITAR_STRINGS[0] <= shape[0] and shape[-1] <= GUITAR_STRINGS[-1] + 12
+    assert {p % 12 for p in shape} == _pitch_classes(chord)
+
+
+def test_a_down_stroke_sounds_its_strings_low_to_high_a_few_milliseconds_apart():
+    notes = strum([TRIADS[0]] * 2, BAR_TICKS, np.random.default_rng(0), SECONDS_PER_TICK)
+    first = [n for n in notes if n.start_tick < 1]
+    gaps_ms = np.diff([n.start_tick for n in first]) * SECONDS_PER_TICK * 1000
+    assert [n.pitch for n in first] == guitar_shape(TRIADS[0])
+    assert ((gaps_ms >= 4) & (gaps_ms <= 15)).all()
+
+
+@pytest.mark.parametrize("name", sorted(STYLES))
+def test_every_style_plays_chord_tones_within_the_song_at_valid_velocities(name):
+    """Chord tones of each note's bar, but for a walking line's last beat, a half step onto the next root."""
+    chords = [TRIADS[3], TRIADS[14], TRIADS[20]]
+    for seed in range(6):
+        notes = idiomatic_part(name, chords, BAR_TICKS, np.random.default_rng(seed), SECONDS_PER_TICK)
+        assert notes and all(0 <= n.start_tick < n.end_tick <= 4 * BAR_TICKS for n in notes)
+        for n in notes:
+            bar, beat = divmod(int(n.start_tick), BAR_TICKS)
+            approach = {(chords[bar + 1][0] + step) % 12 for step in (-1, 1)} if bar < 2 and beat == 18 else set()
+            assert n.pitch % 12 in _pitch_classes(chords[bar]) | approach
+            assert 20 <= n.velocity <= 127 and isinstance(n.pitch, int)
+
+
+@pytest.mark.parametrize("name", ["electric_bass", "double_bass"])
+def test_a_bass_line_starts_every_bar_on_its_root_and_stays_below_e4(name):
+    chords = [TRIADS[3], TRIADS[14], TRIADS[20]]
+    for seed in range(6):
+        notes = idiomatic_part(name, chords, BAR_TICKS, np.random.default_rng(seed), SECONDS_PER_TICK)
+        assert all(n.pitch < 64 for n in notes)
+        assert [n.pitch % 12 for n in notes if n.start_tick % BAR_TICKS == 0] == [c[0] for c in chords]
