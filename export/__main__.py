@@ -35,7 +35,7 @@ def cmd_data(args: argparse.Namespace) -> int:
             path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers,
                                      seed=args.seed, audio=args.audio, csound_bank=args.csound_bank,
                                      freepats=args.freepats, modelled_share=args.modelled,
-                                     timbre_shift=args.timbre_shift, idiomatic=args.idiomatic, **dropouts)
+                                     timbre_shift=args.timbre_shift, idiomatic=not args.plain_parts, **dropouts)
         except ValueError as exc:  # stems of another variant in the folder: say which, no traceback
             raise SystemExit(f"data instruments: {exc}") from None
         print(path.read_text())
@@ -334,10 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                       help="instruments: render each training and validation stem up to this many semitones up or "
                            "down and resample it back to its pitch, moving its timbre (an experiment the instrument "
                            "card reports)")
-    data.add_argument("--idiomatic", action="store_true",
-                      help="instruments: chord and bass instruments of every split play as their players would "
-                           "(piano hands, strummed or picked guitar shapes, power chords, held voicings, driving or "
-                           "walking bass lines) instead of the same close triads and half-note roots")
+    data.add_argument("--plain-parts", action="store_true",
+                      help="instruments: every chord instrument plays the same close triads and both basses the same "
+                           "half-note roots, as the data before the idiomatic parts (piano hands, strummed or picked "
+                           "guitar shapes, power chords, held voicings, driving or walking bass lines)")
     data.add_argument("--workers", type=int, default=2, help="parallel processes")
     data.set_defaults(func=cmd_data)
     training = sub.add_parser("train", help="train a model (seeded, resumable)", description="train a model; "

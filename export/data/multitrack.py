@@ -1,7 +1,7 @@
 """``python -m export data instruments``: multitrack renders with per-second instrument activity labels.
 
-Songs are folk tunes with a band arrangement (``accompaniment.band_parts``; with
-``--idiomatic``, chords and bass lines played as on each instrument, ``idioms``) at a
+Songs are folk tunes with a band arrangement (``accompaniment.band_parts``; its chords
+and bass line played as on each instrument, ``idioms``, unless ``--plain-parts``) at a
 random tempo. Every instrument class renders its part of a song as a stem of its
 own (FluidSynth, or where asked for TiMidity++ with freepats' patches or, for piano
 and acoustic guitar, modelled strings; a random GM program of the class, vibrato
@@ -325,7 +325,7 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
           csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0,
-          idiomatic: bool = False) -> Path:
+          idiomatic: bool = True) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -336,8 +336,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     ``csound_bank``, csound's GM bank, and with ``freepats``, freepats through TiMidity++, render
     their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
     acoustic guitar played by modelled strings, and with ``timbre_shift`` their pitched stems' timbres are moved
-    by up to that many semitones. With ``idiomatic``, every split's chord instruments (the test set's too) play
-    the chords as their players would (``idioms``).
+    by up to that many semitones. With ``idiomatic``, every split's chord and bass instruments (the test set's
+    too) play as their players would (``idioms``); without, the arrangement's plain parts.
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
