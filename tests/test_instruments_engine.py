@@ -27,16 +27,15 @@ def _mean_activity(updates, model, start_s, end_s):
     return dict(zip(model.classes, np.mean(rows, axis=0)))
 
 
-def test_a_held_out_trio_has_drums_and_bass_among_its_most_active_classes(model, trio):
-    """The issue asks for piano, bass and drums as the top three; the shipped model ranks this (unseen) piano
-    below acoustic guitar, a confusion the model card's figure shows, so piano is only checked to be heard."""
+def test_a_held_out_trio_has_drums_a_bass_and_the_piano_as_its_most_active_classes(model, trio):
+    """The issue's check: piano, bass and drums the top three. The shipped model hears this electric bass as a
+    double bass (the card's trio paragraph), so either bass class counts as the bass."""
     audio, rate = trio
     updates = detect(audio, rate, model)
     assert 9.5 <= len(updates) / (len(audio) / rate - 1.0) <= 10.5  # ten a second once the first second is in
     mean = _mean_activity(updates, model, 2.0, 8.0)
-    top3 = sorted(mean, key=mean.get, reverse=True)[:3]
-    assert "drums" in top3 and BASSES & set(top3), mean
-    assert mean["piano"] > np.median(list(mean.values())), mean
+    top3 = set(sorted(mean, key=mean.get, reverse=True)[:3])
+    assert {"drums", "piano"} <= top3 and len(BASSES & top3) == 1, mean
 
 
 def test_activity_turns_off_within_a_second_after_a_stem_stops(model, trio):
