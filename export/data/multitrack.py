@@ -155,7 +155,7 @@ def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path, ti
                  idiomatic: bool = False) -> np.ndarray:
     """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run; with
     ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``); with
-    ``idiomatic``, chords played as each instrument's players would (``stem_notes``)."""
+    ``idiomatic``, chords and bass lines played as each instrument's players would (``stem_notes``)."""
     classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
     shifts = timbre_shifts(songs, classes, timbre_shift)
     midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts, idiomatic)
