@@ -101,13 +101,13 @@ def left_hand(chord: Chord, rng: np.random.Generator) -> list[int]:
 def two_hands(chords: list[Chord], bar_ticks: int, rng: np.random.Generator, seconds_per_tick: float) -> list[BandNote]:
     """Piano: the left hand's bass held through the bar under the right hand's chord on every beat or on two."""
     beats = (0, 2) if rng.random() < 0.5 else (0, 1, 2, 3)
+    length = bar_ticks // len(beats)
     notes = []
     for bar, chord in enumerate(chords):
         start = bar * bar_ticks
         notes += [_note(start, start + bar_ticks, p, rng.uniform(60, 95)) for p in left_hand(chord, rng)]
         for beat in beats:
             tick = start + beat * TICKS_PER_BEAT
-            length = bar_ticks // len(beats)
             notes += [_note(tick, tick + length, p, rng.uniform(50, 85)) for p in right_hand(chord, rng)]
     return notes
 
@@ -221,7 +221,7 @@ def walking(chords: list[Chord], bar_ticks: int, rng: np.random.Generator, secon
             line[-1] = bass_root(chords[bar + 1], rng) + (1 if rng.random() < 0.5 else -1)
         for beat, pitch in enumerate(line):
             tick = bar * bar_ticks + beat * TICKS_PER_BEAT
-            notes.append(_note(tick, tick + 0.95 * TICKS_PER_BEAT, int(pitch), rng.uniform(65, 100)))
+            notes.append(_note(tick, tick + 0.95 * TICKS_PER_BEAT, pitch, rng.uniform(65, 100)))
     return notes
 
 

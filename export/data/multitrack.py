@@ -197,9 +197,9 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
         if rng.random() >= share:
             continue
         parts = band_parts(tokens, np.random.default_rng(seed))  # the parts songs_midi gives the soundfonts
+        seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
         for name in MODELS:
             klass = INSTRUMENT_NAMES.index(name)
-            seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
             notes = stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, idiomatic)
             replaced[i, klass] = render_part(name, notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
     return replaced
