@@ -9,7 +9,8 @@ guitarist strums five or six strings of a fretted shape, down on the beat and up
 between, or picks them one by one; a distorted guitar plays power chords; organs,
 strings and pads hold wide voicings; an electric bass drives eighths or runs
 root, fifth and octave, a double bass walks. ``idiomatic_part`` plays a song so,
-one style drawn at random per stem (``data instruments --idiomatic``).
+one style drawn at random per stem (the default of ``data instruments``;
+``--plain-parts`` turns it off).
 """
 
 from __future__ import annotations
