@@ -39,10 +39,13 @@ def test_a_held_out_trio_has_drums_a_bass_and_the_piano_as_its_most_active_class
 
 
 def test_activity_turns_off_within_a_second_after_a_stem_stops(model, trio):
+    """The drums are on as they stop and most of the time before (their activity dips under the off threshold
+    for 0.2 s around 7.1 s, the card's trio paragraph), and off from a second after."""
     audio, rate = trio
     updates = detect(audio, rate, model)
     drums = model.classes.index("drums")
-    assert all(u.active[drums] for u in updates if 5.0 <= u.time_s < 8.0)
+    playing = [u.active[drums] for u in updates if 2.0 <= u.time_s < 8.0]
+    assert playing[-1] and np.mean(playing) >= 0.9, f"drums on in {np.mean(playing):.0%} of 2-8 s"
     assert not any(u.active[drums] for u in updates if 9.0 <= u.time_s), "drums on more than 1 s after they stopped"
 
 
