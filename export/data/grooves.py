@@ -180,9 +180,12 @@ def generate(seed: int, duration_s: float, style: str | None = None, tempo_bpm: 
     for bar in range(n_bars):
         after_fill = fill_bar
         fill_bar = (bar + 1) % feel.fill_every == 0 and rng.random() < 0.6
+        struck: set[tuple[int, int]] = set()
         for step, note, velocity in _bar_hits(feel, rng, fill_bar, after_fill or bar == 0):
             time_s = start_s + bar * bar_s + _step_time(step, steps, bar_s, feel.swing)
-            time_s += rng.normal(0, feel.timing_ms / 1000)
-            if 0.0 <= time_s < duration_s - 0.05:
+            time_s += rng.normal(0, feel.timing_ms / 1000)  # drawn for every hit, so the others stay as they were
+            # One stroke per drum and step: a voice's jitter or the crash's kick on the one can add a second.
+            if 0.0 <= time_s < duration_s - 0.05 and (step, note) not in struck:
+                struck.add((step, note))
                 hits.append(DrumHit(float(time_s), note, max(1, min(127, velocity))))
     return sorted(hits, key=lambda h: h.time_s), feel
