@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from export.card_drums import (heard_phrase, latency_line, lookahead_section, networks_phrase, training_command,
-                               training_line, verdict)
+                               training_line, training_lines, verdict)
 
 
 def _scores(f_main: float) -> dict:
@@ -68,3 +68,16 @@ def test_the_evaluation_figure_draws_every_set_and_leaves_out_a_method_a_set_lac
     path = f_measure_figure(report, tmp_path / "drums.png")
     image = matplotlib.image.imread(path)
     assert image.ndim == 3 and image.shape[0] > 400 and image.shape[1] > 700
+
+
+def test_a_networks_training_line_is_kept_for_machines_without_its_run_folder(tmp_path):
+    here, elsewhere = tmp_path / "drums", tmp_path / "drums-lookahead"
+    here.mkdir()
+    torch.save({"config": {"steps": "8000", "look_ahead": "1.5", "seed": "0"}}, here / "drums.pt")
+    (here / "drums_history.json").write_text('[{"step": 8000, "valid_loss": 0.1, "elapsed_s": 1800.0}]')
+    record = tmp_path / "drums_training.json"
+    record.write_text('{"drums-lookahead": "- trained elsewhere", "drums": "- an older line"}')
+    lines = training_lines([here, elsewhere, tmp_path / "never-trained"], here, record)
+    assert lines[0].startswith("- `python -m export train drums --steps 8000 --look-ahead 1.5`: 30 minutes")
+    assert lines[1:] == ["- trained elsewhere"]
+    assert "older" not in record.read_text()  # the run folder's history wins and is kept
