@@ -185,7 +185,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from export.release_instruments import release as release_instruments
 
         runs, data = Path(args.runs or "runs/instruments"), Path(args.data or "cache/instruments")
-        paths = release_instruments(runs, data, Path(args.out))
+        paths = release_instruments(runs, data, Path(args.out), tuple(Path(p) for p in args.ensemble))
         write_thresholds(Path(args.out), data, [data / "test"], runs / THRESHOLDS_REPORT)
         paths.append(write_card(args))
         print("\n".join(map(str, paths)))
@@ -408,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
                                 "drums_lookahead: the model with 20 ms of look-ahead)")
     exporting.add_argument("--ensemble", nargs="+", default=[], metavar="RUNS",
                            help="drums: more run folders of the same recipe (other seeds); their CHECKPOINT joins "
-                                "RUNS' in one graph that averages the networks' logits")
+                                "RUNS' in one graph that averages the networks' logits; instruments: the same with "
+                                "their activity CNNs (the embedding stays RUNS' CNN's)")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
     tuning = sub.add_parser("tune", help="tune the instrument activity thresholds of a model folder on validation",

@@ -18,6 +18,7 @@ from export.provenance import parity_and_commit, read_json
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
+ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
 QUARTER_DATA_AUC = {"cnn": 0.821, "musicnn": 0.808}  # macro AUC per second of the family trained on a quarter of the songs
 VARIANTS = (("-plain", "the model shipped before: half the training mixes with dropouts"),
             ("-rerun", "that recipe trained again, the same commands on a later machine"),
@@ -164,12 +165,44 @@ def variants_section(runs: Path, scores: dict) -> list[str]:
             "and the pooling heads trained on the four-times data and the thresholds tuned on its validation mixes:",
             "the tables above are theirs, and from here on \"the shipped model\" is this one. The musicnn head and its",
             "pooling heads are trained on the four-times data too (`data instruments --scale 4 --audio`).",
-            "In the bundled trio the shipped model hears drums, the electric bass and the piano as the three most",
+            "In the bundled trio that model heard drums, the electric bass and the piano as the three most",
             "active classes (`bridge detect-instruments`, mean activity over 2-8 s: drums 0.80, electric bass 0.65,",
-            "piano 0.41; the double bass 0.39 comes next). The drums' flag drops for 0.2 s around 7.1 s, where their",
-            "activity dips to 0.34, under the off threshold (0.35), and turns off 0.4 s after they stop. Once the drums",
-            "have stopped (9-12 s), the electric bass (0.73) is the most active class, the piano (0.31) level with an",
-            "acoustic guitar (0.31) that does not play.", ""]
+            "piano 0.41; the double bass 0.39 came next). The drums' flag dropped for 0.2 s around 7.1 s, where their",
+            "activity dipped to 0.34, under the off threshold (0.35), and turned off 0.4 s after they stopped. Once the",
+            "drums had stopped (9-12 s), the electric bass (0.73) was the most active class, the piano (0.31) level with",
+            "an acoustic guitar (0.31) that does not play. It is the first of the two seeds that ship now (below).", ""]
+
+
+def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
+    """Why two seeds of the CNN ship as one graph: validation (``tune instruments`` of the graph and of the
+    first seed alone), the held-out mixes and the trio check (``evaluate instruments``), against the first seed."""
+    networks = entry.get("networks", [])
+    pair, alone = read_json(runs / THRESHOLDS_REPORT), read_json(runs / ONE_SEED_THRESHOLDS_REPORT)
+    activity, trios = activity_of(evaluation), evaluation.get("trios", {}) if evaluation else {}
+    if len(networks) < 2 or not pair or not alone or "shipped" not in activity or "cnn" not in activity:
+        return []
+    shipped, cnn = activity["shipped"], activity["cnn"]
+
+    def trio_counts(kind: str) -> str:
+        return " and ".join(str(trios[kind][bass]["top_three"]) for bass in ("electric_bass", "double_bass"))
+    return ["**Two seeds in one graph.** The activity graph that ships averages the logits of two seeds of the CNN",
+            f"(`export instruments --ensemble {' '.join(networks[1:])}`; the second trained with `--seed 2`, the",
+            "same steps and data); its embedding, which the pooling heads and `/instrument/attention` use, is the",
+            f"first seed's. On the validation mixes its macro AUC per second is {pair['valid_auc_macro']:.3f} against",
+            f"{alone['valid_auc_macro']:.3f} for the first seed alone (`tune instruments`; the tuned flags' F1",
+            f"{pair['valid_f1']['tuned']['macro']:.3f} against {alone['valid_f1']['tuned']['macro']:.3f}); it ships for that.",
+            f"On the held-out test mixes: {shipped['1s']['auc_macro']:.3f} per second and {shipped['track']['auc_macro']:.3f}",
+            f"per track against {cnn['1s']['auc_macro']:.3f} and {cnn['track']['auc_macro']:.3f}, the piano"
+            f" {shipped['1s']['auc']['piano']:.3f} and {shipped['track']['auc']['piano']:.3f} against",
+            f"{cnn['1s']['auc']['piano']:.3f} and {cnn['track']['auc']['piano']:.3f}."
+            + (f" The trio check (below) passes in {trio_counts('shipped')} trios against the first seed's"
+               f" {trio_counts('cnn')} (with the electric bass and with the double bass)."
+               if "cnn" in trios and "shipped" in trios else ""),
+            "In the bundled trio (`bridge detect-instruments`, mean activity over 2-8 s) it hears drums 0.82, the",
+            "electric bass 0.64 and the piano 0.41, the double bass 0.38 next; the drums' flag drops for 0.2 s around",
+            "7.1 s, where their activity dips to 0.27, under the off threshold (0.32), and turns off 0.4 s after they",
+            "stop; then (9-12 s) the electric bass (0.70) leads, the piano (0.39) above an acoustic guitar (0.36) that",
+            "does not play. A window costs the two networks' time, within the budget (Latency, below).", ""]
 
 
 def trios_section(evaluation: dict) -> list[str]:
@@ -243,7 +276,9 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
         "## Files and contract", "",
         f"`{entry['files']['activity']}` ({entry['parameters']['activity']:,} parameters): one second of log-mel frames "
         f"({f['sample_rate_hz']} Hz, FFT {f['n_fft']}, hop {f['hop']} = {1000 * f['hop'] / f['sample_rate_hz']:.0f} ms, "
-        f"{f['n_mels']} mels; shape (B, {entry['frames_per_window']}, {f['n_mels']})) to per-class logits and a 128-d embedding.",
+        f"{f['n_mels']} mels; shape (B, {entry['frames_per_window']}, {f['n_mels']})) to per-class logits and a 128-d embedding"
+        + (f" ({len(entry['networks'])} seeds of the CNN in one graph: the mean of their logits, the first one's embedding)."
+           if len(entry.get("networks", [])) > 1 else "."),
         f"`{entry['files']['attention']}` ({entry['parameters']['attention']:,} parameters): N <= 10 embeddings to clip logits "
         "and attention weights per class. Classes, in the order of `/instrument/activity`:", "",
         ", ".join(f"`{c}`" for c in entry["classes"]) + ".", "",
@@ -275,6 +310,13 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
             best = min(history, key=lambda h: h["valid_loss"])
             lines.append(f"- `python -m export train instruments_{kind}`: {history[-1]['step']} steps, "
                          f"{history[-1]['elapsed_s'] / 60:.1f} minutes on 2 CPU cores, best validation loss {best['valid_loss']:.4f}.")
+    for folder in entry.get("networks", [])[1:]:
+        history = read_json(Path(folder) / "activity_cnn_history.json")
+        if history:
+            best = min(history, key=lambda h: h["valid_loss"])
+            lines.append(f"- `python -m export train instruments_cnn --out {folder}` with another seed, for the shipped "
+                         f"graph: {history[-1]['step']} steps, {history[-1]['elapsed_s'] / 60:.1f} minutes on 2 CPU cores, "
+                         f"best validation loss {best['valid_loss']:.4f}.")
     lines += ["- `python -m export train instruments_mil` (and `instruments_mil_musicnn`): attention, mean, max and GRU",
               "  pooling heads and a random forest (on the mean embedding) on 10-s training clips, the CNN (or the musicnn",
               "  head) frozen.", "",
@@ -297,17 +339,19 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
                   "Attention weights of the shipped head over the ten seconds of a few test clips, per class present.", ""]
         if "shared_classes" in evaluation:
             shared = evaluation["shared_classes"]
-            wins = {level: sum(shared["cnn"][level][k] > v for k, v in shared["musicnn MTT tags"][level].items())
+            ours = "shipped" if "shipped" in shared else "cnn"
+            wins = {level: sum(shared[ours][level][k] > v for k, v in shared["musicnn MTT tags"][level].items())
                     for level in ("1s", "track")}
             lines += ["The two ROC AUC tables above score the instruments that musicnn's tags and this vocabulary share",
                       "(guitar: any of the three guitar classes, synth: lead or pad; MTT tags merged by their maximum:",
-                      "strings/violin/cello, choir/choral/voice/vocal/vocals/singing). The CNN beats musicnn's own tags on",
-                      f"{wins['1s']} of {len(shared['cnn']['1s'])} of them per second and on {wins['track']} of "
-                      f"{len(shared['cnn']['track'])} per track. The last table is the cost of one 1-s window through each",
-                      "network in onnxruntime.", ""]
+                      "strings/violin/cello, choir/choral/voice/vocal/vocals/singing). The shipped graph beats musicnn's own tags on",
+                      f"{wins['1s']} of {len(shared[ours]['1s'])} of them per second and on {wins['track']} of "
+                      f"{len(shared[ours]['track'])} per track. The last table is the cost of one 1-s window through each",
+                      "front end in onnxruntime.", ""]
     else:
         lines += ["Not evaluated yet.", ""]
     lines += activity_choice(activity_of(evaluation))
+    lines += ensemble_section(entry, evaluation, runs)
     lines += trios_section(evaluation)
     lines += thresholds_section(read_json(runs / THRESHOLDS_REPORT))
     lines += variants_section(runs, record_variants(runs, record))
@@ -318,9 +362,9 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
         latency = evaluation["front_end_latency"]
-        lines += ["**Which front end generalises better.** On these unseen-soundfont mixes the CNN reaches a macro AUC of",
-                  f"{cnn:.3f} per second against {musicnn:.3f} for the musicnn head, and costs "
-                  f"{latency['cnn']['p50_ms']:.2f} ms a window against {latency['musicnn']['p50_ms']:.2f} ms",
+        lines += ["**Which front end generalises better.** On these unseen-soundfont mixes one CNN reaches a macro AUC of",
+                  f"{cnn:.3f} per second against {musicnn:.3f} for the musicnn head; the shipped graph (the CNN's seeds) costs "
+                  f"{latency['shipped']['p50_ms']:.2f} ms a window against {latency['musicnn']['p50_ms']:.2f} ms",
                   f"for musicnn ({100 * 10 * latency['musicnn']['p50_ms'] / 1000:.0f}% of a core at 10 updates a second, against a "
                   f"budget of 5%). The {'CNN' if cnn >= musicnn else 'musicnn head'} generalises better here, so the CNN ships.",
                   "Both trained on a quarter of these songs (the family shipped before), the CNN scored "

@@ -8,9 +8,10 @@ thresholded at 0.5). Multitrack sets with stem activations (MedleyDB) convert
 to it by taking each second's maximum.
 
 Activity is scored per 1-s instance and after max pooling over 5 s, 10 s and
-the whole track; clip tagging on non-overlapping 10-s windows. Each activity
-model (and the shipped ONNX graph) also hears the bundled held-out trio (piano, electric bass, drums) as the
-live engine would, and the report ranks the classes by their mean activity; where
+the whole track; clip tagging on non-overlapping 10-s windows. The shipped ONNX graph (two CNN seeds
+averaged where ``export instruments --ensemble`` made it) is scored beside the checkpoints of the run
+folder. Each activity model (and the shipped graph) also hears the bundled held-out trio (piano, electric
+bass, drums) as the live engine would, and the report ranks the classes by their mean activity; where
 the test folder is that of a ``data instruments`` build, the same trio of every
 test song is heard too, with its electric bass and with its double bass. Where
 ``export/musicnn_peer.py`` has run on the folders, the musicnn front end
@@ -115,9 +116,9 @@ def shared_class_report(truths: list[np.ndarray], scores: dict[str, list[np.ndar
 
 
 def front_end_latency(runs: Path) -> dict:
-    """One 1-s window through the shipped activity CNN and through musicnn's ONNX port, one thread each."""
+    """One 1-s window through the shipped activity graph and through musicnn's ONNX port, one thread each."""
     entry = load_manifest_entry("instruments")
-    latency = {"cnn": onnx_latency_ms(MODELS_DIR / entry["files"]["activity"],
+    latency = {"shipped": onnx_latency_ms(MODELS_DIR / entry["files"]["activity"],
                                       np.zeros((1, FRAMES_PER_S, INSTRUMENT_FEATURES.n_mels), np.float32))}
     if (runs / "musicnn.onnx").exists():
         latency["musicnn"] = onnx_latency_ms(runs / "musicnn.onnx", np.zeros((1, *MUSICNN_INPUT), np.float32))
@@ -132,6 +133,11 @@ def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarr
             logits, embedding = model(torch.from_numpy(windows.astype(np.float32)))
             probabilities.append(torch.sigmoid(logits).numpy())
             embeddings.append(embedding.numpy())
+    return level_scores(tracks, probabilities), probabilities, embeddings
+
+
+def level_scores(tracks, probabilities: list[np.ndarray]) -> dict:
+    """Scores of per-track probabilities at 1 s, 5 s, 10 s and track level, and the false activity per second."""
     report = {}
     for seconds in (*LEVELS_S, None):
         truth = np.concatenate([pool_seconds(t[1], seconds) for t in tracks])
@@ -139,7 +145,7 @@ def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarr
         report["track" if seconds is None else f"{seconds}s"] = ranking_scores(truth, scores)
     truth, scores = np.concatenate([t[1] for t in tracks]), np.concatenate(probabilities)
     report["1s"]["false_on"] = false_on(truth, scores)
-    return report, probabilities, embeddings
+    return report
 
 
 def span_windows(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -311,6 +317,8 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
                 report.setdefault("trios", {})[kind] = trios_report(heard, trios)
             outputs[kind] = (probabilities, embeddings)
     shipped = shipped_probabilities()  # the graph the live engine runs, beside the checkpoints of ``runs``
+    shipped_tracks = [shipped(windows) for windows, _, _ in tracks]
+    report["activity"]["shipped"] = level_scores(tracks, shipped_tracks)
     report.setdefault("trio", {})["shipped"] = trio_report(shipped, trio)
     if trios is not None:
         report.setdefault("trios", {})["shipped"] = trios_report(shipped, trios)
@@ -328,6 +336,7 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
         scores = {"musicnn MTT tags": [tag_scores(t, tag_names) for t in tags]}
         if "cnn" in outputs:
             scores["cnn"] = [merge_classes(p[:len(t)]) for p, t in zip(outputs["cnn"][0], tags)]
+        scores["shipped"] = [merge_classes(p[:len(t)]) for p, t in zip(shipped_tracks, tags)]
         if (runs / "activity_musicnn.pt").exists():
             report["activity"]["musicnn"], probabilities, embeddings = activity_report(
                 load_activity(runs / "activity_musicnn.pt"), embedded)

@@ -1,7 +1,8 @@
 """Ship the instrument models: the activity CNN and the attention pooling head, ONNX with parity, manifest entry.
 
 - ``instruments_activity.onnx``: ``windows`` float32 ``(B, 50, n_mels)`` (one second of log-mel frames of
-  ``bridge.features.INSTRUMENT_FEATURES``) -> ``logits`` ``(B, classes)``, ``embedding`` ``(B, 128)``;
+  ``bridge.features.INSTRUMENT_FEATURES``) -> ``logits`` ``(B, classes)``, ``embedding`` ``(B, 128)``; one CNN,
+  or seeds of it averaged (``--ensemble``);
 - ``instruments_attention.onnx``: ``embeddings`` ``(B, N, 128)`` (the last N <= 10 seconds) ->
   ``logits`` ``(B, classes)``, ``attention`` ``(B, classes, N)``.
 """
@@ -16,7 +17,7 @@ import torch
 
 from bridge.features import INSTRUMENT_FEATURES
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.models.instruments import pooling_model
+from export.models.instruments import ActivityEnsemble, pooling_model
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
 from export.train_instruments import FRAMES_PER_S, clip_embeddings, instances, load_activity, load_split
@@ -36,9 +37,13 @@ def _max_difference(module: torch.nn.Module, path: Path, inputs: np.ndarray) -> 
     return max(float(np.max(np.abs(o - r.numpy()))) for o, r in zip(outputs, reference))
 
 
-def release(runs: Path, data: Path, out: Path) -> list[Path]:
-    """Export both graphs, check parity on validation mixes, write the manifest entry."""
+def release(runs: Path, data: Path, out: Path, ensemble: tuple[Path, ...] = ()) -> list[Path]:
+    """Export both graphs, check parity on validation mixes, write the manifest entry. ``ensemble``: more run
+    folders whose activity CNN (another seed) joins ``runs``' in one graph that averages their logits; the
+    embedding stays that of ``runs``' CNN, on which the pooling heads were trained."""
     cnn = load_activity(runs / "activity_cnn.pt")
+    if ensemble:
+        cnn = ActivityEnsemble([cnn, *(load_activity(folder / "activity_cnn.pt") for folder in ensemble)])
     attention = pooling_model("attention", len(INSTRUMENT_NAMES))
     attention.load_state_dict(torch.load(runs / "pooling.pt", weights_only=False)["heads"]["attention"]["model"])
     attention.eval()
@@ -65,7 +70,7 @@ def release(runs: Path, data: Path, out: Path) -> list[Path]:
              "outputs": {"activity": {"logits": "(B, classes)", "embedding": "(B, 128)"},
                          "attention": {"logits": "(B, classes)", "attention": "(B, classes, N)"}},
              "features": INSTRUMENT_FEATURES.as_dict(), "frames_per_window": FRAMES_PER_S,
-             "classes": list(INSTRUMENT_NAMES), "parity": parity,
+             "classes": list(INSTRUMENT_NAMES), "parity": parity, "networks": [str(runs), *map(str, ensemble)],
              "parameters": {"activity": sum(p.numel() for p in cnn.parameters()),
                             "attention": sum(p.numel() for p in attention.parameters())},
              "training_commit": git_commit()}

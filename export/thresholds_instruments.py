@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from bridge.models import load_manifest_entry
-from export.evaluate_instruments import graph_probabilities, read_tracks
+from export.evaluate_instruments import graph_probabilities, ranking_scores, read_tracks
 from export.onnx_inpaint import update_manifest
 from export.train_instruments import instances, load_split
 
@@ -55,7 +55,8 @@ def tune(models: Path, data: Path, test_folders: list[Path]) -> dict:
     graph = graph_probabilities(model_path)
     probabilities = graph(windows)
     thresholds = best_f1_thresholds(truth, probabilities)
-    report = {"data": str(data), "valid_windows": int(len(windows)),
+    report = {"data": str(data), "valid_windows": int(len(windows)), "networks": entry.get("networks", []),
+              "valid_auc_macro": ranking_scores(truth, probabilities)["auc_macro"],
               "thresholds": dict(zip(classes, thresholds.tolist())),
               "valid_f1": {"at_0.5": f1_per_class(truth, probabilities, 0.5, classes),
                            "tuned": f1_per_class(truth, probabilities, thresholds, classes)}}

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from bridge.engines.instruments import InstrumentModel, detect
 from bridge.features import INSTRUMENT_FEATURES, log_mel
@@ -20,7 +21,8 @@ from export.evaluate_instruments import (checkpoint_probabilities, evaluate, hel
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
 from export.release_instruments import release
 from export.thresholds_instruments import best_f1_thresholds, f1_per_class, tune
-from export.train_instruments import InstrumentTrainConfig, instances, load_activity, train_activity, train_pooling
+from export.train_instruments import (InstrumentTrainConfig, instances, load_activity, load_split, train_activity,
+                                      train_pooling)
 
 
 def _tune(seed: int) -> np.ndarray:
@@ -221,6 +223,30 @@ def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, 
     assert len(updates) >= 10 and updates[-1].clip is not None
 
 
+def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_first_embedding(tiny_data, tmp_path):
+    import onnxruntime as ort
+
+    seeds = []
+    for seed in (0, 1):
+        config = InstrumentTrainConfig(data=tiny_data, out=tmp_path / f"seed{seed}", steps=3, batch=4, valid_every=3,
+                                       threads=1, seed=seed)
+        train_activity("cnn", config)
+        seeds.append(config.out)
+    train_pooling(InstrumentTrainConfig(data=tiny_data, out=seeds[0], steps=3, batch=4, valid_every=3, threads=1))
+    out = tmp_path / "models"
+    out.mkdir()
+    release(seeds[0], tiny_data, out, ensemble=(seeds[1],))
+    windows = instances(*load_split(tiny_data, "valid"))[0][:4].astype(np.float32)
+    session = ort.InferenceSession(str(out / "instruments_activity.onnx"), providers=["CPUExecutionProvider"])
+    logits, embedding = session.run(None, {"windows": windows})
+    with torch.no_grad():
+        first, second = (load_activity(folder / "activity_cnn.pt")(torch.from_numpy(windows)) for folder in seeds)
+    np.testing.assert_allclose(logits, (first[0] + second[0]).numpy() / 2, atol=1e-4)
+    np.testing.assert_allclose(embedding, first[1].numpy(), atol=1e-4)
+    entry = json.loads((out / "manifest.json").read_text())
+    assert [m for m in entry["models"] if m["name"] == "instruments"][0]["networks"] == [str(f) for f in seeds]
+
+
 def test_each_class_gets_the_top_of_its_best_f1_range():
     rng = np.random.default_rng(0)
     truth = rng.random((400, 3)) < 0.3
@@ -271,7 +297,9 @@ def test_the_musicnn_front_end_trains_its_heads_and_is_scored_beside_its_own_tag
     report = evaluate([musicnn_data / "test"], config.out)
     assert "musicnn" in report["activity"] and "attention" in report["tagging_musicnn"]
     shared = report["shared_classes"]
-    assert set(shared) == {"musicnn MTT tags", "musicnn head"} and set(shared["musicnn head"]["1s"]) <= set(SHARED_CLASSES)
+    assert set(shared) == {"musicnn MTT tags", "musicnn head", "shipped"}  # the graph in models_onnx, always scored
+    assert set(shared["musicnn head"]["1s"]) <= set(SHARED_CLASSES)
+    assert "shipped" in report["activity"] and "shipped" in report["front_end_latency"]
     tables = markdown_tables(report)
     assert "| musicnn MTT tags |" in tables
     per_class = "| 10-s clip tagging per class, musicnn embeddings | clips | attention P | attention R | attention F1 |"

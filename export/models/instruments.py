@@ -6,6 +6,7 @@ log-mel frames, shape (batch, 50, n_mels), and return per-class logits and a
 instead, shape (batch, 1, 753). Pooling models (Gururani, Sharma & Lerch, ISMIR 2019) take the
 embeddings of ten 1-s instances, shape (batch, 10, 128), and return clip logits;
 the attention model also returns its weights over the instances per class.
+Seeds of an activity model can ship as one graph that averages their logits.
 """
 
 from __future__ import annotations
@@ -92,6 +93,19 @@ class EmbeddingHead(nn.Module):
 
 
 ACTIVITY_MODELS = {"fc": FrameFC, "cnn": ActivityCNN, "crnn": ActivityCRNN, "musicnn": EmbeddingHead}
+
+
+class ActivityEnsemble(nn.Module):
+    """Seeds of one activity model run as one: the mean of their logits, and the first member's embedding (the
+    one the pooling heads were trained on)."""
+
+    def __init__(self, members: list[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        outputs = [member(x) for member in self.members]
+        return torch.stack([logits for logits, _ in outputs]).mean(dim=0), outputs[0][1]
 
 
 class AttentionMIL(nn.Module):
