@@ -296,7 +296,11 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
            "(`export/data/idioms.py`): piano hands, broken chords or oom-pah, strummed or picked guitar shapes, power",
            "chords, held voicings, driving or walking bass lines."] if counts and counts.get("idiomatic") else []),
         "Split by tune (the folk split) and by soundfont: training and validation stems come from FluidR3 GM and",
-        "TimGM6mb, the test stems from MuseScore General and the held-out drum kit.", "",
+        "TimGM6mb, the test stems from MuseScore General and the held-out drum kit. The shipped models' mixes were",
+        "rendered before commit 5a6909d, from which the drum generator strikes each drum once per grid step (the drum",
+        "card, Data): the same command now renders most songs' drum stems differently (the second strokes of their",
+        "grooves gone, and the samples of the strokes after them drawn anew), and the mixes that hold them; every",
+        "other stem stays as it was.", "",
     ]
     if counts:
         lines += ["| split | songs | mixes | seconds each |", "|---|---|---|---|"]
