@@ -55,7 +55,8 @@ def test_drums_follow_a_fixed_tempo_and_bar_line():
 @pytest.mark.parametrize("name, note", [("Kick (Tama Superstar 22\")", 36), ("Pearl Snare Rimshot", 40),
                                         ("Sabian Hat Semi-Open", 46), ("Closed HH", 42), ("Pedal HH", 44),
                                         ("Tom Low", 43), ("Paiste Ride", 51), ("Ride Bell", 53), ("crash16inch", 49),
-                                        ("Cowbell", 56), ("Djembe1 Slap", None)])
+                                        ("Cowbell", 56), ("Djembe1 Slap", None),
+                                        ("Snare Roll", None), ("Sabian Hat Choke", None), ("Zildjian Splash Choke", None)])
 def test_hydrogen_instrument_names_map_to_gm_notes(name, note):
     assert gm_note_of(name) == note
 

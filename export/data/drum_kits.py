@@ -52,6 +52,10 @@ RENDERED_VELOCITIES = (25, 45, 65, 85, 105, 127)
 ONE_SHOT_S = 2.5
 SILENCE_DB = -60.0
 
+# Hydrogen instruments whose samples are gestures of several strokes, not one: a snare roll (strokes 50-150 ms
+# apart), a hi-hat or cymbal choke (the stroke, then the hand or foot that stops it 50-60 ms later). Merged into
+# a drum's layers, each would sound several onsets under one label; no GM note plays them, so no kit gets them.
+HYDROGEN_GESTURES = r"roll|choke|flam|drag"
 # Hydrogen instrument names to GM notes; first match wins, so specific names come first.
 HYDROGEN_NAMES = (
     (r"side ?stick|stick|rim ?click", 37), (r"clap", 39), (r"cowbell", 56), (r"tambourine", 54),
@@ -154,8 +158,11 @@ def fluidsynth_kit(soundfont: Path, program: int, channel: int, name: str, real:
 
 
 def gm_note_of(instrument_name: str) -> int | None:
-    """GM drum note for a Hydrogen instrument name, or None when it is none of the known drums."""
+    """GM drum note for a Hydrogen instrument name, or None when it is none of the known drums or a gesture of
+    several strokes (``HYDROGEN_GESTURES``)."""
     lowered = instrument_name.lower()
+    if re.search(HYDROGEN_GESTURES, lowered):
+        return None
     for pattern, note in HYDROGEN_NAMES:
         if re.search(pattern, lowered):
             return note
