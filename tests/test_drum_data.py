@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
+from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
 from export.data.drum_kits import (CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SampleKit, gm_note_of,
-                                   hydrogen_kit, kit_sources, kits_for, kits_without, mixed_kit)
+                                   hydrogen_kit, kit_cache_name, kit_sources, kits_for, kits_without, mixed_kit)
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.evaluate_drums import score_track
@@ -59,6 +60,12 @@ def test_drums_follow_a_fixed_tempo_and_bar_line():
                                         ("Snare Roll", None), ("Sabian Hat Choke", None), ("Zildjian Splash Choke", None)])
 def test_hydrogen_instrument_names_map_to_gm_notes(name, note):
     assert gm_note_of(name) == note
+
+
+def test_a_kit_read_by_other_rules_is_not_taken_from_the_cache(monkeypatch):
+    before = kit_cache_name("hydrogen:The Black Pearl 1.0", 22050)
+    monkeypatch.setattr(drum_kits, "HYDROGEN_GESTURES", r"roll")  # chokes read as hi-hats again
+    assert kit_cache_name("hydrogen:The Black Pearl 1.0", 22050) != before
 
 
 def test_annotation_labels_and_aliases():

@@ -10,6 +10,7 @@ from these samples with numpy, which is fast and gives exact onset labels.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import re
 import tempfile
@@ -244,12 +245,21 @@ def kit_sources(csound: bool = False) -> list[tuple[str, callable]]:
     return sources
 
 
+def kit_cache_name(name: str, sample_rate_hz: int) -> str:
+    """The file a kit is cached in: its name, the rate and a digest of the rules that read kits (the notes,
+    velocities and lengths rendered, the Hydrogen names and gestures), so that a kit read by older rules is
+    read again, never taken from the cache."""
+    rules = repr((RENDERED_NOTES, RENDERED_VELOCITIES, ONE_SHOT_S, SILENCE_DB, HYDROGEN_NAMES, HYDROGEN_GESTURES))
+    digest = hashlib.sha1(rules.encode()).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + f"_{sample_rate_hz}_{digest}.pkl"
+
+
 def load_kits(cache: Path, sample_rate_hz: int, progress=None, csound: bool = False) -> list[SampleKit]:
     """All kits of ``kit_sources(csound)``, read from ``cache`` or built there once."""
     cache.mkdir(parents=True, exist_ok=True)
     kits = []
     for name, loader in (progress or (lambda x, **_: x))(kit_sources(csound), desc="drum kits"):
-        path = cache / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + f"_{sample_rate_hz}.pkl")
+        path = cache / kit_cache_name(name, sample_rate_hz)
         kit = pickle.loads(path.read_bytes()) if path.exists() else None
         if kit is None or not kit.layers:  # read again what an older reader found no drums in
             kit = loader(sample_rate_hz)
