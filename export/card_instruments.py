@@ -297,10 +297,11 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
            "chords, held voicings, driving or walking bass lines."] if counts and counts.get("idiomatic") else []),
         "Split by tune (the folk split) and by soundfont: training and validation stems come from FluidR3 GM and",
         "TimGM6mb, the test stems from MuseScore General and the held-out drum kit. The shipped models' mixes were",
-        "rendered before commit 5a6909d, from which the drum generator strikes each drum once per grid step (the drum",
-        "card, Data): the same command now renders most songs' drum stems differently (the second strokes of their",
-        "grooves gone, and the samples of the strokes after them drawn anew), and the mixes that hold them; every",
-        "other stem stays as it was.", "",
+        "rendered before commits 5a6909d and 94de3d7, from which the drum generator strikes each drum once per grid",
+        "step and the drum kits leave out Hydrogen's snare rolls and cymbal chokes (the drum card, Data): the same",
+        "command now renders most songs' drum stems differently (the second strokes of their grooves gone, the rolls",
+        "and chokes no longer drawn, and the samples of the strokes after them drawn anew), and the mixes that hold",
+        "them; every other stem stays as it was.", "",
     ]
     if counts:
         lines += ["| split | songs | mixes | seconds each |", "|---|---|---|---|"]
