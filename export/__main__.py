@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                             help="instruments: first cut this many dropouts a second into each track (1-25 ms lost, "
                                  "read twice or skipped; seeded), as a live input that misses cycles delivers them")
     evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH",
-                            help="default: the folk test split (inpaint) or the four held-out render sets in cache/drums (drums)")
+                            help="default: the folk test split (inpaint) or the six held-out render sets in cache/drums (drums)")
     evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")
     evaluation.add_argument("--methods", nargs="+", default=["model", "pfnmf"],
                             help="drums: model (the shipped ONNX, streamed as live), lookahead (the shipped model "
