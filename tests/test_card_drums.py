@@ -4,8 +4,8 @@ from pathlib import Path
 
 import torch
 
-from export.card_drums import (heard_phrase, latency_line, lookahead_section, networks_phrase, training_command,
-                               training_line, training_lines, verdict)
+from export.card_drums import (heard_phrase, latency_line, lookahead_section, machine_phrase, networks_phrase,
+                               training_command, training_line, training_lines, verdict)
 
 
 def _scores(f_main: float) -> dict:
@@ -81,3 +81,9 @@ def test_a_networks_training_line_is_kept_for_machines_without_its_run_folder(tm
     assert lines[0].startswith("- `python -m export train drums --steps 8000 --look-ahead 1.5`: 30 minutes")
     assert lines[1:] == ["- trained elsewhere"]
     assert "older" not in record.read_text()  # the run folder's history wins and is kept
+
+
+def test_the_latency_names_the_machine_it_was_measured_on():
+    bench = {"machine": {"cpu": "AMD EPYC", "cores": 2}}
+    assert machine_phrase(bench) == " on an AMD EPYC (2 cores)"
+    assert machine_phrase({}) == ""
