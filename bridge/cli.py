@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "repeatable (default: tuned, in the manifest)")
     drums.add_argument("--model", default="drums", choices=["drums", "drums_lookahead"],
                        help="drums (default, as live) hears 15-25 ms of each stroke before it names it and scores "
-                            "higher on every held-out set; drums_lookahead hears 20-30 ms: more strokes, more false ones")
+                            "higher on five of the six held-out sets; drums_lookahead hears 20-30 ms: more false "
+                            "snares and hi-hats, notes later")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

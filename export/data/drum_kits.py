@@ -39,8 +39,8 @@ CSOUND_KITS = ((SF2 / "sf_GMbank.sf2", (0, 8, 16, 24, 25, 32, 40)),)
 AVL_KITS = (SF2 / "Black_Pearl_4_LV2.sf2", SF2 / "Red_Zeppelin_4_LV2.sf2")
 NOT_DRUM_KITS = ("Gimme A Hand 1.0", "circAfrique v4")  # hand percussion only
 HELD_OUT_KITS = ("avl:Black_Pearl_4_LV2", "hydrogen:The Black Pearl 1.0")  # one real kit, both samplings
-# Three more kits: the shipped models were trained before the reader of Hydrogen's old format (``hydrogen_kit``)
-# brought them in, so they test the models on two sampled acoustic kits and an electronic one. By their authors'
+# Three more kits, Hydrogen's old format (``hydrogen_kit``), held out of every split but the ``test_more_kits``
+# sets: they test the models on two sampled acoustic kits and an electronic one. By their authors'
 # notes, the training kits Millo_MultiLayered2 and 3 are the second and third versions of Millo-Drums_v.1's Ludwig
 # set (a drum set the models heard, recorded anew), and HardElectro1 comes from the maker of the training kit
 # ElectricEmpireKit.
