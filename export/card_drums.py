@@ -78,12 +78,14 @@ def training_command(folder: Path, default_out: Path) -> str:
     """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint."""
     import torch
 
+    from export.train_drums import DrumTrainConfig
+
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
     command = f"train drums --steps {config['steps']} --look-ahead {config['look_ahead']}"
-    if config["seed"] != "0":
-        command += f" --seed {config['seed']}"
-    if config.get("threads", "2") != "2":  # e.g. two seeds trained side by side, one thread each
-        command += f" --threads {config['threads']}"
+    for option in ("seed", "threads"):  # threads: e.g. two seeds trained side by side, one thread each
+        default = str(getattr(DrumTrainConfig, option))
+        if config.get(option, default) != default:
+            command += f" --{option} {config[option]}"
     return command + (f" --out {folder}" if folder != default_out else "")
 
 
@@ -299,13 +301,14 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
               "versions of its drum set (trained without them, `drums_lookahead`'s recipe scores 0.008-0.023 lower on",
               "it; the history below, on training without them).", ""]
     lines += lookahead_section(lookahead or {}, evaluation)
+    bench = read_json(BENCH_RESULTS)
     lines += ["## Latency", "",
               "`bridge bench -o bench/results.json` (and, with `--config FILE` where FILE sets `[drums] model =",
               "\"drums_lookahead\"`, `-o bench/results_lookahead.json`): the bundled clip played into the daemon over",
               "JACK (dummy driver, 48 kHz, 128-frame periods); time from each kick, snare and hi-hat onset to its drum",
               f"note on the daemon's MIDI out, against the budget of {LATENCY_BUDGET_MS:.0f} ms at p99"
-              + machine_phrase(read_json(BENCH_RESULTS)) + ":", ""]
-    lines += latency_line("drums", read_json(BENCH_RESULTS))
+              + machine_phrase(bench) + ":", ""]
+    lines += latency_line("drums", bench)
     if lookahead:
         lines += latency_line("drums_lookahead", read_json(BENCH_LOOKAHEAD))
     lines += ["", "Live, the analysis thread wakes when the input holds the next frame's last sample, so every frame is",

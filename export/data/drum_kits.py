@@ -261,7 +261,7 @@ def load_kits(cache: Path, sample_rate_hz: int, progress=None, csound: bool = Fa
     for name, loader in (progress or (lambda x, **_: x))(kit_sources(csound), desc="drum kits"):
         path = cache / kit_cache_name(name, sample_rate_hz)
         kit = pickle.loads(path.read_bytes()) if path.exists() else None
-        if kit is None or not kit.layers:  # read again what an older reader found no drums in
+        if kit is None or not kit.layers:  # an empty kit is read again: its samples may be installed since
             kit = loader(sample_rate_hz)
             path.write_bytes(pickle.dumps(kit))
         if kit.layers:
