@@ -144,6 +144,7 @@ def latency_line(name: str, bench: dict) -> list[str]:
     d = bench["drums_onset_to_midi_ms"]
     budget = "within" if d["p99"] <= LATENCY_BUDGET_MS else "over"
     phase = bench.get("drums_within_50ms_offline_by_hop_phase")
+    heard = bench.get("drums_onset_to_frame_end_offline_ms")
     block = bench.get("drums_live_block_samples", 480)  # a results file from before the bench recorded it
     return [f"- `{name}`: {d['within_50ms']:.1%} of the clip's {d['onsets']} kicks, snares and hi-hats within 50 ms"
             + (f" (offline, with the clip starting at {phase['phases']} offsets across one analysis hop: "
@@ -151,7 +152,12 @@ def latency_line(name: str, bench: dict) -> list[str]:
                "the hop decides which are found)" if phase else "")
             + "; "
             f"onset to MIDI out p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms ({budget} the budget), max "
-            f"{d['max']:.1f} ms. Real-time factor on one thread: {bench.get('drums_realtime_factor')}x streaming a "
+            f"{d['max']:.1f} ms."
+            + (f" Of that, the model's own share, before any computing or transport: offline, at those offsets, the "
+               f"frame that revealed each found stroke ended p50 {heard['p50']:.1f} ms, p99 {heard['p99']:.1f} ms "
+               f"after it ({heard['n']} strokes); a stroke that crosses its threshold a frame late is a hop later."
+               if heard else "")
+            + f" Real-time factor on one thread: {bench.get('drums_realtime_factor')}x streaming a "
             f"file in {FILE_BLOCK_SAMPLES}-sample blocks, {bench.get('drums_realtime_factor_live_blocks')}x in the "
             f"{block}-sample blocks the analysis thread gets live, fed back to "
             "back."

@@ -38,11 +38,14 @@ def test_latency_is_judged_against_the_budget():
                                         "daemon_core_share": 0.21, "drums_engine_core_share": 0.1},
              "drums_realtime_factor": 100.0, "drums_realtime_factor_live_blocks": 30.0,
              "drums_realtime_factor_live_pace": 9.5,
-             "drums_within_50ms_offline_by_hop_phase": {"min": 0.9, "mean": 0.92, "max": 0.95, "phases": 10}}
+             "drums_within_50ms_offline_by_hop_phase": {"min": 0.9, "mean": 0.92, "max": 0.95, "phases": 10},
+             "drums_onset_to_frame_end_offline_ms": {"p50": 21.4, "p99": 34.8, "max": 46.7, "n": 633}}
     text = latency_line("drums_lookahead", bench)[0]
     assert "93.0% of the clip's 66" in text and "p99 40.0 ms (over the budget)" in text and "30.0x" in text and "used 21%" in text and "a real-time factor of 10x" in text
     assert "at the live pace" in text and "it ran 9.5x" in text
     assert "10 offsets across one analysis hop: 90.0% to 95.0%, mean 92.0%" in text
+    assert "ended p50 21.4 ms, p99 34.8 ms after it (633 strokes)" in text
+    assert "model's own share" not in latency_line("drums", {"drums_onset_to_midi_ms": bench["drums_onset_to_midi_ms"]})[0]
     assert "not measured" in latency_line("drums", {})[0]
 
 

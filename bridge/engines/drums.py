@@ -33,7 +33,9 @@ class DrumOnset:
     """One detected stroke.
 
     ``time_s`` is the onset's time in the stream (seconds of audio since the
-    engine started or was reset); ``detected_s`` is the clock time the
+    engine started or was reset); ``heard_s`` is the stream time of the last
+    sample of the frame that revealed it, the earliest it could be known (its
+    latency before any computing); ``detected_s`` is the clock time the
     engine's caller gave with the block that revealed it.
     """
 
@@ -42,6 +44,7 @@ class DrumOnset:
     velocity: int  # 1-127
     activation: float  # 0-1
     time_s: float
+    heard_s: float
     detected_s: float
 
 
@@ -261,7 +264,8 @@ class DrumEngine:
         for frame, c, activation in self.picker(activations):
             velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
             onset_s = frame * hop_s + hop_s / 2 - self.model.time_offset_s
-            self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), time_s))
+            self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s),
+                                    (frame + 1) * hop_s, time_s))
         self.frames_processed += len(frames)
 
     def _report_peaks(self, activations: np.ndarray) -> None:
