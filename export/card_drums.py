@@ -81,7 +81,7 @@ def training_command(folder: Path, default_out: Path) -> str:
     from export.train_drums import DrumTrainConfig
 
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
-    command = f"train drums --steps {config['steps']} --look-ahead {config['look_ahead']}"
+    command = f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
     for option in ("seed", "threads"):  # threads: e.g. two seeds trained side by side, one thread each
         default = str(getattr(DrumTrainConfig, option))
         if config.get(option, default) != default:
@@ -255,9 +255,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         "samples (from commit 94de3d7): the snare rolls of the training kits BJA_Pacific and Millo_MultiLayered3 had",
         "sounded a third and a half of their snare strokes as several strokes under one label, and the chokes of the",
         "held-out Black Pearl half its closed hi-hats and splashes, with a second, louder event 50-60 ms after the",
-        "labelled one. The `drums` networks were trained on the build with both fixes (the counts below);",
-        "`drums_lookahead` was trained on the build before either. Every figure on this card is on the current",
-        "renders, except the history at its end.", "",
+        "labelled one. The `drums` networks and `drums_lookahead` were trained on the build with both fixes (the",
+        "counts below). Every figure on this card is on the current renders, except the history at its end.", "",
     ]
     if counts:
         lines += ["| split | tracks | seconds each | with band | kick | snare | hi-hat | tom | crash | ride |",
