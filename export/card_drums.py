@@ -153,7 +153,7 @@ def latency_line(name: str, bench: dict) -> list[str]:
             + "; "
             f"onset to MIDI out p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms ({budget} the budget), max "
             f"{d['max']:.1f} ms."
-            + (f" Of that, the model's own share, before any computing or transport: offline, at those offsets, the "
+            + (f" The model's own latency, before any computing or transport: offline, at those offsets, the "
                f"frame that revealed each found stroke ended p50 {heard['p50']:.1f} ms, p99 {heard['p99']:.1f} ms "
                f"after it ({heard['n']} strokes); a stroke that crosses its threshold a frame late is a hop later."
                if heard else "")
