@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                           help="drums, with --augment: the largest shift of the mel axis (default 1.5)")
     training.add_argument("--look-ahead", type=float, default=0.0, metavar="HOPS",
                           help="drums: hops (10 ms each) the model hears of an onset before it must fire, at least; "
-                               "every onset comes that much later (default 0; 1.5 hears 15-25 ms of each stroke)")
+                               "every onset comes that much later (default 0; 1.25 hears 12.5-22.5 ms of each stroke)")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "

@@ -55,12 +55,17 @@ def look_ahead_ms(entry: dict) -> float:
     return entry["look_ahead_frames"] * hop_ms(entry)
 
 
+def ms_text(value: float) -> str:
+    """Milliseconds to the nearest half: a 220-sample hop at 22.05 kHz is 9.98 ms, and 1.25 hops read 12.5."""
+    return f"{round(value * 2) / 2:g}"
+
+
 def heard_phrase(entry: dict) -> str:
     """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears."""
     delay = look_ahead_ms(entry)
-    return (f"Look-ahead {entry['look_ahead_frames']:g} hops ({delay:.0f} ms): trained to name each stroke in the first "
-            f"frame that ends more than {delay:.0f} ms after it begins (and the next), the model has heard "
-            f"{delay:.0f}-{delay + hop_ms(entry):.0f} ms of a stroke before it names it.")
+    return (f"Look-ahead {entry['look_ahead_frames']:g} hops ({ms_text(delay)} ms): trained to name each stroke in the first "
+            f"frame that ends more than {ms_text(delay)} ms after it begins (and the next), the model has heard "
+            f"{ms_text(delay)}-{ms_text(delay + hop_ms(entry))} ms of a stroke before it names it.")
 
 
 def _thresholds(entry: dict) -> str:
@@ -180,7 +185,7 @@ def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
         return []
     lines = ["## The look-ahead model", "",
              f"`drums_lookahead.onnx` is the same network trained to name each stroke {entry['look_ahead_frames']:g} "
-             f"frames ({look_ahead_ms(entry):.0f} ms) after it begins, the most look-ahead the issue allows. Thresholds "
+             f"frames ({ms_text(look_ahead_ms(entry))} ms) after it begins, the most look-ahead the issue allows. Thresholds "
              f"tuned on validation: {_thresholds(entry)}; times shifted back by {entry['time_offset_s'] * 1000:.1f} ms, "
              "so its onsets carry the time of the stroke. `bridge transcribe-drums --model drums_lookahead` uses it, "
              "and live, `[drums] model = \"drums_lookahead\"`. Trained with "
@@ -214,8 +219,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     lines = [
         "# Model card: causal drum transcription", "",
         f"{networks_phrase(len(folders))} on log-mel frames that turn incoming audio into drum onsets (kick, snare,",
-        f"hi-hat, toms, crash, ride), frame by frame with {delay:.0f} ms of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
-        (f"and a sibling with {look_ahead_ms(lookahead):.0f} ms of look-ahead" if lookahead else "and a sibling")
+        f"hi-hat, toms, crash, ride), frame by frame with {ms_text(delay)} ms of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
+        (f"and a sibling with {ms_text(look_ahead_ms(lookahead))} ms of look-ahead" if lookahead else "and a sibling")
         + " (`drums_lookahead`). After Wu & Lerch, \"From labeled to",
         "unlabeled data - on the data challenge in automatic drum transcription\" (ISMIR 2018): synthetic labelled",
         "data, a PFNMF baseline and teacher.", "",

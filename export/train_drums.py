@@ -5,8 +5,8 @@ onset first sounds and the one after it (the network itself sees no future
 frame, so it may fire in either). With a look-ahead of L frames the targets move
 to the first frame that ends more than L hops after the onset: the model hears
 the first moments of a stroke (between L and L + 1 hops of it) before it must
-name it, and every onset arrives that much later. L may be fractional: 1.5 hears
-15-25 ms of a stroke at a 10-ms hop, where whole frames hear 10-20 or 20-30. The student variant also
+name it, and every onset arrives that much later. L may be fractional: 1.25 hears
+12.5-22.5 ms of a stroke at a 10-ms hop, where whole frames hear 10-20 or 20-30. The student variant also
 learns from unlabeled mixes, with PFNMF's normalised activations as soft
 targets (Wu & Lerch 2018).
 Seeded and resumable from ``OUT/<model>.pt``.

@@ -31,6 +31,8 @@ def test_the_contract_says_how_much_of_a_stroke_a_fractional_look_ahead_hears():
     text = heard_phrase(ENTRY | {"look_ahead_frames": 1.5})
     assert text.startswith("Look-ahead 1.5 hops (15 ms)") and "heard 15-25 ms of a stroke" in text
     assert heard_phrase(ENTRY).startswith("Look-ahead 2 hops (20 ms)")
+    quarter = heard_phrase(ENTRY | {"look_ahead_frames": 1.25})  # 12.47 ms at a 9.98-ms hop: not "12"
+    assert quarter.startswith("Look-ahead 1.25 hops (12.5 ms)") and "heard 12.5-22.5 ms of a stroke" in quarter
 
 
 def test_latency_is_judged_against_the_budget():

@@ -62,7 +62,7 @@ class DrumModel:
     provider : str
         "auto", "cpu" or "cuda".
     name : str
-        The model's manifest entry: "drums" (it hears at least 15 ms of each stroke before it names it) or
+        The model's manifest entry: "drums" (it hears at least 12.5 ms of each stroke before it names it) or
         "drums_lookahead" (20 ms, so its onsets come that much after the stroke; both report the stroke's time).
     """
 
