@@ -29,8 +29,11 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     phase = printed["drums_within_50ms_offline_by_hop_phase"]
     assert 0.5 < phase["min"] <= phase["mean"] <= phase["max"] <= 1 and phase["phases"] == 10
     assert len(phase["missed_at_every_offset"]) <= (1 - phase["max"]) * drums["onsets"] + 0.5
-    heard = printed["drums_onset_to_frame_end_offline_ms"]  # the model's share of the latency: at most look-ahead + 50 ms
+    heard = printed["drums_onset_to_frame_end_offline_ms"]  # the model's own latency, before any computing
     assert 0 < heard["p50"] <= heard["p99"] <= heard["max"] <= 50 + 25 and heard["n"] >= 10 * phase["min"] * drums["onsets"] - 0.5
+    # Not a timing (it counts frames, the same on every machine): the live default must leave the JACK periods
+    # and the computing room in the 30-ms budget; the pair with 15 ms of look-ahead, at 29.6 ms, did not.
+    assert heard["p99"] <= 30 - 2 * passthrough["jack_period_ms"], heard
     assert 9.5 <= printed["instruments_updates_per_s"] <= 10.5 and 0 < printed["instruments_core_share"] < 1
     assert "cpu" in printed["machine"] and "cpu_steal_share" in printed["machine"]
 
