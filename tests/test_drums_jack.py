@@ -15,7 +15,7 @@ pytestmark = pytest.mark.jack
 
 
 # Share of the clip's kicks, snares and hi-hats that must come back within 50 ms, per drum model: guards under
-# what `bridge bench` measured (drums 96.9-98.5% in six runs, drums_lookahead 95.4-98.5%), as a loaded machine can make
+# what `bridge bench` measured (drums 96.9% in six runs, drums_lookahead 93.8-100%), as a loaded machine can make
 # JACK's cycles late.
 ON_TIME_SHARE = {"drums": 0.8, "drums_lookahead": 0.8}
 
