@@ -45,7 +45,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         try:
             path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
                          csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only),
-                         without_kits=tuple(args.without_kits))
+                         without_kits=tuple(args.without_kits), synth_kits=args.synth_kits)
         except ValueError as exc:  # a split, kit or build that does not fit: say which, no traceback
             raise SystemExit(f"data drums: {exc}") from None
         print(path.read_text())
@@ -308,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--mixed-kits", type=share, default=0.0, metavar="SHARE",
                       help="drums: share of training and unlabeled tracks on a kit mixed from several (each drum "
                            "class from a random kit)")
+    data.add_argument("--synth-kits", type=share, default=0.0, metavar="SHARE",
+                      help="drums: share of training and unlabeled tracks on a drum machine synthesised for the track "
+                           "(random kick, snare, tom, hi-hat and cymbal voices; an experiment the drum card reports)")
     data.add_argument("--hop", type=int, metavar="SAMPLES",
                       help="drums: hop of the log-mel frames in samples at 22.05 kHz (default that of "
                            "bridge.features, 220: 10 ms); training and export read it from the build")

@@ -14,6 +14,7 @@ from export.data.drum_kits import (CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HE
                                    hydrogen_kit, kit_cache_name, kit_sources, kits_for, kits_without, mixed_kit)
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
+from export.data.synth_kits import synth_kit
 from export.evaluate_drums import score_track
 
 
@@ -134,13 +135,35 @@ def test_a_mixed_kit_takes_each_drum_class_whole_from_one_kit_and_only_training_
     assert plans.pop("train") == plans.pop("unlabeled") == 0.5 and not any(plans.values())
 
 
-def test_the_data_command_takes_a_mixed_kit_share_from_0_to_1_only():
+def test_a_synthesised_drum_machine_has_every_class_and_its_kick_falls_below_its_toms():
+    """The kick is a sine falling to 38-70 Hz, the toms fall a little to 80 Hz and above: measured, not read back."""
+    for seed in range(5):
+        kit = synth_kit(np.random.default_rng(seed), SAMPLE_RATE_HZ)
+        assert {class_of_gm_note(n) for n in kit.layers} >= set(range(len(DRUM_CLASSES)))
+        assert all(len(layers) == 3 and np.all(np.isfinite(shot)) and np.max(np.abs(shot)) == pytest.approx(1.0)
+                   for layers in kit.layers.values() for _, _, shot in layers)
+
+        def pitch_hz(note: int) -> float:  # of the shot's tail, after the kick's fall
+            shot = kit.layers[note][0][2]
+            tail = shot[int(0.1 * SAMPLE_RATE_HZ):int(0.1 * SAMPLE_RATE_HZ) + 8192]
+            spectrum = np.abs(np.fft.rfft(tail * np.hanning(len(tail)), 1 << 16))
+            return float(np.fft.rfftfreq(1 << 16, 1 / SAMPLE_RATE_HZ)[np.argmax(spectrum)])
+
+        assert 30 < pitch_hz(36) < 75 < 80 <= pitch_hz(41) < pitch_hz(50)
+    same = synth_kit(np.random.default_rng(0), SAMPLE_RATE_HZ)
+    assert np.array_equal(same.layers[36][1][2], synth_kit(np.random.default_rng(0), SAMPLE_RATE_HZ).layers[36][1][2])
+    plans = {plan.name: plan.synth_kit_share for plan in default_plans(0.01, synth_kits=0.2)}
+    assert plans.pop("train") == plans.pop("unlabeled") == 0.2 and not any(plans.values())
+
+
+def test_the_data_command_takes_mixed_and_synthesised_kit_shares_from_0_to_1_only():
     from export.__main__ import main
 
     for bad in ("1.5", "-0.1", "half"):
-        with pytest.raises(SystemExit) as exit_info:
-            main(["data", "drums", "--mixed-kits", bad])
-        assert exit_info.value.code == 2
+        for option in ("--mixed-kits", "--synth-kits"):
+            with pytest.raises(SystemExit) as exit_info:
+                main(["data", "drums", option, bad])
+            assert exit_info.value.code == 2
 
 
 @pytest.mark.skipif(not (HYDROGEN / "Millo-Drums_v.1").is_dir(), reason="hydrogen-drumkits is not installed")

@@ -37,6 +37,7 @@ from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit,
                                    mixed_kit)
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
+from export.data.synth_kits import synth_kit
 from export.evaluate_drums import KITS_FILE
 
 SAMPLE_RATE_HZ = DRUM_FEATURES.sample_rate_hz
@@ -58,17 +59,19 @@ class DrumSetPlan:
     band_split: str  # folk split the accompaniment comes from
     scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
     mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
+    synth_kit_share: float = 0.0  # share of tracks on a drum machine of their own (``synth_kits.synth_kit``)
 
 
-def default_plans(scale: float = 1.0, mixed_kits: float = 0.0) -> list[DrumSetPlan]:
-    """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one), ``mixed_kits`` is the
-    share of training and unlabeled tracks on mixed kits (validation and tests play whole kits)."""
+def default_plans(scale: float = 1.0, mixed_kits: float = 0.0, synth_kits: float = 0.0) -> list[DrumSetPlan]:
+    """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one), ``mixed_kits`` and
+    ``synth_kits`` are the shares of training and unlabeled tracks on mixed kits and on synthesised drum machines
+    (validation and tests play the kits of this machine, whole)."""
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
     drill = SCATTERED_SHARE
-    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits),
+    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits, synth_kits),
             DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, "training", "valid", drill),
-            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits),
+            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits, synth_kits),
             DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, "training", "test", 0.0),
             DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, "training", "test", 0.0),
             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
@@ -178,6 +181,8 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
     band = pool[int(rng.integers(len(pool)))] if pool and rng.random() < plan.with_band else None
     if plan.mixed_kit_share and rng.random() < plan.mixed_kit_share:
         kit = mixed_kit(kits, rng)
+    if plan.synth_kit_share and rng.random() < plan.synth_kit_share:
+        kit = synth_kit(rng, SAMPLE_RATE_HZ)
     audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share)
     if out_dir is not None:
         write_annotated(Path(out_dir), track_name(plan, index), audio, hits)
@@ -267,8 +272,8 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
-          only: tuple[str, ...] = (), without_kits: tuple[str, ...] = ()) -> Path:
-    """Render every split of ``default_plans(scale, mixed_kits)`` into ``out`` (with ``csound_kits``, from csound's
+          only: tuple[str, ...] = (), without_kits: tuple[str, ...] = (), synth_kits: float = 0.0) -> Path:
+    """Render every split of ``default_plans(scale, mixed_kits, synth_kits)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
     or start one with them (every track is a function of its split's seed, so a split comes out the same either
@@ -280,7 +285,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         A kit of ``without_kits`` is none of this machine's, or a split is left without kits.
     """
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
-    plans = default_plans(scale, mixed_kits)
+    plans = default_plans(scale, mixed_kits, synth_kits)
     order = [plan.name for plan in plans]  # of the splits in drums.json, however many builds added them
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
@@ -317,6 +322,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
             summary["splits"][plan.name] = {"tracks": plan.tracks, "duration_s": plan.duration_s,
                                             "with_accompaniment": plan.with_band, "scattered_share": plan.scattered_share,
                                             "mixed_kit_share": plan.mixed_kit_share,
+                                            "synth_kit_share": plan.synth_kit_share,
                                             "onsets": onsets,
                                             "kits_used": sorted({r[2] for r in results})}
     summary["splits"] = {name: summary["splits"][name] for name in order if name in summary["splits"]}
