@@ -48,6 +48,11 @@ def _normalised(audio: np.ndarray) -> np.ndarray:
     return (audio / (float(np.max(np.abs(audio))) or 1.0)).astype(np.float32)
 
 
+def _every_layer(audio: np.ndarray) -> list[np.ndarray]:
+    """One sample for every velocity layer (a voice whose brightness does not follow the velocity)."""
+    return [_normalised(audio)] * len(VELOCITY_LAYERS)
+
+
 def _kick(rng: np.random.Generator, sr: int) -> list[np.ndarray]:
     """One kick, one sample per velocity layer: harder strokes click and drive more."""
     f_end = rng.uniform(38, 70)
@@ -88,7 +93,7 @@ def _metal(scale: float, decay_s: float, low_hz: float, noise_share: float, rng:
     source = (1 - noise_share) * squares + noise_share * rng.standard_normal(n)
     sos = signal.butter(4, low_hz / (sr / 2), "highpass", output="sos")
     metal = signal.sosfilt(sos, source).astype(np.float32) * _decay(n, decay_s, sr)
-    return [_normalised(metal) for _ in VELOCITY_LAYERS]
+    return _every_layer(metal)
 
 
 def _clap(rng: np.random.Generator, sr: int) -> list[np.ndarray]:
@@ -98,7 +103,7 @@ def _clap(rng: np.random.Generator, sr: int) -> list[np.ndarray]:
         start = int(k * rng.uniform(0.007, 0.013) * sr)
         bursts[start:] += _decay(n - start, 0.004 if k < 3 else rng.uniform(0.05, 0.15), sr)
     return [_normalised(bursts * _filtered_noise(n, rng.uniform(700, 1200), rng.uniform(2500, 5000), rng, sr))
-            for _ in VELOCITY_LAYERS]
+            for _ in VELOCITY_LAYERS]  # a noise of its own for each layer
 
 
 def _cowbell(rng: np.random.Generator, sr: int) -> list[np.ndarray]:
@@ -106,13 +111,14 @@ def _cowbell(rng: np.random.Generator, sr: int) -> list[np.ndarray]:
     t = np.arange(n) / sr
     f = rng.uniform(450, 650)
     bell = (signal.square(2 * np.pi * f * t) + signal.square(2 * np.pi * f * 1.48 * t)) * _decay(n, rng.uniform(0.05, 0.2), sr)
-    return [_normalised(bell) for _ in VELOCITY_LAYERS]
+    return _every_layer(bell)
 
 
 def synth_kit(rng: np.random.Generator, sample_rate_hz: int) -> SampleKit:
     """A random drum machine: kicks, snares, side stick, toms, hi-hats, cymbals, clap and cowbell as GM notes.
 
-    Each voice is drawn once; its velocity layers differ in brightness (``render_drums`` scales their level).
+    Each voice is drawn once; the velocity layers of kicks, toms and snares differ in brightness, those of the
+    metal voices and the cowbell are one sample, and the clap's are three (``render_drums`` scales their level).
     """
     sr = sample_rate_hz
     kit = SampleKit("synth", False, sr)
