@@ -1,4 +1,5 @@
-"""The drum transcribers the evaluation compares, each as ``(audio, sample_rate_hz) -> onset times per class``.
+"""The drum transcribers the evaluation compares, each as ``(audio, sample_rate_hz) -> onset times per class``
+(the streaming ones as an ``Estimate`` that tells when each onset was heard too).
 
 - ``model``: the shipped ONNX model, streamed through ``bridge.engines.drums`` exactly as live;
 - ``lookahead``: the shipped model with 20 ms of look-ahead (``drums_lookahead``), streamed the same way;
@@ -19,7 +20,7 @@ from bridge.engines.class_thresholds import set_class_threshold
 from bridge.engines.drums import DEFAULT_DRUM_MODEL, DrumModel, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import MODELS_DIR
-from export.evaluate_drums import Transcriber
+from export.evaluate_drums import Estimate, Transcriber
 
 
 def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL, threshold: float | None = None,
@@ -33,11 +34,13 @@ def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL, threshold:
     for drum, value in (class_thresholds or {}).items():
         set_class_threshold(model.thresholds, model.classes, value, drum, "drum")
 
-    def run(audio: np.ndarray, sample_rate_hz: int) -> list[np.ndarray]:
+    def run(audio: np.ndarray, sample_rate_hz: int) -> Estimate:
         times: list[list[float]] = [[] for _ in DRUM_CLASSES]
+        heard: list[list[float]] = [[] for _ in DRUM_CLASSES]
         for onset in transcribe(audio, sample_rate_hz, model):
             times[onset.class_index].append(onset.time_s)
-        return [np.array(t) for t in times]
+            heard[onset.class_index].append(onset.heard_s)
+        return Estimate([np.array(t) for t in times], [np.array(h) for h in heard])
 
     return run
 

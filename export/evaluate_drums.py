@@ -12,6 +12,10 @@ A folder may also hold ``kits.json``, the kit each track was played on (``{"NAME
 Scoring as in the literature: mir_eval's onset F-measure with a 50 ms window
 per class and track; per class the mean over the tracks where the class
 occurs; "main" is the mean over kick, snare and hi-hat.
+
+A streaming transcriber (the ONNX models, as live) also tells when it heard each onset: the end of the frame
+that revealed it. For the kicks, snares and hi-hats it found, the time from the stroke to then is its own
+latency, before any computing or transport; the report gives its percentiles per set (``heard_after_ms``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import librosa
 import mir_eval
@@ -30,7 +34,17 @@ from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_annotations
 
 WINDOW_S = 0.05
 KITS_FILE = "kits.json"  # beside the tracks: the kit of each (track name to kit name)
-Transcriber = Callable[[np.ndarray, int], list[np.ndarray]]  # (audio, rate) -> onset times per class
+
+
+class Estimate(NamedTuple):
+    """What a transcriber found in a track: the onset times per class and, from a streaming transcriber, per
+    class the time each of them was heard (``bridge.engines.drums.DrumOnset.heard_s``), else None."""
+
+    times: list[np.ndarray]
+    heard: list[np.ndarray] | None = None
+
+
+Transcriber = Callable[[np.ndarray, int], list[np.ndarray] | Estimate]  # (audio, rate) -> onset times per class
 
 
 def annotated_tracks(folders: list[Path]) -> list[tuple[Path, Path]]:
@@ -52,8 +66,37 @@ def score_track(reference: list[np.ndarray], estimate: list[np.ndarray]) -> dict
     return scores
 
 
-def summarise(track_scores: list[dict[str, tuple[float, float, float]]]) -> dict:
-    """Per class mean F, P, R over tracks where it occurs; ``main`` and ``all`` means of F."""
+def heard_after_ms(reference: list[np.ndarray], estimate: Estimate) -> list[float] | None:
+    """For each kick, snare and hi-hat of ``reference`` that ``estimate`` found (mir_eval's matching within 50 ms),
+    the ms from the stroke to the time its onset was heard; None where the estimate does not tell."""
+    if estimate.heard is None:
+        return None
+    delays = []
+    for c, drum in enumerate(DRUM_CLASSES):
+        if drum.name in MAIN_CLASSES and len(reference[c]) and len(estimate.times[c]):
+            order = np.argsort(estimate.times[c], kind="stable")
+            times, heard = np.asarray(estimate.times[c])[order], np.asarray(estimate.heard[c])[order]
+            delays += [1000.0 * (heard[j] - reference[c][i]) for i, j in mir_eval.util.match_events(reference[c], times, WINDOW_S)]
+    return delays
+
+
+def delay_percentiles(per_track: list[list[float] | None]) -> dict[str, float] | None:
+    """p50, p90, p99 and max of every track's ``heard_after_ms`` together, and their number; None where a track
+    has none to tell."""
+    if not per_track or any(delays is None for delays in per_track):
+        return None
+    values = np.concatenate([np.asarray(delays, float) for delays in per_track])
+    if not len(values):
+        return None
+    p50, p90, p99 = np.percentile(values, [50, 90, 99])
+    return {"p50": round(float(p50), 1), "p90": round(float(p90), 1), "p99": round(float(p99), 1),
+            "max": round(float(values.max()), 1), "n": int(len(values))}
+
+
+def summarise(track_scores: list[dict[str, tuple[float, float, float]]],
+              heard: list[list[float] | None] | None = None) -> dict:
+    """Per class mean F, P, R over tracks where it occurs; ``main`` and ``all`` means of F; with ``heard`` (each
+    track's ``heard_after_ms``) their ``delay_percentiles``."""
     summary: dict = {"tracks": len(track_scores), "classes": {}}
     for drum in DRUM_CLASSES:
         rows = [s[drum.name] for s in track_scores if drum.name in s]
@@ -64,6 +107,9 @@ def summarise(track_scores: list[dict[str, tuple[float, float, float]]]) -> dict
     main = [summary["classes"][n]["f"] for n in MAIN_CLASSES if n in summary["classes"]]
     summary["f_main"] = round(float(np.mean(main)), 4) if main else None
     summary["f_all"] = round(float(np.mean([v["f"] for v in summary["classes"].values()])), 4) if summary["classes"] else None
+    delays = delay_percentiles(heard or [])
+    if delays is not None:
+        summary["heard_after_ms"] = delays
     return summary
 
 
@@ -74,36 +120,51 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         unknown: Counter = Counter()
         tracks = annotated_tracks([folder])
         scores: dict[str, list] = {name: [] for name in transcribers}
+        heard: dict[str, list] = {name: [] for name in transcribers}
         for wav, annotation in tqdm(tracks, desc=f"evaluate {Path(folder).name}"):
             reference = read_annotations(annotation, unknown)
             audio, rate = librosa.load(wav, sr=None, mono=True)
             for name, transcribe in transcribers.items():
                 extra = (wav,) if getattr(transcribe, "needs_track", False) else ()
-                scores[name].append(score_track(reference, transcribe(audio, rate, *extra)))
-        report[Path(folder).name] = {"methods": {name: summarise(s) for name, s in scores.items()},
+                found = transcribe(audio, rate, *extra)
+                estimate = found if isinstance(found, Estimate) else Estimate(found)
+                scores[name].append(score_track(reference, estimate.times))
+                heard[name].append(heard_after_ms(reference, estimate))
+        report[Path(folder).name] = {"methods": {name: summarise(s, heard[name]) for name, s in scores.items()},
                                      "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
         if kits.exists():
-            report[Path(folder).name]["by_kit"] = by_kit(json.loads(kits.read_text()), tracks, scores)
+            report[Path(folder).name]["by_kit"] = by_kit(json.loads(kits.read_text()), tracks, scores, heard)
     return report
 
 
-def by_kit(kit_of: dict[str, str], tracks: list[tuple[Path, Path]], scores: dict[str, list]) -> dict:
-    """Per kit of ``kit_of`` (track name to kit), every method's ``summarise`` of that kit's tracks alone."""
+def by_kit(kit_of: dict[str, str], tracks: list[tuple[Path, Path]], scores: dict[str, list],
+           heard: dict[str, list] | None = None) -> dict:
+    """Per kit of ``kit_of`` (track name to kit), every method's ``summarise`` of that kit's tracks alone (with
+    ``heard``, per method each track's ``heard_after_ms``)."""
     kits = [kit_of.get(wav.stem, "unknown") for wav, _ in tracks]
-    return {kit: {name: summarise([s for s, k in zip(rows, kits) if k == kit]) for name, rows in scores.items()}
+
+    def of_kit(rows: list, kit: str) -> list:
+        return [row for row, k in zip(rows, kits) if k == kit]
+
+    return {kit: {name: summarise(of_kit(rows, kit), of_kit((heard or {}).get(name, []), kit) or None)
+                  for name, rows in scores.items()}
             for kit in sorted(set(kits))}
 
 
 def markdown_table(report: dict) -> str:
-    """One row per (set, method): F per main class, their mean, and the mean over all classes present."""
-    lines = ["| set | method | kick | snare | hi-hat | mean (K, S, H) | mean (all classes) |", "|---|---|---|---|---|---|---|"]
+    """One row per (set, method): F per main class, their mean, the mean over all classes present, and for a
+    streaming method the p50 and p99 of ``heard_after_ms``."""
+    lines = ["| set | method | kick | snare | hi-hat | mean (K, S, H) | mean (all classes) | heard after (ms), p50 / p99 |",
+             "|---|---|---|---|---|---|---|---|"]
     for folder, entry in report.items():
         for method, summary in entry["methods"].items():
             cells = [f"{summary['classes'][n]['f']:.3f}" if n in summary["classes"] else "-" for n in MAIN_CLASSES]
             main = f"{summary['f_main']:.3f}" if summary["f_main"] is not None else "-"
             every = f"{summary['f_all']:.3f}" if summary["f_all"] is not None else "-"
-            lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | **{main}** | {every} |")
+            delays = summary.get("heard_after_ms")
+            heard = f"{delays['p50']:.1f} / {delays['p99']:.1f}" if delays else "-"
+            lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | **{main}** | {every} | {heard} |")
     return "\n".join(lines) + "\n"
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import torch
 
-from export.card_drums import (heard_phrase, latency_line, lookahead_section, machine_phrase, networks_phrase,
+from export.card_drums import (heard_lines, heard_phrase, latency_line, lookahead_section, machine_phrase, networks_phrase,
                                training_command, training_line, training_lines, verdict)
 
 
@@ -25,6 +25,15 @@ def test_the_look_ahead_section_reports_its_delay_and_gain():
     assert "higher on 2, lower on 1" in text
     assert "times shifted back by 18.5 ms" in text
     assert lookahead_section({}, EVALUATION) == []  # not exported here: no section
+
+
+def test_the_live_models_own_latency_is_reported_from_its_quickest_to_its_slowest_held_out_set():
+    delays = {"test_alone": (21.0, 100), "test_unseen_kit": (34.5, 50), "test_more_kits": (48.0, 20)}
+    evaluation = {name: {"methods": {"model": {**_scores(0.7), "heard_after_ms": {"p50": 15.0, "p99": p99, "n": n}},
+                                     "pfnmf": _scores(0.5)}} for name, (p99, n) in delays.items()}
+    text = " ".join(heard_lines(evaluation))
+    assert "from 21.0 ms (test_alone) to 48.0 ms (test_more_kits) over 170 strokes" in text
+    assert heard_lines(EVALUATION) == []  # an evaluation from before it was measured: nothing to say
 
 
 def test_the_contract_says_how_much_of_a_stroke_a_fractional_look_ahead_hears():

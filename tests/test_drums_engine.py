@@ -160,7 +160,8 @@ def test_the_evaluation_takes_thresholds_for_the_onnx_models_and_refuses_bad_one
     settings = {"threshold": 0.7, "class_thresholds": {"hihat": 0.3}}
     expected = _per_class(transcribe(audio, rate, DrumModel(provider="cpu"), **settings))
     found = onnx_transcriber(MODELS_DIR, **settings)(audio, rate)
-    assert all(np.array_equal(a, b) for a, b in zip(found, expected))
+    assert all(np.array_equal(a, b) for a, b in zip(found.times, expected))
+    assert all(len(h) == len(t) and np.all(h >= t) for h, t in zip(found.heard, found.times))  # heard once it began
     for bad in ("1.5", "cowbell=0.5", "loud"):
         with pytest.raises(SystemExit, match="evaluate drums"):
             main(["evaluate", "drums", "--data", str(DRUM_BENCH_AUDIO.parent), "--methods", "model", "--threshold", bad])
