@@ -10,8 +10,9 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_labe
 from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
-from export.data.drum_kits import (CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SampleKit, gm_note_of,
-                                   hydrogen_kit, kit_cache_name, kit_sources, kits_for, kits_without, mixed_kit)
+from export.data.drum_kits import (ATTACK_DB, CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SampleKit,
+                                   attack_aligned, from_attack, gm_note_of, hydrogen_kit, kit_cache_name, kit_sources,
+                                   kits_for, kits_without, mixed_kit)
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.data.synth_kits import synth_kit
@@ -204,6 +205,43 @@ def test_splits_join_a_build_of_their_seed_and_features_or_start_one(tmp_path):
         existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 1)
     with pytest.raises(ValueError, match="would not match"):  # a build of all kits is joined by splits of all kits
         existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 0, ("hydrogen:BJA_Pacific",))
+    with pytest.raises(ValueError, match="attacks not aligned"):  # nor are aligned one-shots mixed with others
+        existing_build(tmp_path, ("test_more_kits",), plans, DRUM_FEATURES, 0, align_attacks=True)
+
+
+def test_aligned_one_shots_start_at_their_attack_and_keep_it_whole():
+    """Millo-Drums_v.1's kick sample is silent for 17 ms before its attack: aligned, a stroke is heard at its
+    label's time."""
+    kit = hydrogen_kit(HYDROGEN / "Millo-Drums_v.1", SAMPLE_RATE_HZ)
+    aligned = attack_aligned(kit)
+    assert aligned.name == kit.name and set(aligned.layers) == set(kit.layers)
+    for note, layers in kit.layers.items():
+        for (low, high, shot), (low_a, high_a, shot_a) in zip(layers, aligned.layers[note]):
+            assert (low, high) == (low_a, high_a) and np.array_equal(shot[len(shot) - len(shot_a):], shot_a)
+            assert np.abs(shot_a[0]) >= np.abs(shot).max() * 10 ** (ATTACK_DB / 20)
+    kick = kit.layers[36][0][2]
+    assert len(kick) - len(aligned.layers[36][0][2]) > 0.015 * SAMPLE_RATE_HZ
+    assert len(from_attack(np.zeros(5, np.float32))) == 5  # silence stays as it is
+
+
+def test_the_latency_a_streaming_transcriber_reports_runs_from_each_found_stroke_to_when_it_was_heard():
+    from export.evaluate_drums import Estimate, heard_after_ms, markdown_table, summarise
+
+    reference = [np.zeros(0) for _ in DRUM_CLASSES]
+    reference[0], reference[1], reference[3] = np.array([1.0, 2.0, 3.0]), np.array([1.5]), np.array([4.0])  # K, S, T
+    times = [np.zeros(0) for _ in DRUM_CLASSES]
+    times[0], times[1], times[3] = np.array([2.01, 1.005, 3.2]), np.array([1.51]), np.array([4.0])
+    heard = [t + 0.012 for t in times]
+    delays = heard_after_ms(reference, Estimate(times, heard))
+    # kicks at 1 and 2 s found (in any order), the one at 3 s missed (200 ms off), the snare found; toms not counted
+    assert sorted(np.round(delays, 3)) == [17.0, 22.0, 22.0]
+    assert heard_after_ms(reference, Estimate(times)) is None  # an offline transcriber does not tell
+    scores = [score_track(reference, times)]
+    summary = summarise(scores, [delays])
+    assert summary["heard_after_ms"] == {"p50": 22.0, "p90": 22.0, "p99": 22.0, "max": 22.0, "n": 3}
+    assert "heard_after_ms" not in summarise(scores, [None]) and "heard_after_ms" not in summarise(scores)
+    table = markdown_table({"set": {"methods": {"model": summary, "pfnmf": summarise(scores)}}})
+    assert table.splitlines()[2].endswith("| 22.0 / 22.0 |") and table.splitlines()[3].endswith("| - |")
 
 
 def test_the_evaluation_scores_each_kit_apart_where_the_set_names_them(tmp_path):

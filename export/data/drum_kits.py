@@ -52,6 +52,9 @@ RENDERED_NOTES = (35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50
 RENDERED_VELOCITIES = (25, 45, 65, 85, 105, 127)
 ONE_SHOT_S = 2.5
 SILENCE_DB = -60.0
+# The start of a one-shot's attack: its first sample within this of its peak. Sample kits begin 0 to 18 ms
+# before it (Millo-Drums_v.1's kick 18 ms), FluidSynth's renders about 5 ms.
+ATTACK_DB = -40.0
 
 # Hydrogen instruments whose samples are gestures of several strokes, not one: a snare roll (strokes 50-150 ms
 # apart), a hi-hat or cymbal choke (the stroke, then the hand or foot that stops it 50-60 ms later). Merged into
@@ -125,6 +128,21 @@ def trim(audio: np.ndarray) -> np.ndarray:
     fade = min(len(audio), 220)
     audio[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
     return audio
+
+
+def from_attack(audio: np.ndarray) -> np.ndarray:
+    """``audio`` from its first sample within ``ATTACK_DB`` of its peak: the silence or noise before the attack
+    cut, so that a stroke's label (the time its one-shot starts) is the time it is heard."""
+    peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+    if peak == 0.0:
+        return audio
+    return audio[int(np.argmax(np.abs(audio) >= peak * 10 ** (ATTACK_DB / 20))):]
+
+
+def attack_aligned(kit: SampleKit) -> SampleKit:
+    """``kit`` with every one-shot starting at its attack (``from_attack``), for ``data drums --align-attacks``."""
+    layers = {note: [(low, high, from_attack(shot)) for low, high, shot in shots] for note, shots in kit.layers.items()}
+    return SampleKit(kit.name, kit.real, kit.sample_rate_hz, layers)
 
 
 def fluidsynth_kit(soundfont: Path, program: int, channel: int, name: str, real: bool,

@@ -33,8 +33,8 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
-from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, kits_for, kits_without, load_kits,
-                                   mixed_kit)
+from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, attack_aligned, kits_for,
+                                   kits_without, load_kits, mixed_kit)
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 from export.data.synth_kits import synth_kit
@@ -246,15 +246,15 @@ def require_feature_spec(data: Path, spec: FeatureSpec, user: str) -> None:
 
 
 def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], spec: FeatureSpec, seed: int,
-                   without_kits: tuple[str, ...] = ()) -> dict | None:
+                   without_kits: tuple[str, ...] = (), align_attacks: bool = False) -> dict | None:
     """The summary (``drums.json``) of the build in ``out`` that the splits ``only`` are to join, or None where
     ``out`` holds no build (they start one: e.g. the test sets alone, to evaluate the shipped models).
 
     Raises
     ------
     ValueError
-        A split of ``only`` is none of ``plans``, or the build has other features, another seed or other kits
-        left out (the new splits would not match it).
+        A split of ``only`` is none of ``plans``, or the build has other features, another seed, other kits
+        left out or its one-shots aligned otherwise (the new splits would not match it).
     """
     unknown = set(only) - {plan.name for plan in plans}
     if unknown:
@@ -262,22 +262,26 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
     if not (out / "drums.json").is_file():
         return None
     summary = json.loads((out / "drums.json").read_text())
-    left_out = summary.get("kits_left_out", [])
-    if summary["features"] != spec.as_dict() or summary["seed"] != seed or left_out != sorted(without_kits):
-        raise ValueError(f"{out} was built with seed {summary['seed']}, features {summary['features']} and the kits "
-                         f"{left_out or 'none'} left out; "
+    left_out, aligned = summary.get("kits_left_out", []), summary.get("attacks_aligned", False)
+    if (summary["features"] != spec.as_dict() or summary["seed"] != seed or left_out != sorted(without_kits)
+            or aligned != align_attacks):
+        raise ValueError(f"{out} was built with seed {summary['seed']}, features {summary['features']}, the kits "
+                         f"{left_out or 'none'} left out and attacks {'' if aligned else 'not '}aligned; "
                          f"the splits {', '.join(only)} would not match it")
     return summary
 
 
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
-          only: tuple[str, ...] = (), without_kits: tuple[str, ...] = (), synth_kits: float = 0.0) -> Path:
+          only: tuple[str, ...] = (), without_kits: tuple[str, ...] = (), synth_kits: float = 0.0,
+          align_attacks: bool = False) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits, synth_kits)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
     or start one with them (every track is a function of its split's seed, so a split comes out the same either
-    way). ``without_kits``: kit names (as ``drums.json`` lists them) that no split plays.
+    way). ``without_kits``: kit names (as ``drums.json`` lists them) that no split plays. ``align_attacks``: every
+    one-shot of the sampled kits starts at its attack (``drum_kits.from_attack``), so that labels fall where the
+    strokes are heard, as a recording's annotations do, not up to 18 ms before.
 
     Raises
     ------
@@ -290,15 +294,17 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
                      "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
-                     "accompaniment_clips": band_counts, "splits": {}}
+                     "accompaniment_clips": band_counts, "attacks_aligned": align_attacks, "splits": {}}
     if only:
-        summary = {**(existing_build(out, only, plans, spec, seed, without_kits) or summary),
+        summary = {**(existing_build(out, only, plans, spec, seed, without_kits, align_attacks) or summary),
                    "more_held_out_kits": list(MORE_HELD_OUT_KITS)}
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
     kits = kits_without(kits, without_kits)
+    if align_attacks:
+        kits = [attack_aligned(kit) for kit in kits]
     summary["kits"] = [k.name for k in kits]
     summary["kits_left_out"] = sorted(without_kits)
     for plan in plans:
