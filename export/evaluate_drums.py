@@ -139,16 +139,15 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
 
 
 def by_kit(kit_of: dict[str, str], tracks: list[tuple[Path, Path]], scores: dict[str, list],
-           heard: dict[str, list] | None = None) -> dict:
-    """Per kit of ``kit_of`` (track name to kit), every method's ``summarise`` of that kit's tracks alone (with
-    ``heard``, per method each track's ``heard_after_ms``)."""
+           heard: dict[str, list]) -> dict:
+    """Per kit of ``kit_of`` (track name to kit), every method's ``summarise`` of that kit's tracks alone
+    (``heard``: per method, each track's ``heard_after_ms``)."""
     kits = [kit_of.get(wav.stem, "unknown") for wav, _ in tracks]
 
     def of_kit(rows: list, kit: str) -> list:
         return [row for row, k in zip(rows, kits) if k == kit]
 
-    return {kit: {name: summarise(of_kit(rows, kit), of_kit((heard or {}).get(name, []), kit) or None)
-                  for name, rows in scores.items()}
+    return {kit: {name: summarise(of_kit(rows, kit), of_kit(heard[name], kit)) for name, rows in scores.items()}
             for kit in sorted(set(kits))}
 
 
