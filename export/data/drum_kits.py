@@ -53,7 +53,7 @@ RENDERED_VELOCITIES = (25, 45, 65, 85, 105, 127)
 ONE_SHOT_S = 2.5
 SILENCE_DB = -60.0
 # The start of a one-shot's attack: its first sample within this of its peak. Sample kits begin 0 to 18 ms
-# before it (Millo-Drums_v.1's kick 18 ms), FluidSynth's renders about 5 ms.
+# before it (Millo-Drums_v.1's kick 18 ms, tested), FluidSynth's renders about 5 ms (checked once, by hand).
 ATTACK_DB = -40.0
 
 # Hydrogen instruments whose samples are gestures of several strokes, not one: a snare roll (strokes 50-150 ms
