@@ -12,7 +12,6 @@ written.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
@@ -20,7 +19,7 @@ from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_kit_table, markdown_table
 from export.figures_drums import FIGURE_NAME
-from export.provenance import parity_and_commit, read_json
+from export.provenance import command_options, kept_lines, parity_and_commit, read_json, training_line
 
 REPO = Path(__file__).parents[1]
 BENCH_RESULTS = REPO / "bench" / "results.json"
@@ -72,13 +71,6 @@ def _thresholds(entry: dict) -> str:
     return ", ".join(f"{n} {t}" for n, t in zip(entry["classes"], entry["thresholds"]))
 
 
-def training_line(command: str, history: list[dict]) -> str:
-    """One bullet: the training ``command`` with the time and best validation loss of its ``history``."""
-    best = min(history, key=lambda h: h["valid_loss"])
-    return (f"- `python -m export {command}`: {history[-1]['elapsed_s'] / 60:.0f} minutes on 2 CPU cores; best "
-            f"validation loss {best['valid_loss']:.4f} at step {best['step']} (each model on its own targets).")
-
-
 def training_command(folder: Path, default_out: Path) -> str:
     """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint."""
     import torch
@@ -87,24 +79,17 @@ def training_command(folder: Path, default_out: Path) -> str:
 
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
     command = f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
-    for option in ("seed", "threads"):  # threads: e.g. two seeds trained side by side, one thread each
-        default = str(getattr(DrumTrainConfig, option))
-        if config.get(option, default) != default:
-            command += f" --{option} {config[option]}"
+    # threads: e.g. two seeds trained side by side, one thread each
+    command += command_options(config, DrumTrainConfig, ("seed", "threads"))
     return command + (f" --out {folder}" if folder != default_out else "")
 
 
 def training_lines(folders: list[Path], runs: Path, record_path: Path) -> list[str]:
     """The training bullet of each network in ``folders``: from its run folder where this machine has it, else
-    from ``record_path``, where every ``card drums`` keeps the bullets it wrote (a network's run folder stays
-    on the machine that trained it)."""
-    record = read_json(record_path)
-    for folder in folders:
-        history = read_json(folder / "drums_history.json")
-        if history:
-            record[folder.name] = training_line(training_command(folder, runs), history)
-    record_path.write_text(json.dumps(record, indent=2) + "\n")
-    return [record[folder.name] for folder in folders if folder.name in record]
+    from ``record_path``, where every ``card drums`` keeps the bullets it wrote."""
+    written = {folder.name: training_line(training_command(folder, runs), history, " (each model on its own targets)")
+               for folder in folders if (history := read_json(folder / "drums_history.json"))}
+    return kept_lines(record_path, written, [folder.name for folder in folders])
 
 
 def networks_phrase(count: int) -> str:

@@ -1,10 +1,12 @@
 """The instrument model card, written from the files the commands wrote.
 
-Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_history.json``
+Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_history.json`` and ``*.pt``
 (training), ``runs/instruments/evaluation.json`` (``python -m export evaluate instruments -o ...
 --figures models_onnx``), ``bench/results.json`` (``bridge bench -o ...``), the manifest entry, and
 ``instruments_variants.json`` beside the card: the CNN trained on variants of the data, as evaluated so far;
-``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds.
+``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds. Each
+activity model's training bullet is kept in ``models_onnx/instruments_training.json`` for machines without its
+run folder.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import json
 from pathlib import Path
 
 from export.evaluate_instruments import markdown_tables
-from export.provenance import parity_and_commit, read_json
+from bridge.models import MODELS_DIR
+from export.provenance import command_options, kept_lines, parity_and_commit, read_json, training_line
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 VARIANTS_RECORD = "instruments_variants.json"  # beside the card
+TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bullets of earlier cards, by run folder/model
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
 ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
 QUARTER_DATA_AUC = {"cnn": 0.821, "musicnn": 0.808}  # macro AUC per second of the family trained on a quarter of the songs
@@ -259,6 +263,31 @@ def activity_choice(activity: dict) -> list[str]:
             "the pooling heads and the live engine are built on its 128-d embedding, and the two are that close.", ""]
 
 
+def training_command(kind: str, folder: Path, default_out: Path) -> str:
+    """The ``train instruments_<kind>`` command that trained ``folder``'s model, read from its checkpoint."""
+    import torch
+
+    from export.train_instruments import InstrumentTrainConfig
+
+    config = torch.load(folder / f"activity_{kind}.pt", weights_only=False)["config"]
+    command = f"train instruments_{kind} --steps {config['steps']}"
+    command += command_options(config, InstrumentTrainConfig, ("seed", "threads"))
+    return command + (f" --out {folder}" if folder != default_out else "")
+
+
+def training_lines(runs: Path, other_seeds: list[Path], record_path: Path = TRAINING_RECORD) -> list[str]:
+    """The training bullet of each activity model in ``runs`` and of the CNNs of ``other_seeds``, the shipped
+    graph's other networks: from the run folders where this machine has them, else from ``record_path``, where
+    every ``card instruments`` keeps the bullets it wrote."""
+    from export.models.instruments import ACTIVITY_MODELS
+
+    models = [(kind, runs, "") for kind in ACTIVITY_MODELS]
+    models += [("cnn", folder, " (another seed of the shipped graph)") for folder in other_seeds]
+    written = {f"{folder.name}/{kind}": training_line(training_command(kind, folder, runs), history, note)
+               for kind, folder, note in models if (history := read_json(folder / f"activity_{kind}_history.json"))}
+    return kept_lines(record_path, written, [f"{folder.name}/{kind}" for kind, folder, _ in models])
+
+
 def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     """The card's text; the variants evaluated in the runs folders beside ``runs`` join ``record``
     (``VARIANTS_RECORD`` in the card's folder) first."""
@@ -309,19 +338,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
         lines += ["", "Active seconds per class (train): " + ", ".join(
             f"{k} {v}" for k, v in counts["splits"]["train"]["active_seconds"].items()) + ".", ""]
     lines += ["## Training", ""]
-    for kind in ("fc", "cnn", "crnn", "musicnn"):
-        history = read_json(runs / f"activity_{kind}_history.json")
-        if history:
-            best = min(history, key=lambda h: h["valid_loss"])
-            lines.append(f"- `python -m export train instruments_{kind}`: {history[-1]['step']} steps, "
-                         f"{history[-1]['elapsed_s'] / 60:.1f} minutes on 2 CPU cores, best validation loss {best['valid_loss']:.4f}.")
-    for folder in entry.get("networks", [])[1:]:
-        history = read_json(Path(folder) / "activity_cnn_history.json")
-        if history:
-            best = min(history, key=lambda h: h["valid_loss"])
-            lines.append(f"- `python -m export train instruments_cnn --out {folder}` with another seed, for the shipped "
-                         f"graph: {history[-1]['step']} steps, {history[-1]['elapsed_s'] / 60:.1f} minutes on 2 CPU cores, "
-                         f"best validation loss {best['valid_loss']:.4f}.")
+    lines += training_lines(runs, [Path(folder) for folder in entry.get("networks", [])[1:]])
     lines += ["- `python -m export train instruments_mil` (and `instruments_mil_musicnn`): attention, mean, max and GRU",
               "  pooling heads and a random forest (on the mean embedding) on 10-s training clips, the CNN (or the musicnn",
               "  head) frozen.", "",

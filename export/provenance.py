@@ -22,3 +22,30 @@ def parity_and_commit(entry: dict) -> list[str]:
     """The closing lines of a model card: the parity figures and the training commit of a manifest entry."""
     return ["## Parity", "", "```json", json.dumps(entry["parity"], indent=1), "```", "",
             f"Training commit: `{entry['training_commit']}`.", ""]
+
+
+def command_options(config: dict, defaults: object, options: tuple[str, ...]) -> str:
+    """`` --option value`` for each of ``options`` whose value in a checkpoint's ``config`` (saved as strings)
+    is not the default of ``defaults``, the training config class."""
+    words = ""
+    for option in options:
+        default = str(getattr(defaults, option))
+        if config.get(option, default) != default:
+            words += f" --{option} {config[option]}"
+    return words
+
+
+def training_line(command: str, history: list[dict], note: str = "") -> str:
+    """One bullet: the training ``command`` with the time and best validation loss of its ``history``."""
+    best = min(history, key=lambda h: h["valid_loss"])
+    return (f"- `python -m export {command}`: {history[-1]['elapsed_s'] / 60:.0f} minutes on 2 CPU cores; best "
+            f"validation loss {best['valid_loss']:.4f} at step {best['step']}{note}.")
+
+
+def kept_lines(record_path: Path, written: dict[str, str], keys: list[str]) -> list[str]:
+    """The lines of ``keys``: those just ``written`` from the run folders this machine has, else those that
+    ``record_path`` kept from earlier cards (a run folder stays on the machine that trained it); ``record_path``
+    then keeps them all."""
+    record = {**read_json(record_path), **written}
+    record_path.write_text(json.dumps(record, indent=2) + "\n")
+    return [record[key] for key in keys if key in record]

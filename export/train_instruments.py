@@ -108,7 +108,8 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
     state, history = _fit(model, batches, (torch.from_numpy(vx.astype(np.float32)), torch.from_numpy(vy)), config, kind)
     config.out.mkdir(parents=True, exist_ok=True)
     path = config.out / f"activity_{kind}.pt"
-    torch.save({"kind": kind, "model": state, "history": history}, path)
+    torch.save({"kind": kind, "model": state, "history": history,
+                "config": {k: str(v) for k, v in vars(config).items()}}, path)  # the card reads the command from it
     (config.out / f"activity_{kind}_history.json").write_text(json.dumps(history, indent=2) + "\n")
     return path
 

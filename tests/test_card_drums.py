@@ -5,7 +5,8 @@ from pathlib import Path
 import torch
 
 from export.card_drums import (heard_lines, heard_phrase, latency_line, lookahead_section, machine_phrase, networks_phrase,
-                               training_command, training_line, training_lines, verdict)
+                               training_command, training_lines, verdict)
+from export.provenance import training_line
 
 
 def _scores(f_main: float) -> dict:

@@ -1,6 +1,7 @@
 """Instrument data and training, seconds long: stems, mixes with activity labels, a few steps, ONNX export."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import torch
 from bridge.engines.instruments import InstrumentModel, detect
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.card_instruments import record_variants, variants_section
+from export.card_instruments import record_variants, training_lines, variants_section
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
@@ -245,6 +246,14 @@ def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_fi
     np.testing.assert_allclose(embedding, first[1].numpy(), atol=1e-4)
     entry = json.loads((out / "manifest.json").read_text())
     assert [m for m in entry["models"] if m["name"] == "instruments"][0]["networks"] == [str(f) for f in seeds]
+    # the card's training bullets: each command read from its checkpoint, kept for machines without the run folders
+    record = tmp_path / "instruments_training.json"
+    lines = training_lines(seeds[0], seeds[1:], record)
+    assert lines[0].startswith("- `python -m export train instruments_cnn --steps 3 --threads 1`: 0 minutes")
+    assert lines[1].startswith(f"- `python -m export train instruments_cnn --steps 3 --seed 1 --threads 1 --out {seeds[1]}`")
+    assert lines[1].endswith("(another seed of the shipped graph).") and len(lines) == 2
+    shutil.rmtree(seeds[1])
+    assert training_lines(seeds[0], seeds[1:], record) == lines
 
 
 def test_each_class_gets_the_top_of_its_best_f1_range():
