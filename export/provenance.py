@@ -37,9 +37,10 @@ def command_options(config: dict, defaults: object, options: tuple[str, ...]) ->
 
 def training_line(command: str, history: list[dict], note: str = "") -> str:
     """One bullet: the training ``command`` with the time and best validation loss of its ``history``."""
-    best = min(history, key=lambda h: h["valid_loss"])
-    return (f"- `python -m export {command}`: {history[-1]['elapsed_s'] / 60:.0f} minutes on 2 CPU cores; best "
-            f"validation loss {best['valid_loss']:.4f} at step {best['step']}{note}.")
+    best, seconds = min(history, key=lambda h: h["valid_loss"]), history[-1]["elapsed_s"]
+    took = f"{seconds / 60:.0f} minutes" if seconds >= 60 else f"{seconds:.0f} seconds"
+    return (f"- `python -m export {command}`: {took} on 2 CPU cores; best validation loss {best['valid_loss']:.4f} "
+            f"at step {best['step']}{note}.")
 
 
 def kept_lines(record_path: Path, written: dict[str, str], keys: list[str]) -> list[str]:

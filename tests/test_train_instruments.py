@@ -10,7 +10,8 @@ import torch
 from bridge.engines.instruments import InstrumentModel, detect
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.card_instruments import record_variants, training_lines, variants_section
+from export.card_instruments import (PAIR_BEFORE_DRUM_FIXES, record_variants, retraining_section, training_lines,
+                                     variants_section)
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
@@ -249,7 +250,8 @@ def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_fi
     # the card's training bullets: each command read from its checkpoint, kept for machines without the run folders
     record = tmp_path / "instruments_training.json"
     lines = training_lines(seeds[0], seeds[1:], record)
-    assert lines[0].startswith("- `python -m export train instruments_cnn --steps 3 --threads 1`: 0 minutes")
+    assert lines[0].startswith("- `python -m export train instruments_cnn --steps 3 --threads 1`: ")
+    assert " seconds on 2 CPU cores; best validation loss " in lines[0]
     assert lines[1].startswith(f"- `python -m export train instruments_cnn --steps 3 --seed 1 --threads 1 --out {seeds[1]}`")
     assert lines[1].endswith("(another seed of the shipped graph).") and len(lines) == 2
     shutil.rmtree(seeds[1])
@@ -353,3 +355,15 @@ def test_musicnn_tags_and_project_classes_merge_to_the_instruments_both_name():
     ours = np.zeros((1, len(INSTRUMENT_NAMES)))
     ours[0, INSTRUMENT_NAMES.index("distorted_electric_guitar")] = 0.9
     assert dict(zip(SHARED_CLASSES, merge_classes(ours)[0]))["guitar"] == 0.9
+
+
+def test_the_card_sets_the_pair_trained_again_against_the_pair_before_on_the_same_mixes():
+    def report(macro: float) -> dict:
+        level = {"auc_macro": macro, "auc": {"drums": 0.99, "piano": 0.7}}
+        trios = {bass: {"top_three": 9} for bass in ("electric_bass", "double_bass")}
+        return {"activity": {"shipped": {"1s": level, "track": level}}, "trios": {"shipped": trios}}
+
+    text = " ".join(retraining_section(report(0.87), report(0.86)))
+    assert "the pair shipped now scores 0.870 and 0.870 (0.860), drums 0.990 and piano 0.700, and passes it in 9 and 9." in text
+    assert f"{PAIR_BEFORE_DRUM_FIXES['auc_1s']:.3f} per second" in text
+    assert retraining_section(report(0.87), {}) == []  # not evaluated with dropouts yet: no paragraph
