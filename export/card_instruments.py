@@ -367,6 +367,8 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     lines += ["- `python -m export train instruments_mil` (and `instruments_mil_musicnn`): attention, mean, max and GRU",
               "  pooling heads and a random forest (on the mean embedding) on 10-s training clips, the CNN (or the musicnn",
               "  head) frozen.", "",
+              "Where a bullet says `--threads 1`, the run shared the two cores with others: the two CNN seeds and the",
+              "CRNN trained side by side (one CNN alone on both cores took 39 minutes, in an earlier run).", "",
               "**The musicnn front end.** `export/musicnn_peer.py` runs musicnn 0.1.0 (`MTT_musicnn`, trained on",
               "MagnaTagATune) in a TensorFlow environment of its own: it builds musicnn's graph for 1-s inputs, restores the",
               "packaged weights and checks every variable against the checkpoint (musicnn's own extractor goes on with",
@@ -374,7 +376,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
               "embedding and the 50 tag probabilities (`python -m export data instruments --audio` writes the training",
               "mixes as WAV files for it; they are the same mixes, seeded). The musicnn head (standardised embedding, a",
               "128-unit layer, 17 outputs) and its pooling heads train on those embeddings like the CNN's. Its ONNX port",
-              "(tf2onnx, opset 17) matches TensorFlow within 8e-5.", "", "## Evaluation", ""]
+              "(tf2onnx, opset 17) matches TensorFlow within 2e-5.", "", "## Evaluation", ""]
     if evaluation:
         lines += ["`python -m export evaluate instruments -o runs/instruments/evaluation.json --figures models_onnx`:",
                   f"{evaluation['tracks']} held-out test mixes ({evaluation['seconds']} seconds; unseen tunes, soundfont and",
