@@ -19,7 +19,7 @@ from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_kit_table, markdown_table
 from export.figures_drums import FIGURE_NAME
-from export.provenance import command_options, kept_lines, parity_and_commit, read_json, training_line
+from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
 REPO = Path(__file__).parents[1]
 BENCH_RESULTS = REPO / "bench" / "results.json"
@@ -78,10 +78,8 @@ def training_command(folder: Path, default_out: Path) -> str:
     from export.train_drums import DrumTrainConfig
 
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
-    command = f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
-    # threads: e.g. two seeds trained side by side, one thread each
-    command += command_options(config, DrumTrainConfig, ("seed", "threads"))
-    return command + (f" --out {folder}" if folder != default_out else "")
+    return (f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
+            + command_tail(config, DrumTrainConfig, folder, default_out))
 
 
 def training_lines(folders: list[Path], runs: Path, record_path: Path) -> list[str]:

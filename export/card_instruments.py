@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from export.evaluate_instruments import markdown_tables
 from bridge.models import MODELS_DIR
-from export.provenance import command_options, kept_lines, parity_and_commit, read_json, training_line
+from export.evaluate_instruments import markdown_tables
+from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 VARIANTS_RECORD = "instruments_variants.json"  # beside the card
@@ -218,10 +218,11 @@ def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
 def retraining_section(evaluation: dict, dropouts: dict) -> list[str]:
     """The pair shipped now, trained again on the drum stems after the drum fixes, against the pair before on the
     same test mixes (``PAIR_BEFORE_DRUM_FIXES``); ``dropouts``: the evaluation with ``--dropouts-per-s 5``."""
-    activity, trios = activity_of(evaluation), evaluation.get("trios", {}).get("shipped") if evaluation else None
-    if "shipped" not in activity or not trios or "shipped" not in activity_of(dropouts):
+    activity, cut_activity = activity_of(evaluation), activity_of(dropouts)
+    trios = evaluation.get("trios", {}).get("shipped") if evaluation else None
+    if "shipped" not in activity or not trios or "shipped" not in cut_activity:
         return []
-    now, cut, before = activity["shipped"], activity_of(dropouts)["shipped"], PAIR_BEFORE_DRUM_FIXES
+    now, cut, before = activity["shipped"], cut_activity["shipped"], PAIR_BEFORE_DRUM_FIXES
     return ["**Trained again after the drum fixes.** From commits 5a6909d and 94de3d7 the drum generator strikes each",
             "drum once per grid step and the kits leave out Hydrogen's snare rolls and cymbal chokes, so the same",
             "`data instruments` renders most songs' drum stems, and the mixes that hold them, differently. Every model",
@@ -287,7 +288,8 @@ def activity_choice(activity: dict) -> list[str]:
     cnn, crnn = round(activity["cnn"]["1s"]["auc_macro"], 3), round(activity["crnn"]["1s"]["auc_macro"], 3)
     if crnn < cnn:
         return []
-    score = f"the CNN's macro AUC per second ({cnn:.3f})" if crnn == cnn else f"a macro AUC of {crnn:.3f} per second against the CNN's {cnn:.3f}"
+    score = (f"the CNN's macro AUC per second ({cnn:.3f})" if crnn == cnn
+             else f"a macro AUC of {crnn:.3f} per second against the CNN's {cnn:.3f}")
     return [f"The CRNN scores {score}; the CNN ships, as the pooling heads and the live engine are built on its",
             "128-d embedding, and the two are that close.", ""]
 
@@ -299,9 +301,8 @@ def training_command(kind: str, folder: Path, default_out: Path) -> str:
     from export.train_instruments import InstrumentTrainConfig
 
     config = torch.load(folder / f"activity_{kind}.pt", weights_only=False)["config"]
-    command = f"train instruments_{kind} --steps {config['steps']}"
-    command += command_options(config, InstrumentTrainConfig, ("seed", "threads"))
-    return command + (f" --out {folder}" if folder != default_out else "")
+    return (f"train instruments_{kind} --steps {config['steps']}"
+            + command_tail(config, InstrumentTrainConfig, folder, default_out))
 
 
 def training_lines(runs: Path, other_seeds: list[Path], record_path: Path = TRAINING_RECORD) -> list[str]:

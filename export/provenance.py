@@ -24,15 +24,16 @@ def parity_and_commit(entry: dict) -> list[str]:
             f"Training commit: `{entry['training_commit']}`.", ""]
 
 
-def command_options(config: dict, defaults: object, options: tuple[str, ...]) -> str:
-    """`` --option value`` for each of ``options`` whose value in a checkpoint's ``config`` (saved as strings)
-    is not the default of ``defaults``, the training config class."""
+def command_tail(config: dict, defaults: object, folder: Path, default_out: Path) -> str:
+    """The end of a ``train`` command, read from a checkpoint's ``config`` (saved as strings): ``--seed`` and
+    ``--threads`` where they are not the defaults of ``defaults``, the training config class (threads: e.g. two
+    seeds trained side by side, one thread each), and ``--out`` where ``folder`` is not ``default_out``."""
     words = ""
-    for option in options:
+    for option in ("seed", "threads"):
         default = str(getattr(defaults, option))
         if config.get(option, default) != default:
             words += f" --{option} {config[option]}"
-    return words
+    return words + (f" --out {folder}" if folder != default_out else "")
 
 
 def training_line(command: str, history: list[dict], note: str = "") -> str:
