@@ -11,7 +11,9 @@ A folder may also hold ``kits.json``, the kit each track was played on (``{"NAME
 
 Scoring as in the literature: mir_eval's onset F-measure with a 50 ms window
 per class and track; per class the mean over the tracks where the class
-occurs; "main" is the mean over kick, snare and hi-hat.
+occurs; "main" is the mean over kick, snare and hi-hat. The onsets a method
+puts in classes that a track's annotation never has are counted apart
+(``unscored_onsets``), as the F-measure does not see them.
 
 A streaming transcriber (the ONNX models, as live) also tells when it heard each onset: the end of the frame
 that revealed it. For the kicks, snares and hi-hats it found, the time from the stroke to then is its own
@@ -64,6 +66,13 @@ def score_track(reference: list[np.ndarray], estimate: list[np.ndarray]) -> dict
         if len(reference[c]):
             scores[drum.name] = mir_eval.onset.f_measure(reference[c], np.sort(estimate[c]), window=WINDOW_S)
     return scores
+
+
+def unscored_onsets(reference: list[np.ndarray], estimate: list[np.ndarray]) -> Counter:
+    """Onsets per class that ``estimate`` puts in classes the track's annotation never has: false alarms that the
+    F-measure, leaving such classes out, does not see."""
+    return Counter({drum.name: len(estimate[c]) for c, drum in enumerate(DRUM_CLASSES)
+                    if not len(reference[c]) and len(estimate[c])})
 
 
 def heard_after_ms(reference: list[np.ndarray], estimate: Estimate) -> list[float] | None:
@@ -121,6 +130,7 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         tracks = annotated_tracks([folder])
         scores: dict[str, list] = {name: [] for name in transcribers}
         heard: dict[str, list] = {name: [] for name in transcribers}
+        unscored: dict[str, Counter] = {name: Counter() for name in transcribers}
         for wav, annotation in tqdm(tracks, desc=f"evaluate {Path(folder).name}"):
             reference = read_annotations(annotation, unknown)
             audio, rate = librosa.load(wav, sr=None, mono=True)
@@ -130,8 +140,9 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 estimate = found if isinstance(found, Estimate) else Estimate(found)
                 scores[name].append(score_track(reference, estimate.times))
                 heard[name].append(heard_after_ms(reference, estimate))
-        report[Path(folder).name] = {"methods": {name: summarise(s, heard[name]) for name, s in scores.items()},
-                                     "unknown_labels": dict(unknown)}
+                unscored[name].update(unscored_onsets(reference, estimate.times))
+        methods = {name: summarise(s, heard[name]) | {"unscored_onsets": dict(unscored[name])} for name, s in scores.items()}
+        report[Path(folder).name] = {"methods": methods, "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
         if kits.exists():
             report[Path(folder).name]["by_kit"] = by_kit(json.loads(kits.read_text()), tracks, scores, heard)
