@@ -19,6 +19,14 @@ def cmd_data(args: argparse.Namespace) -> int:
         path = build(Path(args.out or "cache/folk"), [Path(d) for d in args.abc], seed=args.seed, workers=args.workers)
         print(path)
         print(path.with_suffix(".json").read_text())
+    elif args.dataset == "recorded-drums":
+        from export.data.recorded_drums import build as build_recorded
+
+        try:
+            path = build_recorded(Path(args.out or "cache/drums-recorded"))
+        except FileNotFoundError as exc:
+            raise SystemExit(f"data recorded-drums: {exc}") from None
+        print(path.read_text())
     elif args.dataset == "drums" and args.bundle:
         from export.data.drums import bundle_excerpt
 
@@ -288,12 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
-    data.add_argument("dataset", choices=["demo", "folk", "drums", "instruments"],
+    data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments"],
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
                            "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham; "
                            "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
+                           "recorded-drums: the Amen break from Debian's sonic-pi-samples, annotated from its notation, "
+                           "alone and under recorded guitar and piano; "
                            "instruments: multitrack mixes with per-second activity (needs folk and drums)")
-    data.add_argument("--out", help="cache directory (default cache/folk or cache/drums)")
+    data.add_argument("--out", help="cache directory (default cache/<dataset>; cache/drums-recorded for recorded-drums)")
     data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test); "
                            "instruments: the songs and mixes of training and validation (the test set grows no larger)")
     data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")
