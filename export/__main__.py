@@ -27,6 +27,14 @@ def cmd_data(args: argparse.Namespace) -> int:
         except FileNotFoundError as exc:
             raise SystemExit(f"data recorded-drums: {exc}") from None
         print(path.read_text())
+    elif args.dataset == "recorded-instruments":
+        from export.evaluate_recorded_instruments import write_tracks
+
+        try:
+            folders = write_tracks(Path(args.out or "cache/instruments-recorded"))
+        except FileNotFoundError as exc:
+            raise SystemExit(f"data recorded-instruments: {exc}") from None
+        print("\n".join(map(str, folders)))
     elif args.dataset == "drums" and args.bundle:
         from export.data.drums import bundle_excerpt
 
@@ -163,6 +171,22 @@ def cmd_evaluate_instruments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_recorded_instruments(args: argparse.Namespace) -> int:
+    import json
+
+    from export.evaluate_recorded_instruments import evaluate, markdown_table
+
+    out = Path(args.data[0] if args.data != ["cache/folk/folk.npz"] else "cache/instruments-recorded")
+    try:
+        report = evaluate(out, Path(args.runs or "runs/instruments"))
+    except FileNotFoundError as exc:
+        raise SystemExit(f"evaluate recorded-instruments: {exc}") from None
+    if args.output:
+        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
@@ -170,6 +194,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return cmd_evaluate_drums(args)
     if args.family == "instruments":
         return cmd_evaluate_instruments(args)
+    if args.family == "recorded-instruments":
+        return cmd_evaluate_recorded_instruments(args)
 
     from export.data.folk import load_splits, load_tune_files
     from export.evaluate_inpaint import evaluate, markdown_table
@@ -296,14 +322,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
-    data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments"],
+    data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments", "recorded-instruments"],
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
                            "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham; "
                            "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
                            "recorded-drums: the Amen break from Debian's sonic-pi-samples, annotated from its notation, "
                            "alone and under recorded guitar and piano; "
+                           "recorded-instruments: sonic-pi-samples' recordings of drums, guitar, piano and choir, alone "
+                           "and mixed, as WAV files for the musicnn peer (evaluate recorded-instruments scores them); "
                            "instruments: multitrack mixes with per-second activity (needs folk and drums)")
-    data.add_argument("--out", help="cache directory (default cache/<dataset>; cache/drums-recorded for recorded-drums)")
+    data.add_argument("--out", help="cache directory (default cache/<dataset>; cache/drums-recorded and "
+                                          "cache/instruments-recorded for the recorded sets)")
     data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test); "
                            "instruments: the songs and mixes of training and validation (the test set grows no larger)")
     data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")
@@ -391,8 +420,11 @@ def main(argv: list[str] | None = None) -> int:
                                             "files or folders. drums: folders of NAME.wav with NAME.txt beside it, one "
                                             "'time<TAB>label' line per onset (labels KD, SD, HH, TT, CY, RD and common aliases). "
                                             "instruments: folders of NAME.wav with NAME.csv beside it, 'time_s,<class>,...' "
-                                            "and one row of 0/1 per second")
-    evaluation.add_argument("family", choices=["inpaint", "drums", "instruments"])
+                                            "and one row of 0/1 per second. recorded-instruments: the instrument models on the "
+                                            "real recordings of sonic-pi-samples (musicnn too where its peer has run on "
+                                            "the files of `data recorded-instruments` in --data, default "
+                                            "cache/instruments-recorded)")
+    evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments"])
     evaluation.add_argument("--figures", metavar="DIR",
                             help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart")
     evaluation.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",
@@ -402,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
                             help="instruments: first cut this many dropouts a second into each track (1-25 ms lost, "
                                  "read twice or skipped; seeded), as a live input that misses cycles delivers them")
     evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH",
-                            help="default: the folk test split (inpaint) or the six held-out render sets in cache/drums (drums)")
+                            help="default: the folk test split (inpaint), the six held-out render sets in cache/drums (drums), "
+                                 "cache/instruments/test (instruments) or cache/instruments-recorded (recorded-instruments)")
     evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")
     evaluation.add_argument("--methods", nargs="+", default=["model", "pfnmf"],
                             help="drums: model (the shipped ONNX, streamed as live), lookahead (the shipped model "

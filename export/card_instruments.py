@@ -4,7 +4,8 @@ Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_his
 (training), ``runs/instruments/evaluation.json`` (``python -m export evaluate instruments -o ...
 --figures models_onnx``), ``bench/results.json`` (``bridge bench -o ...``), the manifest entry, and
 ``instruments_variants.json`` beside the card: the CNN trained on variants of the data, as evaluated so far;
-``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds. Each
+``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds;
+``runs/instruments/evaluation_recorded.json`` (``python -m export evaluate recorded-instruments``). Each
 activity model's training bullet is kept in ``models_onnx/instruments_training.json`` for machines without its
 run folder.
 """
@@ -14,14 +15,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from bridge.models import MODELS_DIR
 from export.evaluate_instruments import markdown_tables
+from export.evaluate_recorded_instruments import markdown_table as markdown_table_recorded
 from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bullets of earlier cards, by run folder/model
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
+RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
 ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
 # the pair shipped before the drum fixes, scored on the test mixes rendered after them (`evaluate instruments --runs
 # EMPTY_DIR` with that graph in models_onnx, and with `--dropouts-per-s 5`): macro AUC per second and per track,
@@ -277,6 +282,34 @@ def thresholds_section(report: dict) -> list[str]:
     return lines + [mean + (f" {test['at_0.5']['macro']:.3f} | {test['tuned']['macro']:.3f} |" if test else ""), ""]
 
 
+def recorded_section(report: dict) -> list[str]:
+    """The models on the real recordings of ``python -m export evaluate recorded-instruments``."""
+    if not report:
+        return []
+    seconds = ", ".join(f"{name} {n}" for name, n in report["active_seconds"].items())
+    heard = "; ".join(f"{name}: " + ", ".join(f"{c} {a:.2f}" for c, a in top) for name, top in report["heard_alone"].items())
+    shipped = report["auc"]["shipped"]["1s"]
+    few = [name for name, n in report["active_seconds"].items() if n < 5]
+    return ["**A few real recordings.** `python -m export data recorded-instruments`, the musicnn peer on its two",
+            "folders (`export/musicnn_peer.py --out cache/instruments-recorded/musicnn ...`), then `python -m export",
+            "evaluate recorded-instruments -o runs/instruments/evaluation_recorded.json`: the recordings of Debian's",
+            "sonic-pi-samples that this vocabulary names (the Amen break, four guitar parts, a piano, a choir), each",
+            f"alone, and the break under each guitar part with the piano: {report['tracks']['solo']} and "
+            f"{report['tracks']['mix']} tracks, {report['seconds']} seconds; active seconds: {seconds}. The guitar parts",
+            "do not say whether the guitar is electric, so the instruments are those shared with musicnn's tags, as in",
+            "the ROC AUC tables above (guitar: the highest of the three guitar classes).", "",
+            markdown_table_recorded(report).rstrip(), "",
+            f"The shipped graph's mean over these instruments is {np.mean(list(shipped.values())):.3f} per second ("
+            + ", ".join(f"{name} {auc:.3f}" for name, auc in shipped.items()) + ")"
+            + "".join(f"; {method} {np.mean(list(levels['1s'].values())):.3f}" for method, levels in report["auc"].items()
+                      if method != "shipped")
+            + ". Alone, by the shipped graph's mean activity: " + heard + "."
+            + (f" {', '.join(few).capitalize()} {'has' if len(few) == 1 else 'have'} fewer than 5 active seconds, "
+               "so its AUC says little." if few else "")
+            + " Seven recordings are far too few to measure the goal; they show where the rendered",
+            "mixes stop standing in for real ones.", ""]
+
+
 def activity_of(evaluation: dict) -> dict:
     return evaluation.get("activity", {}) if evaluation else {}
 
@@ -406,9 +439,12 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     lines += trios_section(evaluation)
     lines += thresholds_section(read_json(runs / THRESHOLDS_REPORT))
     lines += variants_section(runs, record_variants(runs, record))
-    lines += ["**Limits.** Every figure is on rendered audio; no annotated real multitrack recordings are available to",
-              "this project, so the goal of a mean AUC of 0.90 on real recordings is not measured. The test mixes use a",
-              "soundfont and a drum kit that training never heard, the nearest stand-in for real recordings here.", ""]
+    recorded = read_json(runs / RECORDED_REPORT)
+    lines += ["**Limits.** Every figure above is on rendered audio; no annotated real multitrack recordings are",
+              "available to this project, so the goal of a mean AUC of 0.90 on real recordings is not measured. The test",
+              "mixes use a soundfont and a drum kit that training never heard, the nearest stand-in for real recordings",
+              "here" + ("; a few real recordings are scored below." if recorded else "."), ""]
+    lines += recorded_section(recorded)
     activity = activity_of(evaluation)
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
