@@ -152,7 +152,7 @@ def recorded_section(evaluation: dict, data: dict) -> list[str]:
     lines[-1] += "."
     lines += ["The notation has no hi-hat (a pedal hi-hat on the beats, barely audible, is not written), so the hi-hat",
               "is not scored here and the means are over kick and snare. `recorded_mix` is the break under each of",
-              "four recorded electric guitar parts with a recorded piano (sonic-pi-samples too), each part at the",
+              "four recorded guitar parts with a recorded piano (sonic-pi-samples too), each part at the",
               "break's level: real instruments, summed, not a band that played together.", "",
               markdown_table(evaluation).rstrip(), ""]
     unscored = {m: s.get("unscored_onsets", {}) for m, s in alone.get("methods", {}).items()}

@@ -10,8 +10,8 @@ lies from each notated step, to show that grid and playing agree well inside the
 hi-hat that some descriptions hear on the beats, barely audible, is not in the notation and not annotated,
 so the hi-hat is not scored on this track (the evaluation leaves out classes a track never has).
 
-A second set puts the break under real recorded instruments: each of Sonic Pi's four electric guitar
-recordings with its piano recording (CC0 uploads too), each part at the break's RMS level. They did not
+A second set puts the break under real recorded instruments: each of Sonic Pi's four guitar recordings
+with its piano recording (CC0 uploads too), each part at the break's RMS level. They did not
 play together; the mixes test what a band's attacks and sustain do to the transcription of real drums.
 
 Layout of ``OUT``::
@@ -63,10 +63,11 @@ def notation_check(audio: np.ndarray, rate_hz: int, onsets: list[tuple[float, st
     and largest distance (ms) among those."""
     detected = librosa.onset.onset_detect(y=audio, sr=rate_hz, hop_length=128, units="time")
     times = np.unique([t for t, _ in onsets])
-    distance_ms = np.array([np.min(np.abs(detected - t)) for t in times]) * 1000
+    distance_ms = np.array([np.min(np.abs(detected - t), initial=np.inf) for t in times]) * 1000
     close = distance_ms[distance_ms <= CHECK_WINDOW_S * 1000]
-    return {"notated_times": int(len(times)), "share_within_30_ms": round(len(close) / len(times), 3),
-            "median_distance_ms": round(float(np.median(close)), 1), "max_distance_ms": round(float(close.max()), 1)}
+    spread = {"median_distance_ms": round(float(np.median(close)), 1),
+              "max_distance_ms": round(float(close.max()), 1)} if len(close) else {}
+    return {"notated_times": int(len(times)), "share_within_30_ms": round(len(close) / len(times), 3)} | spread
 
 
 def write_track(directory: Path, name: str, audio: np.ndarray, rate_hz: int, onsets: list[tuple[float, str]]) -> None:
