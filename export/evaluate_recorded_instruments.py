@@ -6,9 +6,9 @@ and the break under each guitar part with the piano, each part at the break's le
 ``data recorded-drums``). A second is labelled active for a recording where its level is within 30 dB of its
 loudest second and above -60 dBFS, the rule of the rendered mixes. The guitar parts do not say whether the
 guitar is electric, so the instruments are scored as musicnn's tags are compared (``SHARED_CLASSES``: guitar is
-any of the three guitar classes): ROC AUC per instrument per second and per track, for the shipped graph and,
-where ``export/musicnn_peer.py`` has run on the folders (``--out DIR/musicnn``), for musicnn's own tags and the
-musicnn head of the run folder. The tracks are made again from the package for each evaluation (the same
+any of the three guitar classes): ROC AUC per instrument per second and per track, for the shipped graph, the
+FC, CNN and CRNN of the run folder and, where ``export/musicnn_peer.py`` has run on the folders (``--out
+DIR/musicnn``), for musicnn's own tags and the musicnn head of the run folder. The tracks are made again from the package for each evaluation (the same
 every time); ``python -m export data recorded-instruments`` writes them for the peer first:
 
     DIR/solo/NAME.wav     each recording alone (22.05 kHz; DIR by default cache/instruments-recorded)
@@ -30,7 +30,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.offline import read_audio
 from export.data.multitrack import ACTIVE_FLOOR_DBFS, ACTIVE_WITHIN_DB, SAMPLE_RATE_HZ, frame_rms_db
 from export.data.recorded_drums import BREAK_FILE, GUITARS, PIANO, SONIC_PI_SAMPLES, at_level_of
-from export.evaluate_instruments import shared_class_report, shipped_probabilities
+from export.evaluate_instruments import checkpoint_probabilities, shared_class_report, shipped_probabilities
 from export.musicnn_front import SHARED_CLASSES, merge_classes, musicnn_file, tag_scores
 from export.train_instruments import FRAMES_PER_S, load_activity
 
@@ -115,9 +115,14 @@ def evaluate(out: Path, runs: Path, samples: Path = SONIC_PI_SAMPLES) -> dict:
     ROC AUC of every method that can run, the seconds per instrument, and what the shipped graph hears in each
     recording alone."""
     tracks = recorded_tracks(samples)
+    windows = [second_windows(t.audio) for t in tracks]
     shipped = shipped_probabilities()
-    probabilities = [shipped(second_windows(t.audio)) for t in tracks]
+    probabilities = [shipped(w) for w in windows]
     scores = {"shipped": [merge_classes(p) for p in probabilities]}
+    for kind in ("fc", "cnn", "crnn"):
+        if (runs / f"activity_{kind}.pt").exists():
+            heard = checkpoint_probabilities(load_activity(runs / f"activity_{kind}.pt"))
+            scores[kind] = [merge_classes(heard(w)) for w in windows]
     truths = [t.truth[:len(p)] for t, p in zip(tracks, probabilities)]
     saved = [musicnn_file(out / t.folder / f"{t.name}.wav") for t in tracks]
     if all(path.exists() for path in saved):
