@@ -8,8 +8,9 @@ loudest second and above -60 dBFS, the rule of the rendered mixes. The guitar pa
 guitar is electric, so the instruments are scored as musicnn's tags are compared (``SHARED_CLASSES``: guitar is
 any of the three guitar classes): ROC AUC per instrument per second and per track, for the shipped graph, the
 FC, CNN and CRNN of the run folder and, where ``export/musicnn_peer.py`` has run on the folders (``--out
-DIR/musicnn``), for musicnn's own tags and the musicnn head of the run folder. The tracks are made again from the package for each evaluation (the same
-every time); ``python -m export data recorded-instruments`` writes them for the peer first:
+DIR/musicnn``), for musicnn's own tags and the musicnn head of the run folder. The tracks are made again from
+the package for each evaluation (the same every time); ``python -m export data recorded-instruments`` writes
+them for the peer first:
 
     DIR/solo/NAME.wav     each recording alone (22.05 kHz; DIR by default cache/instruments-recorded)
     DIR/mix/NAME.wav      the break under a guitar part and the piano
@@ -28,7 +29,7 @@ from scipy.io import wavfile
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.offline import read_audio
-from export.data.multitrack import ACTIVE_FLOOR_DBFS, ACTIVE_WITHIN_DB, SAMPLE_RATE_HZ, frame_rms_db
+from export.data.multitrack import SAMPLE_RATE_HZ, active_seconds
 from export.data.recorded_drums import BREAK_FILE, GUITARS, PIANO, SONIC_PI_SAMPLES, at_level_of
 from export.evaluate_instruments import checkpoint_probabilities, shared_class_report, shipped_probabilities
 from export.musicnn_front import SHARED_CLASSES, merge_classes, musicnn_file, tag_scores
@@ -55,12 +56,6 @@ def load_recording(name: str, samples: Path) -> np.ndarray:
     return librosa.resample(audio, orig_sr=rate_hz, target_sr=SAMPLE_RATE_HZ)
 
 
-def active_seconds(part: np.ndarray) -> np.ndarray:
-    """Per whole second of ``part``, whether it is active (the rule of the rendered mixes)."""
-    levels = frame_rms_db(part, len(part) // SAMPLE_RATE_HZ)
-    return levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
-
-
 def recorded_tracks(samples: Path = SONIC_PI_SAMPLES) -> list[RecordedTrack]:
     """Every recording alone, then the break under each guitar part with the piano."""
     if not (samples / BREAK_FILE).exists():
@@ -69,14 +64,14 @@ def recorded_tracks(samples: Path = SONIC_PI_SAMPLES) -> list[RecordedTrack]:
     tracks = []
     for name, part in parts.items():
         truth = np.zeros((len(part) // SAMPLE_RATE_HZ, len(SHARED_NAMES)), np.float32)
-        truth[:, SHARED_NAMES.index(RECORDINGS[name])] = active_seconds(part)
+        truth[:, SHARED_NAMES.index(RECORDINGS[name])] = active_seconds(part, len(part) // SAMPLE_RATE_HZ)
         tracks.append(RecordedTrack("solo", name, part, truth))
     drums = parts[BREAK_FILE.removesuffix(".flac")]
     for guitar in GUITARS:
         band = {"drums": drums, "guitar": at_level_of(parts[guitar], drums), "piano": at_level_of(parts[PIANO], drums)}
         truth = np.zeros((len(drums) // SAMPLE_RATE_HZ, len(SHARED_NAMES)), np.float32)
         for instrument, part in band.items():
-            truth[:, SHARED_NAMES.index(instrument)] = active_seconds(part)
+            truth[:, SHARED_NAMES.index(instrument)] = active_seconds(part, len(part) // SAMPLE_RATE_HZ)
         mix = sum(band.values())
         tracks.append(RecordedTrack("mix", f"amen_break_under_{guitar}", mix / max(1.0, np.abs(mix).max()), truth))
     return tracks

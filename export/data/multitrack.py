@@ -251,6 +251,13 @@ def frame_rms_db(audio: np.ndarray, seconds: int) -> np.ndarray:
     return 10 * np.log10(np.mean(blocks.astype(np.float64) ** 2, axis=1) + 1e-12)
 
 
+def active_seconds(stem: np.ndarray, seconds: int) -> np.ndarray:
+    """Per whole second of ``stem``, whether it plays: within ``ACTIVE_WITHIN_DB`` of its loudest second and above
+    ``ACTIVE_FLOOR_DBFS``, as multitrack data sets derive activations from their stems."""
+    levels = frame_rms_db(stem, seconds)
+    return levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
+
+
 def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int) -> tuple[np.ndarray, np.ndarray]:
     """A mix of 1-6 stems of one song, ``seconds`` long: audio and labels (seconds, classes) of 0/1."""
     n = seconds * SAMPLE_RATE_HZ
@@ -269,8 +276,7 @@ def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int) -> tuple[np.n
             corners = [0, start - fade, start, start + length, start + length + fade, n]
             stem = stem * np.interp(np.arange(n), corners, [1, 1, 0, 0, 1, 1]).astype(np.float32)
         stem = stem / (np.sqrt(np.mean(stem**2)) + 1e-9) * 10 ** (rng.uniform(-12, 0) / 20) * 0.1
-        levels = frame_rms_db(stem, seconds)
-        labels[:, c] = (levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)).astype(np.float32)
+        labels[:, c] = active_seconds(stem, seconds)
         out += stem
     return recording_chain(out, rng, SAMPLE_RATE_HZ), labels
 
@@ -383,8 +389,7 @@ def trio_mix(song_stems: np.ndarray, bass: str = "electric_bass", seconds: int =
     audio = np.zeros(n, np.float32)
     for name, stem in trio.items():
         stem = stem / (np.sqrt(np.mean(stem[: stop_s * SAMPLE_RATE_HZ] ** 2)) + 1e-9) * 0.08
-        levels = frame_rms_db(stem, seconds)
-        labels[:, INSTRUMENT_NAMES.index(name)] = levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
+        labels[:, INSTRUMENT_NAMES.index(name)] = active_seconds(stem, seconds)
         audio += stem
     return audio * (0.8 / np.abs(audio).max()), labels
 
