@@ -126,6 +126,11 @@ def clip_section(clip: dict) -> list[str]:
     return lines + [""]
 
 
+def unscored_phrase(name: str, near: dict[str, int]) -> str:
+    """``hihat 32 (kick+ride 25, snare 4, none 3)``: a class's unscored onsets, by the strokes they fall on."""
+    return f"{name} {sum(near.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(near.items(), key=lambda kv: -kv[1])) + ")"
+
+
 def recorded_section(evaluation: dict, data: dict) -> list[str]:
     """The card's part on the real recording: ``evaluation`` of ``evaluate drums`` on the two sets of ``data
     recorded-drums``, ``data`` its ``recorded.json``."""
@@ -158,8 +163,9 @@ def recorded_section(evaluation: dict, data: dict) -> list[str]:
     unscored = {m: s.get("unscored_onsets", {}) for m, s in alone.get("methods", {}).items()}
     if unscored:
         lines += ["Onsets in classes that the notation does not have, which the F-measure leaves out (the break alone): "
-                  + "; ".join(f"{METHOD_NAMES.get(m, m)} " + (", ".join(f"{n} {c}" for n, c in counts.items()) or "none")
-                              for m, counts in unscored.items()) + ".", ""]
+                  + "; ".join(f"{METHOD_NAMES.get(m, m)} " + (", ".join(unscored_phrase(n, near) for n, near in counts.items())
+                                                                   or "none") for m, counts in unscored.items())
+                  + " (in brackets, the notated strokes they fall on, within 50 ms).", ""]
     if "model" in alone.get("methods", {}) and "model" in mix.get("methods", {}):
         lines += [f"On this one recording the live default's mean F of kick and snare is "
                   f"{alone['methods']['model']['f_main']:.3f} alone and {mix['methods']['model']['f_main']:.3f} "

@@ -13,7 +13,8 @@ Scoring as in the literature: mir_eval's onset F-measure with a 50 ms window
 per class and track; per class the mean over the tracks where the class
 occurs; "main" is the mean over kick, snare and hi-hat. The onsets a method
 puts in classes that a track's annotation never has are counted apart
-(``unscored_onsets``), as the F-measure does not see them.
+(``unscored_onsets``, by the class of the annotated stroke nearest each), as
+the F-measure does not see them.
 
 A streaming transcriber (the ONNX models, as live) also tells when it heard each onset: the end of the frame
 that revealed it. For the kicks, snares and hi-hats it found, the time from the stroke to then is its own
@@ -69,10 +70,24 @@ def score_track(reference: list[np.ndarray], estimate: list[np.ndarray]) -> dict
 
 
 def unscored_onsets(reference: list[np.ndarray], estimate: list[np.ndarray]) -> Counter:
-    """Onsets per class that ``estimate`` puts in classes the track's annotation never has: false alarms that the
-    F-measure, leaving such classes out, does not see."""
-    return Counter({drum.name: len(estimate[c]) for c, drum in enumerate(DRUM_CLASSES)
-                    if not len(reference[c]) and len(estimate[c])})
+    """Onsets that ``estimate`` puts in classes the track's annotation never has (false alarms that the F-measure,
+    leaving such classes out, does not see), counted by their class and the annotated strokes within the window
+    of them (their classes joined by "+", e.g. "kick+ride", or "none"): what they were taken for."""
+    counts: Counter = Counter()
+    for c, drum in enumerate(DRUM_CLASSES):
+        for time_s in estimate[c] if not len(reference[c]) else ():
+            near = [other.name for k, other in enumerate(DRUM_CLASSES)
+                    if len(reference[k]) and np.min(np.abs(reference[k] - time_s)) <= WINDOW_S]
+            counts[drum.name, "+".join(near) or "none"] += 1
+    return counts
+
+
+def by_class(counts: Counter) -> dict[str, dict[str, int]]:
+    """``unscored_onsets`` counts as {class: {the strokes they fall on: onsets}}."""
+    nested: dict[str, dict[str, int]] = {}
+    for (name, near), count in sorted(counts.items()):
+        nested.setdefault(name, {})[near] = count
+    return nested
 
 
 def heard_after_ms(reference: list[np.ndarray], estimate: Estimate) -> list[float] | None:
@@ -141,7 +156,7 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 scores[name].append(score_track(reference, estimate.times))
                 heard[name].append(heard_after_ms(reference, estimate))
                 unscored[name].update(unscored_onsets(reference, estimate.times))
-        methods = {name: summarise(s, heard[name]) | {"unscored_onsets": dict(unscored[name])} for name, s in scores.items()}
+        methods = {name: summarise(s, heard[name]) | {"unscored_onsets": by_class(unscored[name])} for name, s in scores.items()}
         report[Path(folder).name] = {"methods": methods, "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
         if kits.exists():
