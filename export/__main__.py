@@ -459,7 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("--ensemble", nargs="+", default=[], metavar="RUNS",
                            help="drums: more run folders of the same recipe (other seeds); their CHECKPOINT joins "
                                 "RUNS' in one graph that averages the networks' logits; instruments: the same with "
-                                "their activity CNNs (the embedding stays RUNS' CNN's)")
+                                "their activity CNNs, or activity checkpoints such as runs/instruments/activity_crnn.pt "
+                                "(the embedding stays RUNS' CNN's)")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
     tuning = sub.add_parser("tune", help="tune the instrument activity thresholds of a model folder on validation",

@@ -2,7 +2,7 @@
 
 - ``instruments_activity.onnx``: ``windows`` float32 ``(B, 50, n_mels)`` (one second of log-mel frames of
   ``bridge.features.INSTRUMENT_FEATURES``) -> ``logits`` ``(B, classes)``, ``embedding`` ``(B, 128)``; one CNN,
-  or seeds of it averaged (``--ensemble``);
+  or several activity networks averaged (``--ensemble``: other seeds of the CNN, the CRNN);
 - ``instruments_attention.onnx``: ``embeddings`` ``(B, N, 128)`` (the last N <= 10 seconds) ->
   ``logits`` ``(B, classes)``, ``attention`` ``(B, classes, N)``.
 """
@@ -38,12 +38,14 @@ def _max_difference(module: torch.nn.Module, path: Path, inputs: np.ndarray) -> 
 
 
 def release(runs: Path, data: Path, out: Path, ensemble: tuple[Path, ...] = ()) -> list[Path]:
-    """Export both graphs, check parity on validation mixes, write the manifest entry. ``ensemble``: more run
-    folders whose activity CNN (another seed) joins ``runs``' in one graph that averages their logits; the
-    embedding stays that of ``runs``' CNN, on which the pooling heads were trained."""
+    """Export both graphs, check parity on validation mixes, write the manifest entry. ``ensemble``: more activity
+    networks that join ``runs``' CNN in one graph that averages their logits, each a run folder (its activity CNN,
+    another seed) or an activity checkpoint (e.g. ``runs/instruments/activity_crnn.pt``); the embedding stays that
+    of ``runs``' CNN, on which the pooling heads were trained."""
     cnn = load_activity(runs / "activity_cnn.pt")
     if ensemble:
-        cnn = ActivityEnsemble([cnn, *(load_activity(folder / "activity_cnn.pt") for folder in ensemble)])
+        cnn = ActivityEnsemble([cnn, *(load_activity(path / "activity_cnn.pt" if path.is_dir() else path)
+                                       for path in ensemble)])
     attention = pooling_model("attention", len(INSTRUMENT_NAMES))
     attention.load_state_dict(torch.load(runs / "pooling.pt", weights_only=False)["heads"]["attention"]["model"])
     attention.eval()

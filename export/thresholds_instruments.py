@@ -4,7 +4,9 @@ One threshold of 0.5 for every class suits few of them: the model is less sure o
 class gets a threshold on its 1-s activity with the best F1 on the validation mixes (the top of the range
 within 0.01 of the best), found with the exported ONNX graph (what the daemon runs) and written into the
 manifest entry, where the live engine reads it as its hysteresis on-threshold. The held-out test mixes then
-report the F1 of the flags at 0.5 and at the tuned thresholds, side by side; they choose nothing.
+report the F1 of the flags at 0.5 and at the tuned thresholds, side by side; they choose nothing. The report
+also gives the graph's macro AUC and, where the build kept the validation songs' stems, the trio check of
+``evaluate instruments`` on them: the validation figures that choose between graphs.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from bridge.models import load_manifest_entry
-from export.evaluate_instruments import graph_probabilities, ranking_scores, read_tracks
+from export.evaluate_instruments import graph_probabilities, held_out_trios, ranking_scores, read_tracks, trios_report
 from export.onnx_inpaint import update_manifest
 from export.train_instruments import instances, load_split
 
 GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)  # the thresholds tried
 F1_TOLERANCE = 0.01
+VALID_STEMS = "stems_valid.npz"  # the validation songs' stems, for the trio check
 
 
 def best_f1_thresholds(truth: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -60,6 +63,8 @@ def tune(models: Path, data: Path, test_folders: list[Path]) -> dict:
               "thresholds": dict(zip(classes, thresholds.tolist())),
               "valid_f1": {"at_0.5": f1_per_class(truth, probabilities, 0.5, classes),
                            "tuned": f1_per_class(truth, probabilities, thresholds, classes)}}
+    if (data / VALID_STEMS).exists():  # the trio check of `evaluate instruments`, on the validation songs
+        report["valid_trios"] = trios_report(graph, held_out_trios(data / VALID_STEMS))
     tracks = read_tracks(test_folders)
     if tracks:
         test_truth = np.concatenate([t[1] for t in tracks]) >= 0.5
