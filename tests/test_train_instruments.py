@@ -10,8 +10,8 @@ import torch
 from bridge.engines.instruments import InstrumentModel, detect
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.card_instruments import (PAIR_BEFORE_DRUM_FIXES, record_variants, retraining_section, training_lines,
-                                     variants_section)
+from export.card_instruments import (PAIR_BEFORE_DRUM_FIXES, members_phrase, record_variants, retraining_section,
+                                     training_lines, variants_section)
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
@@ -357,13 +357,21 @@ def test_musicnn_tags_and_project_classes_merge_to_the_instruments_both_name():
     assert dict(zip(SHARED_CLASSES, merge_classes(ours)[0]))["guitar"] == 0.9
 
 
-def test_the_card_sets_the_pair_trained_again_against_the_pair_before_on_the_same_mixes():
+def test_the_card_sets_the_graph_trained_again_against_the_pair_before_on_the_same_mixes():
     def report(macro: float) -> dict:
         level = {"auc_macro": macro, "auc": {"drums": 0.99, "piano": 0.7}}
         trios = {bass: {"top_three": 9} for bass in ("electric_bass", "double_bass")}
         return {"activity": {"shipped": {"1s": level, "track": level}}, "trios": {"shipped": trios}}
 
     text = " ".join(retraining_section(report(0.87), report(0.86)))
-    assert "the pair shipped now scores 0.870 and 0.870 (0.860), drums 0.990 and piano 0.700, and passes it in 9 and 9." in text
+    assert "the graph shipped now scores 0.870 and 0.870 (0.860), drums 0.990 and piano 0.700, and passes it in 9 and 9." in text
     assert f"{PAIR_BEFORE_DRUM_FIXES['auc_1s']:.3f} per second" in text
     assert retraining_section(report(0.87), {}) == []  # not evaluated with dropouts yet: no paragraph
+
+
+def test_the_card_names_the_networks_of_the_shipped_graph_from_its_manifest_entry():
+    """Run folders stand for their CNN (seeds), checkpoints for their own network."""
+    assert members_phrase(["runs/instruments"]) == "the CNN"
+    assert members_phrase(["runs/instruments", "runs/instruments-x4-seed2"]) == "two seeds of the CNN"
+    assert (members_phrase(["runs/instruments", "runs/instruments-x4-seed2", "runs/instruments/activity_crnn.pt"])
+            == "two seeds of the CNN and the CRNN")
