@@ -75,7 +75,9 @@ def unscored_onsets(reference: list[np.ndarray], estimate: list[np.ndarray]) -> 
     of them (their classes joined by "+", e.g. "kick+ride", or "none"): what they were taken for."""
     counts: Counter = Counter()
     for c, drum in enumerate(DRUM_CLASSES):
-        for time_s in estimate[c] if not len(reference[c]) else ():
+        if len(reference[c]):
+            continue
+        for time_s in estimate[c]:
             near = [other.name for k, other in enumerate(DRUM_CLASSES)
                     if len(reference[k]) and np.min(np.abs(reference[k] - time_s)) <= WINDOW_S]
             counts[drum.name, "+".join(near) or "none"] += 1

@@ -23,14 +23,13 @@ from typing import NamedTuple
 
 import librosa
 import numpy as np
-import torch
 from scipy.io import wavfile
 
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.offline import read_audio
 from export.data.multitrack import SAMPLE_RATE_HZ, active_seconds
-from export.data.recorded_drums import BREAK_FILE, GUITARS, PIANO, SONIC_PI_SAMPLES, at_level_of
+from export.data.recorded_drums import BREAK_FILE, GUITARS, PIANO, SONIC_PI_SAMPLES, band_parts
 from export.evaluate_instruments import checkpoint_probabilities, shared_class_report, shipped_probabilities
 from export.musicnn_front import SHARED_CLASSES, merge_classes, musicnn_file, tag_scores
 from export.train_instruments import FRAMES_PER_S, load_activity
@@ -68,7 +67,7 @@ def recorded_tracks(samples: Path = SONIC_PI_SAMPLES) -> list[RecordedTrack]:
         tracks.append(RecordedTrack("solo", name, part, truth))
     drums = parts[BREAK_FILE.removesuffix(".flac")]
     for guitar in GUITARS:
-        band = {"drums": drums, "guitar": at_level_of(parts[guitar], drums), "piano": at_level_of(parts[PIANO], drums)}
+        band = band_parts(drums, parts[guitar], parts[PIANO])
         truth = np.zeros((len(drums) // SAMPLE_RATE_HZ, len(SHARED_NAMES)), np.float32)
         for instrument, part in band.items():
             truth[:, SHARED_NAMES.index(instrument)] = active_seconds(part, len(part) // SAMPLE_RATE_HZ)
@@ -128,10 +127,9 @@ def evaluate(out: Path, runs: Path, samples: Path = SONIC_PI_SAMPLES) -> dict:
         names = [str(t) for t in outputs[0]["tag_names"]]
         scores["musicnn MTT tags"] = [tag_scores(o["tags"][:n], names) for o, n in zip(outputs, seconds)]
         if (runs / "activity_musicnn.pt").exists():
-            head = load_activity(runs / "activity_musicnn.pt")
-            with torch.no_grad():
-                scores["musicnn head"] = [merge_classes(torch.sigmoid(head(torch.from_numpy(
-                    o["embedding"][:n, None].astype(np.float32)))[0]).numpy()) for o, n in zip(outputs, seconds)]
+            head = checkpoint_probabilities(load_activity(runs / "activity_musicnn.pt"))
+            scores["musicnn head"] = [merge_classes(head(o["embedding"][:n, None].astype(np.float32)))
+                                      for o, n in zip(outputs, seconds)]
     truth = np.concatenate(truths)
     return {"tracks": {folder: sum(t.folder == folder for t in tracks) for folder in ("solo", "mix")},
             "active_seconds": {name: int(truth[:, k].sum()) for k, name in enumerate(SHARED_NAMES) if truth[:, k].any()},

@@ -85,6 +85,12 @@ def at_level_of(part: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return fitted * np.sqrt(np.mean(reference ** 2) / max(float(np.mean(fitted ** 2)), 1e-12))
 
 
+def band_parts(drums: np.ndarray, guitar: np.ndarray, piano: np.ndarray) -> dict[str, np.ndarray]:
+    """The break and a band under it: the guitar and piano recordings repeated or cut to the break's length, each
+    at its level. Their sum is a mix of ``recorded_mix``."""
+    return {"drums": drums, "guitar": at_level_of(guitar, drums), "piano": at_level_of(piano, drums)}
+
+
 def build(out: Path, samples: Path = SONIC_PI_SAMPLES) -> Path:
     """Write the annotated break alone and under the guitar and piano recordings to ``out``; returns the
     path of ``recorded.json``."""
@@ -93,10 +99,10 @@ def build(out: Path, samples: Path = SONIC_PI_SAMPLES) -> Path:
     drums, rate_hz = read_audio(samples / BREAK_FILE)
     onsets = notated_onsets(len(drums) / rate_hz)
     write_track(out / "recorded_alone", "amen_break", drums, rate_hz, onsets)
-    piano = at_level_of(read_audio(samples / f"{PIANO}.flac")[0], drums)
+    piano = read_audio(samples / f"{PIANO}.flac")[0]
     for guitar in GUITARS:
-        band = at_level_of(read_audio(samples / f"{guitar}.flac")[0], drums) + piano
-        write_track(out / "recorded_mix", f"amen_break_under_{guitar}", drums + band, rate_hz, onsets)
+        mix = sum(band_parts(drums, read_audio(samples / f"{guitar}.flac")[0], piano).values())
+        write_track(out / "recorded_mix", f"amen_break_under_{guitar}", mix, rate_hz, onsets)
     labels = [label for _, label in onsets]
     summary = {"source": str(samples / BREAK_FILE), "duration_s": round(len(drums) / rate_hz, 3),
                "tempo_bpm": round(BARS * 4 * 60 / (len(drums) / rate_hz), 2),
