@@ -73,7 +73,8 @@ DRUM_MODELS = ("pfnmf", "drums", "drums_student")
 INSTRUMENT_MODELS = ("instruments_fc", "instruments_cnn", "instruments_crnn", "instruments_mil", "instruments_musicnn",
                      "instruments_mil_musicnn")
 DRUM_TEST_SETS = tuple(f"cache/drums/{name}" for name in (
-    "test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix", "test_more_kits", "test_more_kits_mix"))
+    "test_alone", "test_mix", "test_unseen_kit", "test_unseen_kit_mix", "test_more_kits", "test_more_kits_mix",
+    "test_sonic_pi_kit", "test_sonic_pi_kit_mix"))
 
 # Steps and batch of a full run: together about 35 minutes on a 2-core CPU.
 TRAIN_DEFAULTS = {"measure_vae": (9000, 128), "latent_rnn": (4000, 64), "arnn": (1500, 64)}
@@ -359,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                            "bridge.features, 220: 10 ms); training and export read it from the build")
     data.add_argument("--only", nargs="+", default=[], metavar="SPLIT",
                       help="drums: render just these splits (e.g. test_more_kits) into the build of --out, with its "
-                           "seed and features, or start one with them (e.g. the six test_* sets alone, to evaluate "
+                           "seed and features, or start one with them (e.g. the eight test_* sets alone, to evaluate "
                            "the shipped models)")
     data.add_argument("--without-kits", nargs="+", default=[], metavar="KIT",
                       help="drums: leave these kits (names as drums.json lists them, e.g. "
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                             help="instruments: first cut this many dropouts a second into each track (1-25 ms lost, "
                                  "read twice or skipped; seeded), as a live input that misses cycles delivers them")
     evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH",
-                            help="default: the folk test split (inpaint), the six held-out render sets in cache/drums (drums), "
+                            help="default: the folk test split (inpaint), the eight held-out render sets in cache/drums (drums), "
                                  "cache/instruments/test (instruments) or cache/instruments-recorded (recorded-instruments)")
     evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")
     evaluation.add_argument("--methods", nargs="+", default=["model", "pfnmf"],

@@ -10,9 +10,10 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_labe
 from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
-from export.data.drum_kits import (ATTACK_DB, CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SampleKit,
-                                   attack_aligned, from_attack, gm_note_of, hydrogen_kit, kit_cache_name, kit_sources,
-                                   kits_for, kits_without, mixed_kit)
+from export.data.drum_kits import (ATTACK_DB, CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SONIC_PI_KIT,
+                                   SONIC_PI_ONE_SHOTS, SONIC_PI_SAMPLES, SampleKit, attack_aligned, from_attack,
+                                   gm_note_of, hydrogen_kit, kit_cache_name, kit_sources, kits_for, kits_without,
+                                   mixed_kit, sonic_pi_kit)
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.data.synth_kits import synth_kit
@@ -175,16 +176,29 @@ def test_a_hydrogen_kit_of_the_old_format_gives_one_layer_per_instrument():
 
 
 def test_each_kit_plays_one_role_and_only_the_test_sets_hear_the_held_out_ones():
-    names = ["fluidsynth:FluidR3_GM:0", "hydrogen:BJA_Pacific", *HELD_OUT_KITS, *MORE_HELD_OUT_KITS]
+    names = ["fluidsynth:FluidR3_GM:0", "hydrogen:BJA_Pacific", *HELD_OUT_KITS, *MORE_HELD_OUT_KITS, SONIC_PI_KIT]
     kits = [SampleKit(name, True, SAMPLE_RATE_HZ) for name in names]
-    roles = {role: {k.name for k in kits_for(kits, role)} for role in ("training", "held_out", "more_held_out")}
+    roles = {role: {k.name for k in kits_for(kits, role)}
+             for role in ("training", "held_out", "more_held_out", "sonic_pi")}
     assert roles == {"training": set(names[:2]), "held_out": set(HELD_OUT_KITS),
-                     "more_held_out": set(MORE_HELD_OUT_KITS)}
+                     "more_held_out": set(MORE_HELD_OUT_KITS), "sonic_pi": {SONIC_PI_KIT}}
     with pytest.raises(ValueError, match="unknown kit role"):
         kits_for(kits, "tuning")
+    held_out_sets = ("test_unseen_kit", "test_more_kits", "test_sonic_pi_kit")
     for plan in default_plans(0.01):
-        assert (plan.kit_role == "training") == (not plan.name.startswith("test_unseen_kit")
-                                                 and not plan.name.startswith("test_more_kits"))
+        assert (plan.kit_role == "training") == (not plan.name.startswith(held_out_sets))
+
+
+@pytest.mark.skipif(not SONIC_PI_SAMPLES.is_dir(), reason="sonic-pi-samples is not installed")
+def test_sonic_pi_kit_has_soft_and_hard_strokes_three_hi_hats_and_no_swelling_splash():
+    kit = sonic_pi_kit(SAMPLE_RATE_HZ)
+    assert kit.real and SONIC_PI_KIT in {name for name, _ in kit_sources()}
+    assert {35, 36, 38, 40, 41, 42, 44, 46, 49} <= set(kit.layers) and 55 not in kit.layers
+    assert [(low, high) for low, high, _ in kit.layers[38]] == [(0.0, 0.55), (0.55, 1.0)]
+    assert all(len(kit.layers[note]) == 1 for note in (42, 44, 46))
+    rng = np.random.default_rng(0)
+    soft, hard = kit.one_shot(36, 40, rng), kit.one_shot(36, 120, rng)
+    assert soft is not hard and len(SONIC_PI_ONE_SHOTS) == 15
 
 
 def test_a_build_can_leave_named_kits_out_and_refuses_names_of_no_kit():

@@ -1,10 +1,11 @@
-"""Drum kits as one-shot samples with velocity layers, from the Debian soundfonts and Hydrogen kits.
+"""Drum kits as one-shot samples with velocity layers, from the Debian soundfonts, Hydrogen and Sonic Pi.
 
 Every kit, whatever its source, becomes a ``SampleKit``: for each GM drum note
 a list of velocity layers, each a mono one-shot at the render rate. General
 MIDI kits are rendered once, note by note and velocity by velocity, through
 FluidSynth; the AVL kits (multi-sampled real drum sets) likewise on channel 1;
-Hydrogen kits are read from their ``drumkit.xml``. Performances are then mixed
+Hydrogen kits are read from their ``drumkit.xml``; Sonic Pi's acoustic drum
+one-shots by the table ``SONIC_PI_ONE_SHOTS``. Performances are then mixed
 from these samples with numpy, which is fast and gives exact onset labels.
 """
 
@@ -28,6 +29,7 @@ from export.data.render import render_midi
 SF2 = Path("/usr/share/sounds/sf2")
 SF3 = Path("/usr/share/sounds/sf3")
 HYDROGEN = Path("/usr/share/hydrogen/data/drumkits")
+SONIC_PI_SAMPLES = Path("/usr/share/sonic-pi/samples")  # Debian package sonic-pi-samples
 
 # (soundfont, drum programs on channel 10) of the General MIDI soundfonts.
 GM_KITS = ((SF2 / "FluidR3_GM.sf2", (0, 8, 16, 24, 25, 32, 40)),
@@ -45,7 +47,23 @@ HELD_OUT_KITS = ("avl:Black_Pearl_4_LV2", "hydrogen:The Black Pearl 1.0")  # one
 # set (a drum set the models heard, recorded anew), and HardElectro1 comes from the maker of the training kit
 # ElectricEmpireKit.
 MORE_HELD_OUT_KITS = ("hydrogen:Millo-Drums_v.1", "hydrogen:rumpf_kit_z01_h2", "hydrogen:HardElectro1")
-HELD_OUT_ROLES = {"held_out": HELD_OUT_KITS, "more_held_out": MORE_HELD_OUT_KITS}  # the kits only tests hear
+# Sonic Pi's acoustic drum one-shots, all uploaded by one recordist (menegass, CC0): a real kit from a source no
+# other kit shares, with soft and hard strokes and closed, pedal and open hi-hats, heard only in the
+# ``test_sonic_pi_kit`` sets. File stem -> (GM notes it sounds, lowest and highest velocity 0-1). Left out: its
+# splashes, which swell for 150 ms before their peak (no stroke's onset), and the kick, cowbell and roll
+# of other uploaders.
+SONIC_PI_KIT = "sonic_pi:menegass"
+SONIC_PI_ONE_SHOTS = {
+    "drum_bass_soft": ((35, 36), 0.0, 0.55), "drum_bass_hard": ((35, 36), 0.55, 1.0),
+    "drum_snare_soft": ((38, 40), 0.0, 0.55), "drum_snare_hard": ((38, 40), 0.55, 1.0),
+    "drum_cymbal_closed": ((42,), 0.0, 1.0), "drum_cymbal_pedal": ((44,), 0.0, 1.0), "drum_cymbal_open": ((46,), 0.0, 1.0),
+    "drum_cymbal_soft": ((49, 57), 0.0, 0.55), "drum_cymbal_hard": ((49, 57), 0.55, 1.0),
+    "drum_tom_lo_soft": ((41, 43), 0.0, 0.55), "drum_tom_lo_hard": ((41, 43), 0.55, 1.0),
+    "drum_tom_mid_soft": ((45, 47), 0.0, 0.55), "drum_tom_mid_hard": ((45, 47), 0.55, 1.0),
+    "drum_tom_hi_soft": ((48, 50), 0.0, 0.55), "drum_tom_hi_hard": ((48, 50), 0.55, 1.0),
+}
+HELD_OUT_ROLES = {"held_out": HELD_OUT_KITS, "more_held_out": MORE_HELD_OUT_KITS,
+                  "sonic_pi": (SONIC_PI_KIT,)}  # the kits only tests hear
 KIT_ROLES = ("training", *HELD_OUT_ROLES)
 
 RENDERED_NOTES = (35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 55, 56, 57, 59)
@@ -79,7 +97,7 @@ class SampleKit:
     name : str
         ``source:kit``, e.g. ``hydrogen:BJA_Pacific`` or ``fluidsynth:TimGM6mb:25``.
     real : bool
-        Multi-sampled recordings of an acoustic kit (AVL and acoustic Hydrogen kits).
+        Recordings of an acoustic kit (AVL, acoustic Hydrogen kits and Sonic Pi's).
     layers : dict
         GM note -> list of (lowest velocity 0-1, highest velocity 0-1, float32 samples).
     """
@@ -220,6 +238,17 @@ def hydrogen_kit(folder: Path, sample_rate_hz: int) -> SampleKit:
     return kit
 
 
+def sonic_pi_kit(sample_rate_hz: int, samples: Path = SONIC_PI_SAMPLES) -> SampleKit:
+    """Sonic Pi's acoustic kit (``SONIC_PI_ONE_SHOTS``): each file a velocity layer of the notes it sounds."""
+    kit = SampleKit(SONIC_PI_KIT, True, sample_rate_hz)
+    for stem, (notes, low, high) in SONIC_PI_ONE_SHOTS.items():
+        audio, _ = librosa.load(samples / f"{stem}.flac", sr=sample_rate_hz, mono=True)
+        shot = trim(audio.astype(np.float32))[: int(ONE_SHOT_S * sample_rate_hz)]
+        for note in notes:
+            kit.layers.setdefault(note, []).append((low, high, shot))
+    return kit
+
+
 def kits_without(kits: list[SampleKit], names: tuple[str, ...]) -> list[SampleKit]:
     """``kits`` less the kits called ``names`` (an experiment's left-out kits).
 
@@ -236,7 +265,8 @@ def kits_without(kits: list[SampleKit], names: tuple[str, ...]) -> list[SampleKi
 
 def kits_for(kits: list[SampleKit], role: str) -> list[SampleKit]:
     """The kits of ``role`` (one of ``KIT_ROLES``): "held_out" those of ``HELD_OUT_KITS`` (the unseen-kit tests),
-    "more_held_out" those of ``MORE_HELD_OUT_KITS`` (the more-kits tests), "training" every other."""
+    "more_held_out" those of ``MORE_HELD_OUT_KITS`` (the more-kits tests), "sonic_pi" Sonic Pi's kit, "training"
+    every other."""
     if role not in KIT_ROLES:
         raise ValueError(f"unknown kit role {role!r}: one of {', '.join(KIT_ROLES)}")
     if role in HELD_OUT_ROLES:
@@ -260,14 +290,17 @@ def kit_sources(csound: bool = False) -> list[tuple[str, callable]]:
         for folder in sorted(HYDROGEN.iterdir()):
             if (folder / "drumkit.xml").is_file() and folder.name not in NOT_DRUM_KITS:
                 sources.append((f"hydrogen:{folder.name}", lambda sr, f=folder: hydrogen_kit(f, sr)))
+    if all((SONIC_PI_SAMPLES / f"{stem}.flac").is_file() for stem in SONIC_PI_ONE_SHOTS):
+        sources.append((SONIC_PI_KIT, sonic_pi_kit))
     return sources
 
 
 def kit_cache_name(name: str, sample_rate_hz: int) -> str:
     """The file a kit is cached in: its name, the rate and a digest of the rules that read kits (the notes,
-    velocities and lengths rendered, the Hydrogen names and gestures), so that a kit read by older rules is
+    velocities and lengths rendered, the Hydrogen names and gestures, Sonic Pi's table), so that a kit read by older rules is
     read again, never taken from the cache."""
-    rules = repr((RENDERED_NOTES, RENDERED_VELOCITIES, ONE_SHOT_S, SILENCE_DB, HYDROGEN_NAMES, HYDROGEN_GESTURES))
+    rules = repr((RENDERED_NOTES, RENDERED_VELOCITIES, ONE_SHOT_S, SILENCE_DB, HYDROGEN_NAMES, HYDROGEN_GESTURES,
+                  SONIC_PI_ONE_SHOTS))
     digest = hashlib.sha1(rules.encode()).hexdigest()[:8]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + f"_{sample_rate_hz}_{digest}.pkl"
 

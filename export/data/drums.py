@@ -2,7 +2,7 @@
 
 Splits are by pattern seed; the real kit named in ``HELD_OUT_KITS`` is heard
 only in the ``test_unseen_kit*`` sets, the kits of ``MORE_HELD_OUT_KITS`` only in
-``test_more_kits*``. A quarter of the training performances are scattered drills
+``test_more_kits*``, Sonic Pi's kit (``SONIC_PI_KIT``) only in ``test_sonic_pi_kit*``. A quarter of the training performances are scattered drills
 (``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
 features (``bridge.features``, the live front end) with onset times; the test
 sets are written as WAV files with annotation files beside them, the format
@@ -13,6 +13,7 @@ Layout of ``OUT``::
     kits/                     one-shot samples of every kit (cache)
     train.npz, valid.npz      features, per-track offsets, onsets and kits
     test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/ test_more_kits/ test_more_kits_mix/
+    test_sonic_pi_kit/ test_sonic_pi_kit_mix/
                               *.wav + *.txt, and kits.json (the kit of each track)
     drums.json                counts and settings
 """
@@ -33,8 +34,8 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
-from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SampleKit, attack_aligned, kits_for,
-                                   kits_without, load_kits, mixed_kit)
+from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SONIC_PI_KIT, SampleKit, attack_aligned,
+                                   kits_for, kits_without, load_kits, mixed_kit)
 from export.data.folk import load_splits
 from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
 from export.data.synth_kits import synth_kit
@@ -55,7 +56,7 @@ class DrumSetPlan:
     duration_s: float
     seed_base: int
     with_band: float  # share of tracks with accompaniment
-    kit_role: str  # whose kits it plays: "training", "held_out" or "more_held_out" (``drum_kits.kits_for``)
+    kit_role: str  # whose kits it plays: one of ``drum_kits.KIT_ROLES`` (``drum_kits.kits_for``)
     band_split: str  # folk split the accompaniment comes from
     scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
     mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
@@ -77,7 +78,9 @@ def default_plans(scale: float = 1.0, mixed_kits: float = 0.0, synth_kits: float
             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
             DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, "held_out", "test", 0.0),
             DrumSetPlan("test_more_kits", n(30), 20.0, 2_400_000, 0.0, "more_held_out", "test", 0.0),
-            DrumSetPlan("test_more_kits_mix", n(30), 20.0, 2_500_000, 1.0, "more_held_out", "test", 0.0)]
+            DrumSetPlan("test_more_kits_mix", n(30), 20.0, 2_500_000, 1.0, "more_held_out", "test", 0.0),
+            DrumSetPlan("test_sonic_pi_kit", n(30), 20.0, 2_600_000, 0.0, "sonic_pi", "test", 0.0),
+            DrumSetPlan("test_sonic_pi_kit_mix", n(30), 20.0, 2_700_000, 1.0, "sonic_pi", "test", 0.0)]
 
 
 def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
@@ -294,10 +297,11 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
                      "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
+                     "sonic_pi_kits": [SONIC_PI_KIT],
                      "accompaniment_clips": band_counts, "attacks_aligned": align_attacks, "splits": {}}
     if only:
         summary = {**(existing_build(out, only, plans, spec, seed, without_kits, align_attacks) or summary),
-                   "more_held_out_kits": list(MORE_HELD_OUT_KITS)}
+                   "more_held_out_kits": list(MORE_HELD_OUT_KITS), "sonic_pi_kits": [SONIC_PI_KIT]}
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
     out.mkdir(parents=True, exist_ok=True)
