@@ -69,23 +69,34 @@ def score_track(reference: list[np.ndarray], estimate: list[np.ndarray]) -> dict
     return scores
 
 
+def strokes_near(reference: list[np.ndarray], time_s: float) -> str:
+    """The classes of the annotated strokes within the window of ``time_s``, joined by "+" (e.g. "kick+ride"),
+    or "none": what an onset at that time was taken for."""
+    return "+".join(drum.name for c, drum in enumerate(DRUM_CLASSES)
+                    if len(reference[c]) and np.min(np.abs(reference[c] - time_s)) <= WINDOW_S) or "none"
+
+
 def unscored_onsets(reference: list[np.ndarray], estimate: list[np.ndarray]) -> Counter:
     """Onsets that ``estimate`` puts in classes the track's annotation never has (false alarms that the F-measure,
-    leaving such classes out, does not see), counted by their class and the annotated strokes within the window
-    of them (their classes joined by "+", e.g. "kick+ride", or "none"): what they were taken for."""
+    leaving such classes out, does not see), counted by their class and ``strokes_near`` them."""
+    return Counter((drum.name, strokes_near(reference, time_s)) for c, drum in enumerate(DRUM_CLASSES)
+                   if not len(reference[c]) for time_s in estimate[c])
+
+
+def false_alarms(reference: list[np.ndarray], estimate: list[np.ndarray]) -> Counter:
+    """The false alarms the F-measure counts: onsets of a class the track has that match none of its strokes
+    (mir_eval's matching within the window), counted by their class and ``strokes_near`` them."""
     counts: Counter = Counter()
     for c, drum in enumerate(DRUM_CLASSES):
         if len(reference[c]):
-            continue
-        for time_s in estimate[c]:
-            near = [other.name for k, other in enumerate(DRUM_CLASSES)
-                    if len(reference[k]) and np.min(np.abs(reference[k] - time_s)) <= WINDOW_S]
-            counts[drum.name, "+".join(near) or "none"] += 1
+            times = np.sort(estimate[c])
+            matched = {j for _, j in mir_eval.util.match_events(reference[c], times, WINDOW_S)}
+            counts.update((drum.name, strokes_near(reference, t)) for j, t in enumerate(times) if j not in matched)
     return counts
 
 
 def by_class(counts: Counter) -> dict[str, dict[str, int]]:
-    """``unscored_onsets`` counts as {class: {the strokes they fall on: onsets}}."""
+    """``unscored_onsets`` or ``false_alarms`` counts as {class: {the strokes they fall on: onsets}}."""
     nested: dict[str, dict[str, int]] = {}
     for (name, near), count in sorted(counts.items()):
         nested.setdefault(name, {})[near] = count
@@ -148,6 +159,7 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         scores: dict[str, list] = {name: [] for name in transcribers}
         heard: dict[str, list] = {name: [] for name in transcribers}
         unscored: dict[str, Counter] = {name: Counter() for name in transcribers}
+        false: dict[str, Counter] = {name: Counter() for name in transcribers}
         for wav, annotation in tqdm(tracks, desc=f"evaluate {Path(folder).name}"):
             reference = read_annotations(annotation, unknown)
             audio, rate = librosa.load(wav, sr=None, mono=True)
@@ -158,7 +170,10 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 scores[name].append(score_track(reference, estimate.times))
                 heard[name].append(heard_after_ms(reference, estimate))
                 unscored[name].update(unscored_onsets(reference, estimate.times))
-        methods = {name: summarise(s, heard[name]) | {"unscored_onsets": by_class(unscored[name])} for name, s in scores.items()}
+                false[name].update(false_alarms(reference, estimate.times))
+        methods = {name: summarise(s, heard[name]) | {"unscored_onsets": by_class(unscored[name]),
+                                                      "false_alarms": by_class(false[name])}
+                   for name, s in scores.items()}
         report[Path(folder).name] = {"methods": methods, "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
         if kits.exists():

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import torch
 
-from export.card_drums import (heard_lines, heard_phrase, latency_line, lookahead_section, machine_phrase, networks_phrase,
-                               training_command, training_lines, verdict)
+from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, latency_line, lookahead_section,
+                               machine_phrase, networks_phrase, training_command, training_lines, verdict)
 from export.provenance import training_line
 
 
@@ -35,6 +35,15 @@ def test_the_live_models_own_latency_is_reported_from_its_quickest_to_its_slowes
     text = " ".join(heard_lines(evaluation))
     assert "from 21.0 ms (test_alone) to 48.0 ms (test_more_kits) over 170 strokes" in text
     assert heard_lines(EVALUATION) == []  # an evaluation from before it was measured: nothing to say
+
+
+def test_the_false_alarms_table_names_what_the_most_of_them_fall_on():
+    alarms = {"snare": {"hihat": 165, "kick+hihat": 117, "tom": 49}, "hihat": {"kick": 3}}
+    evaluation = {"test_sonic_pi_kit": {"methods": {"model": {**_scores(0.8), "false_alarms": alarms}}}}
+    rows = false_alarm_table(evaluation)
+    assert rows[-2] == "| test_sonic_pi_kit | 0 | 331 (hihat 165, kick+hihat 117) | 3 (kick 3) |"
+    assert "false hi-hat" in rows[3]
+    assert false_alarm_table(EVALUATION) == []  # an evaluation from before they were counted: no table
 
 
 def test_the_contract_says_how_much_of_a_stroke_a_fractional_look_ahead_hears():

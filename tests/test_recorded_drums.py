@@ -7,7 +7,7 @@ import pytest
 
 from bridge.drum_vocabulary import read_annotations
 from export.data.recorded_drums import SONIC_PI_SAMPLES, build, notated_onsets
-from export.evaluate_drums import by_class, evaluate, unscored_onsets
+from export.evaluate_drums import by_class, evaluate, false_alarms, unscored_onsets
 
 
 def test_the_notation_gives_every_stroke_of_the_four_bars_on_the_16th_grid():
@@ -28,6 +28,16 @@ def test_onsets_in_a_class_the_annotation_lacks_are_counted_apart():
     counts = unscored_onsets(reference, estimate)
     assert counts == {("hihat", "none"): 1, ("hihat", "kick+crash"): 1, ("ride", "none"): 1}
     assert by_class(counts) == {"hihat": {"kick+crash": 1, "none": 1}, "ride": {"none": 1}}
+
+
+def test_false_alarms_of_annotated_classes_are_counted_by_the_strokes_they_fall_on():
+    """The unmatched onsets of the classes a track has; a matched one (the kick at 0.51, the snare at 1.0) is no
+    false alarm, and one stroke matches one onset only (the second kick near 0.5 is one)."""
+    reference = [np.array([0.5]), np.array([1.0]), np.array([0.5, 2.0]), np.zeros(0), np.zeros(0), np.zeros(0)]
+    estimate = [np.array([0.51, 0.53, 2.01]), np.array([1.0, 0.49]), np.array([0.5]), np.zeros(0), np.zeros(0),
+                np.array([3.0])]
+    counts = false_alarms(reference, estimate)
+    assert counts == {("kick", "kick+hihat"): 1, ("kick", "hihat"): 1, ("snare", "kick+hihat"): 1}
 
 
 @pytest.mark.skipif(not SONIC_PI_SAMPLES.exists(), reason="needs the Debian package sonic-pi-samples "
