@@ -149,9 +149,10 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     if args.figures:
-        from export.figures_drums import FIGURE_NAME, f_measure_figure
+        from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME, f_measure_figure, false_onset_figure
 
         print(f_measure_figure(report, Path(args.figures) / FIGURE_NAME), file=sys.stderr)
+        print(false_onset_figure(report, Path(args.figures) / FALSE_ONSETS_FIGURE_NAME), file=sys.stderr)
     tables = [markdown_table(report), markdown_kit_table(report)]
     print(json.dumps(report, indent=2) if args.json else "\n".join(table for table in tables if table))
     return 0
@@ -427,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
                                             "cache/instruments-recorded)")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments"])
     evaluation.add_argument("--figures", metavar="DIR",
-                            help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart")
+                            help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart "
+                                 "and the false onsets per annotated stroke")
     evaluation.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",
                             help="drums: the activation that fires an onset in the ONNX models, for every class (T) "
                                  "or one (e.g. kick=0.35), instead of the tuned ones; repeatable")

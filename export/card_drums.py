@@ -19,7 +19,7 @@ from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_kit_table, markdown_table
-from export.figures_drums import FIGURE_NAME
+from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME
 from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
 REPO = Path(__file__).parents[1]
@@ -151,10 +151,17 @@ def false_alarm_table(evaluation: dict, method: str = "model", top: int = 2) -> 
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     if not rows:
         return []
-    return [f"The false alarms of {METHOD_NAMES.get(method, method)} in the three main classes, over each set, with the",
-            "annotated strokes the most of them fall on (within 50 ms; \"none\": no stroke there):", "",
-            "| set | " + " | ".join(f"false {drum.replace('hihat', 'hi-hat')}" for drum in MAIN_CLASSES) + " |",
-            "|---|" + "---|" * len(MAIN_CLASSES), *rows, ""]
+    lines = [f"The false alarms of {METHOD_NAMES.get(method, method)} in the three main classes, over each set, with the",
+             "annotated strokes the most of them fall on (within 50 ms; \"none\": no stroke there):", "",
+             "| set | " + " | ".join(f"false {drum.replace('hihat', 'hi-hat')}" for drum in MAIN_CLASSES) + " |",
+             "|---|" + "---|" * len(MAIN_CLASSES), *rows, ""]
+    if (MODELS_DIR / FALSE_ONSETS_FIGURE_NAME).exists():
+        lines += ["The hi-hat is the most frequent stroke, so counts alone favour it. The figure",
+                  "(`--figures`) divides by the strokes: for every class, the onsets the live default puts where no",
+                  "stroke of their class is (its false alarms, and the onsets in classes a track lacks), per annotated",
+                  "stroke of each class within 50 ms of them, over all the sets.", "",
+                  f"![False onsets per annotated stroke]({FALSE_ONSETS_FIGURE_NAME})", ""]
+    return lines
 
 
 def recorded_section(evaluation: dict, data: dict) -> list[str]:

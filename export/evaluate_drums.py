@@ -160,8 +160,10 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         heard: dict[str, list] = {name: [] for name in transcribers}
         unscored: dict[str, Counter] = {name: Counter() for name in transcribers}
         false: dict[str, Counter] = {name: Counter() for name in transcribers}
+        strokes: Counter = Counter()
         for wav, annotation in tqdm(tracks, desc=f"evaluate {Path(folder).name}"):
             reference = read_annotations(annotation, unknown)
+            strokes.update({drum.name: len(reference[c]) for c, drum in enumerate(DRUM_CLASSES) if len(reference[c])})
             audio, rate = librosa.load(wav, sr=None, mono=True)
             for name, transcribe in transcribers.items():
                 extra = (wav,) if getattr(transcribe, "needs_track", False) else ()
@@ -174,7 +176,7 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         methods = {name: summarise(s, heard[name]) | {"unscored_onsets": by_class(unscored[name]),
                                                       "false_alarms": by_class(false[name])}
                    for name, s in scores.items()}
-        report[Path(folder).name] = {"methods": methods, "unknown_labels": dict(unknown)}
+        report[Path(folder).name] = {"methods": methods, "strokes": dict(strokes), "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
         if kits.exists():
             report[Path(folder).name]["by_kit"] = by_kit(json.loads(kits.read_text()), tracks, scores, heard)

@@ -1,4 +1,5 @@
-"""The drum evaluation's figure: F-measure of kick, snare and hi-hat per held-out set and method."""
+"""The drum evaluation's figures: F-measure of kick, snare and hi-hat per held-out set and method, and where a
+method's false onsets fall."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 import numpy as np  # noqa: E402
 
-from bridge.drum_vocabulary import MAIN_CLASSES  # noqa: E402
+from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES  # noqa: E402
 
 FIGURE_NAME = "drums_evaluation.png"
+FALSE_ONSETS_FIGURE_NAME = "drums_false_onsets.png"
 
 
 def f_measure_figure(report: dict, path: Path) -> Path:
@@ -48,3 +50,47 @@ def _score(summary: dict | None, panel: str) -> float | None:
     if panel in MAIN_CLASSES:
         return summary["classes"].get(panel, {}).get("f")
     return summary["f_main"]
+
+
+def false_onset_rates(report: dict, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Over the sets of ``report`` that score ``method``, the onsets it puts where no stroke of their class is (its
+    ``false_alarms`` and ``unscored_onsets``): per found class (rows, ``DRUM_CLASSES``), their number, and how
+    many of them fall within the window of a stroke of each annotated class (columns), per stroke of that class
+    in the sets: how often a stroke of the column's class is also taken for the row's."""
+    names = [drum.name for drum in DRUM_CLASSES]
+    counts, near, strokes = np.zeros(len(names)), np.zeros((len(names), len(names))), np.zeros(len(names))
+    for entry in report.values():
+        summary = entry["methods"].get(method)
+        if summary is None:
+            continue
+        strokes += [entry.get("strokes", {}).get(name, 0) for name in names]
+        for key in ("false_alarms", "unscored_onsets"):
+            for found, groups in summary.get(key, {}).items():
+                row = names.index(found)
+                for group, count in groups.items():
+                    counts[row] += count
+                    for stroke in group.split("+"):
+                        if stroke != "none":
+                            near[row, names.index(stroke)] += count
+    return counts, near / np.maximum(strokes, 1)[None, :]
+
+
+def false_onset_figure(report: dict, path: Path, method: str = "model") -> Path:
+    """A heat map of ``false_onset_rates``: how often a stroke of each class is also taken for another."""
+    counts, rates = false_onset_rates(report, method)
+    names = [drum.name for drum in DRUM_CLASSES]
+    figure, axes = plt.subplots(figsize=(7.0, 4.2))
+    image = axes.imshow(rates, cmap="Reds", vmin=0, vmax=max(0.2, float(rates.max())))
+    for (row, column), rate in np.ndenumerate(rates):
+        axes.text(column, row, f"{rate:.3f}", ha="center", va="center", fontsize=8,
+                  color="white" if rate > 0.6 * max(0.2, float(rates.max())) else "black")
+    axes.set_xticks(range(len(names)), names)
+    axes.set_yticks(range(len(names)), [f"{name} ({int(n)})" for name, n in zip(names, counts)])
+    axes.set_xlabel("annotated stroke of")
+    axes.set_ylabel("false onsets of (how many in all)")
+    figure.colorbar(image, ax=axes, fraction=0.04, label="false onsets within 50 ms, per stroke")
+    axes.set_title(f"What {method} also names at a stroke, over {len(report)} sets", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
