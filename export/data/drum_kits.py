@@ -297,8 +297,8 @@ def kit_sources(csound: bool = False) -> list[tuple[str, callable]]:
 
 def kit_cache_name(name: str, sample_rate_hz: int) -> str:
     """The file a kit is cached in: its name, the rate and a digest of the rules that read kits (the notes,
-    velocities and lengths rendered, the Hydrogen names and gestures, Sonic Pi's table), so that a kit read by older rules is
-    read again, never taken from the cache."""
+    velocities and lengths rendered, the Hydrogen names and gestures, Sonic Pi's table), so that a kit read by
+    older rules is read again, never taken from the cache."""
     rules = repr((RENDERED_NOTES, RENDERED_VELOCITIES, ONE_SHOT_S, SILENCE_DB, HYDROGEN_NAMES, HYDROGEN_GESTURES,
                   SONIC_PI_ONE_SHOTS))
     digest = hashlib.sha1(rules.encode()).hexdigest()[:8]

@@ -31,8 +31,7 @@ import numpy as np
 from scipy.io import wavfile
 
 from bridge.offline import read_audio
-
-SONIC_PI_SAMPLES = Path("/usr/share/sonic-pi/samples")  # Debian package sonic-pi-samples
+from export.data.drum_kits import SONIC_PI_SAMPLES
 BREAK_FILE = "loop_amen_full.flac"
 BARS = 4
 STEPS_PER_BAR = 16
