@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")
     instruments.add_argument("--json", action="store_true",
-                             help='print {"classes": [...], "hop_s": h, "activity": [[p per class] per update], "clip": {class: p}}')
+                             help='print {"classes": [...], "hop_s": h, "time_s": [t per update], "activity": [[p per class] per '
+                                  'update], "active": [[class on] per update], "clip": {class: p}}')
     command("config", cmd_config, "print the default configuration with every key documented")
     command("osc-reference", cmd_osc_reference, "print the OSC address reference as Markdown")
     return parser

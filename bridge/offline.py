@@ -135,9 +135,9 @@ def detect_instruments_file(source: Path, config: Config | None = None) -> dict:
     ``[instruments]`` settings (smoothing, hysteresis, update rate, silence level) of ``config`` (the defaults
     when None).
 
-    Returns the classes, the update period, the smoothed activity of every update, the classes
-    on at each update (each class's tuned hysteresis) and, per class, the highest clip probability
-    of any ten-second stretch.
+    Returns the classes, the update period, the time of every update, its smoothed activity, the classes
+    on at it (each class's tuned hysteresis) and, per class, the highest clip probability of any ten-second
+    stretch.
     """
     from bridge.engines.instruments import InstrumentModel, detect, engine_settings
 
@@ -149,6 +149,7 @@ def detect_instruments_file(source: Path, config: Config | None = None) -> dict:
     clip = np.max(clips, axis=0) if clips else np.zeros(len(model.classes))
     hop_s = (updates[1].time_s - updates[0].time_s) if len(updates) > 1 else 0.0
     return {"classes": list(model.classes), "hop_s": round(hop_s, 4),
+            "time_s": [round(float(u.time_s), 4) for u in updates],
             "activity": [[round(float(v), 4) for v in u.activity] for u in updates],
             "active": [[name for name, on in zip(model.classes, u.active) if on] for u in updates],
             "clip": {name: round(float(p), 4) for name, p in zip(model.classes, clip)}}

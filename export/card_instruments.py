@@ -5,7 +5,8 @@ Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_his
 --figures models_onnx``), ``bench/results.json`` (``bridge bench -o ...``), the manifest entry, and
 ``instruments_variants.json`` beside the card: the CNN trained on variants of the data, as evaluated so far;
 ``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds;
-``runs/instruments/evaluation_recorded.json`` (``python -m export evaluate recorded-instruments``). Each
+``runs/instruments/evaluation_recorded.json`` (``python -m export evaluate recorded-instruments``);
+``runs/instruments/bundled_trio.json`` (``bridge detect-instruments bridge/data/instruments_trio.wav --json``). Each
 activity model's training bullet is kept in ``models_onnx/instruments_training.json`` for machines without its
 run folder.
 """
@@ -18,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from bridge.models import MODELS_DIR
-from export.evaluate_instruments import markdown_tables
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.data.multitrack import read_activity_csv
+from export.evaluate_instruments import TRIO, TRIO_SPAN_S, markdown_tables
 from export.evaluate_recorded_instruments import markdown_table as markdown_table_recorded
 from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
@@ -27,6 +30,7 @@ VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bullets of earlier cards, by run folder/model
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
 RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
+BUNDLED_TRIO_REPORT = "bundled_trio.json"  # in the runs folder: `bridge detect-instruments ... --json` of the trio
 ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
 # the graph of the two CNN seeds that shipped before the CRNN joined them: its tune report and its evaluation,
 # kept when the graph of three was exported (copies of thresholds.json and evaluation.json of then)
@@ -238,12 +242,44 @@ def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
             + (f" On the 12 test songs' trios (below) it passes the trio check in {trio_counts(trios['shipped'])}, "
                f"fewer than the two seeds ({trio_counts(seeds['trios']['shipped'])}; the first seed "
                f"{trio_counts(trios['cnn'])})." if "cnn" in trios and "shipped" in trios else ""),
-            "In the bundled trio (`bridge detect-instruments`, mean activity over 2-8 s) it hears drums 0.80, the",
-            "electric bass 0.62 and the piano 0.57, the double bass 0.37 next (the two seeds: 0.90, 0.59, 0.50 and",
-            "0.38). The drums' flag is on from the first update to 7.4 s and off from 7.5 s, so it misses their last",
-            "stroke, at 7.7 s, as the two seeds did; then (9-12 s) the electric bass (0.65) leads, with an acoustic",
-            "guitar that does not play (0.32) level with the double bass (0.32) and above the piano (0.31). A window costs",
-            "the three networks' time, within the budget (Latency, below).", ""]
+            *bundled_trio_lines(read_json(runs / BUNDLED_TRIO_REPORT)),
+            "A window costs the three networks' time, within the budget (Latency, below).", ""]
+
+
+def activity_phrase(classes: list[str], activity: np.ndarray, playing: set[str], top: int = 4) -> str:
+    """The ``top`` classes by mean ``activity``, e.g. "electric bass 0.69, acoustic guitar 0.32 (not playing)"."""
+    order = np.argsort(-activity)[:top]
+    return ", ".join(f"{classes[k].replace('_', ' ')} {activity[k]:.2f}" + ("" if classes[k] in playing else " (not playing)")
+                     for k in order)
+
+
+def bundled_trio_lines(report: dict) -> list[str]:
+    """What the shipped graph hears in the bundled trio, from ``bridge detect-instruments --json`` (``report``,
+    with each update's time) and the trio's labels: the mean activity where all three play, when the drums'
+    flag turns off after they stop, and what leads after."""
+    if not report or "time_s" not in report:
+        return []
+    classes, times, activity = report["classes"], np.array(report["time_s"]), np.array(report["activity"])
+    labels = read_activity_csv(TRIO.with_suffix(".csv"))
+    drums = labels[:, INSTRUMENT_NAMES.index("drums")]
+    stop_s = float(np.flatnonzero(drums)[-1] + 1)  # the end of the drums' last labelled second
+    start_s, end_s = TRIO_SPAN_S
+    together = activity[(times >= start_s) & (times <= end_s)].mean(axis=0)
+    after = activity[times >= stop_s + 1].mean(axis=0)
+    playing = {INSTRUMENT_NAMES[k] for k in np.flatnonzero(labels.any(axis=0))}
+    still = {INSTRUMENT_NAMES[k] for k in np.flatnonzero(labels[int(stop_s):].any(axis=0))}
+    on = [t for t, active in zip(times, report["active"]) if "drums" in active]
+    lines = [f"In the bundled trio (`bridge detect-instruments bridge/data/instruments_trio.wav --json > "
+             f"runs/instruments/{BUNDLED_TRIO_REPORT}`), over the updates whose windows end {start_s:g}-{end_s:g} s, "
+             f"where all three play, it hears {activity_phrase(classes, together, playing)}."]
+    if on:
+        off = [t for t in times if t > on[-1]]
+        lines[-1] += (f" The drums' flag is on from {on[0]:.1f} s to {on[-1]:.1f} s"
+                      + (f" and off from {off[0]:.1f} s, {off[0] - stop_s:.1f} s after they stop at {stop_s:g} s"
+                         if off else "") + ".")
+    lines[-1] += (f" From {stop_s + 1:g} s to the end ({times[-1]:g} s) it hears "
+                  f"{activity_phrase(classes, after, still)}.")
+    return lines
 
 
 def retraining_section(evaluation: dict, dropouts: dict) -> list[str]:

@@ -128,7 +128,10 @@ def test_detect_instruments_prints_activity_json():
     result = json.loads(run.stdout)
     assert len(result["activity"][0]) == len(result["classes"]) and result["hop_s"] == pytest.approx(0.1, abs=0.01)
     assert result["clip"]["drums"] > 0.5
-    assert len(result["active"]) == len(result["activity"]) and "drums" in result["active"][40]  # at 4 s
+    times = result["time_s"]  # each update's time: the end of its 1-s window
+    assert len(times) == len(result["active"]) == len(result["activity"]) and times[0] == pytest.approx(1.0)
+    assert all(b - a == pytest.approx(result["hop_s"], abs=1e-3) for a, b in zip(times, times[1:]))
+    assert "drums" in result["active"][times.index(5.0)]
 
 
 @pytest.mark.parametrize("command", ["transcribe-drums", "detect-instruments"])

@@ -36,8 +36,8 @@ def test_a_held_out_trio_has_its_drums_electric_bass_and_piano_as_its_most_activ
 
 
 def test_activity_turns_off_within_a_second_after_a_stem_stops(model, trio):
-    """The drums are on as they stop and most of the time before (their activity dips under the off threshold
-    for 0.2 s around 7.1 s, the card's trio paragraph), and off from a second after."""
+    """The drums are on as they stop and most of the time before, and off from a second after (the instrument
+    card says when, from ``bridge detect-instruments --json``)."""
     audio, rate = trio
     updates = detect(audio, rate, model)
     drums = model.classes.index("drums")
