@@ -62,7 +62,7 @@ def cmd_data(args: argparse.Namespace) -> int:
             path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
                          csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only),
                          without_kits=tuple(args.without_kits), synth_kits=args.synth_kits,
-                         align_attacks=args.align_attacks)
+                         align_attacks=args.align_attacks, class_tuning=args.class_tuning)
         except ValueError as exc:  # a split, kit or build that does not fit: say which, no traceback
             raise SystemExit(f"data drums: {exc}") from None
         print(path.read_text())
@@ -356,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--align-attacks", action="store_true",
                       help="drums: every one-shot of the sampled kits starts at its attack (its first sample within "
                            "40 dB of its peak), so that labels fall where strokes are heard, not 0-18 ms before")
+    data.add_argument("--class-tuning", type=float, default=0.0, metavar="SEMITONES",
+                      help="drums: on training and unlabeled tracks, tune each drum class apart by a random amount of "
+                           "up to this many semitones, as if every drum came from another kit (an experiment the drum "
+                           "card reports)")
     data.add_argument("--hop", type=int, metavar="SAMPLES",
                       help="drums: hop of the log-mel frames in samples at 22.05 kHz (default that of "
                            "bridge.features, 220: 10 ms); training and export read it from the build")

@@ -286,3 +286,21 @@ def test_the_evaluation_scores_each_kit_apart_where_the_set_names_them(tmp_path)
     table = markdown_kit_table({tmp_path.name: report})
     assert "| kit:a | 1 | 1.000 |" in table and "| kit:b | 1 | 0.000 |" in table
     assert markdown_kit_table({tmp_path.name: report}, max_kits=1) == ""
+
+
+def test_class_tuning_tunes_each_drum_class_apart_and_only_the_training_tracks():
+    """Stand-in one-shots of constant samples: the length a class's stroke rings for tells its tuning. With one
+    seed every draw is the same, so kick and hi-hat share the kit's tuning unless the classes are tuned apart."""
+    from export.data.drums import render_drums
+    from export.data.grooves import DrumHit
+
+    kit = SampleKit("stand-in", False, SAMPLE_RATE_HZ, {n: [(0.0, 1.0, np.ones(2000, np.float32))] for n in (36, 42)})
+
+    def rings(note: int, semitones: float, seed: int) -> int:
+        audio = render_drums([DrumHit(0.0, note, 127)], kit, np.random.default_rng(seed), 4000, semitones)
+        return int(np.count_nonzero(audio))
+
+    assert all(rings(36, 0.0, seed) == rings(42, 0.0, seed) for seed in range(5))
+    assert any(rings(36, 3.0, seed) != rings(42, 3.0, seed) for seed in range(5))
+    assert all(p.class_tuning_st == (2.5 if p.name in ("train", "unlabeled") else 0.0)
+               for p in default_plans(0.01, class_tuning=2.5))

@@ -61,18 +61,23 @@ class DrumSetPlan:
     scattered_share: float  # share of scattered drills (a training device; the tests are grooves)
     mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
     synth_kit_share: float = 0.0  # share of tracks on a drum machine of their own (``synth_kits.synth_kit``)
+    class_tuning_st: float = 0.0  # each drum class tuned apart, by up to this many semitones (``render_drums``)
 
 
-def default_plans(scale: float = 1.0, mixed_kits: float = 0.0, synth_kits: float = 0.0) -> list[DrumSetPlan]:
+def default_plans(scale: float = 1.0, mixed_kits: float = 0.0, synth_kits: float = 0.0,
+                  class_tuning: float = 0.0) -> list[DrumSetPlan]:
     """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one), ``mixed_kits`` and
-    ``synth_kits`` are the shares of training and unlabeled tracks on mixed kits and on synthesised drum machines
-    (validation and tests play the kits of this machine, whole)."""
+    ``synth_kits`` are the shares of training and unlabeled tracks on mixed kits and on synthesised drum machines,
+    ``class_tuning`` the semitones by which their drum classes are tuned apart (validation and tests play the kits
+    of this machine, whole and as sampled)."""
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
     drill = SCATTERED_SHARE
-    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits, synth_kits),
+    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits, synth_kits,
+                        class_tuning),
             DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, "training", "valid", drill),
-            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits, synth_kits),
+            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits, synth_kits,
+                        class_tuning),
             DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, "training", "test", 0.0),
             DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, "training", "test", 0.0),
             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
@@ -91,19 +96,25 @@ def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
     return np.interp(positions, np.arange(len(shot)), shot).astype(np.float32)
 
 
-def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, n_samples: int) -> np.ndarray:
-    """Mix the kit's one-shots at the hits: per-class levels, a velocity curve, tuning and hi-hat choke."""
+def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, n_samples: int,
+                 class_tuning_st: float = 0.0) -> np.ndarray:
+    """Mix the kit's one-shots at the hits: per-class levels, a velocity curve, tuning and hi-hat choke; with
+    ``class_tuning_st``, each class (and the percussion outside them) also tuned by its own random amount of up to
+    that many semitones, so that a kit's drums are no longer tuned as one."""
     sr = kit.sample_rate_hz
     out = np.zeros(n_samples + int(2.5 * sr), np.float32)
     class_gain = 10 ** (rng.uniform(-6, 6, len(DRUM_CLASSES) + 1) / 20)
     curve = rng.uniform(0.3, 1.2)
     tuning = 2 ** (rng.uniform(-2, 2) / 12) if rng.random() < 0.5 else 1.0
+    class_tuning = 2 ** (rng.uniform(-class_tuning_st, class_tuning_st, len(DRUM_CLASSES) + 1) / 12) \
+        if class_tuning_st else np.ones(len(DRUM_CLASSES) + 1)
     hat_times = [h.time_s for h in hits if h.note in (CLOSED_HAT, PEDAL_HAT, OPEN_HAT)]
     for hit in hits:
         shot = kit.one_shot(hit.note, hit.velocity, rng)
         if shot is None:
             continue
-        shot = _pitched(shot, tuning)
+        index = class_of_gm_note(hit.note)
+        shot = _pitched(shot, tuning * class_tuning[-1 if index is None else index])
         if hit.note == OPEN_HAT:  # the next hi-hat stroke chokes an open hat
             later = [t for t in hat_times if t > hit.time_s + 1e-4]
             if later:
@@ -111,7 +122,6 @@ def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, 
                 shot = shot[: keep + 220].copy()
                 fade = min(len(shot), 220)
                 shot[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
-        index = class_of_gm_note(hit.note)
         gain = class_gain[-1 if index is None else index] * (hit.velocity / 127) ** curve
         start = int(hit.time_s * sr)
         shot = shot[: len(out) - start]  # tuned down, a one-shot can outlast the tail room
@@ -125,23 +135,24 @@ def labelled_hits(hits: list[DrumHit], kit: SampleKit) -> list[DrumHit]:
 
 
 def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndarray, float] | None,
-               scattered_share: float = SCATTERED_SHARE) -> tuple[np.ndarray, list[DrumHit]]:
+               scattered_share: float = SCATTERED_SHARE, class_tuning_st: float = 0.0) -> tuple[np.ndarray, list[DrumHit]]:
     """One rendered track at ``SAMPLE_RATE_HZ``: drums (with accompaniment if ``band``), recording chain applied.
 
-    ``band`` is (audio, tempo in BPM) of an accompaniment clip; the drums follow its tempo and bar lines.
+    ``band`` is (audio, tempo in BPM) of an accompaniment clip; the drums follow its tempo and bar lines;
+    ``class_tuning_st`` as ``render_drums`` takes it.
     """
     rng = np.random.default_rng(seed)
     n_samples = int(duration_s * SAMPLE_RATE_HZ)
     if band is None:
         hits, _ = generate(seed, duration_s, scattered_share=scattered_share)
-        mix = render_drums(hits, kit, rng, n_samples)
+        mix = render_drums(hits, kit, rng, n_samples, class_tuning_st)
     else:
         band_audio, tempo_bpm = band
         bar_s = 240.0 / tempo_bpm
         offset_s = rng.uniform(0, max(0.0, len(band_audio) / SAMPLE_RATE_HZ - duration_s))
         start_s = np.ceil(offset_s / bar_s) * bar_s - offset_s - bar_s
         hits, _ = generate(seed, duration_s, tempo_bpm=tempo_bpm, start_s=float(start_s), scattered_share=scattered_share)
-        drums = render_drums(hits, kit, rng, n_samples)
+        drums = render_drums(hits, kit, rng, n_samples, class_tuning_st)
         segment = band_audio[int(offset_s * SAMPLE_RATE_HZ):][:n_samples]
         segment = np.pad(segment, (0, n_samples - len(segment)))
         ratio = 10 ** (rng.uniform(-8, 6) / 20) * (np.std(drums) or 1.0) / (np.std(segment) or 1.0)
@@ -186,7 +197,7 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
         kit = mixed_kit(kits, rng)
     if plan.synth_kit_share and rng.random() < plan.synth_kit_share:
         kit = synth_kit(rng, SAMPLE_RATE_HZ)
-    audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share)
+    audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share, plan.class_tuning_st)
     if out_dir is not None:
         write_annotated(Path(out_dir), track_name(plan, index), audio, hits)
         return np.zeros((0, _SPEC.n_mels), np.float16), hits, kit.name
@@ -277,8 +288,8 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
           only: tuple[str, ...] = (), without_kits: tuple[str, ...] = (), synth_kits: float = 0.0,
-          align_attacks: bool = False) -> Path:
-    """Render every split of ``default_plans(scale, mixed_kits, synth_kits)`` into ``out`` (with ``csound_kits``, from csound's
+          align_attacks: bool = False, class_tuning: float = 0.0) -> Path:
+    """Render every split of ``default_plans(scale, mixed_kits, synth_kits, class_tuning)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
     or start one with them (every track is a function of its split's seed, so a split comes out the same either
@@ -292,7 +303,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         A kit of ``without_kits`` is none of this machine's, or a split is left without kits.
     """
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
-    plans = default_plans(scale, mixed_kits, synth_kits)
+    plans = default_plans(scale, mixed_kits, synth_kits, class_tuning)
     order = [plan.name for plan in plans]  # of the splits in drums.json, however many builds added them
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
@@ -333,6 +344,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                                             "with_accompaniment": plan.with_band, "scattered_share": plan.scattered_share,
                                             "mixed_kit_share": plan.mixed_kit_share,
                                             "synth_kit_share": plan.synth_kit_share,
+                                            "class_tuning_st": plan.class_tuning_st,
                                             "onsets": onsets,
                                             "kits_used": sorted({r[2] for r in results})}
     summary["splits"] = {name: summary["splits"][name] for name in order if name in summary["splits"]}
