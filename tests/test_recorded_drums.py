@@ -61,3 +61,5 @@ def test_the_shipped_model_transcribes_the_real_break(tmp_path):
     alone, mix = report["recorded_alone"]["methods"]["model"], report["recorded_mix"]["methods"]["model"]
     assert "hihat" not in alone["classes"] and alone["f_main"] >= 0.7 and mix["f_main"] >= 0.6
     assert mix["tracks"] == 4
+    assert report["recorded_alone"]["strokes"] == {"kick": 14, "snare": 19, "crash": 1, "ride": 31}
+    assert report["recorded_mix"]["strokes"]["kick"] == 4 * 14  # the strokes of all the set's tracks
