@@ -130,9 +130,14 @@ def clip_section(clip: dict) -> list[str]:
     return lines + [""]
 
 
+def groups_phrase(near: dict[str, int], top: int | None = None) -> str:
+    """``kick+ride 25, snare 4``: onsets by the strokes they fall on, the largest groups first (``top`` of them)."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(near.items(), key=lambda kv: -kv[1])[:top])
+
+
 def unscored_phrase(name: str, near: dict[str, int]) -> str:
     """``hihat 32 (kick+ride 25, snare 4, none 3)``: a class's unscored onsets, by the strokes they fall on."""
-    return f"{name} {sum(near.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(near.items(), key=lambda kv: -kv[1])) + ")"
+    return f"{name} {sum(near.values())} ({groups_phrase(near)})"
 
 
 def false_alarm_table(evaluation: dict, method: str = "model", top: int = 2) -> list[str]:
@@ -146,8 +151,7 @@ def false_alarm_table(evaluation: dict, method: str = "model", top: int = 2) -> 
         cells = []
         for drum in MAIN_CLASSES:
             near = alarms.get(drum, {})
-            common = sorted(near.items(), key=lambda kv: -kv[1])[:top]
-            cells.append(f"{sum(near.values())}" + (" (" + ", ".join(f"{k} {v}" for k, v in common) + ")" if common else ""))
+            cells.append(f"{sum(near.values())}" + (f" ({groups_phrase(near, top)})" if near else ""))
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     if not rows:
         return []

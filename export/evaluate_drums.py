@@ -11,10 +11,10 @@ A folder may also hold ``kits.json``, the kit each track was played on (``{"NAME
 
 Scoring as in the literature: mir_eval's onset F-measure with a 50 ms window
 per class and track; per class the mean over the tracks where the class
-occurs; "main" is the mean over kick, snare and hi-hat. The onsets a method
-puts in classes that a track's annotation never has are counted apart
-(``unscored_onsets``, by the class of the annotated stroke nearest each), as
-the F-measure does not see them.
+occurs; "main" is the mean over kick, snare and hi-hat. The onsets that match
+no stroke of their class are counted by the classes of the annotated strokes
+within the window of each: ``false_alarms`` in the classes a track has, and
+``unscored_onsets`` in those it never has, which the F-measure does not see.
 
 A streaming transcriber (the ONNX models, as live) also tells when it heard each onset: the end of the frame
 that revealed it. For the kicks, snares and hi-hats it found, the time from the stroke to then is its own

@@ -66,6 +66,13 @@ def ranking_scores(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
             "auc": {k: round(v, 4) for k, v in aucs.items()}, "instances": int(len(truth))}
 
 
+def second_windows(frames: np.ndarray, seconds: int | None = None) -> np.ndarray:
+    """The first ``seconds`` (default: every whole second) of log-mel ``frames`` as 1-s windows, shape (seconds,
+    50, n_mels)."""
+    seconds = len(frames) // FRAMES_PER_S if seconds is None else seconds
+    return frames[: seconds * FRAMES_PER_S].reshape(seconds, FRAMES_PER_S, -1)
+
+
 def read_tracks(folders: list[Path], dropouts_per_s: float | None = None) -> list[tuple[np.ndarray, np.ndarray, Path]]:
     """(features, labels, path) of every annotated WAV: 1-s windows, shape (seconds, 50, n_mels).
 
@@ -84,7 +91,7 @@ def read_tracks(folders: list[Path], dropouts_per_s: float | None = None) -> lis
             frames = log_mel(audio, int(rate), INSTRUMENT_FEATURES)
             labels = (read_activity_csv(csv) >= 0.5).astype(np.float32)
             seconds = min(len(labels), len(frames) // FRAMES_PER_S)
-            tracks.append((frames[: seconds * FRAMES_PER_S].reshape(seconds, FRAMES_PER_S, -1), labels[:seconds], wav))
+            tracks.append((second_windows(frames, seconds), labels[:seconds], wav))
     return tracks
 
 

@@ -29,10 +29,12 @@ from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.offline import read_audio
 from export.data.multitrack import SAMPLE_RATE_HZ, active_seconds
-from export.data.recorded_drums import BREAK_FILE, GUITARS, PIANO, SONIC_PI_SAMPLES, band_parts
-from export.evaluate_instruments import checkpoint_probabilities, shared_class_report, shipped_probabilities
+from export.data.drum_kits import SONIC_PI_SAMPLES
+from export.data.recorded_drums import BREAK_FILE, GUITARS, PIANO, band_parts
+from export.evaluate_instruments import (checkpoint_probabilities, second_windows, shared_class_report,
+                                         shipped_probabilities)
 from export.musicnn_front import SHARED_CLASSES, merge_classes, musicnn_file, tag_scores
-from export.train_instruments import FRAMES_PER_S, load_activity
+from export.train_instruments import load_activity
 
 SHARED_NAMES = tuple(SHARED_CLASSES)
 # Each recording and the shared instrument it is (``SHARED_CLASSES``).
@@ -55,6 +57,16 @@ def load_recording(name: str, samples: Path) -> np.ndarray:
     return librosa.resample(audio, orig_sr=rate_hz, target_sr=SAMPLE_RATE_HZ)
 
 
+def shared_truth(parts: dict[str, np.ndarray]) -> np.ndarray:
+    """Per whole second of the first part, which of the shared instruments ``parts`` (instrument -> its audio, all
+    as long) play, by ``multitrack.active_seconds``: shape (seconds, shared instruments)."""
+    seconds = len(next(iter(parts.values()))) // SAMPLE_RATE_HZ
+    truth = np.zeros((seconds, len(SHARED_NAMES)), np.float32)
+    for instrument, part in parts.items():
+        truth[:, SHARED_NAMES.index(instrument)] = active_seconds(part, seconds)
+    return truth
+
+
 def recorded_tracks(samples: Path = SONIC_PI_SAMPLES) -> list[RecordedTrack]:
     """Every recording alone, then the break under each guitar part with the piano."""
     if not (samples / BREAK_FILE).exists():
@@ -62,17 +74,13 @@ def recorded_tracks(samples: Path = SONIC_PI_SAMPLES) -> list[RecordedTrack]:
     parts = {name: load_recording(name, samples) for name in RECORDINGS}
     tracks = []
     for name, part in parts.items():
-        truth = np.zeros((len(part) // SAMPLE_RATE_HZ, len(SHARED_NAMES)), np.float32)
-        truth[:, SHARED_NAMES.index(RECORDINGS[name])] = active_seconds(part, len(part) // SAMPLE_RATE_HZ)
-        tracks.append(RecordedTrack("solo", name, part, truth))
+        tracks.append(RecordedTrack("solo", name, part, shared_truth({RECORDINGS[name]: part})))
     drums = parts[BREAK_FILE.removesuffix(".flac")]
     for guitar in GUITARS:
         band = band_parts(drums, parts[guitar], parts[PIANO])
-        truth = np.zeros((len(drums) // SAMPLE_RATE_HZ, len(SHARED_NAMES)), np.float32)
-        for instrument, part in band.items():
-            truth[:, SHARED_NAMES.index(instrument)] = active_seconds(part, len(part) // SAMPLE_RATE_HZ)
         mix = sum(band.values())
-        tracks.append(RecordedTrack("mix", f"amen_break_under_{guitar}", mix / max(1.0, np.abs(mix).max()), truth))
+        tracks.append(RecordedTrack("mix", f"amen_break_under_{guitar}", mix / max(1.0, np.abs(mix).max()),
+                                    shared_truth(band)))
     return tracks
 
 
@@ -85,13 +93,6 @@ def write_tracks(out: Path, samples: Path = SONIC_PI_SAMPLES) -> list[Path]:
         wavfile.write(out / track.folder / f"{track.name}.wav", SAMPLE_RATE_HZ,
                       np.round(track.audio * 32767).astype(np.int16))
     return sorted({out / track.folder for track in tracks})
-
-
-def second_windows(audio: np.ndarray) -> np.ndarray:
-    """The whole seconds of ``audio`` as 1-s log-mel windows, shape (seconds, 50, n_mels)."""
-    frames = log_mel(audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES)
-    seconds = len(frames) // FRAMES_PER_S
-    return frames[: seconds * FRAMES_PER_S].reshape(seconds, FRAMES_PER_S, -1)
 
 
 def heard_in_solos(tracks: list[RecordedTrack], probabilities: list[np.ndarray], top: int = 3) -> dict[str, list]:
@@ -109,7 +110,7 @@ def evaluate(out: Path, runs: Path, samples: Path = SONIC_PI_SAMPLES) -> dict:
     ROC AUC of every method that can run, the seconds per instrument, and what the shipped graph hears in each
     recording alone."""
     tracks = recorded_tracks(samples)
-    windows = [second_windows(t.audio) for t in tracks]
+    windows = [second_windows(log_mel(t.audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES)) for t in tracks]
     shipped = shipped_probabilities()
     probabilities = [shipped(w) for w in windows]
     scores = {"shipped": [merge_classes(p) for p in probabilities]}

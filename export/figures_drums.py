@@ -80,10 +80,11 @@ def false_onset_figure(report: dict, path: Path, method: str = "model") -> Path:
     counts, rates = false_onset_rates(report, method)
     names = [drum.name for drum in DRUM_CLASSES]
     figure, axes = plt.subplots(figsize=(7.0, 4.2))
-    image = axes.imshow(rates, cmap="Reds", vmin=0, vmax=max(0.2, float(rates.max())))
+    top = max(0.2, float(rates.max()))
+    image = axes.imshow(rates, cmap="Reds", vmin=0, vmax=top)
     for (row, column), rate in np.ndenumerate(rates):
         axes.text(column, row, f"{rate:.3f}", ha="center", va="center", fontsize=8,
-                  color="white" if rate > 0.6 * max(0.2, float(rates.max())) else "black")
+                  color="white" if rate > 0.6 * top else "black")
     axes.set_xticks(range(len(names)), names)
     axes.set_yticks(range(len(names)), [f"{name} ({int(n)})" for name, n in zip(names, counts)])
     axes.set_xlabel("annotated stroke of")

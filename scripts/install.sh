@@ -11,8 +11,8 @@ packages=(jackd2 libjack-jackd2-0 libportaudio2 fluidsynth fluid-soundfont-gm pu
 python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || packages+=(python3-dev)
 # Training and its tests render drum kits and bands: more soundfonts, Hydrogen's sampled kits, and freepats'
-# patches with TiMidity++ (data instruments --freepats); sonic-pi-samples holds the real drum recording that
-# `data recorded-drums` annotates.
+# patches with TiMidity++ (data instruments --freepats); sonic-pi-samples holds the real recordings of `data
+# recorded-drums` and `data recorded-instruments` and the held-out kit of the `test_sonic_pi_kit` sets.
 if [[ "$extras" == *train* ]]; then
     packages+=(fluid-soundfont-gs timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
                hydrogen-drumkits timidity freepats sonic-pi-samples)

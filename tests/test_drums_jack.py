@@ -9,7 +9,8 @@ from bridge.bench import DRUM_BENCH_AUDIO, drum_notes_received, match_drum_notes
 from bridge.drum_vocabulary import DRUM_NAMES, read_annotations
 from bridge.io.jack_player import JackPlayer
 from bridge.remote import DaemonProcess
-from export.data.recorded_drums import SONIC_PI_SAMPLES, build
+from export.data.drum_kits import SONIC_PI_SAMPLES
+from export.data.recorded_drums import build
 from tests.conftest import check_threshold_osc, thresholds_become
 
 pytestmark = pytest.mark.jack

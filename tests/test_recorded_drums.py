@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bridge.drum_vocabulary import read_annotations
-from export.data.recorded_drums import SONIC_PI_SAMPLES, build, notated_onsets
+from export.data.drum_kits import SONIC_PI_SAMPLES
+from export.data.recorded_drums import build, notated_onsets
 from export.evaluate_drums import by_class, evaluate, false_alarms, unscored_onsets
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from export.data.recorded_drums import SONIC_PI_SAMPLES
+from export.data.drum_kits import SONIC_PI_SAMPLES
 
 pytestmark = pytest.mark.skipif(not SONIC_PI_SAMPLES.exists(), reason="needs the Debian package sonic-pi-samples "
                                                                       "(scripts/install.sh installs it with the train extra)")

@@ -2,8 +2,8 @@
 
 Splits are by pattern seed; the real kit named in ``HELD_OUT_KITS`` is heard
 only in the ``test_unseen_kit*`` sets, the kits of ``MORE_HELD_OUT_KITS`` only in
-``test_more_kits*``, Sonic Pi's kit (``SONIC_PI_KIT``) only in ``test_sonic_pi_kit*``. A quarter of the training performances are scattered drills
-(``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
+``test_more_kits*``, Sonic Pi's kit (``SONIC_PI_KIT``) only in ``test_sonic_pi_kit*``. A quarter
+of the training performances are scattered drills (``grooves.scattered_hits``); the test sets are grooves. Train and valid are cached as log-mel
 features (``bridge.features``, the live front end) with onset times; the test
 sets are written as WAV files with annotation files beside them, the format
 ``python -m export evaluate drums`` reads.
@@ -114,7 +114,8 @@ def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, 
         if shot is None:
             continue
         index = class_of_gm_note(hit.note)
-        shot = _pitched(shot, tuning * class_tuning[-1 if index is None else index])
+        slot = -1 if index is None else index  # of class_gain and class_tuning: the last for other percussion
+        shot = _pitched(shot, tuning * class_tuning[slot])
         if hit.note == OPEN_HAT:  # the next hi-hat stroke chokes an open hat
             later = [t for t in hat_times if t > hit.time_s + 1e-4]
             if later:
@@ -122,7 +123,7 @@ def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, 
                 shot = shot[: keep + 220].copy()
                 fade = min(len(shot), 220)
                 shot[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
-        gain = class_gain[-1 if index is None else index] * (hit.velocity / 127) ** curve
+        gain = class_gain[slot] * (hit.velocity / 127) ** curve
         start = int(hit.time_s * sr)
         shot = shot[: len(out) - start]  # tuned down, a one-shot can outlast the tail room
         out[start:start + len(shot)] += gain * shot
@@ -306,13 +307,12 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     plans = default_plans(scale, mixed_kits, synth_kits, class_tuning)
     order = [plan.name for plan in plans]  # of the splits in drums.json, however many builds added them
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
+    held_out = {"held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
+                "sonic_pi_kits": [SONIC_PI_KIT]}  # a build that --only adds to takes today's lists
     summary: dict = {"seed": seed, "sample_rate_hz": SAMPLE_RATE_HZ, "features": spec.as_dict(), "kits": [],
-                     "held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
-                     "sonic_pi_kits": [SONIC_PI_KIT],
-                     "accompaniment_clips": band_counts, "attacks_aligned": align_attacks, "splits": {}}
+                     **held_out, "accompaniment_clips": band_counts, "attacks_aligned": align_attacks, "splits": {}}
     if only:
-        summary = {**(existing_build(out, only, plans, spec, seed, without_kits, align_attacks) or summary),
-                   "more_held_out_kits": list(MORE_HELD_OUT_KITS), "sonic_pi_kits": [SONIC_PI_KIT]}
+        summary = {**(existing_build(out, only, plans, spec, seed, without_kits, align_attacks) or summary), **held_out}
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
     out.mkdir(parents=True, exist_ok=True)
