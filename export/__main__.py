@@ -279,6 +279,10 @@ def write_card(args: argparse.Namespace) -> Path:
 
     out = Path(args.out)
     card = out / f"{args.family}_card.md"
+    if args.family == "inpaint":
+        from export.release_inpaint import refresh_latency
+
+        return refresh_latency(card)
     sources = (load_manifest_entry(args.family, out), Path(args.runs or f"runs/{args.family}"),
                Path(args.data or f"cache/{args.family}"))
     if args.family == "drums":
@@ -484,7 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     card = sub.add_parser("card", help="rewrite a model card from the measured files",
                           description="rewrite models_onnx/<family>_card.md from the data, training, evaluation and bench files "
                                       "(after `evaluate <family> -o runs/<family>/evaluation.json` or `bridge bench -o bench/results.json`)")
-    card.add_argument("family", choices=["drums", "instruments"])
+    card.add_argument("family", choices=["drums", "instruments", "inpaint"],
+                      help="inpaint: only the Latency section, from bench/results.json (the rest is written by "
+                           "`export inpaint` from the training run)")
     card.add_argument("--runs", help="default runs/<family>")
     card.add_argument("--data", help="default cache/<family>")
     card.add_argument("--out", default="models_onnx")

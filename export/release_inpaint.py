@@ -97,6 +97,37 @@ def _finding(methods: dict) -> str:
             "The goal of beating them all is not met yet.")
 
 
+def latency_section(bench: dict) -> list[str]:
+    """The card's Latency section (heading included) from a ``bridge bench --json`` report."""
+    lines = ["## Latency", ""]
+    inpaint_bench = {k: v for k, v in bench.items() if k.startswith("inpaint_")}
+    if inpaint_bench:
+        lines += ["`bridge bench`, one core (`bench/results.json`):", "", "| path | p50 ms | p99 ms |", "|---|---|---|"]
+        lines += [f"| {k} | {v['p50']:.2f} | {v['p99']:.2f} |" for k, v in inpaint_bench.items()]
+    else:
+        lines.append("Not measured yet.")
+    return lines
+
+
+def refresh_latency(card: Path, bench_path: Path = BENCH_RESULTS) -> Path:
+    """Rewrite only the Latency section of an inpainting card from the bench report: the rest of the card needs the
+    training run's files, the latency only ``bridge bench -o bench/results.json``.
+
+    Raises
+    ------
+    ValueError
+        The card has no Latency section.
+    """
+    lines = card.read_text().split("\n")
+    if "## Latency" not in lines:
+        raise ValueError(f"{card} has no '## Latency' section")
+    start = lines.index("## Latency")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    section = latency_section(read_json(bench_path))
+    card.write_text("\n".join(lines[:start] + section + [""] + lines[end:]))
+    return card
+
+
 def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> str:
     counts = read_json(data.with_suffix(".json"))
     evaluation = read_json(runs / "evaluation.json")
@@ -152,13 +183,7 @@ def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> s
     else:
         lines.append("Not evaluated yet.")
     lines += ["", "## Parity (ONNX Runtime against PyTorch, 64 held-out bars)", "", "```json",
-              json.dumps(entry["parity"], indent=1), "```", "", "## Latency", ""]
-    inpaint_bench = {k: v for k, v in bench.items() if k.startswith("inpaint_")}
-    if inpaint_bench:
-        lines += ["`bridge bench`, one core:", "", "| path | p50 ms | p99 ms |", "|---|---|---|"]
-        lines += [f"| {k} | {v['p50']:.2f} | {v['p99']:.2f} |" for k, v in inpaint_bench.items()]
-    else:
-        lines.append("Not measured yet.")
+              json.dumps(entry["parity"], indent=1), "```", "", *latency_section(bench)]
     tradeoff = read_json(runs / "tradeoff.json")
     if tradeoff:
         lines += ["", "## Size trade-off", "",
