@@ -93,7 +93,8 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
                                  lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
                                  width=args.width, hidden=args.hidden, recurrent=args.recurrent, augment=args.augment,
-                                 augment_shift_bands=args.augment_shift_bands, look_ahead=args.look_ahead)
+                                 augment_shift_bands=args.augment_shift_bands, look_ahead=args.look_ahead,
+                                 teachers=tuple(Path(folder) for folder in args.teachers))
         path = train(config)
     print(path)
     return 0
@@ -424,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--look-ahead", type=float, default=0.0, metavar="HOPS",
                           help="drums: hops (10 ms each) the model hears of an onset before it must fire, at least; "
                                "every onset comes that much later (default 0; 1.25 hears 12.5-22.5 ms of each stroke)")
+    training.add_argument("--teachers", nargs="+", default=[], metavar="RUNS",
+                          help="drums: distil these run folders' networks (drums_best.pt, averaged in one graph as "
+                               "export drums --ensemble fuses them): half of every training target is their "
+                               "probability, half the label (an experiment the drum card reports)")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "

@@ -53,6 +53,7 @@ class DrumTrainConfig:
     augment: bool = False  # recolour every training chunk (augment_log_mel)
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
     look_ahead: float = 0.0  # hops the model hears of an onset before it must fire (onset_targets)
+    teachers: tuple[Path, ...] = ()  # run folders of trained networks: distil their average (ensemble_targets)
 
 
 def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s,
@@ -133,6 +134,25 @@ def teacher_targets(tracks: list[np.ndarray], pfnmf_path: Path) -> list[np.ndarr
     return [teacher.activations(track) for track in tqdm(tracks, desc="teacher (PFNMF)")]
 
 
+def ensemble_targets(tracks: list[np.ndarray], checkpoints: list[Path], look_ahead: float) -> list[np.ndarray]:
+    """The probabilities per frame and class of the networks of ``checkpoints`` averaged in one graph (the mean of
+    their logits, as ``export drums --ensemble`` fuses them): soft targets that distil the ensemble into one network.
+
+    Raises
+    ------
+    ValueError
+        The networks name strokes after another look-ahead than ``look_ahead``: their frames would not line up.
+    """
+    from export.release_drums import load_members
+
+    model, teacher_look_ahead, _ = load_members(checkpoints)
+    if teacher_look_ahead != look_ahead:
+        raise ValueError(f"the teachers have a look-ahead of {teacher_look_ahead} hops, the model {look_ahead}")
+    with torch.no_grad():
+        return [torch.sigmoid(model(torch.from_numpy(track[None]))[0][0]).numpy()
+                for track in tqdm(tracks, desc="teacher (ensemble)")]
+
+
 def learning_rate_factor(step: int, total_steps: int, warm_up: float = 0.1) -> float:
     """Linear warm-up over the first 10% of the steps, then a cosine down to 5% of the peak."""
     warm_steps = max(1, int(warm_up * total_steps))
@@ -163,7 +183,11 @@ def train(config: DrumTrainConfig) -> Path:
     def targets(track_onsets: list[np.ndarray], n_frames: int) -> np.ndarray:
         return onset_targets(track_onsets, n_frames, spec.hop_s, config.look_ahead)
 
-    labelled = ChunkSampler(tracks, [targets(o, len(t)) for t, o in zip(tracks, onsets)], rng, augment)
+    labels = [targets(o, len(t)) for t, o in zip(tracks, onsets)]
+    if config.teachers:  # half of every target is the teachers' probability (BCE is linear in its target)
+        soft = ensemble_targets(tracks, [folder / "drums_best.pt" for folder in config.teachers], config.look_ahead)
+        labels = [(hard + teacher) / 2 for hard, teacher in zip(labels, soft)]
+    labelled = ChunkSampler(tracks, labels, rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
     valid = ChunkSampler(valid_tracks, [targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],
                          np.random.default_rng(config.seed + 1))

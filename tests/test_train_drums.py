@@ -13,7 +13,7 @@ from export.data.drum_kits import HYDROGEN, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, feature_spec, load_features, make_track, save_features
 from export.pfnmf import fit
 from export.release_drums import release
-from export.train_drums import DrumTrainConfig, augment_log_mel, delayed, onset_targets, train
+from export.train_drums import DrumTrainConfig, augment_log_mel, delayed, ensemble_targets, onset_targets, train
 
 pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")
 
@@ -145,6 +145,23 @@ def test_release_refuses_to_average_networks_of_different_look_ahead(tiny_data, 
                               threads=1, look_ahead=look_ahead))
     with pytest.raises(ValueError, match="cannot be averaged"):
         release(tmp_path / "la1", tiny_data, tmp_path, ensemble=(tmp_path / "la2",))
+
+
+def test_a_model_distils_an_ensemble_of_its_look_ahead_and_refuses_another(tiny_data, tmp_path):
+    """``train drums --teachers``: half of each target is the teachers' averaged probability."""
+    for seed in (0, 1):
+        train(DrumTrainConfig(data=tiny_data, out=tmp_path / f"seed{seed}", steps=1, batch=2, save_every=1,
+                              threads=1, look_ahead=1, seed=seed))
+    tracks, _ = load_features(tiny_data / "train.npz")
+    soft = ensemble_targets(tracks, [tmp_path / f"seed{seed}" / "drums_best.pt" for seed in (0, 1)], 1)
+    assert [s.shape for s in soft] == [(len(t), 6) for t in tracks] and all(((s > 0) & (s < 1)).all() for s in soft)
+    teachers = (tmp_path / "seed0", tmp_path / "seed1")
+    best = train(DrumTrainConfig(data=tiny_data, out=tmp_path / "distilled", steps=2, batch=2, save_every=2,
+                                 threads=1, look_ahead=1, teachers=teachers))
+    assert best.exists()
+    with pytest.raises(ValueError, match="look-ahead of 1"):
+        train(DrumTrainConfig(data=tiny_data, out=tmp_path / "other", steps=1, batch=2, save_every=1, threads=1,
+                              look_ahead=2, teachers=teachers))
 
 
 FINE_FEATURES = replace(DRUM_FEATURES, hop=DRUM_FEATURES.hop // 2)  # 5 ms
