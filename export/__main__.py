@@ -236,8 +236,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         runs = Path(args.runs or "runs/drums")
         paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint,
                                       args.name, tuple(Path(p) for p in args.ensemble))
-        name = args.checkpoint.removesuffix("_best.pt")
-        (runs / f"{name}_tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")
+        (Path(args.out) / f"{args.name}_tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")  # beside its model
         if args.out == "models_onnx" and args.name == "drums":  # the card is about the live default
             paths.append(write_card(args))
         print("\n".join(map(str, paths)))

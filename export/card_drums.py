@@ -1,7 +1,8 @@
 """The drum model card, written from the files the commands wrote.
 
 Sources: ``cache/drums/drums.json`` (data); the run folder of each network of the live default, as its manifest
-entry names them (``drums_history.json``, and ``drums.pt`` for the command); ``runs/drums/`` (``drums_tuning.json``,
+entry names them, and of the teachers it was distilled from (``drums_history.json``, and ``drums.pt`` for the
+command); ``models_onnx/drums_tuning.json`` (written by ``export drums`` beside the model); ``runs/drums/`` (
 ``evaluation.json``, ``evaluation_clip.json`` and ``evaluation_recorded.json`` of ``python -m export evaluate drums
 --methods model lookahead pfnmf adtlib``); ``cache/drums-recorded/recorded.json`` (``python -m export data
 recorded-drums``); ``runs/drums-lookahead/drums_history.json`` for the look-ahead
@@ -27,6 +28,8 @@ BENCH_RESULTS = REPO / "bench" / "results.json"
 BENCH_LOOKAHEAD = REPO / "bench" / "results_lookahead.json"  # `[drums] model = "drums_lookahead"`
 HISTORY = Path(__file__).with_name("card_drums_history.md")
 TRAINING_RECORD = MODELS_DIR / "drums_training.json"  # the training bullets of earlier cards, by run folder name
+TUNING = MODELS_DIR / "drums_tuning.json"  # `export drums` writes the live default's tuning beside it
+DEFAULT_RUNS, DEFAULT_DATA = Path("runs/drums"), "cache/drums"  # train drums' default --out and --data
 LATENCY_BUDGET_MS = 30.0  # onset to MIDI out, p99 (the issue's budget)
 
 SET_NOTES = {
@@ -76,23 +79,42 @@ def _thresholds(entry: dict) -> str:
     return ", ".join(f"{n} {t}" for n, t in zip(entry["classes"], entry["thresholds"]))
 
 
-def training_command(folder: Path, default_out: Path) -> str:
-    """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint."""
+def training_command(folder: Path, default_out: Path) -> tuple[str, bool]:
+    """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint, and
+    whether it learned from teachers."""
     import torch
 
-    from export.train_drums import DrumTrainConfig
+    from export.train_drums import DrumTrainConfig, teachers_of
 
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
+    teachers = teachers_of(folder)
     return (f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
-            + command_tail(config, DrumTrainConfig, folder, default_out))
+            + (f" --data {config['data']}" if config.get("data", DEFAULT_DATA) != DEFAULT_DATA else "")
+            + (f" --teachers {' '.join(map(str, teachers))}" if teachers else "")
+            + command_tail(config, DrumTrainConfig, folder, default_out)), bool(teachers)
 
 
-def training_lines(folders: list[Path], runs: Path, record_path: Path) -> list[str]:
+def training_lines(folders: list[Path], record_path: Path) -> list[str]:
     """The training bullet of each network in ``folders``: from its run folder where this machine has it, else
     from ``record_path``, where every ``card drums`` keeps the bullets it wrote."""
-    written = {folder.name: training_line(training_command(folder, runs), history, " (each model on its own targets)")
-               for folder in folders if (history := read_json(folder / "drums_history.json"))}
+    written = {}
+    for folder in folders:
+        if history := read_json(folder / "drums_history.json"):
+            command, taught = training_command(folder, DEFAULT_RUNS)
+            targets = " (half of each target the teachers' averaged probability, half the label)" if taught else \
+                " (each model on its own targets)"
+            written[folder.name] = training_line(command, history, targets)
     return kept_lines(record_path, written, [folder.name for folder in folders])
+
+
+def teachers_lines(entry: dict) -> list[str]:
+    """What the live networks were distilled from, before the bullets that train the teachers, if they were."""
+    teachers = entry.get("teachers", [])
+    if not teachers:
+        return []
+    return [f"The live networks were distilled from the {len(teachers)} networks of these run folders, averaged in one graph",
+            "(`train drums --teachers`: half of each training target is their averaged probability, half the label;",
+            "the history at the end of this card tells how they were chosen). The teachers' training comes first:", ""]
 
 
 def networks_phrase(count: int) -> str:
@@ -297,7 +319,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     """The card of the live drum model ``entry`` (trained in ``runs`` on ``data``), and of ``lookahead``, the
     manifest entry of ``drums_lookahead``, whose run is ``runs``' sibling ``drums-lookahead``."""
     counts = read_json(data / "drums.json")
-    tuning = read_json(runs / "drums_tuning.json")
+    tuning = read_json(TUNING)
     evaluation = read_json(runs / "evaluation.json")
     delay = look_ahead_ms(entry)
     folders = [Path(p).parent for p in entry.get("networks", [runs / "drums_best.pt"])]
@@ -360,12 +382,16 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
                   + (f"; for the `test_more_kits` sets: {', '.join(more)}" if more else "")
                   + (f"; for the `test_sonic_pi_kit` sets: {', '.join(sonic_pi)}" if sonic_pi else "") + ".", ""]
     lines += ["## Training", ""]
-    lines += training_lines(folders + ([runs.parent / "drums-lookahead"] if lookahead else []), runs, TRAINING_RECORD)
+    lines += teachers_lines(entry)
+    teachers = [Path(folder) for folder in entry.get("teachers", [])]
+    lines += training_lines(teachers + folders + ([runs.parent / "drums-lookahead"] if lookahead else []),
+                            TRAINING_RECORD)
     lines += ["- `python -m export train pfnmf`: one template per class from the training kits' one-shots (80 mel bands),",
               "  10 free components, 40 KL-divergence updates, adaptive-median peak picking (delta tuned on validation).", ""]
     if tuning:
+        first = f" --runs {folders[0]}" if folders[0] != DEFAULT_RUNS else ""
         ensemble = f" --ensemble {' '.join(map(str, folders[1:]))}" if len(folders) > 1 else ""
-        lines += [f"`python -m export export drums{ensemble}` tunes the thresholds on validation, per class: " + ", ".join(
+        lines += [f"`python -m export export drums{first}{ensemble}` tunes the thresholds on validation, per class: " + ", ".join(
             f"{n} {t} (F {tuning['valid_f'][n]:.3f})" for n, t in zip(tuning["valid_f"], tuning["thresholds"]))
             + f"; mean F of kick, snare, hi-hat {tuning['valid_f_main']:.3f}.", ""]
     lines += ["## Evaluation", ""]

@@ -27,7 +27,7 @@ from export.data.drums import load_features, require_feature_spec
 from export.models.drums import CausalDrumCNN, CausalDrumCRNN, DrumEnsemble, parameter_count
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
-from export.train_drums import load_model
+from export.train_drums import load_model, teachers_of
 
 THRESHOLDS = np.round(np.arange(0.2, 0.91, 0.05), 2)
 
@@ -156,5 +156,8 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "networks": [str(path) for path in checkpoints], "parameters": parameter_count(model), "parity": figures,
         "training_commit": git_commit(),
     }
+    teachers = list(dict.fromkeys(str(folder) for path in checkpoints for folder in teachers_of(path.parent)))
+    if teachers:
+        entry["teachers"] = teachers  # the run folders the networks were distilled from (train drums --teachers)
     update_manifest(out / "manifest.json", entry)
     return [path, out / "manifest.json"], tuning

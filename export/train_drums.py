@@ -15,6 +15,7 @@ Seeded and resumable from ``OUT/<model>.pt``.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -253,6 +254,16 @@ def train(config: DrumTrainConfig) -> Path:
     progress.close()
     (config.out / f"{name}_history.json").write_text(json.dumps(history, indent=2) + "\n")
     return config.out / f"{name}_best.pt"
+
+
+def teachers_of(run: Path) -> list[Path]:
+    """The run folders whose averaged networks taught the network trained in ``run`` (``--teachers``), read from
+    the config its last checkpoint ``drums.pt`` saved (strings: the tuple's repr); [] for a network trained on the
+    labels alone (or whose last checkpoint is not here)."""
+    if not (run / "drums.pt").exists():
+        return []
+    config = torch.load(run / "drums.pt", weights_only=False)["config"]
+    return [Path(folder) for folder in re.findall(r"Path\('([^']*)'\)", config.get("teachers", ""))]
 
 
 def load_model(path: Path) -> tuple[CausalDrumCNN, float, FeatureSpec]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, latency_line, lookahead_section,
-                               machine_phrase, networks_phrase, training_command, training_lines, verdict)
+                               machine_phrase, networks_phrase, teachers_lines, training_command, training_lines, verdict)
 from export.provenance import training_line
 
 
@@ -78,8 +78,9 @@ def test_training_and_verdict_lines_read_the_histories_and_scores():
 
 def test_each_networks_training_command_is_read_from_its_checkpoint(tmp_path):
     torch.save({"config": {"steps": "8000", "look_ahead": "1", "seed": "1"}}, tmp_path / "drums.pt")
-    assert training_command(tmp_path, Path("runs/drums")) == f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}"
-    assert training_command(tmp_path, tmp_path) == "train drums --steps 8000 --look-ahead 1 --seed 1"
+    assert training_command(tmp_path, Path("runs/drums")) == (
+        f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}", False)
+    assert training_command(tmp_path, tmp_path) == ("train drums --steps 8000 --look-ahead 1 --seed 1", False)
     assert networks_phrase(1) == "A causal CNN" and networks_phrase(2).startswith("Two causal CNNs (one recipe trained from two seeds")
 
 
@@ -101,10 +102,25 @@ def test_a_networks_training_line_is_kept_for_machines_without_its_run_folder(tm
     (here / "drums_history.json").write_text('[{"step": 8000, "valid_loss": 0.1, "elapsed_s": 1800.0}]')
     record = tmp_path / "drums_training.json"
     record.write_text('{"drums-lookahead": "- trained elsewhere", "drums": "- an older line"}')
-    lines = training_lines([here, elsewhere, tmp_path / "never-trained"], here, record)
-    assert lines[0].startswith("- `python -m export train drums --steps 8000 --look-ahead 1.5`: 30 minutes")
+    lines = training_lines([here, elsewhere, tmp_path / "never-trained"], record)
+    assert lines[0].startswith(f"- `python -m export train drums --steps 8000 --look-ahead 1.5 --out {here}`: 30 minutes")
     assert lines[1:] == ["- trained elsewhere"]
     assert "older" not in record.read_text()  # the run folder's history wins and is kept
+
+
+def test_a_distilled_networks_command_names_its_data_and_teachers_and_the_card_lists_them(tmp_path):
+    """The config a checkpoint saves holds strings: ``teachers`` is the repr of a tuple of paths."""
+    config = {"steps": "8000", "look_ahead": "1.25", "seed": "0", "data": "cache/drums-other",
+              "teachers": "(PosixPath('runs/drums'), PosixPath('runs/drums-nogm'))"}
+    torch.save({"config": config}, tmp_path / "drums.pt")
+    (tmp_path / "drums_history.json").write_text('[{"step": 8000, "valid_loss": 0.1, "elapsed_s": 60.0}]')
+    command, taught = training_command(tmp_path, tmp_path)
+    assert command == ("train drums --steps 8000 --look-ahead 1.25 --data cache/drums-other "
+                       "--teachers runs/drums runs/drums-nogm") and taught
+    line = training_lines([tmp_path], tmp_path / "drums_training.json")[0]
+    assert "half of each target the teachers' averaged probability" in line
+    assert "the 2 networks of these run folders" in teachers_lines({"teachers": ["runs/drums", "runs/drums-nogm"]})[0]
+    assert teachers_lines({}) == []
 
 
 def test_the_latency_names_the_machine_it_was_measured_on():
