@@ -94,7 +94,8 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
                                  width=args.width, hidden=args.hidden, recurrent=args.recurrent, augment=args.augment,
                                  augment_shift_bands=args.augment_shift_bands, look_ahead=args.look_ahead,
-                                 teachers=tuple(Path(folder) for folder in args.teachers))
+                                 teachers=tuple(Path(folder) for folder in args.teachers),
+                                 teach_off_onsets=args.teach_off_onsets)
         path = train(config)
     print(path)
     return 0
@@ -428,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
                           help="drums: distil these run folders' networks (drums_best.pt, averaged in one graph as "
                                "export drums --ensemble fuses them): half of every training target is their "
                                "probability, half the label (an experiment the drum card reports)")
+    training.add_argument("--teach-off-onsets", action="store_true",
+                          help="drums, with --teachers: the onset frames keep their label of 1, the teachers' half "
+                               "only softens the other frames (teachers that fire a frame late do not teach lateness)")
     training.set_defaults(func=cmd_train)
     evaluation = sub.add_parser("evaluate", help="evaluate a model family, print JSON metrics",
                                 description="evaluate on held-out data. inpaint: a folk.npz (its test split) or any ABC/MIDI "

@@ -55,6 +55,7 @@ class DrumTrainConfig:
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
     look_ahead: float = 0.0  # hops the model hears of an onset before it must fire (onset_targets)
     teachers: tuple[Path, ...] = ()  # run folders of trained networks: distil their average (ensemble_targets)
+    teach_off_onsets: bool = False  # the teachers' half only where the label is 0 (distilled_targets)
 
 
 def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s,
@@ -154,6 +155,14 @@ def ensemble_targets(tracks: list[np.ndarray], checkpoints: list[Path], look_ahe
                 for track in tqdm(tracks, desc="teacher (ensemble)")]
 
 
+def distilled_targets(labels: np.ndarray, teacher: np.ndarray, off_onsets: bool = False) -> np.ndarray:
+    """Half the label, half the teachers' probability (BCE is linear in its target). ``off_onsets``: the onset
+    frames keep their label of 1, so the student fires where the labels say even where the teachers, some of
+    which never heard the kit, put their mass a frame later; elsewhere the teachers' half stays."""
+    mixed = (labels + teacher) / 2
+    return np.where(labels == 1.0, labels, mixed) if off_onsets else mixed
+
+
 def learning_rate_factor(step: int, total_steps: int, warm_up: float = 0.1) -> float:
     """Linear warm-up over the first 10% of the steps, then a cosine down to 5% of the peak."""
     warm_steps = max(1, int(warm_up * total_steps))
@@ -185,9 +194,9 @@ def train(config: DrumTrainConfig) -> Path:
         return onset_targets(track_onsets, n_frames, spec.hop_s, config.look_ahead)
 
     labels = [targets(o, len(t)) for t, o in zip(tracks, onsets)]
-    if config.teachers:  # half of every target is the teachers' probability (BCE is linear in its target)
+    if config.teachers:
         soft = ensemble_targets(tracks, [folder / "drums_best.pt" for folder in config.teachers], config.look_ahead)
-        labels = [(hard + teacher) / 2 for hard, teacher in zip(labels, soft)]
+        labels = [distilled_targets(hard, teacher, config.teach_off_onsets) for hard, teacher in zip(labels, soft)]
     labelled = ChunkSampler(tracks, labels, rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
     valid = ChunkSampler(valid_tracks, [targets(o, len(t)) for t, o in zip(valid_tracks, valid_onsets)],

@@ -13,7 +13,8 @@ from export.data.drum_kits import HYDROGEN, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, feature_spec, load_features, make_track, save_features
 from export.pfnmf import fit
 from export.release_drums import release
-from export.train_drums import DrumTrainConfig, augment_log_mel, delayed, ensemble_targets, onset_targets, train
+from export.train_drums import (DrumTrainConfig, augment_log_mel, delayed, distilled_targets, ensemble_targets, onset_targets,
+                                train)
 
 pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")
 
@@ -162,6 +163,13 @@ def test_a_model_distils_an_ensemble_of_its_look_ahead_and_refuses_another(tiny_
     with pytest.raises(ValueError, match="look-ahead of 1"):
         train(DrumTrainConfig(data=tiny_data, out=tmp_path / "other", steps=1, batch=2, save_every=1, threads=1,
                               look_ahead=2, teachers=teachers))
+
+
+def test_distilled_targets_can_keep_every_onset_frame_at_its_label():
+    labels = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)
+    teacher = np.array([[0.4, 0.6], [0.8, 0.2]], np.float32)
+    assert np.allclose(distilled_targets(labels, teacher), [[0.2, 0.8], [0.9, 0.1]])
+    assert np.allclose(distilled_targets(labels, teacher, off_onsets=True), [[0.2, 1.0], [1.0, 0.1]])
 
 
 FINE_FEATURES = replace(DRUM_FEATURES, hop=DRUM_FEATURES.hop // 2)  # 5 ms
