@@ -191,9 +191,26 @@ def cmd_evaluate_recorded_instruments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_piano_registers(args: argparse.Namespace) -> int:
+    import json
+
+    from export.register_check import evaluate, markdown_table
+
+    try:
+        report = evaluate()
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise SystemExit(f"evaluate piano-registers: {exc}") from None
+    if args.output:
+        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
+    if args.family == "piano-registers":
+        return cmd_evaluate_piano_registers(args)
     if args.family == "drums":
         return cmd_evaluate_drums(args)
     if args.family == "instruments":
@@ -441,8 +458,11 @@ def main(argv: list[str] | None = None) -> int:
                                             "and one row of 0/1 per second. recorded-instruments: the instrument models on the "
                                             "real recordings of sonic-pi-samples (musicnn too where its peer has run on "
                                             "the files of `data recorded-instruments` in --data, default "
-                                            "cache/instruments-recorded)")
-    evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments"])
+                                            "cache/instruments-recorded). piano-registers: the shipped instrument "
+                                            "graph on one piano phrase at three registers, rendered through the "
+                                            "soundfonts of the training and test mixes")
+    evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments",
+                                               "piano-registers"])
     evaluation.add_argument("--figures", metavar="DIR",
                             help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart "
                                  "and the false onsets per annotated stroke")

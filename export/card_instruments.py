@@ -6,6 +6,7 @@ Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_his
 ``instruments_variants.json`` beside the card: the CNN trained on variants of the data, as evaluated so far;
 ``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds;
 ``runs/instruments/evaluation_recorded.json`` (``python -m export evaluate recorded-instruments``);
+``runs/instruments/piano_registers.json`` (``python -m export evaluate piano-registers``);
 ``runs/instruments/bundled_trio.json`` (``bridge detect-instruments bridge/data/instruments_trio.wav --json``). Each
 activity model's training bullet is kept in ``models_onnx/instruments_training.json`` for machines without its
 run folder.
@@ -23,6 +24,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.data.multitrack import read_activity_csv
 from export.evaluate_instruments import TRIO, TRIO_SPAN_S, markdown_tables
 from export.evaluate_recorded_instruments import markdown_table as markdown_table_recorded
+from export.register_check import markdown_table as markdown_table_registers
 from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
 BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
@@ -30,6 +32,7 @@ VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bullets of earlier cards, by run folder/model
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
 RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
+REGISTERS_REPORT = "piano_registers.json"  # in the runs folder, from `python -m export evaluate piano-registers`
 BUNDLED_TRIO_REPORT = "bundled_trio.json"  # in the runs folder: `bridge detect-instruments ... --json` of the trio
 ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
 # the graph of the two CNN seeds that shipped before the CRNN joined them: its tune report and its evaluation,
@@ -377,6 +380,26 @@ def recorded_section(report: dict) -> list[str]:
             "mixes stop standing in for real ones.", ""]
 
 
+def registers_section(report: dict) -> list[str]:
+    """The shipped graph on one piano phrase at three registers (``python -m export evaluate piano-registers``)."""
+    if not report:
+        return []
+    low = next(iter(report["registers"].values()))
+    bass_first = [font for font, result in low.items() if result["top"][0][0] in ("double_bass", "electric_bass")]
+    return ["**The piano's register.** The real piano above is a phrase low in the bass register, and the graph hears",
+            "a double bass. `python -m export evaluate piano-registers -o runs/instruments/piano_registers.json` renders",
+            f"one phrase of single piano notes ({report['phrase']['notes']} eighths, {report['phrase']['seconds']:g} s) "
+            "at three registers through the soundfonts of the",
+            "training and test mixes, and gives the shipped graph's mean activity over its seconds:", "",
+            markdown_table_registers(report).rstrip(), "",
+            f"In the lowest register a bass is heard above the piano in {len(bass_first)} of the {len(low)} soundfonts, "
+            "the training ones included: the",
+            "graph goes by register as well as timbre. The training songs' pianos play the melody, or a left hand from",
+            "C2 up under or between the right hand's chords (`export/data/idioms.py`): never a bass line alone, and",
+            "never below C2, where the phrase's A1 and B1 lie. Piano parts that sometimes play low and alone are the",
+            "next thing to try.", ""]
+
+
 def activity_of(evaluation: dict) -> dict:
     return evaluation.get("activity", {}) if evaluation else {}
 
@@ -511,6 +534,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
               "mixes use a soundfont and a drum kit that training never heard, the nearest stand-in for real recordings",
               "here" + ("; a few real recordings are scored below." if recorded else "."), ""]
     lines += recorded_section(recorded)
+    lines += registers_section(read_json(runs / REGISTERS_REPORT))
     activity = activity_of(evaluation)
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]

@@ -1,0 +1,82 @@
+"""``python -m export evaluate piano-registers``: does the instrument graph tell a piano by its register?
+
+The real piano recording of ``evaluate recorded-instruments`` is a phrase low in the bass register, and the graph
+hears it as a double bass. This check renders one phrase of single piano notes (GM program 0, eighths at 120 BPM)
+at three registers through the soundfonts of the training mixes and of the test mixes, and reports the mean
+activity of the piano and the two basses over its whole seconds, with the classes heard most. The training
+songs' pianos play their left hand's bass from C2 to B2 under chords (``export.data.idioms``), never a bass line
+alone, so a bass-register phrase on its own is new to the models in any soundfont.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import mido
+import numpy as np
+
+from bridge.features import INSTRUMENT_FEATURES, log_mel
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.data.multitrack import SAMPLE_RATE_HZ, SOUNDFONTS
+from export.data.render import render_midi
+from export.evaluate_instruments import Probabilities, second_windows, shipped_probabilities
+
+PHRASE = (45, 47, 49, 50, 52, 54, 52, 50, 49, 47, 45, 42, 45, 49, 52, 54)  # A2 to F#3, in A major
+REGISTERS = {"A1-F#2": -12, "A2-F#3": 0, "A4-F#5": 24}  # name -> semitones from PHRASE
+VELOCITIES = (92, 74, 80, 70, 86, 72, 78, 70)  # a player's accents, repeated
+EIGHTH_TICKS = 240  # at 480 ticks a beat and 120 BPM: 0.25 s
+WATCHED = ("piano", "double_bass", "electric_bass")
+
+
+def phrase_midi(shift: int) -> mido.MidiFile:
+    """``PHRASE`` moved by ``shift`` semitones, played twice on a piano (program 0), each note an eighth."""
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000),
+                            mido.Message("program_change", channel=0, program=0)])
+    for i, pitch in enumerate(PHRASE * 2):
+        track.append(mido.Message("note_on", channel=0, note=pitch + shift, velocity=VELOCITIES[i % len(VELOCITIES)]))
+        track.append(mido.Message("note_off", channel=0, note=pitch + shift, time=EIGHTH_TICKS))
+    midi = mido.MidiFile(ticks_per_beat=480)
+    midi.tracks.append(track)
+    return midi
+
+
+def soundfonts() -> dict[str, Path]:
+    """The soundfonts of the training and test mixes that this machine has, by name and split."""
+    named = {f"{font.stem} ({split})": font for split in ("train", "test") for font in SOUNDFONTS[split]}
+    return {name: font for name, font in named.items() if font.exists()}
+
+
+def heard(audio: np.ndarray, probabilities: Probabilities, top: int = 3) -> dict:
+    """The mean activity of ``WATCHED`` over the whole seconds of ``audio``, and the ``top`` classes."""
+    mean = probabilities(second_windows(log_mel(audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES))).mean(axis=0)
+    return {"activity": {name: round(float(mean[INSTRUMENT_NAMES.index(name)]), 3) for name in WATCHED},
+            "top": [[INSTRUMENT_NAMES[i], round(float(mean[i]), 3)] for i in np.argsort(-mean)[:top]]}
+
+
+def evaluate(probabilities: Probabilities | None = None) -> dict:
+    """Per register and soundfont, what the graph (default: the shipped one) hears in the phrase."""
+    probabilities = probabilities or shipped_probabilities()
+    fonts = soundfonts()
+    if not fonts:
+        raise FileNotFoundError("no soundfont of the instrument mixes is installed (fluid-soundfont-gm, ...)")
+    report: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for register, shift in REGISTERS.items():
+            path = Path(scratch) / f"{register}.mid"
+            phrase_midi(shift).save(path)
+            report[register] = {name: heard(render_midi(path, SAMPLE_RATE_HZ, font), probabilities)
+                                for name, font in fonts.items()}
+    return {"phrase": {"notes": len(PHRASE) * 2, "seconds": len(PHRASE) * 2 * 0.25}, "registers": report}
+
+
+def markdown_table(report: dict) -> str:
+    """One row per register and soundfont: the watched classes' mean activity and the classes heard most."""
+    lines = ["| register | soundfont | " + " | ".join(WATCHED) + " | heard most |",
+             "|---|---|" + "---|" * (len(WATCHED) + 1)]
+    for register, fonts in report["registers"].items():
+        for font, result in fonts.items():
+            cells = " | ".join(f"{result['activity'][name]:.2f}" for name in WATCHED)
+            top = ", ".join(f"{name} {value:.2f}" for name, value in result["top"])
+            lines.append(f"| {register} | {font} | {cells} | {top} |")
+    return "\n".join(lines) + "\n"
