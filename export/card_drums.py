@@ -79,19 +79,24 @@ def _thresholds(entry: dict) -> str:
     return ", ".join(f"{n} {t}" for n, t in zip(entry["classes"], entry["thresholds"]))
 
 
-def training_command(folder: Path, default_out: Path) -> tuple[str, bool]:
-    """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint, and
-    whether it learned from teachers."""
+def training_command(folder: Path, default_out: Path) -> tuple[str, str]:
+    """The ``train drums`` command that trained the network in ``folder``, read from its last checkpoint, and what
+    its targets were."""
     import torch
 
     from export.train_drums import DrumTrainConfig, teachers_of
 
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
     teachers = teachers_of(folder)
+    off_onsets = bool(teachers) and config.get("teach_off_onsets") == "True"
+    targets = ("each model on its own targets" if not teachers else
+               "the onset frames at their label, the other frames half the teachers' averaged probability"
+               if off_onsets else "half of each target the teachers' averaged probability, half the label")
     return (f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
             + (f" --data {config['data']}" if config.get("data", DEFAULT_DATA) != DEFAULT_DATA else "")
             + (f" --teachers {' '.join(map(str, teachers))}" if teachers else "")
-            + command_tail(config, DrumTrainConfig, folder, default_out)), bool(teachers)
+            + (" --teach-off-onsets" if off_onsets else "")
+            + command_tail(config, DrumTrainConfig, folder, default_out)), targets
 
 
 def training_lines(folders: list[Path], record_path: Path) -> list[str]:
@@ -100,10 +105,8 @@ def training_lines(folders: list[Path], record_path: Path) -> list[str]:
     written = {}
     for folder in folders:
         if history := read_json(folder / "drums_history.json"):
-            command, taught = training_command(folder, DEFAULT_RUNS)
-            targets = " (half of each target the teachers' averaged probability, half the label)" if taught else \
-                " (each model on its own targets)"
-            written[folder.name] = training_line(command, history, targets)
+            command, targets = training_command(folder, DEFAULT_RUNS)
+            written[folder.name] = training_line(command, history, f" ({targets})")
     return kept_lines(record_path, written, [folder.name for folder in folders])
 
 

@@ -78,9 +78,10 @@ def test_training_and_verdict_lines_read_the_histories_and_scores():
 
 def test_each_networks_training_command_is_read_from_its_checkpoint(tmp_path):
     torch.save({"config": {"steps": "8000", "look_ahead": "1", "seed": "1"}}, tmp_path / "drums.pt")
+    own = "each model on its own targets"
     assert training_command(tmp_path, Path("runs/drums")) == (
-        f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}", False)
-    assert training_command(tmp_path, tmp_path) == ("train drums --steps 8000 --look-ahead 1 --seed 1", False)
+        f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}", own)
+    assert training_command(tmp_path, tmp_path) == ("train drums --steps 8000 --look-ahead 1 --seed 1", own)
     assert networks_phrase(1) == "A causal CNN" and networks_phrase(2).startswith("Two causal CNNs (one recipe trained from two seeds")
 
 
@@ -114,11 +115,15 @@ def test_a_distilled_networks_command_names_its_data_and_teachers_and_the_card_l
               "teachers": "(PosixPath('runs/drums'), PosixPath('runs/drums-nogm'))"}
     torch.save({"config": config}, tmp_path / "drums.pt")
     (tmp_path / "drums_history.json").write_text('[{"step": 8000, "valid_loss": 0.1, "elapsed_s": 60.0}]')
-    command, taught = training_command(tmp_path, tmp_path)
+    command, targets = training_command(tmp_path, tmp_path)
     assert command == ("train drums --steps 8000 --look-ahead 1.25 --data cache/drums-other "
-                       "--teachers runs/drums runs/drums-nogm") and taught
+                       "--teachers runs/drums runs/drums-nogm") and targets.startswith("half of each target")
     line = training_lines([tmp_path], tmp_path / "drums_training.json")[0]
-    assert "half of each target the teachers' averaged probability" in line
+    assert "(half of each target the teachers' averaged probability, half the label)" in line
+    torch.save({"config": {**config, "teach_off_onsets": "True"}}, tmp_path / "drums.pt")
+    command, targets = training_command(tmp_path, tmp_path)
+    assert command.endswith("--teachers runs/drums runs/drums-nogm --teach-off-onsets")
+    assert targets.startswith("the onset frames at their label")
     assert "the 2 networks of these run folders" in teachers_lines({"teachers": ["runs/drums", "runs/drums-nogm"]})[0]
     assert teachers_lines({}) == []
 
