@@ -4,8 +4,9 @@ The real piano recording of ``evaluate recorded-instruments`` is a phrase low in
 hears it as a double bass. This check renders one phrase of single piano notes (GM program 0, eighths at 120 BPM)
 at three registers through the soundfonts of the training mixes and of the test mixes, and reports the mean
 activity of the piano and the two basses over its whole seconds, with the classes heard most. The training
-songs' pianos play their left hand's bass from C2 to B2 under chords (``export.data.idioms``), never a bass line
-alone, so a bass-register phrase on its own is new to the models in any soundfont.
+songs' pianos play the melody, or a left hand from C2 up under or between the right hand's chords
+(``export.data.idioms``): never a bass line alone, nor below C2, so a low phrase on its own is new to the models in
+any soundfont.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from export.evaluate_instruments import Probabilities, second_windows, shipped_p
 PHRASE = (45, 47, 49, 50, 52, 54, 52, 50, 49, 47, 45, 42, 45, 49, 52, 54)  # A2 to F#3, in A major
 REGISTERS = {"A1-F#2": -12, "A2-F#3": 0, "A4-F#5": 24}  # name -> semitones from PHRASE
 VELOCITIES = (92, 74, 80, 70, 86, 72, 78, 70)  # a player's accents, repeated
-EIGHTH_TICKS = 240  # at 480 ticks a beat and 120 BPM: 0.25 s
+EIGHTH_TICKS, EIGHTH_S = 240, 0.25  # at 480 ticks a beat and 120 BPM
 WATCHED = ("piano", "double_bass", "electric_bass")
 
 
@@ -67,7 +68,7 @@ def evaluate(probabilities: Probabilities | None = None) -> dict:
             phrase_midi(shift).save(path)
             report[register] = {name: heard(render_midi(path, SAMPLE_RATE_HZ, font), probabilities)
                                 for name, font in fonts.items()}
-    return {"phrase": {"notes": len(PHRASE) * 2, "seconds": len(PHRASE) * 2 * 0.25}, "registers": report}
+    return {"phrase": {"notes": len(PHRASE) * 2, "seconds": len(PHRASE) * 2 * EIGHTH_S}, "registers": report}
 
 
 def markdown_table(report: dict) -> str:
