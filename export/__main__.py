@@ -51,7 +51,8 @@ def cmd_data(args: argparse.Namespace) -> int:
             path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers,
                                      seed=args.seed, audio=args.audio, csound_bank=args.csound_bank,
                                      freepats=args.freepats, modelled_share=args.modelled,
-                                     timbre_shift=args.timbre_shift, idiomatic=not args.plain_parts, **dropouts)
+                                     timbre_shift=args.timbre_shift, idiomatic=not args.plain_parts,
+                                     low_piano=args.low_piano, **dropouts)
         except ValueError as exc:  # stems of another variant in the folder: say which, no traceback
             raise SystemExit(f"data instruments: {exc}") from None
         print(path.read_text())
@@ -196,8 +197,14 @@ def cmd_evaluate_piano_registers(args: argparse.Namespace) -> int:
 
     from export.register_check import evaluate, markdown_table
 
+    probabilities = None
+    if args.runs:  # a run folder's activity CNN instead of the shipped graph
+        from export.evaluate_instruments import checkpoint_probabilities
+        from export.train_instruments import load_activity
+
+        probabilities = checkpoint_probabilities(load_activity(Path(args.runs) / "activity_cnn.pt"))
     try:
-        report = evaluate()
+        report = evaluate(probabilities)
     except (FileNotFoundError, RuntimeError) as exc:
         raise SystemExit(f"evaluate piano-registers: {exc}") from None
     if args.output:
@@ -408,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="instruments: render each training and validation stem up to this many semitones up or "
                            "down and resample it back to its pitch, moving its timbre (an experiment the instrument "
                            "card reports)")
+    data.add_argument("--low-piano", type=float, default=0.0, metavar="SHARE",
+                      help="instruments: this share of the training and validation pianos that do not play the melody "
+                           "play a bass line alone, as low as the basses (an experiment the instrument card reports)")
     data.add_argument("--plain-parts", action="store_true",
                       help="instruments: every chord instrument plays the same close triads and both basses the same "
                            "half-note roots, as the data before the idiomatic parts (piano hands, strummed or picked "
@@ -459,8 +469,9 @@ def main(argv: list[str] | None = None) -> int:
                                             "real recordings of sonic-pi-samples (musicnn too where its peer has run on "
                                             "the files of `data recorded-instruments` in --data, default "
                                             "cache/instruments-recorded). piano-registers: the shipped instrument "
-                                            "graph on one piano phrase at three registers, rendered through the "
-                                            "soundfonts of the training and test mixes")
+                                            "graph (or with --runs, that folder's activity CNN) on one piano phrase "
+                                            "at three registers, rendered through the soundfonts of the training "
+                                            "and test mixes")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments",
                                                "piano-registers"])
     evaluation.add_argument("--figures", metavar="DIR",

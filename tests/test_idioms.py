@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from export.data.accompaniment import TRIADS
-from export.data.idioms import GUITAR_STRINGS, STYLES, guitar_shape, idiomatic_part, strum
+from export.data.idioms import GUITAR_STRINGS, STYLES, guitar_shape, idiomatic_part, low_line, strum
 
 BAR_TICKS = 24
 SECONDS_PER_TICK = 60.0 / 120 / 6  # 120 BPM
@@ -50,3 +50,25 @@ def test_a_bass_line_starts_every_bar_on_its_root_and_stays_below_e4(name):
         notes = idiomatic_part(name, chords, BAR_TICKS, np.random.default_rng(seed), SECONDS_PER_TICK)
         assert all(n.pitch < 64 for n in notes)
         assert [n.pitch % 12 for n in notes if n.start_tick % BAR_TICKS == 0] == [c[0] for c in chords]
+
+
+def test_a_low_piano_plays_a_bass_line_alone_and_only_when_asked():
+    """``low_line`` is a bass's line: the root on every bar's first tick, in the bass register, no chord above it.
+    ``stem_notes`` gives it to a piano only with ``low_piano`` (1.0: every piano that does not play the melody)."""
+    from bridge.instrument_vocabulary import INSTRUMENT_CLASSES
+    from export.data.multitrack import stem_notes
+
+    chords = [TRIADS[3], TRIADS[14], TRIADS[20]]
+    for seed in range(6):
+        notes = low_line(chords, BAR_TICKS, np.random.default_rng(seed), SECONDS_PER_TICK)
+        assert all(n.pitch < 64 for n in notes) and min(n.pitch for n in notes) < 48
+        assert [n.pitch % 12 for n in notes if n.start_tick % BAR_TICKS == 0] == [c[0] for c in chords]
+    piano = next(c for c in INSTRUMENT_CLASSES if c.name == "piano")
+    tokens = np.zeros((3, BAR_TICKS), np.int64)
+    parts = {"melody": ["the melody"], "chords": []}
+    low, plain = [], []
+    for seed in range(20):
+        low.append(stem_notes(piano, tokens, parts, np.random.default_rng(seed), SECONDS_PER_TICK, True, 1.0))
+        plain.append(stem_notes(piano, tokens, parts, np.random.default_rng(seed), SECONDS_PER_TICK, True))
+    assert all(n == ["the melody"] or max(note.pitch for note in n) < 64 for n in low)
+    assert any(n != ["the melody"] and max(note.pitch for note in n) >= 64 for n in plain)  # right-hand chords

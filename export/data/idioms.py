@@ -226,6 +226,13 @@ def walking(chords: list[Chord], bar_ticks: int, rng: np.random.Generator, secon
     return notes
 
 
+def low_line(chords: list[Chord], bar_ticks: int, rng: np.random.Generator, seconds_per_tick: float) -> list[BandNote]:
+    """Piano, low and alone: the left hand plays one of the basses' lines (E1 up) with no right hand, so that the
+    register does not tell a piano from a bass (``data instruments --low-piano``)."""
+    lines = (half_notes, eighth_roots, root_fifth_octave, walking)
+    return lines[int(rng.integers(len(lines)))](chords, bar_ticks, rng, seconds_per_tick)
+
+
 Style = Callable[[list[Chord], int, np.random.Generator, float], list[BandNote]]
 STYLES: dict[str, tuple[Style, ...]] = {
     "piano": (two_hands, broken, oom_pah), "electric_piano": (two_hands, broken, oom_pah),

@@ -48,7 +48,7 @@ from export.data.drum_kits import kits_for, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
 from export.data.grooves import generate
-from export.data.idioms import STYLES, idiomatic_part
+from export.data.idioms import STYLES, idiomatic_part, low_line
 from export.data.modelled import MODELS, render_part
 from export.data.render import bank_programs, render_midi
 
@@ -70,11 +70,14 @@ DROPOUT_SHARE = 0.5  # default share of the training mixes with the clicks of a 
 
 
 def stem_notes(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.random.Generator,
-               seconds_per_tick: float, idiomatic: bool = False) -> list:
+               seconds_per_tick: float, idiomatic: bool = False, low_piano: float = 0.0) -> list:
     """The part a class plays: its role's, and for chord instruments sometimes the melody; with ``idiomatic``,
-    chord and bass instruments play the chords or the bass line as their players would (``idioms.idiomatic_part``)."""
+    chord and bass instruments play the chords or the bass line as their players would (``idioms.idiomatic_part``),
+    and ``low_piano`` of the pianos that do not play the melody play a bass line alone (``idioms.low_line``)."""
     if klass.role == "chords" and rng.random() < 0.3:
         return parts["melody"]
+    if idiomatic and klass.name == "piano" and low_piano > 0 and rng.random() < low_piano:  # no draw by default
+        return low_line(bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
     if idiomatic and klass.name in STYLES:
         return idiomatic_part(klass.name, bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
     return parts[klass.role]
@@ -95,13 +98,14 @@ def stretch_ratio(shift: int) -> Fraction:
 
 def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
                programs: frozenset[int] | None = None, shifts: np.ndarray | None = None,
-               idiomatic: bool = False) -> tuple[mido.MidiFile, float]:
+               idiomatic: bool = False, low_piano: float = 0.0) -> tuple[mido.MidiFile, float]:
     """One MIDI file playing every (song, class) stem in turn on channel 1, in slots a little longer than
     ``SONG_S + GAP_S``.
 
     ``songs`` holds (tokens, tempo in BPM, seed); ``programs``, where not None, the GM programs the synthesiser has
     (a class plays one of its programs among them); ``shifts`` (``timbre_shifts``), where not None, transposes each
-    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back; ``idiomatic`` goes to
+    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back; ``idiomatic`` and
+    ``low_piano`` go to
     ``stem_notes``. Returns the file and the slot length in seconds.
     """
     ticks_per_s = 960  # the file runs at 120 BPM with 480 ticks a beat
@@ -121,7 +125,7 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
             events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(choices)))))
             vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
             events.append((start, 0, mido.Message("control_change", channel=0, control=1, value=vibrato)))
-            for note in stem_notes(klass, tokens, parts, rng, seconds_per_tick, idiomatic):
+            for note in stem_notes(klass, tokens, parts, rng, seconds_per_tick, idiomatic, low_piano):
                 on_s, off_s = note.start_tick * seconds_per_tick, note.end_tick * seconds_per_tick
                 if on_s >= SONG_S:
                     break
@@ -152,13 +156,14 @@ def restore_pitch(audio: np.ndarray, shift: int, n: int) -> np.ndarray:
 
 
 def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path, timbre_shift: int = 0,
-                 idiomatic: bool = False) -> np.ndarray:
+                 idiomatic: bool = False, low_piano: float = 0.0) -> np.ndarray:
     """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run; with
     ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``); with
-    ``idiomatic``, chords and bass lines played as each instrument's players would (``stem_notes``)."""
+    ``idiomatic``, chords and bass lines played as each instrument's players would, ``low_piano`` of the pianos
+    a bass line alone (``stem_notes``)."""
     classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
     shifts = timbre_shifts(songs, classes, timbre_shift)
-    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts, idiomatic)
+    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts, idiomatic, low_piano)
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "stems.mid"
         midi.save(path)
@@ -188,7 +193,7 @@ def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = Fal
 
 
 def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
-                   idiomatic: bool = False) -> dict[tuple[int, int], np.ndarray]:
+                   idiomatic: bool = False, low_piano: float = 0.0) -> dict[tuple[int, int], np.ndarray]:
     """For about ``share`` of ``songs``, the piano and acoustic guitar stems played by modelled strings
     (``export.data.modelled``) instead of a soundfont: {(song index, class index): stem}."""
     replaced = {}
@@ -200,17 +205,18 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
         seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
         for name in MODELS:
             klass = INSTRUMENT_NAMES.index(name)
-            notes = stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, idiomatic)
+            notes = stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, idiomatic, low_piano)
             replaced[i, klass] = render_part(name, notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
     return replaced
 
 
 def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path],
-                modelled_share: float = 0.0, timbre_shift: int = 0, idiomatic: bool = False) -> Path:
+                modelled_share: float = 0.0, timbre_shift: int = 0, idiomatic: bool = False,
+                low_piano: float = 0.0) -> Path:
     """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
     shared out among ``soundfonts``, ``modelled_share`` of them with modelled pianos and guitars, and the pitched
     stems' timbres shifted by up to ``timbre_shift`` semitones and with ``idiomatic`` their chords played as
-    each instrument's players would (``render_stems``).
+    each instrument's players would, ``low_piano`` of the pianos a bass line alone (``render_stems``).
 
     Raises
     ------
@@ -221,7 +227,8 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     path = out / f"stems_{split}.npz"
     settings = json.dumps({"songs": count, "seed": seed, "soundfonts": [s.name for s in soundfonts],
                            "modelled_share": modelled_share, "timbre_shift": timbre_shift,
-                           **({"idiomatic": True} if idiomatic else {})}, sort_keys=True)  # stems from before it: reused
+                           **({"idiomatic": True} if idiomatic else {}),
+                           **({"low_piano": low_piano} if low_piano else {})}, sort_keys=True)  # stems from before: reused
     if path.exists():
         with np.load(path) as cached:
             rendered = str(cached["settings"]) if "settings" in cached else None
@@ -233,11 +240,12 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     songs = [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
              for i in range(count)]
     groups = [songs[i::len(soundfonts)] for i in range(len(soundfonts))]
-    pitched = [render_stems(group, soundfont, timbre_shift, idiomatic)
+    pitched = [render_stems(group, soundfont, timbre_shift, idiomatic, low_piano)
                for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
     stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
-    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share, idiomatic).items():
+    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share, idiomatic,
+                                                 low_piano).items():
         stems[song, klass] = stem
     np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]),
              settings=np.array(settings))
@@ -331,7 +339,7 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
           csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0,
-          idiomatic: bool = True) -> Path:
+          idiomatic: bool = True, low_piano: float = 0.0) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -343,7 +351,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
     acoustic guitar played by modelled strings, and with ``timbre_shift`` their pitched stems' timbres are moved
     by up to that many semitones. With ``idiomatic``, every split's chord and bass instruments (the test set's
-    too) play as their players would (``idioms``); without, the arrangement's plain parts.
+    too) play as their players would (``idioms``); without, the arrangement's plain parts. ``low_piano`` of the
+    training and validation songs' pianos that do not play the melody play a bass line alone (``idioms.low_line``).
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -352,11 +361,12 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
                      "dropout_share": dropout_share, "modelled_share": modelled_share, "timbre_shift": timbre_shift,
-                     "idiomatic": idiomatic, "splits": {}}
+                     "idiomatic": idiomatic, **({"low_piano": low_piano} if low_piano else {}), "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
         held_out = split == "test"
         path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
-                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic)
+                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic,
+                           0.0 if held_out else low_piano)
         _STEMS[split] = np.load(path)["stems"]
         directory = out / split if held_out or audio else None
         if directory is not None:
