@@ -7,6 +7,7 @@ Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_his
 ``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds;
 ``runs/instruments/evaluation_recorded.json`` (``python -m export evaluate recorded-instruments``);
 ``runs/instruments/piano_registers.json`` (``python -m export evaluate piano-registers``);
+``card_instruments_history.md``: experiments measured on other run folders, kept as written;
 ``runs/instruments/bundled_trio.json`` (``bridge detect-instruments bridge/data/instruments_trio.wav --json``). Each
 activity model's training bullet is kept in ``models_onnx/instruments_training.json`` for machines without its
 run folder.
@@ -32,6 +33,7 @@ VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bullets of earlier cards, by run folder/model
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
 RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
+HISTORY = Path(__file__).with_name("card_instruments_history.md")
 REGISTERS_REPORT = "piano_registers.json"  # in the runs folder, from `python -m export evaluate piano-registers`
 BUNDLED_TRIO_REPORT = "bundled_trio.json"  # in the runs folder: `bridge detect-instruments ... --json` of the trio
 ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
@@ -396,8 +398,8 @@ def registers_section(report: dict) -> list[str]:
             "the training ones included: the",
             "graph goes by register as well as timbre. The training songs' pianos play the melody, or a left hand from",
             "C2 up under or between the right hand's chords (`export/data/idioms.py`): never a bass line alone, and",
-            "never below C2, where the phrase's A1 and B1 lie. Piano parts that sometimes play low and alone are the",
-            "next thing to try.", ""]
+            "never below C2, where the phrase's A1 and B1 lie. Piano parts that sometimes play low and alone were",
+            "tried next (below).", ""]
 
 
 def activity_of(evaluation: dict) -> dict:
@@ -535,6 +537,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
               "here" + ("; a few real recordings are scored below." if recorded else "."), ""]
     lines += recorded_section(recorded)
     lines += registers_section(read_json(runs / REGISTERS_REPORT))
+    lines += [HISTORY.read_text().rstrip(), ""]
     activity = activity_of(evaluation)
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
