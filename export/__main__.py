@@ -134,9 +134,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evaluate_drums(args: argparse.Namespace) -> int:
+def emit_report(args: argparse.Namespace, report: dict, table: str) -> int:
+    """Write an evaluation ``report`` to ``-o`` where given, and print it: as JSON with ``--json``, else ``table``."""
     import json
 
+    if args.output:
+        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2) if args.json else table)
+    return 0
+
+
+def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     from export.drum_transcribers import transcribers
     from export.evaluate_drums import evaluate, markdown_kit_table, markdown_table
 
@@ -149,36 +157,27 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise SystemExit(f"evaluate drums: {exc}") from None
     report = evaluate(folders, methods)
-    if args.output:
-        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    tables = [markdown_table(report), markdown_kit_table(report)]
+    emit_report(args, report, "\n".join(table for table in tables if table))
     if args.figures:
         from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME, f_measure_figure, false_onset_figure
 
         print(f_measure_figure(report, Path(args.figures) / FIGURE_NAME), file=sys.stderr)
         print(false_onset_figure(report, Path(args.figures) / FALSE_ONSETS_FIGURE_NAME), file=sys.stderr)
-    tables = [markdown_table(report), markdown_kit_table(report)]
-    print(json.dumps(report, indent=2) if args.json else "\n".join(table for table in tables if table))
     return 0
 
 
 def cmd_evaluate_instruments(args: argparse.Namespace) -> int:
-    import json
-
     from export.evaluate_instruments import evaluate, markdown_tables
 
     folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else ["cache/instruments/test"])]
     trio_stems = folders[0].parent / "stems_test.npz"  # a test folder of a `data instruments` build: its trios too
     report = evaluate(folders, Path(args.runs or "runs/instruments"), Path(args.figures) if args.figures else None,
                       args.dropouts_per_s, trio_stems if trio_stems.exists() else None)
-    if args.output:
-        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2) if args.json else markdown_tables(report))
-    return 0
+    return emit_report(args, report, markdown_tables(report))
 
 
 def cmd_evaluate_recorded_instruments(args: argparse.Namespace) -> int:
-    import json
-
     from export.evaluate_recorded_instruments import evaluate, markdown_table
 
     out = Path(args.data[0] if args.data != ["cache/folk/folk.npz"] else "cache/instruments-recorded")
@@ -186,15 +185,10 @@ def cmd_evaluate_recorded_instruments(args: argparse.Namespace) -> int:
         report = evaluate(out, Path(args.runs or "runs/instruments"))
     except FileNotFoundError as exc:
         raise SystemExit(f"evaluate recorded-instruments: {exc}") from None
-    if args.output:
-        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
-    return 0
+    return emit_report(args, report, markdown_table(report))
 
 
 def cmd_evaluate_piano_registers(args: argparse.Namespace) -> int:
-    import json
-
     from export.register_check import evaluate, markdown_table
 
     probabilities = None
@@ -207,15 +201,10 @@ def cmd_evaluate_piano_registers(args: argparse.Namespace) -> int:
         report = evaluate(probabilities)
     except (FileNotFoundError, RuntimeError) as exc:
         raise SystemExit(f"evaluate piano-registers: {exc}") from None
-    if args.output:
-        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
-    return 0
+    return emit_report(args, report, markdown_table(report))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    import json
-
     if args.family == "piano-registers":
         return cmd_evaluate_piano_registers(args)
     if args.family == "drums":
@@ -235,10 +224,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         else:
             tunes += [t.tokens for t in load_tune_files([path])[0]]
     report = evaluate(Path(args.runs or "runs/inpaint"), tunes, args.windows, args.seed)
-    if args.output:
-        Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2) if args.json else markdown_table(report))
-    return 0
+    return emit_report(args, report, markdown_table(report))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
