@@ -84,10 +84,10 @@ def training_command(folder: Path, default_out: Path) -> tuple[str, str]:
     its targets were."""
     import torch
 
-    from export.train_drums import DrumTrainConfig, teachers_of
+    from export.train_drums import DrumTrainConfig, saved_teachers
 
     config = torch.load(folder / "drums.pt", weights_only=False)["config"]
-    teachers = teachers_of(folder)
+    teachers = saved_teachers(config)
     off_onsets = bool(teachers) and config.get("teach_off_onsets") == "True"
     targets = ("each model on its own targets" if not teachers else
                "the onset frames at their label, the other frames half the teachers' averaged probability"
@@ -116,8 +116,8 @@ def teachers_lines(entry: dict) -> list[str]:
     if not teachers:
         return []
     return [f"The live networks were distilled from the {len(teachers)} networks of these run folders, averaged in one graph",
-            "(`train drums --teachers`: half of each training target is their averaged probability, half the label;",
-            "the history at the end of this card tells how they were chosen). The teachers' training comes first:", ""]
+            "(`train drums --teachers`: each network's bullet says how its targets mix their probability with the",
+            "label; the history at the end of this card tells how they were chosen). The teachers' training comes first:", ""]
 
 
 def networks_phrase(count: int) -> str:

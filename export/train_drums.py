@@ -265,14 +265,18 @@ def train(config: DrumTrainConfig) -> Path:
     return config.out / f"{name}_best.pt"
 
 
+def saved_teachers(config: dict) -> list[Path]:
+    """The ``teachers`` of a checkpoint's saved ``config`` (strings: the tuple's repr); [] for none."""
+    return [Path(folder) for folder in re.findall(r"Path\('([^']*)'\)", config.get("teachers", ""))]
+
+
 def teachers_of(run: Path) -> list[Path]:
     """The run folders whose averaged networks taught the network trained in ``run`` (``--teachers``), read from
-    the config its last checkpoint ``drums.pt`` saved (strings: the tuple's repr); [] for a network trained on the
-    labels alone (or whose last checkpoint is not here)."""
+    the config its last checkpoint ``drums.pt`` saved; [] for a network trained on the labels alone (or whose last
+    checkpoint is not here)."""
     if not (run / "drums.pt").exists():
         return []
-    config = torch.load(run / "drums.pt", weights_only=False)["config"]
-    return [Path(folder) for folder in re.findall(r"Path\('([^']*)'\)", config.get("teachers", ""))]
+    return saved_teachers(torch.load(run / "drums.pt", weights_only=False)["config"])
 
 
 def load_model(path: Path) -> tuple[CausalDrumCNN, float, FeatureSpec]:
