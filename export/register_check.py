@@ -26,18 +26,20 @@ from export.evaluate_instruments import Probabilities, second_windows, shipped_p
 PHRASE = (45, 47, 49, 50, 52, 54, 52, 50, 49, 47, 45, 42, 45, 49, 52, 54)  # A2 to F#3, in A major
 REGISTERS = {"A1-F#2": -12, "A2-F#3": 0, "A4-F#5": 24}  # name -> semitones from PHRASE
 VELOCITIES = (92, 74, 80, 70, 86, 72, 78, 70)  # a player's accents, repeated
-EIGHTH_TICKS, EIGHTH_S = 240, 0.25  # at 480 ticks a beat and 120 BPM
+TICKS_PER_BEAT, TEMPO_US = 480, 500_000  # 120 BPM
+EIGHTH_TICKS = TICKS_PER_BEAT // 2
+EIGHTH_S = EIGHTH_TICKS / TICKS_PER_BEAT * TEMPO_US / 1e6
 WATCHED = ("piano", "double_bass", "electric_bass")
 
 
 def phrase_midi(shift: int) -> mido.MidiFile:
     """``PHRASE`` moved by ``shift`` semitones, played twice on a piano (program 0), each note an eighth."""
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000),
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=TEMPO_US),
                             mido.Message("program_change", channel=0, program=0)])
     for i, pitch in enumerate(PHRASE * 2):
         track.append(mido.Message("note_on", channel=0, note=pitch + shift, velocity=VELOCITIES[i % len(VELOCITIES)]))
         track.append(mido.Message("note_off", channel=0, note=pitch + shift, time=EIGHTH_TICKS))
-    midi = mido.MidiFile(ticks_per_beat=480)
+    midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(track)
     return midi
 
