@@ -31,6 +31,7 @@ import tempfile
 from fractions import Fraction
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
 import mido
 import numpy as np
@@ -96,6 +97,32 @@ def stretch_ratio(shift: int) -> Fraction:
     return Fraction(2 ** (shift / 12)).limit_denominator(1000)
 
 
+class StemPart(NamedTuple):
+    """What one class plays in one song: its GM program, its vibrato depth (CC 1) and its notes."""
+
+    klass: int
+    program: int
+    vibrato: int
+    notes: list
+
+
+def song_stem_parts(tokens: np.ndarray, tempo_bpm: float, seed: int, classes: list[int],
+                    programs: frozenset[int] | None = None, idiomatic: bool = False,
+                    low_piano: float = 0.0) -> Iterator[StemPart]:
+    """The part of each of ``classes`` in one song, drawn from the song's ``seed`` in ``classes``' order, as
+    ``songs_midi`` plays them (``programs``, where not None, the GM programs the synthesiser has; ``idiomatic`` and
+    ``low_piano`` go to ``stem_notes``)."""
+    rng = np.random.default_rng(seed)
+    parts = band_parts(tokens, rng)
+    seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
+    for index in classes:
+        klass = INSTRUMENT_CLASSES[index]
+        choices = [p for p in klass.programs if programs is None or p in programs]
+        program = int(rng.choice(choices))
+        vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
+        yield StemPart(index, program, vibrato, stem_notes(klass, tokens, parts, rng, seconds_per_tick, idiomatic, low_piano))
+
+
 def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
                programs: frozenset[int] | None = None, shifts: np.ndarray | None = None,
                idiomatic: bool = False, low_piano: float = 0.0) -> tuple[mido.MidiFile, float]:
@@ -114,18 +141,13 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
     events: list[tuple[int, int, mido.Message]] = []
     slot = 0
     for tokens, tempo_bpm, seed in songs:
-        rng = np.random.default_rng(seed)
-        parts = band_parts(tokens, rng)
         seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
-        for index in classes:
-            klass = INSTRUMENT_CLASSES[index]
+        for part in song_stem_parts(tokens, tempo_bpm, seed, classes, programs, idiomatic, low_piano):
             start = round(slot * slot_s * ticks_per_s)
             shift, speed = int(shifts[slot]), float(stretch_ratio(int(shifts[slot])))
-            choices = [p for p in klass.programs if programs is None or p in programs]
-            events.append((start, 0, mido.Message("program_change", channel=0, program=int(rng.choice(choices)))))
-            vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
-            events.append((start, 0, mido.Message("control_change", channel=0, control=1, value=vibrato)))
-            for note in stem_notes(klass, tokens, parts, rng, seconds_per_tick, idiomatic, low_piano):
+            events.append((start, 0, mido.Message("program_change", channel=0, program=part.program)))
+            events.append((start, 0, mido.Message("control_change", channel=0, control=1, value=part.vibrato)))
+            for note in part.notes:
                 on_s, off_s = note.start_tick * seconds_per_tick, note.end_tick * seconds_per_tick
                 if on_s >= SONG_S:
                     break
@@ -210,6 +232,19 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
     return replaced
 
 
+def split_songs(split: str, count: int, seed: int, folk: Path) -> list[tuple[np.ndarray, float, int]]:
+    """The ``count`` songs of a split's stems: (tokens, tempo in BPM, seed), tunes drawn from the folk ``split``."""
+    rng = np.random.default_rng([seed, len(split)])
+    tunes = load_splits(folk)[split]
+    return [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
+            for i in range(count)]
+
+
+def soundfont_groups(songs: list, soundfonts: int) -> list[list]:
+    """``songs`` shared out among ``soundfonts`` in turn; the stems file holds the groups one after another."""
+    return [songs[i::soundfonts] for i in range(soundfonts)]
+
+
 def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path],
                 modelled_share: float = 0.0, timbre_shift: int = 0, idiomatic: bool = False,
                 low_piano: float = 0.0) -> Path:
@@ -235,11 +270,7 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
         if rendered is not None and rendered != settings:
             raise ValueError(f"{path} was rendered with {rendered}, not {settings}: give the variant its own --out")
         return path
-    rng = np.random.default_rng([seed, len(split)])
-    tunes = load_splits(folk)[split]
-    songs = [(tunes[int(rng.integers(len(tunes)))], float(rng.uniform(70, 170)), seed * 100_000 + i + 1000 * len(split))
-             for i in range(count)]
-    groups = [songs[i::len(soundfonts)] for i in range(len(soundfonts))]
+    groups = soundfont_groups(split_songs(split, count, seed, folk), len(soundfonts))
     pitched = [render_stems(group, soundfont, timbre_shift, idiomatic, low_piano)
                for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
@@ -328,6 +359,18 @@ def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndar
     return log_mel(audio, SAMPLE_RATE_HZ, INSTRUMENT_FEATURES)[: seconds * 50].astype(np.float16), labels
 
 
+def mix_split(split: str, stems: np.ndarray, mixes: int, seconds: int, seed: int, directory: Path | None,
+              dropout_share: float, workers: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``mixes`` seeded mixes of a split from its ``stems`` (songs, classes, samples): each one's log-mel frames
+    (none for the test split) and labels, and with ``directory`` its WAV and CSV there (``_mix_job``)."""
+    _STEMS[split] = stems
+    if directory is not None:
+        directory.mkdir(exist_ok=True)
+    with Pool(workers) as pool:
+        jobs = [(split, i, seconds, seed, str(directory) if directory else None, dropout_share) for i in range(mixes)]
+        return list(tqdm(pool.imap(_mix_job, jobs, chunksize=8), total=mixes, desc=f"mixes ({split})"))
+
+
 def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
     """Songs, mixes and seconds a mix of each split; above a scale of 1 the test set stays the same."""
     test_scale = min(scale, 1.0)
@@ -367,13 +410,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
                            0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic,
                            0.0 if held_out else low_piano)
-        _STEMS[split] = np.load(path)["stems"]
-        directory = out / split if held_out or audio else None
-        if directory is not None:
-            directory.mkdir(exist_ok=True)
-        with Pool(workers) as pool:
-            jobs = [(split, i, seconds, seed, str(directory) if directory else None, dropout_share) for i in range(mixes)]
-            results = list(tqdm(pool.imap(_mix_job, jobs, chunksize=8), total=mixes, desc=f"mixes ({split})"))
+        results = mix_split(split, np.load(path)["stems"], mixes, seconds, seed, out / split if held_out or audio else None,
+                            dropout_share, workers)
         labels = np.stack([r[1] for r in results])
         if split != "test":
             np.savez(out / f"{split}.npz", features=np.stack([r[0] for r in results]), labels=labels)
