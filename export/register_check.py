@@ -2,7 +2,8 @@
 
 The real piano recording of ``evaluate recorded-instruments`` is a phrase low in the bass register, and the graph
 hears it as a double bass. This check renders one phrase of single piano notes (GM program 0, eighths at 120 BPM)
-at three registers through the soundfonts of the training mixes and of the test mixes, and reports the mean
+at three registers through the soundfonts of the training mixes and of the test mixes, and where its samples are
+installed by the recorded Salamander Grand Piano (``export.data.sampled_piano``), and reports the mean
 activity of the piano and the two basses over its whole seconds, with the classes heard most. The training
 songs' pianos play the melody, or a left hand from C2 up under or between the right hand's chords
 (``export.data.idioms``): never a bass line alone, nor below C2, so a low phrase on its own is new to the models in
@@ -19,8 +20,10 @@ import numpy as np
 
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.data.accompaniment import BandNote
 from export.data.multitrack import SAMPLE_RATE_HZ, SOUNDFONTS
 from export.data.render import render_midi
+from export.data.sampled_piano import SALAMANDER, SampledPiano
 from export.evaluate_instruments import Probabilities, second_windows, shipped_probabilities
 
 PHRASE = (45, 47, 49, 50, 52, 54, 52, 50, 49, 47, 45, 42, 45, 49, 52, 54)  # A2 to F#3, in A major
@@ -30,15 +33,22 @@ TICKS_PER_BEAT, TEMPO_US = 480, 500_000  # 120 BPM
 EIGHTH_TICKS = TICKS_PER_BEAT // 2
 EIGHTH_S = EIGHTH_TICKS / TICKS_PER_BEAT * TEMPO_US / 1e6
 WATCHED = ("piano", "double_bass", "electric_bass")
+RECORDED = "Salamander Grand Piano (recorded)"
+
+
+def phrase_notes(shift: int) -> list[BandNote]:
+    """``PHRASE`` moved by ``shift`` semitones and played twice, each note an eighth, in ``TICKS_PER_BEAT`` ticks."""
+    return [BandNote(i * EIGHTH_TICKS, (i + 1) * EIGHTH_TICKS, pitch + shift, VELOCITIES[i % len(VELOCITIES)])
+            for i, pitch in enumerate(PHRASE * 2)]
 
 
 def phrase_midi(shift: int) -> mido.MidiFile:
-    """``PHRASE`` moved by ``shift`` semitones, played twice on a piano (program 0), each note an eighth."""
+    """``phrase_notes`` on a piano (program 0)."""
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=TEMPO_US),
                             mido.Message("program_change", channel=0, program=0)])
-    for i, pitch in enumerate(PHRASE * 2):
-        track.append(mido.Message("note_on", channel=0, note=pitch + shift, velocity=VELOCITIES[i % len(VELOCITIES)]))
-        track.append(mido.Message("note_off", channel=0, note=pitch + shift, time=EIGHTH_TICKS))
+    for note in phrase_notes(shift):
+        track.append(mido.Message("note_on", channel=0, note=note.pitch, velocity=note.velocity))
+        track.append(mido.Message("note_off", channel=0, note=note.pitch, time=note.end_tick - note.start_tick))
     midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(track)
     return midi
@@ -57,12 +67,15 @@ def heard(audio: np.ndarray, probabilities: Probabilities, top: int = 3) -> dict
             "top": [[INSTRUMENT_NAMES[i], round(float(mean[i]), 3)] for i in np.argsort(-mean)[:top]]}
 
 
-def evaluate(probabilities: Probabilities | None = None) -> dict:
-    """Per register and soundfont, what the graph (default: the shipped one) hears in the phrase."""
+def evaluate(probabilities: Probabilities | None = None, samples: Path = SALAMANDER) -> dict:
+    """Per register and soundfont, and played by the recorded piano where its ``samples`` are installed, what the
+    graph (default: the shipped one) hears in the phrase."""
     probabilities = probabilities or shipped_probabilities()
+    phrase_s = len(PHRASE) * 2 * EIGHTH_S
     fonts = soundfonts()
     if not fonts:
         raise FileNotFoundError("no soundfont of the instrument mixes is installed (fluid-soundfont-gm, ...)")
+    recorded = SampledPiano(samples, SAMPLE_RATE_HZ) if any(samples.glob("*.ogg")) else None
     report: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for register, shift in REGISTERS.items():
@@ -70,7 +83,10 @@ def evaluate(probabilities: Probabilities | None = None) -> dict:
             phrase_midi(shift).save(path)
             report[register] = {name: heard(render_midi(path, SAMPLE_RATE_HZ, font), probabilities)
                                 for name, font in fonts.items()}
-    return {"phrase": {"notes": len(PHRASE) * 2, "seconds": len(PHRASE) * 2 * EIGHTH_S}, "registers": report}
+            if recorded is not None:
+                audio = recorded.render(phrase_notes(shift), EIGHTH_S / EIGHTH_TICKS, int(phrase_s * SAMPLE_RATE_HZ) + SAMPLE_RATE_HZ)
+                report[register][RECORDED] = heard(audio, probabilities)
+    return {"phrase": {"notes": len(PHRASE) * 2, "seconds": phrase_s}, "registers": report}
 
 
 def markdown_table(report: dict) -> str:
