@@ -116,12 +116,15 @@ def cmd_train_instruments(args: argparse.Namespace) -> int:
 
     config = InstrumentTrainConfig(data=Path(args.data or "cache/instruments"), out=Path(args.out or "runs/instruments"),
                                    steps=args.steps or 3000, batch=args.batch or 64, lr=args.lr, seed=args.seed,
-                                   threads=args.threads)
+                                   threads=args.threads, init=Path(args.init) if args.init else None)
     kind = args.model.removeprefix("instruments_")
     if kind.startswith("mil"):
         print(train_pooling(config, "musicnn" if kind == "mil_musicnn" else "cnn"))
-    else:
+        return 0
+    try:
         print(train_activity(kind, config))
+    except ValueError as exc:  # --init of another kind
+        raise SystemExit(f"train {args.model}: {exc}") from None
     return 0
 
 
@@ -438,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--lr", type=float, default=1e-3, help="learning rate (drums: peak of a one-cycle schedule, default 2e-3)")
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    training.add_argument("--init", metavar="CHECKPOINT",
+                          help="instruments_fc|cnn|crnn: start from this activity checkpoint of the same kind (e.g. "
+                               "runs/instruments/activity_cnn.pt) and train it --steps more on --data, a fresh "
+                               "schedule from --lr (fine-tuning)")
     training.add_argument("--vae", help="latent_rnn: MeasureVAE checkpoint (default OUT/measure_vae.pt)")
     training.add_argument("--size", choices=["small", "live", "paper"], default="live",
                           help="model size (live ships; see the model card for the trade-off)")

@@ -471,7 +471,9 @@ def training_command(kind: str, folder: Path, default_out: Path) -> str:
     from export.train_instruments import InstrumentTrainConfig
 
     config = torch.load(folder / f"activity_{kind}.pt", weights_only=False)["config"]
+    fine_tuning = config.get("init", "None") != "None"
     return (f"train instruments_{kind} --steps {config['steps']}"
+            + (f" --init {config['init']} --lr {float(config['lr']):g} --data {config['data']}" if fine_tuning else "")
             + command_tail(config, InstrumentTrainConfig, folder, default_out))
 
 

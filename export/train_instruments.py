@@ -37,6 +37,7 @@ class InstrumentTrainConfig:
     seed: int = 0
     threads: int = 2
     valid_every: int = 250
+    init: Path | None = None  # an activity checkpoint of the same kind to start from (fine-tuning)
 
 
 def instances(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +92,14 @@ def _fit(model: torch.nn.Module, batches, valid: tuple[torch.Tensor, torch.Tenso
 
 
 def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
-    """Train the FC, CNN or CRNN activity model, or the musicnn head, on 1-s instances."""
+    """Train the FC, CNN or CRNN activity model, or the musicnn head, on 1-s instances; from the weights of
+    ``config.init`` where it is set.
+
+    Raises
+    ------
+    ValueError
+        ``config.init`` holds another kind of activity model.
+    """
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
@@ -100,6 +108,11 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
     model = new_activity_model(kind)
     if kind == "musicnn":
         model.set_input_statistics(torch.from_numpy(x.reshape(len(x), -1).astype(np.float32)))
+    if config.init is not None:
+        start = torch.load(config.init, weights_only=False)
+        if start["kind"] != kind:
+            raise ValueError(f"{config.init} holds a {start['kind']} activity model, not a {kind}")
+        model.load_state_dict(start["model"])
 
     def batches() -> tuple[torch.Tensor, torch.Tensor]:
         index = rng.integers(0, len(x), config.batch)

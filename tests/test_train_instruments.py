@@ -11,7 +11,7 @@ from bridge.engines.instruments import InstrumentModel, detect
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import (PAIR_BEFORE_DRUM_FIXES, members_phrase, record_variants, retraining_section,
-                                     training_lines, variants_section)
+                                     training_command, training_lines, variants_section)
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
@@ -223,6 +223,21 @@ def test_a_short_run_trains_every_model_and_exports_a_working_engine(tiny_data, 
     noise = np.random.default_rng(0).standard_normal(48000 * 2).astype(np.float32) * 0.1
     updates = detect(noise, 48000, model)
     assert len(updates) >= 10 and updates[-1].clip is not None
+
+
+def test_fine_tuning_starts_from_the_checkpoint_it_is_given_and_refuses_another_kind(tiny_data, tmp_path):
+    first = train_activity("cnn", InstrumentTrainConfig(data=tiny_data, out=tmp_path / "first", steps=2, batch=4,
+                                                        valid_every=2, threads=1))
+    still = InstrumentTrainConfig(data=tiny_data, out=tmp_path / "tuned", steps=1, batch=4, valid_every=1, threads=1,
+                                  lr=0.0, init=first)  # no step moves a weight: the start is what is saved
+    tuned = torch.load(train_activity("cnn", still), weights_only=False)
+    start = torch.load(first, weights_only=False)["model"]
+    weights = [k for k in start if "running_" not in k and "num_batches" not in k]  # batch norm's statistics move
+    assert all(torch.equal(start[k], tuned["model"][k]) for k in weights) and tuned["config"]["init"] == str(first)
+    command = training_command("cnn", tmp_path / "tuned", tmp_path / "runs")  # as the card gives it
+    assert command.startswith(f"train instruments_cnn --steps 1 --init {first} --lr 0 --data {tiny_data} --threads 1")
+    with pytest.raises(ValueError, match="cnn activity model, not a fc"):
+        train_activity("fc", still)
 
 
 def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_first_embedding(tiny_data, tmp_path):
