@@ -2,8 +2,8 @@
 
 The real piano recording of ``evaluate recorded-instruments`` is a phrase low in the bass register, and the graph
 hears it as a double bass. This check renders one phrase of single piano notes (GM program 0, eighths at 120 BPM)
-at three registers through the soundfonts of the training mixes and of the test mixes, and where its samples are
-installed by the recorded Salamander Grand Piano (``export.data.sampled_piano``), and reports the mean
+at three registers through the soundfonts of the training mixes and of the test mixes and, where its samples are
+installed, on the recorded Salamander Grand Piano (``export.data.sampled_piano``), and reports the mean
 activity of the piano and the two basses over its whole seconds, with the classes heard most. The training
 songs' pianos play the melody, or a left hand from C2 up under or between the right hand's chords
 (``export.data.idioms``): never a bass line alone, nor below C2, so a low phrase on its own is new to the models in
