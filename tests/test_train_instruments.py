@@ -27,7 +27,8 @@ from export.train_instruments import (InstrumentTrainConfig, instances, load_act
                                       train_pooling)
 
 
-def _tune(seed: int) -> np.ndarray:
+def grid_tune(seed: int) -> np.ndarray:
+    """A folk tune on the bar grid, 16 bars: a random note on every beat, held to the next."""
     rng = np.random.default_rng(seed)
     tokens = np.full((16, BAR_TICKS), 30, np.int64)  # holds
     tokens[:, ::6] = rng.integers(5, 25, (16, 4))  # a note on every beat
@@ -49,7 +50,7 @@ def stems():
 
 
 def test_every_pitched_class_plays_its_part_in_the_stem_render():
-    midi, slot_s = songs_midi([(_tune(0), 120.0, 1)], [c for c in range(1, len(INSTRUMENT_NAMES))])
+    midi, slot_s = songs_midi([(grid_tune(0), 120.0, 1)], [c for c in range(1, len(INSTRUMENT_NAMES))])
     messages = [m for m in midi.tracks[0] if not m.is_meta]
     programs = [m.program for m in messages if m.type == "program_change"]
     assert len(programs) == len(INSTRUMENT_NAMES) - 1 and slot_s == SONG_S + 3.0
@@ -68,7 +69,7 @@ def _notes(midi) -> list[tuple[float, int]]:
 
 def test_idiomatic_parts_strum_the_guitar_and_leave_the_melody_instruments_as_they_were():
     guitar, flute = INSTRUMENT_NAMES.index("acoustic_guitar"), INSTRUMENT_NAMES.index("flute")
-    song = [(_tune(2), 120.0, 5)]
+    song = [(grid_tune(2), 120.0, 5)]
     plain, idiomatic = songs_midi(song, [guitar])[0], songs_midi(song, [guitar], idiomatic=True)[0]
     plain_ms, idiomatic_ms = (np.diff([t for t, _ in _notes(midi)]) * 1000 for midi in (plain, idiomatic))
     assert not ((plain_ms > 0) & (plain_ms < 20)).any()  # block chords
@@ -78,12 +79,12 @@ def test_idiomatic_parts_strum_the_guitar_and_leave_the_melody_instruments_as_th
 
 def test_a_timbre_shifted_stem_is_rendered_transposed_and_faster_in_a_slot_that_holds_it():
     piano = [INSTRUMENT_NAMES.index("piano")]
-    song = [(_tune(3), 120.0, 3)]
+    song = [(grid_tune(3), 120.0, 3)]
     plain, slot_s = songs_midi(song, piano)
     down, slot_down = songs_midi(song, piano, shifts=np.array([-4]))
     up, slot_up = songs_midi(song, piano, shifts=np.array([5]))
     assert timbre_shifts(song * 50, piano, 0).tolist() == [0] * 50
-    assert set(timbre_shifts([(_tune(0), 120.0, s) for s in range(200)], piano, 2).tolist()) == {-2, -1, 0, 1, 2}
+    assert set(timbre_shifts([(grid_tune(0), 120.0, s) for s in range(200)], piano, 2).tolist()) == {-2, -1, 0, 1, 2}
     assert slot_up == slot_s == SONG_S + 3.0 and slot_down == pytest.approx(SONG_S * 2 ** (4 / 12) + 3.0, abs=0.01)
     for shifted, shift in ((down, -4), (up, 5)):
         pairs = list(zip(_notes(plain), _notes(shifted)))
@@ -109,7 +110,7 @@ def test_a_patch_set_missing_programs_renders_each_class_with_a_program_it_has(t
     assert bank_programs(config) == {0, 25, 73} and bank_programs(CSOUND_BANK) is None
     classes = [INSTRUMENT_NAMES.index(name) for name in ("piano", "acoustic_guitar", "flute")]
     for seed in range(5):
-        midi, _ = songs_midi([(_tune(seed), 120.0, seed)], classes, bank_programs(config))
+        midi, _ = songs_midi([(grid_tune(seed), 120.0, seed)], classes, bank_programs(config))
         assert [m.program for m in midi.tracks[0] if m.type == "program_change"] == [0, 25, 73]
 
 
@@ -134,7 +135,7 @@ def test_a_modelled_string_sounds_its_pitch_and_falls_silent_after_its_note_off(
 
 
 def test_modelled_strings_play_the_piano_and_guitar_parts_of_their_share_of_the_songs():
-    songs = [(_tune(0), 150.0, 4)]
+    songs = [(grid_tune(0), 150.0, 4)]
     assert modelled_stems(songs, 0.0) == {}
     stems = modelled_stems(songs, 1.0)
     assert set(stems) == {(0, INSTRUMENT_NAMES.index("piano")), (0, INSTRUMENT_NAMES.index("acoustic_guitar"))}
