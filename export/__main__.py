@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="instruments: render each training and validation stem up to this many semitones up or "
                            "down and resample it back to its pitch, moving its timbre (an experiment the instrument "
                            "card reports)")
-    data.add_argument("--low-piano", type=float, default=0.0, metavar="SHARE",
+    data.add_argument("--low-piano", type=share, default=0.0, metavar="SHARE",
                       help="instruments: this share of the training and validation pianos that do not play the melody "
                            "play a bass line alone, as low as the basses (an experiment the instrument card reports)")
     data.add_argument("--plain-parts", action="store_true",

@@ -44,8 +44,9 @@ def recorded_piano_stems(summary: dict, stems: np.ndarray, piano: SampledPiano, 
     replaced = stems.copy()
     song = 0
     for group, soundfont in zip(groups, soundfonts):
+        programs = bank_programs(soundfont)
         for tokens, tempo_bpm, seed in tqdm(group, desc="recorded piano"):
-            parts = song_stem_parts(tokens, tempo_bpm, seed, pitched, bank_programs(soundfont), summary["idiomatic"])
+            parts = song_stem_parts(tokens, tempo_bpm, seed, pitched, programs, summary["idiomatic"])
             notes = next(part.notes for part in parts if part.klass == PIANO)
             seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
             replaced[song, PIANO] = piano.render(notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ))
