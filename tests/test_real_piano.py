@@ -69,8 +69,9 @@ def test_the_parts_drawn_again_are_the_notes_the_soundfont_played():
 
 @pytest.fixture(scope="module")
 def tiny_build(tmp_path_factory):
-    """A build of two test songs: a folk file of three tunes, stand-in stems (a tone per class, the real ones are
-    FluidSynth's) and the settings `data instruments` writes."""
+    """A build of two test songs: a folk file of three tunes, stand-in stems and the settings `data instruments`
+    writes. The stems are a gated tone per class, as in test_train_instruments: the real ones are FluidSynth's, whose
+    subprocess never returned under pytest here. Only the piano stem is replaced, by the real recorded samples."""
     directory = tmp_path_factory.mktemp("build")
     tunes = [grid_tune(seed) for seed in range(3)]
     folk = {}
