@@ -5,7 +5,8 @@ from pathlib import Path
 import torch
 
 from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, latency_line, lookahead_section,
-                               machine_phrase, networks_phrase, teachers_lines, training_command, training_lines, verdict)
+                               machine_phrase, networks_phrase, precision_recall_phrase, teachers_lines, training_command,
+                               training_lines, verdict)
 from export.provenance import training_line
 
 
@@ -25,7 +26,17 @@ def test_the_look_ahead_section_reports_its_delay_and_gain():
     assert "2 frames (20 ms)" in text and "-0.020 to +0.100 on the 3 held-out sets" in text
     assert "higher on 2, lower on 1" in text
     assert "times shifted back by 18.5 ms" in text
+    assert "`drums_lookahead` precision 0.500, 0.500, 0.500, recall 0.750, 0.750, 0.750" in text
     assert lookahead_section({}, EVALUATION) == []  # not exported here: no section
+
+
+def test_precision_and_recall_are_averaged_over_the_sets_that_scored_the_class():
+    one, other = _scores(0.7), _scores(0.7)
+    other["classes"]["kick"]["p"] = 1.0
+    del other["classes"]["snare"]  # a set whose tracks have no snare
+    evaluation = {"a": {"methods": {"model": one}}, "b": {"methods": {"model": other}}}
+    assert precision_recall_phrase(evaluation, "model", "p") == "0.750, 0.500, 0.500"
+    assert precision_recall_phrase(evaluation, "lookahead", "r") == "-, -, -"
 
 
 def test_the_live_models_own_latency_is_reported_from_its_quickest_to_its_slowest_held_out_set():
