@@ -243,7 +243,7 @@ def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
             f"graph shipped before it) and {alone['valid_auc_macro']:.3f} for the first seed (`tune instruments`; the "
             f"tuned flags' F1 {graph['valid_f1']['tuned']['macro']:.3f}, {seeds_valid['valid_f1']['tuned']['macro']:.3f} "
             f"and {alone['valid_f1']['tuned']['macro']:.3f})"
-            + (f"; the trio check below, on the {graph['valid_trios']['electric_bass']['trios']} validation songs, passes"
+            + (f"; the trio check (Evaluation), on the {graph['valid_trios']['electric_bass']['trios']} validation songs, passes"
                f" in {trio_counts(graph['valid_trios'])} of them (with the electric bass and with the double bass), against"
                f" {trio_counts(seeds_valid['valid_trios'])} for the two seeds and {trio_counts(alone['valid_trios'])} for the"
                " first seed" if all("valid_trios" in r for r in (graph, seeds_valid, alone)) else "")
@@ -251,7 +251,7 @@ def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
             f"On the held-out test mixes: {test_figures(shipped)}, against {test_figures(pair)} for the two seeds",
             f"(`runs/instruments/{TWO_SEEDS_EVALUATION}`, their evaluation kept) and {test_figures(cnn)} for the first "
             "seed."
-            + (f" On the 12 test songs' trios (below) it passes the trio check in {trio_counts(trios['shipped'])}, "
+            + (f" On the 12 test songs' trios (Evaluation) it passes the trio check in {trio_counts(trios['shipped'])}, "
                f"fewer than the two seeds ({trio_counts(seeds['trios']['shipped'])}; the first seed "
                f"{trio_counts(trios['cnn'])})." if "cnn" in trios and "shipped" in trios else ""),
             *bundled_trio_lines(read_json(runs / BUNDLED_TRIO_REPORT)),
@@ -572,21 +572,6 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
                       "front end in onnxruntime.", ""]
     else:
         lines += ["Not evaluated yet.", ""]
-    lines += activity_choice(activity_of(evaluation))
-    lines += ensemble_section(entry, evaluation, runs)
-    lines += retraining_section(evaluation, read_json(runs / "evaluation_dropouts.json"))
-    lines += trios_section(evaluation)
-    lines += thresholds_section(read_json(runs / THRESHOLDS_REPORT))
-    lines += variants_section(runs, record_variants(runs, record))
-    recorded = read_json(runs / RECORDED_REPORT)
-    lines += ["**Limits.** Every figure above is on rendered audio; no annotated real multitrack recordings are",
-              "available to this project, so the goal of a mean AUC of 0.90 on real recordings is not measured. The test",
-              "mixes use a soundfont and a drum kit that training never heard, the nearest stand-in for real recordings",
-              "here" + ("; a few real recordings are scored below." if recorded else "."), ""]
-    lines += recorded_section(recorded)
-    lines += registers_section(read_json(runs / REGISTERS_REPORT))
-    lines += real_piano_section(read_json(runs / REAL_PIANO_REPORT), evaluation)
-    lines += [HISTORY.read_text().rstrip(), ""]
     activity = activity_of(evaluation)
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
@@ -601,6 +586,22 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
                   f"mixes of then (their drum stems rendered before the drum fixes) and the musicnn head "
                   f"{QUARTER_DATA_AUC['musicnn']:.3f} (`evaluate instruments`): four times the songs gained the CNN",
                   f"{cnn - QUARTER_DATA_AUC['cnn']:.3f} and the musicnn head {musicnn - QUARTER_DATA_AUC['musicnn']:.3f}.", ""]
+    lines += trios_section(evaluation)
+    lines += thresholds_section(read_json(runs / THRESHOLDS_REPORT))
+    recorded = read_json(runs / RECORDED_REPORT)
+    lines += ["**Limits.** Every figure above is on rendered audio; no annotated real multitrack recordings are",
+              "available to this project, so the goal of a mean AUC of 0.90 on real recordings is not measured. The test",
+              "mixes use a soundfont and a drum kit that training never heard, the nearest stand-in for real recordings",
+              "here" + ("; a few real recordings are scored below." if recorded else "."), ""]
+    lines += recorded_section(recorded)
+    lines += registers_section(read_json(runs / REGISTERS_REPORT))
+    lines += real_piano_section(read_json(runs / REAL_PIANO_REPORT), evaluation)
+    lines += ["## How the shipped graph was chosen", ""]
+    lines += activity_choice(activity_of(evaluation))
+    lines += ensemble_section(entry, evaluation, runs)
+    lines += retraining_section(evaluation, read_json(runs / "evaluation_dropouts.json"))
+    lines += variants_section(runs, record_variants(runs, record))
+    lines += [HISTORY.read_text().rstrip(), ""]
     lines += ["## Latency", ""]
     if "instruments_updates_per_s" in bench:
         lines += [f"`bridge bench`: {bench['instruments_updates_per_s']} updates a second, "
