@@ -116,7 +116,8 @@ def cmd_train_instruments(args: argparse.Namespace) -> int:
 
     config = InstrumentTrainConfig(data=Path(args.data or "cache/instruments"), out=Path(args.out or "runs/instruments"),
                                    steps=args.steps or 3000, batch=args.batch or 64, lr=args.lr, seed=args.seed,
-                                   threads=args.threads, init=Path(args.init) if args.init else None)
+                                   threads=args.threads, init=Path(args.init) if args.init else None,
+                                   width=args.width)
     kind = args.model.removeprefix("instruments_")
     if kind.startswith("mil"):
         print(train_pooling(config, "musicnn" if kind == "mil_musicnn" else "cnn"))
@@ -449,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--size", choices=["small", "live", "paper"], default="live",
                           help="model size (live ships; see the model card for the trade-off)")
     training.add_argument("--device", default="auto", help="auto (CUDA where available), cpu or cuda")
-    training.add_argument("--width", type=int, default=16, help="drums: channels of the first conv blocks (default 16)")
+    training.add_argument("--width", type=int, default=16, help="drums and instruments_cnn: channels of the first conv blocks (default 16)")
     training.add_argument("--hidden", type=int, default=128, help="drums: frame embedding size (default 128)")
     training.add_argument("--recurrent", type=int, default=0,
                           help="drums: GRU units after the convolutions, a causal CRNN (default 0: the CNN alone)")

@@ -25,11 +25,12 @@ def parity_and_commit(entry: dict) -> list[str]:
 
 
 def command_tail(config: dict, defaults: object, folder: Path, default_out: Path) -> str:
-    """The end of a ``train`` command, read from a checkpoint's ``config`` (saved as strings): ``--seed`` and
-    ``--threads`` where they are not the defaults of ``defaults``, the training config class (threads: e.g. two
-    seeds trained side by side, one thread each), and ``--out`` where ``folder`` is not ``default_out``."""
+    """The end of a ``train`` command, read from a checkpoint's ``config`` (saved as strings): ``--seed``,
+    ``--threads`` and ``--width`` where they are not the defaults of ``defaults``, the training config class
+    (threads: e.g. two seeds trained side by side, one thread each), and ``--out`` where ``folder`` is not
+    ``default_out``."""
     words = ""
-    for option in ("seed", "threads"):
+    for option in ("seed", "threads", "width"):
         default = str(getattr(defaults, option))
         if config.get(option, default) != default:
             words += f" --{option} {config[option]}"

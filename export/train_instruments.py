@@ -38,6 +38,7 @@ class InstrumentTrainConfig:
     threads: int = 2
     valid_every: int = 250
     init: Path | None = None  # an activity checkpoint of the same kind to start from (fine-tuning)
+    width: int = 16  # channels of the CNN's first conv block (ActivityCNN)
 
 
 def instances(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,9 +60,12 @@ def load_split(data: Path, split: str, kind: str = "cnn") -> tuple[np.ndarray, n
     return saved["features"], saved["labels"]
 
 
-def new_activity_model(kind: str) -> torch.nn.Module:
-    """An untrained activity model of ``kind`` (a key of ``ACTIVITY_MODELS``), sized for its input."""
-    return ACTIVITY_MODELS[kind](MUSICNN_EMBEDDING if kind == "musicnn" else INSTRUMENT_FEATURES.n_mels, len(INSTRUMENT_NAMES))
+def new_activity_model(kind: str, width: int = 16) -> torch.nn.Module:
+    """An untrained activity model of ``kind`` (a key of ``ACTIVITY_MODELS``), sized for its input; ``width``: the
+    CNN's first channels."""
+    inputs = MUSICNN_EMBEDDING if kind == "musicnn" else INSTRUMENT_FEATURES.n_mels
+    sizes = {"width": width} if kind == "cnn" else {}
+    return ACTIVITY_MODELS[kind](inputs, len(INSTRUMENT_NAMES), **sizes)
 
 
 def _fit(model: torch.nn.Module, batches, valid: tuple[torch.Tensor, torch.Tensor], config: InstrumentTrainConfig,
@@ -105,7 +109,7 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
     rng = np.random.default_rng(config.seed)
     x, y = instances(*load_split(config.data, "train", kind))
     vx, vy = instances(*load_split(config.data, "valid", kind))
-    model = new_activity_model(kind)
+    model = new_activity_model(kind, config.width)
     if kind == "musicnn":
         model.set_input_statistics(torch.from_numpy(x.reshape(len(x), -1).astype(np.float32)))
     if config.init is not None:
@@ -129,7 +133,7 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
 
 def load_activity(path: Path) -> torch.nn.Module:
     saved = torch.load(path, weights_only=False)
-    model = new_activity_model(saved["kind"])
+    model = new_activity_model(saved["kind"], int(saved.get("config", {}).get("width", 16)))
     model.load_state_dict(saved["model"])
     return model.eval()
 

@@ -241,6 +241,17 @@ def test_fine_tuning_starts_from_the_checkpoint_it_is_given_and_refuses_another_
         train_activity("fc", still)
 
 
+def test_a_wider_cnn_is_loaded_at_its_width_and_its_command_says_so(tiny_data, tmp_path):
+    config = InstrumentTrainConfig(data=tiny_data, out=tmp_path / "wide", steps=1, batch=4, valid_every=1, threads=1,
+                                   width=8)
+    model = load_activity(train_activity("cnn", config))
+    assert model.blocks[0][0].out_channels == 8 and model.blocks[-1][0].out_channels == 32
+    logits, embedding = model(torch.zeros(2, 50, INSTRUMENT_FEATURES.n_mels))
+    assert logits.shape == (2, len(INSTRUMENT_NAMES)) and embedding.shape == (2, 128)
+    assert training_command("cnn", tmp_path / "wide", tmp_path / "runs").endswith(
+        f"--threads 1 --width 8 --out {tmp_path / 'wide'}")
+
+
 def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_first_embedding(tiny_data, tmp_path):
     import onnxruntime as ort
 

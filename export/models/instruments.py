@@ -36,14 +36,15 @@ def _conv_block(channels_in: int, channels_out: int, pool: tuple[int, int]) -> n
 
 
 class ActivityCNN(nn.Module):
-    """Four conv blocks (16-32-64-64 channels, 2x2 pooling), global max and mean pooling, a 128-d embedding."""
+    """Four conv blocks (``width``, 2, 4 and 4 times ``width`` channels: 16-32-64-64 by default; 2x2 pooling),
+    global max and mean pooling, a 128-d embedding."""
 
-    def __init__(self, n_mels: int, n_classes: int) -> None:
+    def __init__(self, n_mels: int, n_classes: int, width: int = 16) -> None:
         super().__init__()
         self.input_norm = nn.BatchNorm2d(1)
-        self.blocks = nn.Sequential(_conv_block(1, 16, (2, 2)), _conv_block(16, 32, (2, 2)),
-                                    _conv_block(32, 64, (2, 2)), _conv_block(64, 64, (2, 2)))
-        self.embed = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, EMBEDDING), nn.ReLU())
+        self.blocks = nn.Sequential(_conv_block(1, width, (2, 2)), _conv_block(width, 2 * width, (2, 2)),
+                                    _conv_block(2 * width, 4 * width, (2, 2)), _conv_block(4 * width, 4 * width, (2, 2)))
+        self.embed = nn.Sequential(nn.Dropout(0.3), nn.Linear(8 * width, EMBEDDING), nn.ReLU())
         self.head = nn.Linear(EMBEDDING, n_classes)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
