@@ -36,14 +36,15 @@ TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bulle
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
 RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
 HISTORY = Path(__file__).with_name("card_instruments_history.md")
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 REGISTERS_REPORT = "piano_registers.json"  # in the runs folder, from `python -m export evaluate piano-registers`
 # in the runs folder: `python -m export evaluate instruments --data cache/instruments-real-piano/test -o ...`
 REAL_PIANO_REPORT = "evaluation_real_piano.json"
 BUNDLED_TRIO_REPORT = "bundled_trio.json"  # in the runs folder: `bridge detect-instruments ... --json` of the trio
-ONE_SEED_THRESHOLDS_REPORT = "thresholds_one_seed.json"  # `tune instruments -o ...` of the first seed's graph alone
-# the graph of the two CNN seeds that shipped before the CRNN joined them: its tune report and its evaluation,
-# kept when the graph of three was exported (copies of thresholds.json and evaluation.json of then)
-TWO_SEEDS_THRESHOLDS_REPORT, TWO_SEEDS_EVALUATION = "thresholds_two_seeds.json", "evaluation_two_seeds.json"
+FIRST_NETWORK_THRESHOLDS_REPORT = "thresholds_first_network.json"  # `tune instruments -o ...` of the first CNN alone
+# the graph that shipped before the one in models_onnx: its tune report and its evaluation, kept when the graph
+# shipped now was exported (copies of thresholds.json and evaluation.json of then)
+BEFORE_THRESHOLDS_REPORT, BEFORE_EVALUATION = "thresholds_graph_before.json", "evaluation_graph_before.json"
 # the pair shipped before the drum fixes, scored on the test mixes rendered after them (`evaluate instruments --runs
 # EMPTY_DIR` with that graph in models_onnx, and with `--dropouts-per-s 5`): macro AUC per second and per track,
 # drums and piano per second, and the trio check with the electric and with the double bass
@@ -207,26 +208,35 @@ def variants_section(runs: Path, scores: dict) -> list[str]:
             "the pair shipped before the drum fixes (**Trained again after the drum fixes**, above).", ""]
 
 
-def members_phrase(networks: list[str]) -> str:
-    """What the networks of the shipped activity graph are: run folders (their CNN) and activity checkpoints."""
-    seeds = sum(not name.endswith(".pt") for name in networks)
+def members_phrase(networks: list[str], widths: dict[str, int] | None = None) -> str:
+    """What the networks of the shipped activity graph are: run folders (their CNN) and activity checkpoints.
+    ``widths``: the CNN width of each run folder (the manifest's ``cnn_widths``); CNNs of one width are seeds."""
+    folders = [name for name in networks if not name.endswith(".pt")]
     others = [Path(name).stem.removeprefix("activity_").upper() for name in networks if name.endswith(".pt")]
-    counted = {2: "two", 3: "three"}.get(seeds, str(seeds))
-    return " and ".join([f"{counted} seeds of the CNN" if seeds > 1 else "the CNN"] + [f"the {kind}" for kind in others])
+    number = {**NUMBER_WORDS, 1: "a"}
+    by_width = {width: sum((widths or {}).get(f, 16) == width for f in folders)
+                for width in dict.fromkeys((widths or {}).get(f, 16) for f in folders)}
+    if len(by_width) > 1:
+        cnns = [f"{number.get(n, str(n))} CNN{'s' if n > 1 else ''} of width {width}" for width, n in by_width.items()]
+    else:
+        cnns = [f"{NUMBER_WORDS.get(len(folders), str(len(folders)))} seeds of the CNN" if len(folders) > 1 else "the CNN"]
+    parts = cnns + [f"the {kind}" for kind in others]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
 def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
-    """Why several networks ship as one graph: validation (``tune instruments`` of the graph, of the two CNN seeds
-    shipped before it and of the first seed alone), the held-out mixes and the trio check (``evaluate
-    instruments``), against the two seeds and the first seed."""
+    """Why several networks ship as one graph: validation (``tune instruments`` of the graph, of the graph shipped
+    before it and of its first CNN alone), the held-out mixes and the trio check (``evaluate instruments``), against
+    the graph before and the first CNN."""
     networks = entry.get("networks", [])
-    graph, alone = read_json(runs / THRESHOLDS_REPORT), read_json(runs / ONE_SEED_THRESHOLDS_REPORT)
-    seeds_valid, seeds = read_json(runs / TWO_SEEDS_THRESHOLDS_REPORT), read_json(runs / TWO_SEEDS_EVALUATION)
+    graph, alone = read_json(runs / THRESHOLDS_REPORT), read_json(runs / FIRST_NETWORK_THRESHOLDS_REPORT)
+    before_valid, before = read_json(runs / BEFORE_THRESHOLDS_REPORT), read_json(runs / BEFORE_EVALUATION)
     activity, trios = activity_of(evaluation), evaluation.get("trios", {}) if evaluation else {}
-    if len(networks) < 3 or not graph or not alone or not seeds_valid or not seeds or "shipped" not in activity \
+    if len(networks) < 2 or not graph or not alone or not before_valid or not before or "shipped" not in activity \
             or "cnn" not in activity:
         return []
-    shipped, cnn, pair = activity["shipped"], activity["cnn"], seeds["activity"]["shipped"]
+    shipped, cnn, previous = activity["shipped"], activity["cnn"], before["activity"]["shipped"]
+    before_members = members_phrase(before_valid.get("networks", []), before_valid.get("cnn_widths"))
 
     def trio_counts(trio_report: dict) -> str:
         return " and ".join(str(trio_report[bass]["top_three"]) for bass in ("electric_bass", "double_bass"))
@@ -234,28 +244,26 @@ def ensemble_section(entry: dict, evaluation: dict, runs: Path) -> list[str]:
     def test_figures(scores: dict) -> str:
         return (f"{scores['1s']['auc_macro']:.3f} per second, {scores['track']['auc_macro']:.3f} per track, the piano "
                 f"{scores['1s']['auc']['piano']:.3f}")
-    members = members_phrase(networks)
+    members = members_phrase(networks, entry.get("cnn_widths"))
     return [f"**{members[0].upper() + members[1:]} in one graph.** The activity graph that ships averages the",
-            f"logits of {members} (`export instruments --ensemble {' '.join(networks[1:])}`; the",
-            "second seed trained with `--seed 2`, the same steps and data); its embedding, which the pooling heads and",
-            "`/instrument/attention` use, is the first seed's. On the validation mixes its macro AUC per second is",
-            f"{graph['valid_auc_macro']:.3f}, against {seeds_valid['valid_auc_macro']:.3f} for the two seeds alone (the "
-            f"graph shipped before it) and {alone['valid_auc_macro']:.3f} for the first seed (`tune instruments`; the "
-            f"tuned flags' F1 {graph['valid_f1']['tuned']['macro']:.3f}, {seeds_valid['valid_f1']['tuned']['macro']:.3f} "
+            f"logits of {members} (`export instruments --ensemble {' '.join(networks[1:])}`); its embedding, which the",
+            "pooling heads and `/instrument/attention` use, is the first CNN's. On the validation mixes its macro AUC per",
+            f"second is {graph['valid_auc_macro']:.3f}, against {before_valid['valid_auc_macro']:.3f} for the graph shipped "
+            f"before it ({before_members}) and {alone['valid_auc_macro']:.3f} for its first CNN alone (`tune instruments`; "
+            f"the tuned flags' F1 {graph['valid_f1']['tuned']['macro']:.3f}, {before_valid['valid_f1']['tuned']['macro']:.3f} "
             f"and {alone['valid_f1']['tuned']['macro']:.3f})"
-            + (f"; the trio check (Evaluation), on the {graph['valid_trios']['electric_bass']['trios']} validation songs, passes"
-               f" in {trio_counts(graph['valid_trios'])} of them (with the electric bass and with the double bass), against"
-               f" {trio_counts(seeds_valid['valid_trios'])} for the two seeds and {trio_counts(alone['valid_trios'])} for the"
-               " first seed" if all("valid_trios" in r for r in (graph, seeds_valid, alone)) else "")
-            + "; it ships for that.",
-            f"On the held-out test mixes: {test_figures(shipped)}, against {test_figures(pair)} for the two seeds",
-            f"(`runs/instruments/{TWO_SEEDS_EVALUATION}`, their evaluation kept) and {test_figures(cnn)} for the first "
-            "seed."
+            + (f"; the trio check (Evaluation), on the {graph['valid_trios']['electric_bass']['trios']} validation songs, "
+               f"passes in {trio_counts(graph['valid_trios'])} of them (with the electric bass and with the double bass), "
+               f"against {trio_counts(before_valid['valid_trios'])} for the graph before and "
+               f"{trio_counts(alone['valid_trios'])} for the first CNN" if all("valid_trios" in r for r in (graph, before_valid, alone))
+               else "") + ".",
+            f"On the held-out test mixes: {test_figures(shipped)}, against {test_figures(previous)} for the graph before",
+            f"(`runs/instruments/{BEFORE_EVALUATION}`, its evaluation kept) and {test_figures(cnn)} for the first CNN."
             + (f" On the 12 test songs' trios (Evaluation) it passes the trio check in {trio_counts(trios['shipped'])}, "
-               f"fewer than the two seeds ({trio_counts(seeds['trios']['shipped'])}; the first seed "
-               f"{trio_counts(trios['cnn'])})." if "cnn" in trios and "shipped" in trios else ""),
+               f"against {trio_counts(before['trios']['shipped'])} for the graph before and {trio_counts(trios['cnn'])} "
+               "for the first CNN." if "cnn" in trios and "shipped" in trios and "trios" in before else ""),
             *bundled_trio_lines(read_json(runs / BUNDLED_TRIO_REPORT)),
-            "A window costs the three networks' time, within the budget (Latency, below).", ""]
+            f"A window costs the {NUMBER_WORDS.get(len(networks), len(networks))} networks' time, within the budget (Latency, below).", ""]
 
 
 def activity_phrase(classes: list[str], activity: np.ndarray, playing: set[str], top: int = 4) -> str:
@@ -477,14 +485,14 @@ def training_command(kind: str, folder: Path, default_out: Path) -> str:
             + command_tail(config, InstrumentTrainConfig, folder, default_out))
 
 
-def training_lines(runs: Path, other_seeds: list[Path], record_path: Path = TRAINING_RECORD) -> list[str]:
-    """The training bullet of each activity model in ``runs`` and of the CNNs of ``other_seeds``, the shipped
-    graph's other networks: from the run folders where this machine has them, else from ``record_path``, where
+def training_lines(runs: Path, other_cnns: list[Path], record_path: Path = TRAINING_RECORD) -> list[str]:
+    """The training bullet of each activity model in ``runs`` and of the CNNs of ``other_cnns``, the shipped
+    graph's other CNNs: from the run folders where this machine has them, else from ``record_path``, where
     every ``card instruments`` keeps the bullets it wrote."""
     from export.models.instruments import ACTIVITY_MODELS
 
     models = [(kind, runs, "") for kind in ACTIVITY_MODELS]
-    models += [("cnn", folder, " (another seed of the shipped graph)") for folder in other_seeds]
+    models += [("cnn", folder, " (another CNN of the shipped graph)") for folder in other_cnns]
     written = {f"{folder.name}/{kind}": training_line(training_command(kind, folder, runs), history, note)
                for kind, folder, note in models if (history := read_json(folder / f"activity_{kind}_history.json"))}
     return kept_lines(record_path, written, [f"{folder.name}/{kind}" for kind, folder, _ in models])
@@ -508,7 +516,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
         f"`{entry['files']['activity']}` ({entry['parameters']['activity']:,} parameters): one second of log-mel frames "
         f"({f['sample_rate_hz']} Hz, FFT {f['n_fft']}, hop {f['hop']} = {1000 * f['hop'] / f['sample_rate_hz']:.0f} ms, "
         f"{f['n_mels']} mels; shape (B, {entry['frames_per_window']}, {f['n_mels']})) to per-class logits and a 128-d embedding"
-        + (f" ({members_phrase(entry['networks'])} in one graph: the mean of their logits, the first CNN's embedding)."
+        + (f" ({members_phrase(entry['networks'], entry.get('cnn_widths'))} in one graph: the mean of their logits, the first CNN's embedding)."
            if len(entry.get("networks", [])) > 1 else "."),
         f"`{entry['files']['attention']}` ({entry['parameters']['attention']:,} parameters): N <= 10 embeddings to clip logits "
         "and attention weights per class. Classes, in the order of `/instrument/activity`:", "",
@@ -540,8 +548,9 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     lines += ["- `python -m export train instruments_mil` (and `instruments_mil_musicnn`): attention, mean, max and GRU",
               "  pooling heads and a random forest (on the mean embedding) on 10-s training clips, the CNN (or the musicnn",
               "  head) frozen.", "",
-              "Where a bullet says `--threads 1`, the run shared the two cores with others: the two CNN seeds and the",
-              "CRNN trained side by side (one CNN alone on both cores took 39 minutes, in an earlier run).", "",
+              "Where a bullet says `--threads 1`, the run shared the two cores with others: the two CNNs of width 16 and",
+              "the CRNN trained side by side (one such CNN alone on both cores took 39 minutes, in an earlier run); the CNN",
+              "of width 32 trained alone.", "",
               "**The musicnn front end.** `export/musicnn_peer.py` runs musicnn 0.1.0 (`MTT_musicnn`, trained on",
               "MagnaTagATune) in a TensorFlow environment of its own: it builds musicnn's graph for 1-s inputs, restores the",
               "packaged weights and checks every variable against the checkpoint (musicnn's own extractor goes on with",
@@ -577,15 +586,19 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
         latency = evaluation["front_end_latency"]
         lines += ["**Which front end generalises better.** On these unseen-soundfont mixes one CNN reaches a macro AUC of",
-                  f"{cnn:.3f} per second against {musicnn:.3f} for the musicnn head; the shipped graph ({members_phrase(entry.get('networks', []))}) costs "
+                  f"{cnn:.3f} per second against {musicnn:.3f} for the musicnn head; the shipped graph ({members_phrase(entry.get('networks', []), entry.get('cnn_widths'))}) costs "
                   f"{latency['shipped']['p50_ms']:.2f} ms a window against {latency['musicnn']['p50_ms']:.2f} ms",
                   f"for musicnn ({100 * 10 * latency['musicnn']['p50_ms'] / 1000:.0f}% of a core at 10 updates a second, against a "
                   f"budget of 5%). The {'CNN' if cnn >= musicnn else 'musicnn head'} generalises better here, so the CNN ships.",
                   "Both trained on a quarter of these songs (a family shipped before), the CNN scored "
                   f"{QUARTER_DATA_AUC['cnn']:.3f} on the test",
                   f"mixes of then (their drum stems rendered before the drum fixes) and the musicnn head "
-                  f"{QUARTER_DATA_AUC['musicnn']:.3f} (`evaluate instruments`): four times the songs gained the CNN",
-                  f"{cnn - QUARTER_DATA_AUC['cnn']:.3f} and the musicnn head {musicnn - QUARTER_DATA_AUC['musicnn']:.3f}.", ""]
+                  f"{QUARTER_DATA_AUC['musicnn']:.3f} (`evaluate instruments`): four times the songs gained the musicnn "
+                  f"head {musicnn - QUARTER_DATA_AUC['musicnn']:.3f}"
+                  + (f" and the CNN of width 16 {narrow - QUARTER_DATA_AUC['cnn']:.3f} (the first CNN of the graph "
+                     f"shipped before, {narrow:.3f}); twice the width gained it another {cnn - narrow:.3f}."
+                     if (narrow := activity_of(read_json(runs / BEFORE_EVALUATION)).get("cnn", {}).get("1s", {})
+                         .get("auc_macro")) else "."), ""]
     lines += trios_section(evaluation)
     lines += thresholds_section(read_json(runs / THRESHOLDS_REPORT))
     recorded = read_json(runs / RECORDED_REPORT)

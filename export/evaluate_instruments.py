@@ -8,7 +8,7 @@ thresholded at 0.5). Multitrack sets with stem activations (MedleyDB) convert
 to it by taking each second's maximum.
 
 Activity is scored per 1-s instance and after max pooling over 5 s, 10 s and
-the whole track; clip tagging on non-overlapping 10-s windows. The shipped ONNX graph (two CNN seeds
+the whole track; clip tagging on non-overlapping 10-s windows. The shipped ONNX graph (several networks
 averaged where ``export instruments --ensemble`` made it) is scored beside the checkpoints of the run
 folder. Each activity model (and the shipped graph) also hears the bundled held-out trio (piano, electric
 bass, drums) as the live engine would, and the report ranks the classes by their mean activity; where

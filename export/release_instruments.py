@@ -20,7 +20,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.models.instruments import ActivityEnsemble, pooling_model
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
-from export.train_instruments import FRAMES_PER_S, clip_embeddings, instances, load_activity, load_split
+from export.train_instruments import FRAMES_PER_S, clip_embeddings, cnn_width, instances, load_activity, load_split
 
 
 def _export(module: torch.nn.Module, example: torch.Tensor, path: Path, names: tuple[str, list[str]], dynamic: dict) -> Path:
@@ -73,6 +73,8 @@ def release(runs: Path, data: Path, out: Path, ensemble: tuple[Path, ...] = ()) 
                          "attention": {"logits": "(B, classes)", "attention": "(B, classes, N)"}},
              "features": INSTRUMENT_FEATURES.as_dict(), "frames_per_window": FRAMES_PER_S,
              "classes": list(INSTRUMENT_NAMES), "parity": parity, "networks": [str(runs), *map(str, ensemble)],
+             "cnn_widths": {str(folder): cnn_width(folder / "activity_cnn.pt")
+                            for folder in (runs, *ensemble) if folder.is_dir()},
              "parameters": {"activity": sum(p.numel() for p in cnn.parameters()),
                             "attention": sum(p.numel() for p in attention.parameters())},
              "training_commit": git_commit()}

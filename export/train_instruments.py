@@ -131,9 +131,18 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
     return path
 
 
+def _saved_width(saved: dict) -> int:
+    return int(saved.get("config", {}).get("width", 16))  # checkpoints from before --width: 16
+
+
+def cnn_width(path: Path) -> int:
+    """The channels of the first conv block of the activity CNN saved at ``path``."""
+    return _saved_width(torch.load(path, weights_only=False))
+
+
 def load_activity(path: Path) -> torch.nn.Module:
     saved = torch.load(path, weights_only=False)
-    model = new_activity_model(saved["kind"], int(saved.get("config", {}).get("width", 16)))
+    model = new_activity_model(saved["kind"], _saved_width(saved))
     model.load_state_dict(saved["model"])
     return model.eval()
 

@@ -280,7 +280,7 @@ def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_fi
     assert lines[0].startswith("- `python -m export train instruments_cnn --steps 3 --threads 1`: ")
     assert " seconds on 2 CPU cores; best validation loss " in lines[0]
     assert lines[1].startswith(f"- `python -m export train instruments_cnn --steps 3 --seed 1 --threads 1 --out {seeds[1]}`")
-    assert lines[1].endswith("(another seed of the shipped graph).") and len(lines) == 2
+    assert lines[1].endswith("(another CNN of the shipped graph).") and len(lines) == 2
     shutil.rmtree(seeds[1])
     assert training_lines(seeds[0], seeds[1:], record) == lines
 
@@ -402,3 +402,7 @@ def test_the_card_names_the_networks_of_the_shipped_graph_from_its_manifest_entr
     assert members_phrase(["runs/instruments", "runs/instruments-x4-seed2"]) == "two seeds of the CNN"
     assert (members_phrase(["runs/instruments", "runs/instruments-x4-seed2", "runs/instruments/activity_crnn.pt"])
             == "two seeds of the CNN and the CRNN")
+    networks = ["runs/instruments", "runs/instruments-x4-seed1", "runs/instruments-x4-seed2",
+                "runs/instruments/activity_crnn.pt"]
+    widths = {"runs/instruments": 32, "runs/instruments-x4-seed1": 16, "runs/instruments-x4-seed2": 16}
+    assert members_phrase(networks, widths) == "a CNN of width 32, two CNNs of width 16 and the CRNN"
