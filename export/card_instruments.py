@@ -17,6 +17,7 @@ run folder.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bulle
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`
 RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python -m export evaluate recorded-instruments`
 HISTORY = Path(__file__).with_name("card_instruments_history.md")
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+NUMBER_WORDS = {1: "a", 2: "two", 3: "three", 4: "four", 5: "five"}
 REGISTERS_REPORT = "piano_registers.json"  # in the runs folder, from `python -m export evaluate piano-registers`
 # in the runs folder: `python -m export evaluate instruments --data cache/instruments-real-piano/test -o ...`
 REAL_PIANO_REPORT = "evaluation_real_piano.json"
@@ -213,11 +214,9 @@ def members_phrase(networks: list[str], widths: dict[str, int] | None = None) ->
     ``widths``: the CNN width of each run folder (the manifest's ``cnn_widths``); CNNs of one width are seeds."""
     folders = [name for name in networks if not name.endswith(".pt")]
     others = [Path(name).stem.removeprefix("activity_").upper() for name in networks if name.endswith(".pt")]
-    number = {**NUMBER_WORDS, 1: "a"}
-    by_width = {width: sum((widths or {}).get(f, 16) == width for f in folders)
-                for width in dict.fromkeys((widths or {}).get(f, 16) for f in folders)}
+    by_width = Counter((widths or {}).get(name) for name in folders)  # one group where no widths are known
     if len(by_width) > 1:
-        cnns = [f"{number.get(n, str(n))} CNN{'s' if n > 1 else ''} of width {width}" for width, n in by_width.items()]
+        cnns = [f"{NUMBER_WORDS.get(n, str(n))} CNN{'s' if n > 1 else ''} of width {width}" for width, n in by_width.items()]
     else:
         cnns = [f"{NUMBER_WORDS.get(len(folders), str(len(folders)))} seeds of the CNN" if len(folders) > 1 else "the CNN"]
     parts = cnns + [f"the {kind}" for kind in others]
@@ -585,6 +584,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     if "musicnn" in activity and "cnn" in activity:
         cnn, musicnn = activity["cnn"]["1s"]["auc_macro"], activity["musicnn"]["1s"]["auc_macro"]
         latency = evaluation["front_end_latency"]
+        narrow = activity_of(read_json(runs / BEFORE_EVALUATION)).get("cnn", {}).get("1s", {}).get("auc_macro")
         lines += ["**Which front end generalises better.** On these unseen-soundfont mixes one CNN reaches a macro AUC of",
                   f"{cnn:.3f} per second against {musicnn:.3f} for the musicnn head; the shipped graph ({members_phrase(entry.get('networks', []), entry.get('cnn_widths'))}) costs "
                   f"{latency['shipped']['p50_ms']:.2f} ms a window against {latency['musicnn']['p50_ms']:.2f} ms",
@@ -597,8 +597,7 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
                   f"head {musicnn - QUARTER_DATA_AUC['musicnn']:.3f}"
                   + (f" and the CNN of width 16 {narrow - QUARTER_DATA_AUC['cnn']:.3f} (the first CNN of the graph "
                      f"shipped before, {narrow:.3f}); twice the width gained it another {cnn - narrow:.3f}."
-                     if (narrow := activity_of(read_json(runs / BEFORE_EVALUATION)).get("cnn", {}).get("1s", {})
-                         .get("auc_macro")) else "."), ""]
+                     if narrow else "."), ""]
     lines += trios_section(evaluation)
     lines += thresholds_section(read_json(runs / THRESHOLDS_REPORT))
     recorded = read_json(runs / RECORDED_REPORT)

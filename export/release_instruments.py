@@ -17,10 +17,10 @@ import torch
 
 from bridge.features import INSTRUMENT_FEATURES
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.models.instruments import ActivityEnsemble, pooling_model
+from export.models.instruments import ActivityCNN, ActivityEnsemble, pooling_model
 from export.onnx_inpaint import OPSET, update_manifest
 from export.provenance import git_commit
-from export.train_instruments import FRAMES_PER_S, clip_embeddings, cnn_width, instances, load_activity, load_split
+from export.train_instruments import FRAMES_PER_S, clip_embeddings, instances, load_activity, load_split
 
 
 def _export(module: torch.nn.Module, example: torch.Tensor, path: Path, names: tuple[str, list[str]], dynamic: dict) -> Path:
@@ -42,10 +42,9 @@ def release(runs: Path, data: Path, out: Path, ensemble: tuple[Path, ...] = ()) 
     networks that join ``runs``' CNN in one graph that averages their logits, each a run folder (its activity CNN,
     another seed) or an activity checkpoint (e.g. ``runs/instruments/activity_crnn.pt``); the embedding stays that
     of ``runs``' CNN, on which the pooling heads were trained."""
-    cnn = load_activity(runs / "activity_cnn.pt")
-    if ensemble:
-        cnn = ActivityEnsemble([cnn, *(load_activity(path / "activity_cnn.pt" if path.is_dir() else path)
-                                       for path in ensemble)])
+    members = [load_activity(runs / "activity_cnn.pt"),
+               *(load_activity(path / "activity_cnn.pt" if path.is_dir() else path) for path in ensemble)]
+    cnn = ActivityEnsemble(members) if ensemble else members[0]
     attention = pooling_model("attention", len(INSTRUMENT_NAMES))
     attention.load_state_dict(torch.load(runs / "pooling.pt", weights_only=False)["heads"]["attention"]["model"])
     attention.eval()
@@ -73,8 +72,8 @@ def release(runs: Path, data: Path, out: Path, ensemble: tuple[Path, ...] = ()) 
                          "attention": {"logits": "(B, classes)", "attention": "(B, classes, N)"}},
              "features": INSTRUMENT_FEATURES.as_dict(), "frames_per_window": FRAMES_PER_S,
              "classes": list(INSTRUMENT_NAMES), "parity": parity, "networks": [str(runs), *map(str, ensemble)],
-             "cnn_widths": {str(folder): cnn_width(folder / "activity_cnn.pt")
-                            for folder in (runs, *ensemble) if folder.is_dir()},
+             "cnn_widths": {str(path): member.width for path, member in zip((runs, *ensemble), members)
+                            if isinstance(member, ActivityCNN)},
              "parameters": {"activity": sum(p.numel() for p in cnn.parameters()),
                             "attention": sum(p.numel() for p in attention.parameters())},
              "training_commit": git_commit()}

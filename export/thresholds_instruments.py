@@ -59,6 +59,7 @@ def tune(models: Path, data: Path, test_folders: list[Path]) -> dict:
     probabilities = graph(windows)
     thresholds = best_f1_thresholds(truth, probabilities)
     report = {"data": str(data), "valid_windows": int(len(windows)), "networks": entry.get("networks", []),
+              "cnn_widths": entry.get("cnn_widths", {}),
               "valid_auc_macro": ranking_scores(truth, probabilities)["auc_macro"],
               "thresholds": dict(zip(classes, thresholds.tolist())),
               "valid_f1": {"at_0.5": f1_per_class(truth, probabilities, 0.5, classes),

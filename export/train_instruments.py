@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from bridge.features import INSTRUMENT_FEATURES
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.models.instruments import ACTIVITY_MODELS, pooling_model
+from export.models.instruments import ACTIVITY_MODELS, CNN_WIDTH, pooling_model
 from export.musicnn_front import MUSICNN_EMBEDDING, load_embedding_split
 
 FRAMES_PER_S = 50
@@ -38,7 +38,7 @@ class InstrumentTrainConfig:
     threads: int = 2
     valid_every: int = 250
     init: Path | None = None  # an activity checkpoint of the same kind to start from (fine-tuning)
-    width: int = 16  # channels of the CNN's first conv block (ActivityCNN)
+    width: int = CNN_WIDTH  # channels of the CNN's first conv block (ActivityCNN)
 
 
 def instances(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +60,7 @@ def load_split(data: Path, split: str, kind: str = "cnn") -> tuple[np.ndarray, n
     return saved["features"], saved["labels"]
 
 
-def new_activity_model(kind: str, width: int = 16) -> torch.nn.Module:
+def new_activity_model(kind: str, width: int = CNN_WIDTH) -> torch.nn.Module:
     """An untrained activity model of ``kind`` (a key of ``ACTIVITY_MODELS``), sized for its input; ``width``: the
     CNN's first channels."""
     inputs = MUSICNN_EMBEDDING if kind == "musicnn" else INSTRUMENT_FEATURES.n_mels
@@ -131,18 +131,10 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
     return path
 
 
-def _saved_width(saved: dict) -> int:
-    return int(saved.get("config", {}).get("width", 16))  # checkpoints from before --width: 16
-
-
-def cnn_width(path: Path) -> int:
-    """The channels of the first conv block of the activity CNN saved at ``path``."""
-    return _saved_width(torch.load(path, weights_only=False))
-
-
 def load_activity(path: Path) -> torch.nn.Module:
     saved = torch.load(path, weights_only=False)
-    model = new_activity_model(saved["kind"], _saved_width(saved))
+    width = int(saved.get("config", {}).get("width", CNN_WIDTH))  # checkpoints from before --width have none
+    model = new_activity_model(saved["kind"], width)
     model.load_state_dict(saved["model"])
     return model.eval()
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 EMBEDDING = 128
+CNN_WIDTH = 16  # channels of the activity CNN's first conv block, as shipped until a wider one joined
 
 
 class FrameFC(nn.Module):
@@ -39,8 +40,9 @@ class ActivityCNN(nn.Module):
     """Four conv blocks (``width``, 2, 4 and 4 times ``width`` channels: 16-32-64-64 by default; 2x2 pooling),
     global max and mean pooling, a 128-d embedding."""
 
-    def __init__(self, n_mels: int, n_classes: int, width: int = 16) -> None:
+    def __init__(self, n_mels: int, n_classes: int, width: int = CNN_WIDTH) -> None:
         super().__init__()
+        self.width = width
         self.input_norm = nn.BatchNorm2d(1)
         self.blocks = nn.Sequential(_conv_block(1, width, (2, 2)), _conv_block(width, 2 * width, (2, 2)),
                                     _conv_block(2 * width, 4 * width, (2, 2)), _conv_block(4 * width, 4 * width, (2, 2)))
