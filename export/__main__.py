@@ -297,25 +297,27 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_card(args: argparse.Namespace) -> Path:
-    """``models_onnx/<family>_card.md`` from the files the commands wrote."""
+def write_card(args: argparse.Namespace, latency_only: bool = False) -> Path:
+    """``models_onnx/<family>_card.md`` from the files the commands wrote; ``latency_only``: its Latency section
+    alone, from ``bench/results*.json`` (always for inpainting, whose card ``export inpaint`` writes)."""
     from bridge.models import load_manifest_entry
+    from export.provenance import replace_section
 
     out = Path(args.out)
     card = out / f"{args.family}_card.md"
-    if args.family == "inpaint":
-        from export.release_inpaint import refresh_latency
-
-        return refresh_latency(card)
+    lookahead = None
+    if args.family == "drums":
+        try:
+            lookahead = load_manifest_entry("drums_lookahead", out)
+        except KeyError:
+            pass
+    if latency_only or args.family == "inpaint":
+        return replace_section(card, latency_section(args.family, lookahead is not None))
     sources = (load_manifest_entry(args.family, out), Path(args.runs or f"runs/{args.family}"),
                Path(args.data or f"cache/{args.family}"))
     if args.family == "drums":
         from export.card_drums import model_card
 
-        try:
-            lookahead = load_manifest_entry("drums_lookahead", out)
-        except KeyError:
-            lookahead = None
         card.write_text(model_card(*sources, lookahead))
     else:
         from export.card_instruments import VARIANTS_RECORD, model_card
@@ -324,8 +326,27 @@ def write_card(args: argparse.Namespace) -> Path:
     return card
 
 
+def latency_section(family: str, with_lookahead: bool) -> list[str]:
+    """The Latency section of ``family``'s card from the bench reports (``with_lookahead``: drums_lookahead's too)."""
+    from export.provenance import read_json
+
+    if family == "drums":
+        from export.card_drums import bench_reports
+        from export.card_drums import latency_section as drums_latency
+
+        return drums_latency(*bench_reports(with_lookahead))
+    bench = read_json(Path(__file__).parents[1] / "bench" / "results.json")
+    if family == "instruments":
+        from export.card_instruments import latency_section as instruments_latency
+
+        return instruments_latency(bench)
+    from export.release_inpaint import latency_section as inpaint_latency
+
+    return inpaint_latency(bench)
+
+
 def cmd_card(args: argparse.Namespace) -> int:
-    print(write_card(args))
+    print(write_card(args, args.latency_only))
     return 0
 
 
@@ -539,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     card.add_argument("family", choices=["drums", "instruments", "inpaint"],
                       help="inpaint: only the Latency section, from bench/results.json (the rest is written by "
                            "`export inpaint` from the training run)")
+    card.add_argument("--latency-only", action="store_true",
+                      help="rewrite only the Latency section, from bench/results.json (and bench/results_lookahead.json "
+                           "for drums), keeping the rest of the card: the bench needs no run or data folder")
     card.add_argument("--runs", help="default runs/<family>")
     card.add_argument("--data", help="default cache/<family>")
     card.add_argument("--out", default="models_onnx")

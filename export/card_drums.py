@@ -288,6 +288,30 @@ def latency_line(name: str, bench: dict) -> list[str]:
                if "daemon_core_share" in d else "")]
 
 
+def bench_reports(with_lookahead: bool) -> tuple[dict, dict | None]:
+    """``bench/results.json`` and, ``with_lookahead``, ``bench/results_lookahead.json``: the arguments of
+    ``latency_section``."""
+    return read_json(BENCH_RESULTS), read_json(BENCH_LOOKAHEAD) if with_lookahead else None
+
+
+def latency_section(bench: dict, lookahead_bench: dict | None = None) -> list[str]:
+    """The card's Latency section (heading included) from the ``bridge bench`` reports of the live default and,
+    where it ships, of ``drums_lookahead``: all of it that the bench measures, so that ``card drums
+    --latency-only`` can rewrite it alone."""
+    lines = ["## Latency", "",
+             "`bridge bench -o bench/results.json` (and, with `--config FILE` where FILE sets `[drums] model =",
+             "\"drums_lookahead\"`, `-o bench/results_lookahead.json`): the bundled clip played into the daemon over",
+             "JACK (dummy driver, 48 kHz, 128-frame periods); time from each kick, snare and hi-hat onset to its drum",
+             f"note on the daemon's MIDI out, against the budget of {LATENCY_BUDGET_MS:.0f} ms at p99"
+             + machine_phrase(bench) + ":", ""]
+    lines += latency_line("drums", bench)
+    if lookahead_bench is not None:
+        lines += latency_line("drums_lookahead", lookahead_bench)
+    return lines + ["", "Live, the analysis thread wakes when the input holds the next frame's last sample, so every "
+                    "frame is", "its own onnxruntime call and its own feature computation, where a file's blocks batch "
+                    "nine.", ""]
+
+
 def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
     """The card's part on ``drums_lookahead``: its manifest ``entry`` and what it gains over the live default in
     ``evaluation`` (methods ``model`` and ``lookahead``)."""
@@ -450,17 +474,6 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
               "it; the history below, on training without them).", ""]
     lines += recorded_section(read_json(runs / "evaluation_recorded.json"), read_json(data.parent / "drums-recorded" / "recorded.json"))
     lines += lookahead_section(lookahead or {}, evaluation)
-    bench = read_json(BENCH_RESULTS)
-    lines += ["## Latency", "",
-              "`bridge bench -o bench/results.json` (and, with `--config FILE` where FILE sets `[drums] model =",
-              "\"drums_lookahead\"`, `-o bench/results_lookahead.json`): the bundled clip played into the daemon over",
-              "JACK (dummy driver, 48 kHz, 128-frame periods); time from each kick, snare and hi-hat onset to its drum",
-              f"note on the daemon's MIDI out, against the budget of {LATENCY_BUDGET_MS:.0f} ms at p99"
-              + machine_phrase(bench) + ":", ""]
-    lines += latency_line("drums", bench)
-    if lookahead:
-        lines += latency_line("drums_lookahead", read_json(BENCH_LOOKAHEAD))
-    lines += ["", "Live, the analysis thread wakes when the input holds the next frame's last sample, so every frame is",
-              "its own onnxruntime call and its own feature computation, where a file's blocks batch nine.", ""]
+    lines += latency_section(*bench_reports(lookahead is not None))
     lines += [HISTORY.read_text().rstrip(), ""]
     return "\n".join(lines + parity_and_commit(entry))

@@ -614,10 +614,14 @@ def model_card(entry: dict, runs: Path, data: Path, record: Path) -> str:
     lines += retraining_section(evaluation, read_json(runs / "evaluation_dropouts.json"))
     lines += variants_section(runs, record_variants(runs, record))
     lines += [HISTORY.read_text().rstrip(), ""]
-    lines += ["## Latency", ""]
-    if "instruments_updates_per_s" in bench:
-        lines += [f"`bridge bench`: {bench['instruments_updates_per_s']} updates a second, "
-                  f"{100 * bench['instruments_core_share']:.1f}% of one core (budget 5%).", ""]
-    else:
-        lines += ["Not measured yet.", ""]
+    lines += latency_section(bench)
     return "\n".join(lines + parity_and_commit(entry))
+
+
+def latency_section(bench: dict) -> list[str]:
+    """The card's Latency section (heading included) from a ``bridge bench`` report: all of it that the bench
+    measures, so that ``card instruments --latency-only`` can rewrite it alone."""
+    if "instruments_updates_per_s" not in bench:
+        return ["## Latency", "", "Not measured yet.", ""]
+    return ["## Latency", "", f"`bridge bench`: {bench['instruments_updates_per_s']} updates a second, "
+            f"{100 * bench['instruments_core_share']:.1f}% of one core (budget 5%).", ""]

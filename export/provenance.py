@@ -18,6 +18,25 @@ def git_commit() -> str:
     return run.stdout.strip() or "unknown"
 
 
+def replace_section(card: Path, section: list[str]) -> Path:
+    """Rewrite one section of a model card in place and keep the rest as it is: the section whose heading is
+    ``section``'s first line (``## Latency``), up to the next ``## `` heading.
+
+    Raises
+    ------
+    ValueError
+        The card has no such section.
+    """
+    lines = card.read_text().split("\n")
+    heading = section[0]
+    if heading not in lines:
+        raise ValueError(f"{card} has no '{heading}' section")
+    start = lines.index(heading)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    card.write_text("\n".join(lines[:start] + section + ([""] if section[-1] else []) + lines[end:]))
+    return card
+
+
 def parity_and_commit(entry: dict) -> list[str]:
     """The closing lines of a model card: the parity figures and the training commit of a manifest entry."""
     return ["## Parity", "", "```json", json.dumps(entry["parity"], indent=1), "```", "",

@@ -109,25 +109,6 @@ def latency_section(bench: dict) -> list[str]:
     return lines
 
 
-def refresh_latency(card: Path, bench_path: Path = BENCH_RESULTS) -> Path:
-    """Rewrite only the Latency section of an inpainting card from the bench report: the rest of the card needs the
-    training run's files, the latency only ``bridge bench -o bench/results.json``.
-
-    Raises
-    ------
-    ValueError
-        The card has no Latency section.
-    """
-    lines = card.read_text().split("\n")
-    if "## Latency" not in lines:
-        raise ValueError(f"{card} has no '## Latency' section")
-    start = lines.index("## Latency")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    section = latency_section(read_json(bench_path))
-    card.write_text("\n".join(lines[:start] + section + [""] + lines[end:]))
-    return card
-
-
 def model_card(entry: dict, runs: Path, data: Path, paths: dict[str, Path]) -> str:
     counts = read_json(data.with_suffix(".json"))
     evaluation = read_json(runs / "evaluation.json")
