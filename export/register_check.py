@@ -3,7 +3,7 @@
 The real piano recording of ``evaluate recorded-instruments`` is a phrase low in the bass register, and the graph
 hears it as a double bass. This check renders one phrase of single piano notes (GM program 0, eighths at 120 BPM)
 at three registers through the soundfonts of the training mixes and of the test mixes and, where its samples are
-installed, on the recorded Salamander Grand Piano (``export.data.sampled_piano``), and reports the mean
+installed, on the recorded Salamander Grand Piano (``export.data.sampler``), and reports the mean
 activity of the piano and the two basses over its whole seconds, with the classes heard most. The training
 songs' pianos play the melody, or a left hand from C2 up under or between the right hand's chords
 (``export.data.idioms``): never a bass line alone, nor below C2, so a low phrase on its own is new to the models in
@@ -23,7 +23,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.data.accompaniment import BandNote
 from export.data.multitrack import SAMPLE_RATE_HZ, SOUNDFONTS
 from export.data.render import render_midi
-from export.data.sampled_piano import SALAMANDER, SampledPiano
+from export.data.sampler import SALAMANDER, Sampler
 from export.evaluate_instruments import Probabilities, second_windows, shipped_probabilities
 
 PHRASE = (45, 47, 49, 50, 52, 54, 52, 50, 49, 47, 45, 42, 45, 49, 52, 54)  # A2 to F#3, in A major
@@ -75,7 +75,7 @@ def evaluate(probabilities: Probabilities | None = None, samples: Path = SALAMAN
     fonts = soundfonts()
     if not fonts:
         raise FileNotFoundError("no soundfont of the instrument mixes is installed (fluid-soundfont-gm, ...)")
-    recorded = SampledPiano(samples, SAMPLE_RATE_HZ) if any(samples.glob("*.ogg")) else None
+    recorded = Sampler(samples, SAMPLE_RATE_HZ) if any(samples.glob("*.ogg")) else None
     report: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for register, shift in REGISTERS.items():

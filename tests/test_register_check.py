@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from export.data.sampled_piano import SALAMANDER
+from export.data.sampler import SALAMANDER
 from export.register_check import PHRASE, RECORDED, REGISTERS, evaluate, markdown_table, phrase_midi, soundfonts
 
 pytestmark = pytest.mark.skipif(not soundfonts() or shutil.which("fluidsynth") is None,

@@ -51,6 +51,17 @@ def saturate(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int) -
     return (np.tanh(drive * audio / peak) * peak / np.tanh(drive)).astype(np.float32)
 
 
+def guitar_amp(audio: np.ndarray, sample_rate_hz: int, gain: float = 40.0) -> np.ndarray:
+    """A high-gain guitar amplifier, as a distorted guitar is recorded from a clean one: the lows tightened
+    (high-pass at 120 Hz), the signal driven ``gain`` times its RMS level into a soft clipper, then a speaker
+    cabinet's roll-off (4th-order low-pass at 5 kHz). Unlike ``saturate``, no setting is random."""
+    nyquist = sample_rate_hz / 2
+    tightened = signal.sosfilt(signal.butter(2, 120 / nyquist, "highpass", output="sos"), audio)
+    level = float(np.sqrt(np.mean(tightened**2))) or 1.0
+    clipped = np.tanh(gain * tightened / level)
+    return signal.sosfilt(signal.butter(4, 5000 / nyquist, output="sos"), clipped).astype(np.float32)
+
+
 def room_impulse(rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
     """A synthetic room: a few early reflections and an exponentially decaying, darkening tail."""
     rt60_s = rng.uniform(0.15, 1.5)
