@@ -298,24 +298,29 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_card(args: argparse.Namespace, latency_only: bool = False) -> Path:
-    """``models_onnx/<family>_card.md`` from the files the commands wrote; ``latency_only``: its Latency section
-    alone, from ``bench/results*.json`` (always for inpainting, whose card ``export inpaint`` writes)."""
+def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
+    """``models_onnx/<family>_card.md`` from the files the commands wrote; ``only``: that section alone
+    (``latency``: from ``bench/results*.json``, always for inpainting, whose card ``export inpaint`` writes;
+    ``recorded-instruments``: the instrument card's section on ``data instruments-recorded-samples``)."""
     from bridge.models import load_manifest_entry
     from export.provenance import replace_section
 
     out = Path(args.out)
     card = out / f"{args.family}_card.md"
+    runs, data = Path(args.runs or f"runs/{args.family}"), Path(args.data or f"cache/{args.family}")
     lookahead = None
     if args.family == "drums":
         try:
             lookahead = load_manifest_entry("drums_lookahead", out)
         except KeyError:
             pass
-    if latency_only or args.family == "inpaint":
+    if only == "latency" or args.family == "inpaint":
         return replace_section(card, latency_section(args.family, lookahead is not None))
-    sources = (load_manifest_entry(args.family, out), Path(args.runs or f"runs/{args.family}"),
-               Path(args.data or f"cache/{args.family}"))
+    if only == "recorded-instruments":
+        from export.card_instruments import recorded_samples_lines
+
+        return replace_section(card, recorded_samples_lines(runs, data), before="## How the shipped graph was chosen")
+    sources = (load_manifest_entry(args.family, out), runs, data)
     if args.family == "drums":
         from export.card_drums import model_card
 
@@ -347,7 +352,7 @@ def latency_section(family: str, with_lookahead: bool) -> list[str]:
 
 
 def cmd_card(args: argparse.Namespace) -> int:
-    print(write_card(args, args.latency_only))
+    print(write_card(args, args.only))
     return 0
 
 
@@ -562,9 +567,11 @@ def main(argv: list[str] | None = None) -> int:
     card.add_argument("family", choices=["drums", "instruments", "inpaint"],
                       help="inpaint: only the Latency section, from bench/results.json (the rest is written by "
                            "`export inpaint` from the training run)")
-    card.add_argument("--latency-only", action="store_true",
-                      help="rewrite only the Latency section, from bench/results.json (and bench/results_lookahead.json "
-                           "for drums), keeping the rest of the card: the bench needs no run or data folder")
+    card.add_argument("--only", choices=["latency", "recorded-instruments"],
+                      help="rewrite only this section, keeping the rest of the card: latency, from bench/results.json "
+                           "(and bench/results_lookahead.json for drums), which needs no run or data folder; "
+                           "recorded-instruments (instruments), from `evaluate instruments` on `data "
+                           "instruments-recorded-samples` and that build")
     card.add_argument("--runs", help="default runs/<family>")
     card.add_argument("--data", help="default cache/<family>")
     card.add_argument("--out", default="models_onnx")

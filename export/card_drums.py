@@ -297,7 +297,7 @@ def bench_reports(with_lookahead: bool) -> tuple[dict, dict | None]:
 def latency_section(bench: dict, lookahead_bench: dict | None = None) -> list[str]:
     """The card's Latency section (heading included) from the ``bridge bench`` reports of the live default and,
     where it ships, of ``drums_lookahead``: all of it that the bench measures, so that ``card drums
-    --latency-only`` can rewrite it alone."""
+    --only latency`` can rewrite it alone."""
     lines = ["## Latency", "",
              "`bridge bench -o bench/results.json` (and, with `--config FILE` where FILE sets `[drums] model =",
              "\"drums_lookahead\"`, `-o bench/results_lookahead.json`): the bundled clip played into the daemon over",

