@@ -486,6 +486,7 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
               + ", ".join(f"{name} {before[name]:.3f} to {after[name]:.3f}" for name in drops[:3])
               + ". Classes above 0.90 on the recorded instruments: "
               + (", ".join(name for name in replaced if after[name] >= 0.90) or "none") + "."]
+    lines += musicnn_on_recorded_lines(report, evaluation)
     trios, trios_before = report.get("trios", {}).get("shipped"), evaluation.get("trios", {}).get("shipped")
     if trios and trios_before:
         lines += ["", "The trio check on these songs (recorded piano, recorded bass, the held-out kit): the three most "
@@ -494,6 +495,26 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
                   f"bass), against {trios_before['electric_bass']['top_three']} and "
                   f"{trios_before['double_bass']['top_three']} with the soundfont's."]
     return lines + [""]
+
+
+def musicnn_on_recorded_lines(report: dict, evaluation: dict) -> list[str]:
+    """Where musicnn's peer has run on both sets: its own tags and the shipped graph on the instruments they
+    share, the soundfont's mixes against the recorded instruments'."""
+    peer = "musicnn MTT tags"
+    shared, shared_before = report.get("shared_classes", {}), evaluation.get("shared_classes", {})
+    if peer not in shared or peer not in shared_before or "shipped" not in shared:
+        return []
+    after, before = shared["shipped"]["1s"], shared_before["shipped"]["1s"]
+    tags, tags_before = shared[peer]["1s"], shared_before[peer]["1s"]
+    beaten = [name for name in after if after[name] > tags[name]]
+    return ["", f"musicnn's own tags, trained on real recordings (`export/musicnn_peer.py --out "
+            "cache/instruments-recorded-samples/musicnn cache/instruments-recorded-samples/test`, and the same on "
+            f"`cache/instruments/test`), on the {len(after)} instruments they share with this vocabulary: a mean AUC "
+            f"per second of {np.mean(list(tags.values())):.3f} on the recorded instruments against "
+            f"{np.mean(list(tags_before.values())):.3f} on the soundfont's; the shipped graph "
+            f"{np.mean(list(after.values())):.3f} against {np.mean(list(before.values())):.3f}, above the tags on "
+            f"{len(beaten)} of the {len(after)}" + (" (all)." if len(beaten) == len(after) else
+                                                    f" (not on {', '.join(n for n in after if n not in beaten)}).")]
 
 
 def recorded_samples_lines(runs: Path, data: Path) -> list[str]:

@@ -3,8 +3,8 @@
 import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.card_instruments import (RECORDED_SAMPLES_HEADING, bundled_trio_lines, real_piano_section,
-                                     recorded_samples_section, registers_section)
+from export.card_instruments import (RECORDED_SAMPLES_HEADING, bundled_trio_lines, musicnn_on_recorded_lines,
+                                     real_piano_section, recorded_samples_section, registers_section)
 from export.register_check import RECORDED
 
 
@@ -85,3 +85,15 @@ def test_the_recorded_instruments_section_sets_each_class_against_the_soundfonts
     assert "The largest falls: trumpet 0.900 to 0.600, strings 0.900 to 0.800" in text
     assert "Classes above 0.90 on the recorded instruments: none." in text
     assert "Not measured yet" in "\n".join(recorded_samples_section({}, activity(levels), record))
+
+
+def test_musicnns_tags_are_set_beside_the_shipped_graph_where_its_peer_ran_on_both_sets():
+    def shared(tags, shipped):
+        return {"shared_classes": {"musicnn MTT tags": {"1s": tags}, "shipped": {"1s": shipped}}}
+
+    report = shared({"drums": 0.7, "piano": 0.6}, {"drums": 0.98, "piano": 0.5})
+    before = shared({"drums": 0.8, "piano": 0.6}, {"drums": 0.99, "piano": 0.7})
+    text = " ".join(musicnn_on_recorded_lines(report, before))
+    assert "a mean AUC per second of 0.650 on the recorded instruments against 0.700 on the soundfont's" in text
+    assert "the shipped graph 0.740 against 0.845, above the tags on 1 of the 2 (not on piano)." in text
+    assert musicnn_on_recorded_lines({}, before) == []  # the peer has not run on the recorded mixes
