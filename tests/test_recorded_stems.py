@@ -13,7 +13,7 @@ from export.data.accompaniment import BandNote
 from bridge.score import TICKS_PER_BEAT
 from export.data.folk import SPLIT_FRACTIONS
 from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS, active_seconds, mix_split, read_activity_csv, song_stem_parts,
-                                    songs_midi)
+                                    songs_midi, split_soundfonts)
 from export.data.audio_effects import guitar_amp
 from export.data.recorded_stems import RECORDED_SAMPLES, build
 from export.data.render import bank_programs
@@ -131,8 +131,11 @@ def tiny_build(tmp_path_factory):
     stems = np.array([[0.1 * np.sin(2 * np.pi * (80 + 40 * c) * t) * (np.sin(2 * np.pi * (0.3 + song) * t) > -0.5)
                        for c in range(len(INSTRUMENT_NAMES))] for song in range(2)], np.float16)
     np.savez(directory / "stems_test.npz", stems=stems)
-    summary = {"seed": 0, "soundfonts": {"test": [SOUNDFONTS["test"][0].name]}, "idiomatic": True, "dropout_share": 0.5,
-               "splits": {"test": {"songs": 2, "mixes": 4, "seconds": 20}}}
+    np.savez(directory / "stems_valid.npz", stems=stems)
+    summary = {"seed": 0, "soundfonts": {"test": [SOUNDFONTS["test"][0].name],
+                                         "valid": [font.name for font in split_soundfonts("valid")]},
+               "idiomatic": True, "dropout_share": 0.5,
+               "splits": {"test": {"songs": 2, "mixes": 4, "seconds": 20}, "valid": {"songs": 2, "mixes": 4, "seconds": 10}}}
     (directory / "instruments.json").write_text(json.dumps(summary))
     return directory
 
@@ -163,8 +166,21 @@ def test_every_class_a_recorded_instrument_can_play_is_played_by_one_and_the_res
     kept = [c for c in range(len(INSTRUMENT_NAMES)) if c not in replaced]
     assert np.array_equal(before[:, kept], after[:, kept])
     assert all(not np.array_equal(before[:, c], after[:, c]) for c in replaced)
-    moved = record["moved_from_samples"]
+    moved = record["test"]["moved_from_samples"]
     assert moved["piano"]["largest_shift"] <= 1 and all(m["notes"] > 0 for m in moved.values())
+
+
+def test_the_validation_mixes_are_made_again_beside_the_test_mixes_to_choose_models_by(tiny_build, tmp_path):
+    out = tmp_path / "recorded-samples"
+    for split in ("valid", "test"):
+        path = build(tiny_build, out, RECORDED_SAMPLES, folk=tiny_build / "folk.npz", workers=1, split=split)
+    record = json.loads(path.read_text())
+    assert record["valid"]["mixes"] == record["test"]["mixes"] == 4  # the second build kept the first's record
+    assert record["valid"]["soundfonts"] == [font.name for font in split_soundfonts("valid")]
+    assert len(list((out / "valid").glob("valid_*.wav"))) == 4 and len(list((out / "test").glob("test_*.wav"))) == 4
+    replaced = [INSTRUMENT_NAMES.index(name) for name in RECORDED_SAMPLES]
+    before, after = np.load(tiny_build / "stems_valid.npz")["stems"], np.load(out / "stems_valid.npz")["stems"]
+    assert all(not np.array_equal(before[:, c], after[:, c]) for c in replaced)
 
 
 def test_a_build_that_is_not_there_is_named(tmp_path):

@@ -11,11 +11,16 @@ a set and on the soundfont's test set then differ only by the sound of its instr
 replaced classes are derived from their new stems by the same rule as every label; the other classes' are the
 shipped test set's.
 
+The validation mixes can be made again the same way (``--only valid``), to choose models by how they hear
+recorded instruments; they share the instruments with the test set, not the songs.
+
 Layout of ``OUT`` (by default ``cache/instruments-real-piano`` or ``cache/instruments-recorded-samples``)::
 
     test/            NAME.wav with NAME.csv beside it, as the test set of ``data instruments``
     stems_test.npz   the test stems with the recorded instruments
-    instruments.json the build's settings, instruments, counts and how far notes were moved from their samples
+    valid/, stems_valid.npz   the same for the validation mixes, where built
+    instruments.json the build's settings and instruments; by split, its counts and how far notes were moved
+                     from their samples
 """
 
 from __future__ import annotations
@@ -57,19 +62,19 @@ AMPLIFIED = ("distorted_electric_guitar",)
 FAR_SHIFT = 3  # semitones from its sample beyond which a note's timbre is counted as moved far
 
 
-def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sampler]],
-                   folk: Path) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
-    """The test ``stems`` of the build ``summary`` describes, the stem of each class in ``samplers`` played by
+def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sampler]], folk: Path,
+                   split: str = "test") -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+    """The ``split`` ``stems`` of the build ``summary`` describes, the stem of each class in ``samplers`` played by
     its samplers, one per song in turn, from the notes the soundfont played (drawn again from the song's seed,
     ``song_stem_parts``). Also, by class: the notes played, the largest move from a sample in semitones, and the
     share of notes moved more than ``FAR_SHIFT``."""
-    plan = summary["splits"]["test"]
-    soundfonts = split_soundfonts("test")
-    if [s.name for s in soundfonts] != summary["soundfonts"]["test"]:
-        raise ValueError(f"the test mixes were rendered with {summary['soundfonts']['test']}, this machine has "
-                         f"{[s.name for s in soundfonts]}: the parts cannot be drawn again")
+    plan = summary["splits"][split]
+    soundfonts = split_soundfonts(split)
+    if [s.name for s in soundfonts] != summary["soundfonts"][split]:
+        raise ValueError(f"the {split} mixes were rendered with {summary['soundfonts'][split]}, this machine "
+                         f"renders them with {[s.name for s in soundfonts]}: the parts cannot be drawn again")
     pitched = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
-    groups = soundfont_groups(split_songs("test", plan["songs"], summary["seed"], folk), len(soundfonts))
+    groups = soundfont_groups(split_songs(split, plan["songs"], summary["seed"], folk), len(soundfonts))
     replaced = stems.copy()
     shifts: dict[int, list[int]] = {c: [] for c in samplers}
     song = 0
@@ -93,35 +98,39 @@ def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sa
 
 
 def build(data: Path = Path("cache/instruments"), out: Path = Path("cache/instruments-real-piano"),
-          instruments: Instruments = RECORDED_PIANO, folk: Path = Path("cache/folk/folk.npz"), workers: int = 2) -> Path:
-    """Write the test mixes of the build in ``data`` again into ``out``, with the recorded ``instruments``
-    (``RECORDED_PIANO`` or ``RECORDED_SAMPLES``); returns the path of ``out/instruments.json``.
+          instruments: Instruments = RECORDED_PIANO, folk: Path = Path("cache/folk/folk.npz"), workers: int = 2,
+          split: str = "test") -> Path:
+    """Write the ``split`` mixes (``test``, or ``valid`` to choose models by) of the build in ``data`` again into
+    ``out``, with the recorded ``instruments`` (``RECORDED_PIANO`` or ``RECORDED_SAMPLES``); returns the path of
+    ``out/instruments.json``, which keeps what earlier builds of other splits into ``out`` wrote there.
 
     Raises
     ------
     FileNotFoundError
         ``data`` holds no build of ``data instruments``, or a sample folder no samples.
     ValueError
-        The build's test soundfont is not this machine's.
+        The build rendered ``split`` with other soundfonts than this machine would.
     """
-    if not (data / "instruments.json").exists() or not (data / "stems_test.npz").exists():
+    if not (data / "instruments.json").exists() or not (data / f"stems_{split}.npz").exists():
         raise FileNotFoundError(f"no build of `data instruments` in {data}")
     summary = json.loads((data / "instruments.json").read_text())
     samplers = {INSTRUMENT_NAMES.index(name): [Sampler(list(folders), SAMPLE_RATE_HZ) for folders in choices]
                 for name, choices in instruments.items()}
-    with np.load(data / "stems_test.npz") as cached:
-        stems, moved = recorded_stems(summary, cached["stems"], samplers, folk)
+    with np.load(data / f"stems_{split}.npz") as cached:
+        stems, moved = recorded_stems(summary, cached["stems"], samplers, folk, split)
     out.mkdir(parents=True, exist_ok=True)
-    np.savez(out / "stems_test.npz", stems=stems.astype(np.float16))
-    plan = summary["splits"]["test"]
-    results = mix_split("test", stems, plan["mixes"], plan["seconds"], summary["seed"], out / "test",
+    np.savez(out / f"stems_{split}.npz", stems=stems.astype(np.float16))
+    plan = summary["splits"][split]
+    results = mix_split(split, stems, plan["mixes"], plan["seconds"], summary["seed"], out / split,
                         summary["dropout_share"], workers)
     labels = np.stack([r[1] for r in results])
-    record = {"from": str(data), "seed": summary["seed"],
+    path = out / "instruments.json"
+    earlier = json.loads(path.read_text()) if path.exists() else {}
+    record = {**earlier, "from": str(data), "seed": summary["seed"],
               "recorded": {name: [[folder.name if folder != SALAMANDER else "Salamander Grand Piano" for folder in folders]
                                   for folders in choices] for name, choices in instruments.items()},
-              "moved_from_samples": moved, "soundfonts": summary["soundfonts"]["test"], "idiomatic": summary["idiomatic"],
-              "test": {**plan, "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}}
-    path = out / "instruments.json"
+              "idiomatic": summary["idiomatic"],
+              split: {**plan, "soundfonts": summary["soundfonts"][split], "moved_from_samples": moved,
+                      "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}}
     path.write_text(json.dumps(record, indent=2) + "\n")
     return path
