@@ -43,9 +43,8 @@ def cmd_data(args: argparse.Namespace) -> int:
         if set(splits) - {"test", "valid"}:
             raise SystemExit(f"data {args.dataset}: --only takes test and valid, not {' '.join(splits)}")
         try:
-            for split in splits:
-                path = build_recorded_stems(Path(args.data or "cache/instruments"), Path(args.out or f"cache/{args.dataset}"),
-                                            instruments, workers=args.workers, split=split)
+            path = build_recorded_stems(Path(args.data or "cache/instruments"), Path(args.out or f"cache/{args.dataset}"),
+                                        instruments, workers=args.workers, splits=splits)
         except (FileNotFoundError, ValueError) as exc:
             raise SystemExit(f"data {args.dataset}: {exc}") from None
         print(path.read_text())
@@ -338,14 +337,14 @@ def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
 
 def latency_section(family: str, with_lookahead: bool) -> list[str]:
     """The Latency section of ``family``'s card from the bench reports (``with_lookahead``: drums_lookahead's too)."""
-    from export.provenance import read_json
+    from export.provenance import BENCH_RESULTS, read_json
 
     if family == "drums":
         from export.card_drums import bench_reports
         from export.card_drums import latency_section as drums_latency
 
         return drums_latency(*bench_reports(with_lookahead))
-    bench = read_json(Path(__file__).parents[1] / "bench" / "results.json")
+    bench = read_json(BENCH_RESULTS)
     if family == "instruments":
         from export.card_instruments import latency_section as instruments_latency
 

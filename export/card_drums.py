@@ -21,11 +21,9 @@ from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import markdown_kit_table, markdown_table
 from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME
-from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
+from export.provenance import BENCH_RESULTS, command_tail, kept_lines, parity_and_commit, read_json, training_line
 
-REPO = Path(__file__).parents[1]
-BENCH_RESULTS = REPO / "bench" / "results.json"
-BENCH_LOOKAHEAD = REPO / "bench" / "results_lookahead.json"  # `[drums] model = "drums_lookahead"`
+BENCH_LOOKAHEAD = BENCH_RESULTS.with_name("results_lookahead.json")  # `[drums] model = "drums_lookahead"`
 HISTORY = Path(__file__).with_name("card_drums_history.md")
 TRAINING_RECORD = MODELS_DIR / "drums_training.json"  # the training bullets of earlier cards, by run folder name
 TUNING = MODELS_DIR / "drums_tuning.json"  # `export drums` writes the live default's tuning beside it

@@ -31,9 +31,9 @@ from export.evaluate_instruments import TRIO, TRIO_SPAN_S, markdown_tables
 from export.evaluate_recorded_instruments import markdown_table as markdown_table_recorded
 from export.register_check import RECORDED
 from export.register_check import markdown_table as markdown_table_registers
-from export.provenance import command_tail, kept_lines, parity_and_commit, read_json, training_line
+from export.provenance import (BENCH_RESULTS, command_tail, kept_lines, parity_and_commit, read_json,
+                               training_line)
 
-BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 VARIANTS_RECORD = "instruments_variants.json"  # beside the card
 TRAINING_RECORD = MODELS_DIR / "instruments_training.json"  # the training bullets of earlier cards, by run folder/model
 THRESHOLDS_REPORT = "thresholds.json"  # in the runs folder, from `python -m export tune instruments`

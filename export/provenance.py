@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"  # `bridge bench -o bench/results.json`
+
 
 def read_json(path: Path) -> dict:
     """The JSON object in ``path``, or {} when the command that writes it has not run."""

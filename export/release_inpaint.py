@@ -20,10 +20,9 @@ from export.evaluate_inpaint import markdown_table
 from export.models.attributes import ATTRIBUTES
 from export.models.inpainting import MAX_GAP_BARS, LatentRNN, LatentRnnSize, parameter_count
 from export.onnx_inpaint import OPSET, export_graphs, parity, update_manifest
-from export.provenance import git_commit, read_json
+from export.provenance import BENCH_RESULTS, git_commit, read_json
 from export.train_inpaint import load_vae
 
-BENCH_RESULTS = Path(__file__).parents[1] / "bench" / "results.json"
 
 
 def attribute_ranges(vae, bars: np.ndarray) -> dict[str, list[float]]:

@@ -173,7 +173,7 @@ def test_every_class_a_recorded_instrument_can_play_is_played_by_one_and_the_res
 def test_the_validation_mixes_are_made_again_beside_the_test_mixes_to_choose_models_by(tiny_build, tmp_path):
     out = tmp_path / "recorded-samples"
     for split in ("valid", "test"):
-        path = build(tiny_build, out, RECORDED_SAMPLES, folk=tiny_build / "folk.npz", workers=1, split=split)
+        path = build(tiny_build, out, RECORDED_SAMPLES, folk=tiny_build / "folk.npz", workers=1, splits=[split])
     record = json.loads(path.read_text())
     assert record["valid"]["mixes"] == record["test"]["mixes"] == 4  # the second build kept the first's record
     assert record["valid"]["soundfonts"] == [font.name for font in split_soundfonts("valid")]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -99,38 +100,39 @@ def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sa
 
 def build(data: Path = Path("cache/instruments"), out: Path = Path("cache/instruments-real-piano"),
           instruments: Instruments = RECORDED_PIANO, folk: Path = Path("cache/folk/folk.npz"), workers: int = 2,
-          split: str = "test") -> Path:
-    """Write the ``split`` mixes (``test``, or ``valid`` to choose models by) of the build in ``data`` again into
-    ``out``, with the recorded ``instruments`` (``RECORDED_PIANO`` or ``RECORDED_SAMPLES``); returns the path of
-    ``out/instruments.json``, which keeps what earlier builds of other splits into ``out`` wrote there.
+          splits: Sequence[str] = ("test",)) -> Path:
+    """Write the mixes of ``splits`` (``test``, and ``valid`` to choose models by) of the build in ``data`` again
+    into ``out``, with the recorded ``instruments`` (``RECORDED_PIANO`` or ``RECORDED_SAMPLES``); returns the path
+    of ``out/instruments.json``, which keeps what earlier builds of other splits into ``out`` wrote there.
 
     Raises
     ------
     FileNotFoundError
         ``data`` holds no build of ``data instruments``, or a sample folder no samples.
     ValueError
-        The build rendered ``split`` with other soundfonts than this machine would.
+        The build rendered a split with other soundfonts than this machine would.
     """
-    if not (data / "instruments.json").exists() or not (data / f"stems_{split}.npz").exists():
+    if not (data / "instruments.json").exists() or not all((data / f"stems_{split}.npz").exists() for split in splits):
         raise FileNotFoundError(f"no build of `data instruments` in {data}")
     summary = json.loads((data / "instruments.json").read_text())
     samplers = {INSTRUMENT_NAMES.index(name): [Sampler(list(folders), SAMPLE_RATE_HZ) for folders in choices]
                 for name, choices in instruments.items()}
-    with np.load(data / f"stems_{split}.npz") as cached:
-        stems, moved = recorded_stems(summary, cached["stems"], samplers, folk, split)
-    out.mkdir(parents=True, exist_ok=True)
-    np.savez(out / f"stems_{split}.npz", stems=stems.astype(np.float16))
-    plan = summary["splits"][split]
-    results = mix_split(split, stems, plan["mixes"], plan["seconds"], summary["seed"], out / split,
-                        summary["dropout_share"], workers)
-    labels = np.stack([r[1] for r in results])
     path = out / "instruments.json"
-    earlier = json.loads(path.read_text()) if path.exists() else {}
-    record = {**earlier, "from": str(data), "seed": summary["seed"],
-              "recorded": {name: [[folder.name if folder != SALAMANDER else "Salamander Grand Piano" for folder in folders]
-                                  for folders in choices] for name, choices in instruments.items()},
-              "idiomatic": summary["idiomatic"],
-              split: {**plan, "soundfonts": summary["soundfonts"][split], "moved_from_samples": moved,
-                      "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}}
+    record = json.loads(path.read_text()) if path.exists() else {}
+    record |= {"from": str(data), "seed": summary["seed"],
+               "recorded": {name: [[folder.name if folder != SALAMANDER else "Salamander Grand Piano" for folder in folders]
+                                   for folders in choices] for name, choices in instruments.items()},
+               "idiomatic": summary["idiomatic"]}
+    out.mkdir(parents=True, exist_ok=True)
+    for split in splits:
+        with np.load(data / f"stems_{split}.npz") as cached:
+            stems, moved = recorded_stems(summary, cached["stems"], samplers, folk, split)
+        np.savez(out / f"stems_{split}.npz", stems=stems.astype(np.float16))
+        plan = summary["splits"][split]
+        results = mix_split(split, stems, plan["mixes"], plan["seconds"], summary["seed"], out / split,
+                            summary["dropout_share"], workers)
+        labels = np.stack([r[1] for r in results])
+        record[split] = {**plan, "soundfonts": summary["soundfonts"][split], "moved_from_samples": moved,
+                         "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}
     path.write_text(json.dumps(record, indent=2) + "\n")
     return path
