@@ -446,6 +446,9 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
                         f"runs/instruments/{RECORDED_SAMPLES_REPORT}`.", ""]
     rendered, recorded = evaluation["activity"]["shipped"], report["activity"]["shipped"]
     before, after = rendered["1s"]["auc"], recorded["1s"]["auc"]
+    head = {name: sets["activity"]["musicnn"]["1s"] for name, sets in (("soundfont", evaluation), ("recorded", report))
+            if "musicnn" in sets["activity"]}
+    head = head if len(head) == 2 else {}
     replaced = list(record["recorded"])
     kept = [name for name in INSTRUMENT_NAMES if name not in replaced and name != "drums"]
     lines += ["`python -m export data instruments-recorded-samples` makes every test mix again from its seeds, as",
@@ -466,16 +469,19 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
               "whose formants move with them). Nor is it a band recorded together. It is the nearest stand-in for",
               "real recordings here, class by class.", "",
               "ROC AUC per second of the shipped graph, the same mixes with the test soundfont's instruments and with",
-              "the recorded ones:", "",
-              "| class | recorded instrument | soundfont | recorded | change | notes moved > 3 semitones |",
-              "|---|---|---|---|---|---|"]
+              "the recorded ones" + (" (and of the musicnn head, the other front end, in the last two columns)" if head else "")
+              + ":", "",
+              "| class | recorded instrument | soundfont | recorded | change | notes moved > 3 semitones |"
+              + (" musicnn head, soundfont | musicnn head, recorded |" if head else ""),
+              "|---|---|---|---|---|---|" + ("---|---|" if head else "")]
     moved = record.get("test", {}).get("moved_from_samples", {})
     for name in INSTRUMENT_NAMES:
         instrument = " / ".join(" + ".join(folder.removeprefix("tonejs-instrument-").removesuffix("-mp3")
                                            for folder in choice) for choice in record["recorded"].get(name, []))
         share = f"{moved[name]['share_beyond_far_shift']:.1%}" if name in moved else "-"
         lines.append(f"| {name} | {instrument or '(soundfont)' if name != 'drums' else '(held-out sampled kit)'} | "
-                     f"{before[name]:.3f} | {after[name]:.3f} | {after[name] - before[name]:+.3f} | {share} |")
+                     f"{before[name]:.3f} | {after[name]:.3f} | {after[name] - before[name]:+.3f} | {share} |"
+                     + "".join(f" {head[key]['auc'][name]:.3f} |" for key in head))
     drops = sorted(replaced, key=lambda name: after[name] - before[name])
     mean_before, mean_after = (float(np.mean([levels[name] for name in replaced])) for levels in (before, after))
     lines += ["", f"Over the {len(replaced)} classes played by recorded instruments the mean AUC per second falls from "
@@ -486,6 +492,7 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
               + ", ".join(f"{name} {before[name]:.3f} to {after[name]:.3f}" for name in drops[:3])
               + ". Classes above 0.90 on the recorded instruments: "
               + (", ".join(name for name in replaced if after[name] >= 0.90) or "none") + "."]
+    lines += front_ends_on_recorded_lines(before, after, head, replaced)
     lines += musicnn_on_recorded_lines(report, evaluation)
     trios, trios_before = report.get("trios", {}).get("shipped"), evaluation.get("trios", {}).get("shipped")
     if trios and trios_before:
@@ -495,6 +502,32 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
                   f"bass), against {trios_before['electric_bass']['top_three']} and "
                   f"{trios_before['double_bass']['top_three']} with the soundfont's."]
     return lines + [""]
+
+
+def front_ends_on_recorded_lines(before: dict, after: dict, head: dict, replaced: list[str]) -> list[str]:
+    """Which front end keeps more of its ROC AUC per second on the recorded instruments: the shipped graph's
+    (``before``, ``after``, per class) or the musicnn head's (``head``: its per-second levels on the soundfont's
+    mixes and the recorded ones), over the ``replaced`` classes; nothing without the musicnn head."""
+    if not head:
+        return []
+    head_before, head_after = head["soundfont"]["auc"], head["recorded"]["auc"]
+    means = {key: float(np.mean([levels[name] for name in replaced]))
+             for key, levels in (("before", before), ("after", after), ("head_before", head_before), ("head_after", head_after))}
+    ours, theirs = means["after"] - means["before"], means["head_after"] - means["head_before"]
+    better = [name for name in replaced if head_after[name] > after[name]]
+    return ["", "Does the front end trained on real recordings hear them better? The musicnn head here is "
+            "`python -m export train instruments_musicnn --threads 1` on musicnn's embeddings of the mixes of the "
+            "default build (`data instruments --audio`, then `export/musicnn_peer.py --out cache/instruments/musicnn "
+            "cache/instruments/{train,valid}`): a quarter of the shipped graph's songs, as the CNNs of width 16 in the "
+            "card history, which lose 0.04-0.05 of macro AUC from the soundfont's instruments to these. Over the "
+            f"{len(replaced)} recorded classes its mean AUC per second goes from {means['head_before']:.3f} to "
+            f"{means['head_after']:.3f} ({theirs:+.3f}), the shipped graph's from {means['before']:.3f} to "
+            f"{means['after']:.3f} ({ours:+.3f}); macro {head['soundfont']['auc_macro']:.3f} to "
+            f"{head['recorded']['auc_macro']:.3f} for the musicnn head. "
+            + (f"The musicnn head loses less, and hears {len(better)} of the {len(replaced)} recorded classes better "
+               if theirs > ours else f"The shipped graph loses no more; the musicnn head hears {len(better)} of the "
+               f"{len(replaced)} recorded classes better ")
+            + (f"({', '.join(better)})." if better else "(none).")]
 
 
 def musicnn_on_recorded_lines(report: dict, evaluation: dict) -> list[str]:

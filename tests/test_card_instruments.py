@@ -98,3 +98,25 @@ def test_musicnns_tags_are_set_beside_the_shipped_graph_where_its_peer_ran_on_bo
     assert "a mean AUC per second of 0.650 on the recorded instruments against 0.700 on the soundfont's" in text
     assert "the shipped graph 0.740 against 0.845, above the tags on 1 of the 2 (not on piano)." in text
     assert musicnn_on_recorded_lines({}, before) == []  # the peer has not run on the recorded mixes
+
+
+def test_the_musicnn_head_is_set_beside_the_shipped_graph_on_the_recorded_instruments_where_it_was_scored():
+    """Scores written by hand: on the recorded trumpet the shipped graph falls from 0.9 to 0.6, the musicnn head
+    from 0.8 to 0.75; both keep 0.9 and 0.8 on every other class."""
+    levels = {name: 0.9 for name in INSTRUMENT_NAMES}
+
+    def activity(shipped, head=None):
+        def level(auc):
+            return {"auc": auc, "auc_macro": float(np.mean(list(auc.values()))), "lrap": 0.7}
+        return {"activity": {"shipped": {"1s": level(shipped), "track": level(shipped)},
+                             **({"musicnn": {"1s": level(head)}} if head else {})}}
+
+    head = {name: 0.8 for name in INSTRUMENT_NAMES}
+    record = {"recorded": {"trumpet": [["tonejs-instrument-trumpet-mp3"]]}, "test": {}}
+    report = activity({**levels, "trumpet": 0.6}, {**head, "trumpet": 0.75})
+    text = "\n".join(recorded_samples_section(report, activity(levels, head), record))
+    assert "| trumpet | trumpet | 0.900 | 0.600 | -0.300 | - | 0.800 | 0.750 |" in text
+    assert "its mean AUC per second goes from 0.800 to 0.750 (-0.050), the shipped graph's from 0.900 to 0.600 (-0.300)" in text
+    assert "The musicnn head loses less, and hears 1 of the 1 recorded classes better (trumpet)." in text
+    without = "\n".join(recorded_samples_section(activity({**levels, "trumpet": 0.6}), activity(levels, head), record))
+    assert "musicnn head" not in without  # scored on one set only: no columns, no comparison
