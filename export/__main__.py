@@ -205,25 +205,42 @@ def cmd_evaluate_recorded_instruments(args: argparse.Namespace) -> int:
     return emit_report(args, report, markdown_table(report))
 
 
+def graph_or_run(args: argparse.Namespace):
+    """The probabilities of a run folder's activity CNN with ``--runs``, else None (the shipped graph)."""
+    if not args.runs:
+        return None
+    from export.evaluate_instruments import checkpoint_probabilities
+    from export.train_instruments import load_activity
+
+    return checkpoint_probabilities(load_activity(Path(args.runs) / "activity_cnn.pt"))
+
+
 def cmd_evaluate_piano_registers(args: argparse.Namespace) -> int:
     from export.register_check import evaluate, markdown_table
 
-    probabilities = None
-    if args.runs:  # a run folder's activity CNN instead of the shipped graph
-        from export.evaluate_instruments import checkpoint_probabilities
-        from export.train_instruments import load_activity
-
-        probabilities = checkpoint_probabilities(load_activity(Path(args.runs) / "activity_cnn.pt"))
     try:
-        report = evaluate(probabilities)
+        report = evaluate(graph_or_run(args))
     except (FileNotFoundError, RuntimeError) as exc:
         raise SystemExit(f"evaluate piano-registers: {exc}") from None
+    return emit_report(args, report, markdown_table(report))
+
+
+def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
+    from export.solo_check import STEM_SETS, evaluate, markdown_table
+
+    stem_sets = STEM_SETS if args.data == ["cache/folk/folk.npz"] else tuple(Path(p) for p in args.data)
+    try:
+        report = evaluate(stem_sets, graph_or_run(args))
+    except FileNotFoundError as exc:
+        raise SystemExit(f"evaluate instrument-solos: {exc}") from None
     return emit_report(args, report, markdown_table(report))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.family == "piano-registers":
         return cmd_evaluate_piano_registers(args)
+    if args.family == "instrument-solos":
+        return cmd_evaluate_instrument_solos(args)
     if args.family == "drums":
         return cmd_evaluate_drums(args)
     if args.family == "instruments":
@@ -512,9 +529,12 @@ def main(argv: list[str] | None = None) -> int:
                                             "cache/instruments-recorded). piano-registers: the shipped instrument "
                                             "graph (or with --runs, that folder's activity CNN) on one piano phrase "
                                             "at three registers, rendered through the soundfonts of the training "
-                                            "and test mixes")
+                                            "and test mixes. instrument-solos: the same graph (or run) on each "
+                                            "class's test stems alone, from the stems_test.npz files in --data "
+                                            "(default: those of cache/instruments and "
+                                            "cache/instruments-recorded-samples)")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments",
-                                               "piano-registers"])
+                                               "piano-registers", "instrument-solos"])
     evaluation.add_argument("--figures", metavar="DIR",
                             help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart "
                                  "and the false onsets per annotated stroke")
@@ -526,7 +546,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "read twice or skipped; seeded), as a live input that misses cycles delivers them")
     evaluation.add_argument("--data", nargs="+", default=["cache/folk/folk.npz"], metavar="PATH",
                             help="default: the folk test split (inpaint), the eight held-out render sets in cache/drums (drums), "
-                                 "cache/instruments/test (instruments) or cache/instruments-recorded (recorded-instruments)")
+                                 "cache/instruments/test (instruments), cache/instruments-recorded (recorded-instruments) or "
+                                 "the test stems of cache/instruments and cache/instruments-recorded-samples "
+                                 "(instrument-solos)")
     evaluation.add_argument("--runs", help="trained checkpoints (default runs/inpaint or runs/drums)")
     evaluation.add_argument("--methods", nargs="+", default=["model", "pfnmf"],
                             help="drums: model (the shipped ONNX, streamed as live), lookahead (the shipped model "

@@ -31,6 +31,7 @@ from export.evaluate_instruments import TRIO, TRIO_SPAN_S, markdown_tables
 from export.evaluate_recorded_instruments import markdown_table as markdown_table_recorded
 from export.register_check import RECORDED
 from export.register_check import markdown_table as markdown_table_registers
+from export.solo_check import heard_most
 from export.provenance import (BENCH_RESULTS, command_tail, kept_lines, parity_and_commit, read_json,
                                training_line)
 
@@ -41,6 +42,8 @@ RECORDED_REPORT = "evaluation_recorded.json"  # in the runs folder, from `python
 HISTORY = Path(__file__).with_name("card_instruments_history.md")
 NUMBER_WORDS = {1: "a", 2: "two", 3: "three", 4: "four", 5: "five"}
 REGISTERS_REPORT = "piano_registers.json"  # in the runs folder, from `python -m export evaluate piano-registers`
+SOLOS_REPORT = "instrument_solos.json"  # in the runs folder, from `python -m export evaluate instrument-solos`
+SOLO_SETS = {"soundfont": "instruments", "recorded": "instruments-recorded-samples"}  # the builds' folder names
 # in the runs folder: `python -m export evaluate instruments --data cache/instruments-real-piano/test -o ...`
 REAL_PIANO_REPORT = "evaluation_real_piano.json"
 # in the runs folder: `python -m export evaluate instruments --data cache/instruments-recorded-samples/test -o ...`
@@ -435,10 +438,11 @@ def real_piano_section(report: dict, evaluation: dict) -> list[str]:
     return lines + [""]
 
 
-def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> list[str]:
+def recorded_samples_section(report: dict, evaluation: dict, record: dict, solos: dict | None = None) -> list[str]:
     """The card's section on the test mixes played again by recorded instruments (``data
     instruments-recorded-samples``: its build ``record`` and the evaluation ``report``), against the test mixes
-    (``evaluation``); heading included."""
+    (``evaluation``), with each class heard alone where ``solos`` (``evaluate instrument-solos``) is given;
+    heading included."""
     lines = [RECORDED_SAMPLES_HEADING, ""]
     if not report or not evaluation or not record:
         return lines + ["Not measured yet: `python -m export data instruments-recorded-samples`, then `python -m export "
@@ -492,6 +496,7 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
               + ", ".join(f"{name} {before[name]:.3f} to {after[name]:.3f}" for name in drops[:3])
               + ". Classes above 0.90 on the recorded instruments: "
               + (", ".join(name for name in replaced if after[name] >= 0.90) or "none") + "."]
+    lines += solo_lines(solos or {}, replaced)
     lines += front_ends_on_recorded_lines(before, after, head, replaced)
     lines += musicnn_on_recorded_lines(report, evaluation)
     trios, trios_before = report.get("trios", {}).get("shipped"), evaluation.get("trios", {}).get("shipped")
@@ -502,6 +507,36 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict) -> li
                   f"bass), against {trios_before['electric_bass']['top_three']} and "
                   f"{trios_before['double_bass']['top_three']} with the soundfont's."]
     return lines + [""]
+
+
+def solo_lines(solos: dict, replaced: list[str]) -> list[str]:
+    """The ``replaced`` classes heard alone (``evaluate instrument-solos``, both builds): the shipped graph's
+    activity of each one's own class, what it hears most in the recorded one, and how bright each sounds."""
+    classes = {name: by_set for name, by_set in solos.get("classes", {}).items()
+               if name in replaced and all(key in by_set for key in SOLO_SETS.values())}
+    if not classes:
+        return []
+    soundfont, recorded = SOLO_SETS["soundfont"], SOLO_SETS["recorded"]
+    lines = ["", f"`python -m export evaluate instrument-solos -o runs/instruments/{SOLOS_REPORT}` plays each class's "
+             "test stems alone to the shipped graph (the seconds where they play by the labels' rule, all at one level), "
+             "from both builds: the graph's mean activity of the stem's own class, the classes it hears most in the "
+             "recorded one, and the share of the stem's energy above 2 kHz:", "",
+             "| class | own class, soundfont | own class, recorded | heard most in the recorded one | above 2 kHz, "
+             "soundfont | above 2 kHz, recorded |", "|---|---|---|---|---|---|"]
+    for name, by_set in classes.items():
+        lines.append(f"| {name} | {by_set[soundfont]['own']:.2f} | {by_set[recorded]['own']:.2f} | "
+                     f"{heard_most(by_set[recorded])} | {by_set[soundfont]['above_2khz']:.1%} | "
+                     f"{by_set[recorded]['above_2khz']:.1%} |")
+    mistaken = [name for name, by_set in classes.items() if by_set[recorded]["top"][0][0] != name]
+    if mistaken:
+        lines += ["", "Alone, " + "; ".join(
+            f"the recorded {name} is heard most as {classes[name][recorded]['top'][0][0]} "
+            f"({classes[name][recorded]['top'][0][1]:.2f}; its own class {classes[name][recorded]['own']:.2f})"
+            for name in mistaken) + ". Their share of energy above "
+            "2 kHz, soundfont against recorded: " + ", ".join(
+            f"{name} {classes[name][soundfont]['above_2khz']:.1%} against {classes[name][recorded]['above_2khz']:.1%}"
+            for name in mistaken) + "."]
+    return lines
 
 
 def front_ends_on_recorded_lines(before: dict, after: dict, head: dict, replaced: list[str]) -> list[str]:
@@ -553,7 +588,8 @@ def musicnn_on_recorded_lines(report: dict, evaluation: dict) -> list[str]:
 def recorded_samples_lines(runs: Path, data: Path) -> list[str]:
     """``recorded_samples_section`` from its files: the reports in ``runs`` and the build beside ``data``."""
     return recorded_samples_section(read_json(runs / RECORDED_SAMPLES_REPORT), read_json(runs / "evaluation.json"),
-                                    read_json(data.parent / "instruments-recorded-samples" / "instruments.json"))
+                                    read_json(data.parent / "instruments-recorded-samples" / "instruments.json"),
+                                    read_json(runs / SOLOS_REPORT))
 
 
 def registers_section(report: dict) -> list[str]:

@@ -4,7 +4,7 @@ import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import (RECORDED_SAMPLES_HEADING, bundled_trio_lines, musicnn_on_recorded_lines,
-                                     real_piano_section, recorded_samples_section, registers_section)
+                                     real_piano_section, recorded_samples_section, registers_section, solo_lines)
 from export.register_check import RECORDED
 
 
@@ -120,3 +120,21 @@ def test_the_musicnn_head_is_set_beside_the_shipped_graph_on_the_recorded_instru
     assert "The musicnn head loses less, and hears 1 of the 1 recorded classes better (trumpet)." in text
     without = "\n".join(recorded_samples_section(activity({**levels, "trumpet": 0.6}), activity(levels, head), record))
     assert "musicnn head" not in without  # scored on one set only: no columns, no comparison
+
+
+def test_the_classes_heard_alone_say_which_recorded_instrument_is_taken_for_another_and_how_bright_each_is():
+    def solos(own, top, bright):
+        return {"own": own, "top": top, "above_2khz": bright}
+
+    report = {"classes": {
+        "clarinet": {"instruments": solos(0.82, [["clarinet", 0.82]], 0.337),
+                     "instruments-recorded-samples": solos(0.09, [["flute", 0.6], ["clarinet", 0.09]], 0.062)},
+        "flute": {"instruments": solos(0.85, [["flute", 0.85]], 0.017),
+                  "instruments-recorded-samples": solos(0.74, [["flute", 0.74]], 0.025)},
+        "voice": {"instruments": solos(0.86, [["voice", 0.86]], 0.04)}}}  # kept the soundfont: not a row
+    text = "\n".join(solo_lines(report, ["clarinet", "flute"]))
+    assert "| clarinet | 0.82 | 0.09 | flute 0.60, clarinet 0.09 | 33.7% | 6.2% |" in text
+    assert "| flute | 0.85 | 0.74 | flute 0.74 | 1.7% | 2.5% |" in text and "| voice |" not in text
+    assert "Alone, the recorded clarinet is heard most as flute (0.60; its own class 0.09)." in text
+    assert "clarinet 33.7% against 6.2%." in text and "flute 1.7%" not in text.split("Alone,")[1]
+    assert solo_lines({}, ["clarinet"]) == []
