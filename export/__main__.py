@@ -321,7 +321,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
 def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
     """``models_onnx/<family>_card.md`` from the files the commands wrote; ``only``: that section alone
     (``latency``: from ``bench/results*.json``, always for inpainting, whose card ``export inpaint`` writes;
-    ``recorded-instruments``: the instrument card's section on ``data instruments-recorded-samples``)."""
+    ``history``: the hand-written history, as written; ``recorded-instruments``: the instrument card's section on
+    ``data instruments-recorded-samples``)."""
     from bridge.models import load_manifest_entry
     from export.provenance import replace_section
 
@@ -336,6 +337,10 @@ def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
             pass
     if only == "latency" or args.family == "inpaint":
         return replace_section(card, latency_section(args.family, lookahead is not None))
+    if only == "history":
+        from export.provenance import replace_history
+
+        return replace_history(card, Path(__file__).with_name(f"card_{args.family}_history.md"))
     if only == "recorded-instruments":
         from export.card_instruments import recorded_samples_lines
 
@@ -593,9 +598,10 @@ def main(argv: list[str] | None = None) -> int:
     card.add_argument("family", choices=["drums", "instruments", "inpaint"],
                       help="inpaint: only the Latency section, from bench/results.json (the rest is written by "
                            "`export inpaint` from the training run)")
-    card.add_argument("--only", choices=["latency", "recorded-instruments"],
+    card.add_argument("--only", choices=["latency", "history", "recorded-instruments"],
                       help="rewrite only this section, keeping the rest of the card: latency, from bench/results.json "
-                           "(and bench/results_lookahead.json for drums), which needs no run or data folder; "
+                           "(and bench/results_lookahead.json for drums), which needs no run or data folder; history "
+                           "(drums, instruments), from export/card_<family>_history.md, as written; "
                            "recorded-instruments (instruments), from `evaluate instruments` on `data "
                            "instruments-recorded-samples` and that build")
     card.add_argument("--runs", help="default runs/<family>")

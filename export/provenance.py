@@ -43,6 +43,24 @@ def replace_section(card: Path, section: list[str], before: str | None = None) -
     return card
 
 
+def replace_history(card: Path, history: Path) -> Path:
+    """Rewrite in place the part of a model card that is its hand-written ``history`` file, kept as written: from
+    that file's first line (which must not change) up to the next ``## `` heading; the rest stays as it is.
+
+    Raises
+    ------
+    ValueError
+        The card does not hold the history's first line.
+    """
+    lines, written = card.read_text().split("\n"), history.read_text().rstrip().split("\n")
+    if written[0] not in lines:
+        raise ValueError(f"{card} does not hold {history.name}, whose first line is '{written[0][:60]}...'")
+    start = lines.index(written[0])
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    card.write_text("\n".join(lines[:start] + written + [""] + lines[end:]))
+    return card
+
+
 def parity_and_commit(entry: dict) -> list[str]:
     """The closing lines of a model card: the parity figures and the training commit of a manifest entry."""
     return ["## Parity", "", "```json", json.dumps(entry["parity"], indent=1), "```", "",

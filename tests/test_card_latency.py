@@ -1,4 +1,5 @@
-"""A model card's Latency section is rewritten from the bench report alone (``card FAMILY --only latency``)."""
+"""A model card's Latency section is rewritten from the bench report alone (``card FAMILY --only latency``), and its
+hand-written history from its file (``--only history``)."""
 
 import subprocess
 import sys
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from export.provenance import replace_section
+from export.provenance import replace_history, replace_section
 from export.release_inpaint import latency_section
 
 REPO = Path(__file__).parents[1]
@@ -41,15 +42,28 @@ def test_a_section_the_card_lacks_goes_before_the_heading_named(tmp_path):
     assert card.read_text().count("## Recorded") == 1 and "newer" in card.read_text()
 
 
-@pytest.mark.parametrize("family", ["drums", "instruments", "inpaint"])
-def test_card_latency_only_needs_no_run_folder_and_changes_only_the_latency_section(tmp_path, family):
-    """On the shipped cards and bench reports, with no run or data folder: the command rewrites the section
-    from the committed bench reports, which wrote it, so the card comes out as it went in."""
+def test_the_history_is_rewritten_from_its_first_line_to_the_next_heading(tmp_path):
+    history, card = tmp_path / "history.md", tmp_path / "card.md"
+    history.write_text("**First entry.** kept\n\n**Second entry.** new\n")
+    card.write_text("# Card\n\n## Chosen\n\ngenerated\n\n**First entry.** kept\n\n## Latency\n\nfast\n")
+    replace_history(card, history)
+    assert card.read_text() == ("# Card\n\n## Chosen\n\ngenerated\n\n**First entry.** kept\n\n**Second entry.** new\n\n"
+                                "## Latency\n\nfast\n")
+    history.write_text("**Renamed entry.**\n")
+    with pytest.raises(ValueError, match="does not hold history.md"):
+        replace_history(card, history)
+
+
+@pytest.mark.parametrize("family, only", [("drums", "latency"), ("instruments", "latency"), ("inpaint", "latency"),
+                                          ("drums", "history"), ("instruments", "history")])
+def test_card_only_needs_no_run_folder_and_changes_only_its_section(tmp_path, family, only):
+    """On the shipped cards, bench reports and histories, with no run or data folder: the command rewrites the
+    section from the committed files, which wrote it, so the card comes out as it went in."""
     out = tmp_path / "models"
     out.mkdir()
     for name in ("manifest.json", f"{family}_card.md"):
         (out / name).write_text((REPO / "models_onnx" / name).read_text())
-    run = subprocess.run([sys.executable, "-m", "export", "card", family, "--only", "latency", "--out", str(out),
+    run = subprocess.run([sys.executable, "-m", "export", "card", family, "--only", only, "--out", str(out),
                           "--runs", str(tmp_path / "no-runs"), "--data", str(tmp_path / "no-data")],
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
