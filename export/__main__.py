@@ -65,7 +65,7 @@ def cmd_data(args: argparse.Namespace) -> int:
                                      seed=args.seed, audio=args.audio, csound_bank=args.csound_bank,
                                      freepats=args.freepats, modelled_share=args.modelled,
                                      timbre_shift=args.timbre_shift, idiomatic=not args.plain_parts,
-                                     low_piano=args.low_piano, **dropouts)
+                                     low_piano=args.low_piano, dark_share=args.dark, **dropouts)
         except ValueError as exc:  # stems of another variant in the folder: say which, no traceback
             raise SystemExit(f"data instruments: {exc}") from None
         print(path.read_text())
@@ -477,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--low-piano", type=share, default=0.0, metavar="SHARE",
                       help="instruments: this share of the training and validation pianos that do not play the melody "
                            "play a bass line alone, as low as the basses (an experiment the instrument card reports)")
+    data.add_argument("--dark", type=share, default=0.0, metavar="SHARE",
+                      help="instruments: this share of the training mixes' stems pass a low-pass at 0.7-3 kHz, as "
+                           "soft playing or a dull microphone darkens them (an experiment the instrument card reports)")
     data.add_argument("--plain-parts", action="store_true",
                       help="instruments: every chord instrument plays the same close triads and both basses the same "
                            "half-note roots, as the data before the idiomatic parts (piano hands, strummed or picked "

@@ -12,6 +12,7 @@ from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import (PAIR_BEFORE_DRUM_FIXES, members_phrase, record_variants, retraining_section,
                                      training_command, training_lines, variants_section)
+from export.data.audio_effects import darken
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
@@ -170,6 +171,15 @@ def test_a_mix_labels_each_second_from_the_stems_it_uses(stems, tmp_path):
     assert labels.shape == (10, len(INSTRUMENT_NAMES)) and 1 <= labels.max(axis=0).sum() <= 6
     write_activity_csv(tmp_path / "mix.csv", labels)
     assert np.array_equal(read_activity_csv(tmp_path / "mix.csv"), labels)
+
+
+def test_darkened_stems_lose_their_highs_and_a_dark_share_changes_the_mix(stems):
+    noise = np.random.default_rng(0).standard_normal(SAMPLE_RATE_HZ).astype(np.float32)
+    spectrum = np.abs(np.fft.rfft(darken(noise, np.random.default_rng(1), SAMPLE_RATE_HZ))) ** 2
+    freqs = np.fft.rfftfreq(SAMPLE_RATE_HZ, 1 / SAMPLE_RATE_HZ)
+    assert spectrum[freqs > 6000].mean() < 0.1 * spectrum[freqs < 500].mean()  # 12 dB an octave above 0.7-3 kHz
+    plain, dark = (mix(stems[0], np.random.default_rng(3), 10, share)[0] for share in (0.0, 1.0))
+    assert not np.array_equal(plain, dark)
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,16 @@ def random_eq(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int) 
     return signal.sosfilt(np.concatenate(sections), audio).astype(np.float32)
 
 
+def darken(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
+    """A softer player or a duller microphone: a low-pass of 12 dB an octave at 0.7-3 kHz (log-uniform).
+
+    Soft notes of real winds and strings carry little above 2 kHz, far less than a soundfont's at low
+    velocity; ``random_eq``'s low-pass stops at 5 kHz.
+    """
+    cutoff_hz = float(np.exp(rng.uniform(np.log(700.0), np.log(3000.0))))
+    return signal.sosfilt(signal.butter(2, cutoff_hz, "lowpass", fs=sample_rate_hz, output="sos"), audio).astype(np.float32)
+
+
 def compress(audio: np.ndarray, rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
     """Feed-forward compressor: threshold -30..-10 dB below the peak, ratio 2-8, 5-20 ms attack."""
     peak = float(np.max(np.abs(audio))) or 1.0

@@ -44,7 +44,7 @@ from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES, I
 from bridge.midi_file import append_events
 from bridge.score import TICKS_PER_BEAT
 from export.data.accompaniment import band_parts, bar_chords
-from export.data.audio_effects import dropouts, random_eq, recording_chain, saturate
+from export.data.audio_effects import darken, dropouts, random_eq, recording_chain, saturate
 from export.data.drum_kits import kits_for, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
@@ -297,8 +297,10 @@ def active_seconds(stem: np.ndarray, seconds: int) -> np.ndarray:
     return levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
 
 
-def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int) -> tuple[np.ndarray, np.ndarray]:
-    """A mix of 1-6 stems of one song, ``seconds`` long: audio and labels (seconds, classes) of 0/1."""
+def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int, dark_share: float = 0.0
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """A mix of 1-6 stems of one song, ``seconds`` long: audio and labels (seconds, classes) of 0/1;
+    ``dark_share`` of the stems ``darken``ed."""
     n = seconds * SAMPLE_RATE_HZ
     offset = int(rng.integers(0, stems.shape[1] - n + 1))
     audible = [c for c in range(stems.shape[0]) if np.abs(stems[c, offset:offset + n]).max() > 1e-3]
@@ -308,6 +310,8 @@ def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int) -> tuple[np.n
     for c in chosen:
         stem = stems[c, offset:offset + n].astype(np.float32)
         stem = random_eq(stem, rng, SAMPLE_RATE_HZ) if rng.random() < 0.5 else stem
+        if dark_share and rng.random() < dark_share:  # no draw without it: the default mixes stay as they were
+            stem = darken(stem, rng, SAMPLE_RATE_HZ)
         if INSTRUMENT_NAMES[c] == "distorted_electric_guitar" or rng.random() < 0.05:
             stem = saturate(stem, rng, SAMPLE_RATE_HZ)  # amp-style distortion
         if rng.random() < 0.5:  # the instrument rests for a stretch, with 50 ms fades
@@ -341,13 +345,13 @@ def read_activity_csv(path: Path) -> np.ndarray:
 _STEMS: dict[str, np.ndarray] = {}
 
 
-def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndarray, np.ndarray]:
+def _mix_job(job: tuple[str, int, int, int, str | None, float, float]) -> tuple[np.ndarray, np.ndarray]:
     """One seeded mix: its log-mel frames (none for the test split) and labels; the WAV and CSV too with ``out_dir``.
-    A training mix gets dropouts with probability ``dropout_share``."""
-    split, index, seconds, seed, out_dir, dropout_share = job
+    A training mix gets dropouts with probability ``dropout_share``, and ``dark_share`` of its stems darkened."""
+    split, index, seconds, seed, out_dir, dropout_share, dark_share = job
     rng = np.random.default_rng([seed, index, len(split)])
     stems = _STEMS[split]
-    audio, labels = mix(stems[int(rng.integers(len(stems)))], rng, seconds)
+    audio, labels = mix(stems[int(rng.integers(len(stems)))], rng, seconds, dark_share if split == "train" else 0.0)
     if split == "train" and rng.random() < dropout_share:  # validation and test mixes stay as recordings give them
         audio = dropouts(audio, rng, SAMPLE_RATE_HZ)
     if out_dir is not None:
@@ -360,14 +364,15 @@ def _mix_job(job: tuple[str, int, int, int, str | None, float]) -> tuple[np.ndar
 
 
 def mix_split(split: str, stems: np.ndarray, mixes: int, seconds: int, seed: int, directory: Path | None,
-              dropout_share: float, workers: int) -> list[tuple[np.ndarray, np.ndarray]]:
+              dropout_share: float, workers: int, dark_share: float = 0.0) -> list[tuple[np.ndarray, np.ndarray]]:
     """The ``mixes`` seeded mixes of a split from its ``stems`` (songs, classes, samples): each one's log-mel frames
     (none for the test split) and labels, and with ``directory`` its WAV and CSV there (``_mix_job``)."""
     _STEMS[split] = stems
     if directory is not None:
         directory.mkdir(exist_ok=True)
     with Pool(workers) as pool:
-        jobs = [(split, i, seconds, seed, str(directory) if directory else None, dropout_share) for i in range(mixes)]
+        jobs = [(split, i, seconds, seed, str(directory) if directory else None, dropout_share, dark_share)
+                for i in range(mixes)]
         return list(tqdm(pool.imap(_mix_job, jobs, chunksize=8), total=mixes, desc=f"mixes ({split})"))
 
 
@@ -382,7 +387,7 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
           csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0,
-          idiomatic: bool = True, low_piano: float = 0.0) -> Path:
+          idiomatic: bool = True, low_piano: float = 0.0, dark_share: float = 0.0) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -396,6 +401,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     by up to that many semitones. With ``idiomatic``, every split's chord and bass instruments (the test set's
     too) play as their players would (``idioms``); without, the arrangement's plain parts. ``low_piano`` of the
     training and validation songs' pianos that do not play the melody play a bass line alone (``idioms.low_line``).
+    ``dark_share`` of the training mixes' stems are ``darken``ed, as soft playing or a dull microphone gives them.
     """
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
@@ -404,14 +410,15 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
                      "dropout_share": dropout_share, "modelled_share": modelled_share, "timbre_shift": timbre_shift,
-                     "idiomatic": idiomatic, **({"low_piano": low_piano} if low_piano else {}), "splits": {}}
+                     "idiomatic": idiomatic, **({"low_piano": low_piano} if low_piano else {}),
+                     **({"dark_share": dark_share} if dark_share else {}), "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
         held_out = split == "test"
         path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
                            0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic,
                            0.0 if held_out else low_piano)
         results = mix_split(split, np.load(path)["stems"], mixes, seconds, seed, out / split if held_out or audio else None,
-                            dropout_share, workers)
+                            dropout_share, workers, dark_share)
         labels = np.stack([r[1] for r in results])
         if split != "test":
             np.savez(out / f"{split}.npz", features=np.stack([r[0] for r in results]), labels=labels)
