@@ -275,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")
     instruments.add_argument("--json", action="store_true",
                              help='print {"classes": [...], "hop_s": h, "time_s": [t per update], "activity": [[p per class] per '
-                                  'update], "active": [[class on] per update], "clip": {class: p}}')
+                                  'update], "active": [[class on] per update], "families": [...], "family_activity": '
+                                  '[[p per family] per update], "clip": {class: p}}')
     command("config", cmd_config, "print the default configuration with every key documented")
     command("osc-reference", cmd_osc_reference, "print the OSC address reference as Markdown")
     return parser

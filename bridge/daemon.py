@@ -30,6 +30,7 @@ from bridge.engines.drums import GM_NOTE_OF_CLASS, DrumEngine, DrumModel, DrumOn
 from bridge.engines.inpaint import InpaintEngine, InpaintError, InpaintModel
 from bridge.engines.instruments import InstrumentEngine, InstrumentModel, InstrumentUpdate, engine_settings
 from bridge.events import BarLine, RawMidi, RawOsc
+from bridge.instrument_vocabulary import Families
 from bridge.io.audio import AudioInput, AudioUnavailable, make_audio_input
 from bridge.io.jack_server import JackWatch
 from bridge.io.midi import MidiPorts, MidiUnavailable
@@ -91,6 +92,7 @@ class Daemon:
         self.drums: DrumEngine | None = None
         self.instruments: InstrumentEngine | None = None
         self._instruments_active: np.ndarray = np.zeros(0, bool)
+        self._families = Families((), ())  # of the instrument model, once it loads
         self._jack_watch: JackWatch | None = None
         self._jack_lost = False
         self._stop = threading.Event()
@@ -219,15 +221,19 @@ class Daemon:
             return
         self.instruments = InstrumentEngine(model, self._on_instrument_update, **engine_settings(settings, model))
         self.analysis.engines.append(self.instruments)
+        self._families = Families.of(model.classes)
         self.osc_out.send("/instrument/classes", *model.classes)
+        self.osc_out.send("/instrument/families", *self._families.names)
         log.info("instrument activity: %d classes, %.1f updates a second; on-thresholds %s", len(model.classes),
                  1.0 / (self.instruments.update_frames * model.spec.hop_s),
                  ", ".join(f"{name} {value:.2f}" for name, value in self.instruments.thresholds().items()))
 
     def _on_instrument_update(self, update: InstrumentUpdate) -> None:
-        """Analysis thread: activity ten times a second, per-class values of the active ones, clip tags once a second."""
+        """Analysis thread: activity (of classes and families) ten times a second, per-class values of the active
+        ones, clip tags once a second."""
         classes = self.instruments.model.classes
         self.osc_out.send("/instrument/activity", *(float(v) for v in update.activity))
+        self.osc_out.send("/instrument/family_activity", *(float(v) for v in self._families.activity(update.activity)))
         for name, value, active, was in zip(classes, update.activity, update.active, self._instruments_active):
             if active or was:
                 self.osc_out.send(f"/instrument/{name}", float(value) if active else 0.0)
@@ -336,8 +342,9 @@ class Daemon:
     def on_subscribe(self, raw: RawOsc, port: int) -> None:
         self.osc_out.subscribe(raw.sender[0], port)
         log.info("OSC subscriber %s:%d", raw.sender[0], port)
-        if self.instruments is not None:  # the class order of /instrument/activity, for the new listener
+        if self.instruments is not None:  # the class and family orders of the activity vectors, for the new listener
             self.osc_out.send_to((raw.sender[0], port), "/instrument/classes", *self.instruments.model.classes)
+            self.osc_out.send_to((raw.sender[0], port), "/instrument/families", *self._families.names)
 
     def on_unsubscribe(self, raw: RawOsc, port: int) -> None:
         self.osc_out.unsubscribe(raw.sender[0], port)

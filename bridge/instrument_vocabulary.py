@@ -1,13 +1,19 @@
-"""The instrument classes the activity detector knows, in their fixed output order.
+"""The instrument classes the activity detector knows, in their fixed output order, and their families.
 
 Each class names the General MIDI programs that render it in training (the drum
 set is channel 10) and the part it plays in a band. The order is the order of
-``/instrument/activity``; ``/instrument/classes`` sends the names.
+``/instrument/activity``; ``/instrument/classes`` sends the names. A family's
+activity (``/instrument/family_activity``, names on ``/instrument/families``)
+is the largest of its classes': steadier where a class is taken for its
+neighbour (a clarinet for a flute).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,34 @@ INSTRUMENT_CLASSES: tuple[InstrumentClass, ...] = (
     InstrumentClass("voice", (52, 53, 54), "melody"),
 )
 INSTRUMENT_NAMES: tuple[str, ...] = tuple(c.name for c in INSTRUMENT_CLASSES)
+
+INSTRUMENT_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("drums", ("drums",)),
+    ("bass", ("electric_bass", "double_bass")),
+    ("keys", ("piano", "electric_piano", "organ")),
+    ("guitars", ("acoustic_guitar", "clean_electric_guitar", "distorted_electric_guitar")),
+    ("strings", ("strings",)),
+    ("winds", ("trumpet", "saxophone", "flute", "clarinet")),
+    ("synths", ("synth_lead", "synth_pad")),
+    ("voice", ("voice",)),
+)
+
+
+@dataclass(frozen=True)
+class Families:
+    """The families of a model's classes, each with the indices of its classes; a family none of whose classes
+    the model has is left out."""
+
+    names: tuple[str, ...]
+    members: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, classes: Sequence[str]) -> Families:
+        """The ``INSTRUMENT_FAMILIES`` of ``classes`` (a model's output order)."""
+        found = [(name, tuple(classes.index(m) for m in members if m in classes)) for name, members in INSTRUMENT_FAMILIES]
+        kept = [(name, indices) for name, indices in found if indices]
+        return cls(tuple(name for name, _ in kept), tuple(indices for _, indices in kept))
+
+    def activity(self, activity: np.ndarray) -> np.ndarray:
+        """Each family's activity, the largest of its classes': (..., classes) to (..., families)."""
+        return np.stack([activity[..., list(indices)].max(axis=-1) for indices in self.members], axis=-1)

@@ -136,15 +136,17 @@ def detect_instruments_file(source: Path, config: Config | None = None) -> dict:
     when None).
 
     Returns the classes, the update period, the time of every update, its smoothed activity, the classes
-    on at it (each class's tuned hysteresis) and, per class, the highest clip probability of any ten-second
-    stretch.
+    on at it (each class's tuned hysteresis), the families and their activity (as ``/instrument/family_activity``)
+    and, per class, the highest clip probability of any ten-second stretch.
     """
     from bridge.engines.instruments import InstrumentModel, detect, engine_settings
+    from bridge.instrument_vocabulary import Families
 
     config = config or load_config()
     audio, sample_rate_hz = read_audio(source)
     model = InstrumentModel(models_directory(config.models.dir), config.models.provider)
     updates = detect(audio, sample_rate_hz, model, **engine_settings(config.instruments, model))
+    families = Families.of(model.classes)
     clips = [u.clip for u in updates if u.clip is not None]
     clip = np.max(clips, axis=0) if clips else np.zeros(len(model.classes))
     hop_s = (updates[1].time_s - updates[0].time_s) if len(updates) > 1 else 0.0
@@ -152,4 +154,6 @@ def detect_instruments_file(source: Path, config: Config | None = None) -> dict:
             "time_s": [round(float(u.time_s), 4) for u in updates],
             "activity": [[round(float(v), 4) for v in u.activity] for u in updates],
             "active": [[name for name, on in zip(model.classes, u.active) if on] for u in updates],
+            "families": list(families.names),
+            "family_activity": [[round(float(v), 4) for v in families.activity(u.activity)] for u in updates],
             "clip": {name: round(float(p), 4) for name, p in zip(model.classes, clip)}}

@@ -37,6 +37,11 @@ OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("/instrument/activity", "f...", "smoothed activity 0-1 of every class, ten times a second (instruments.updates_per_s)"),
     ("/instrument/<name>", "f", "activity of one class while it is on (hysteresis), e.g. /instrument/piano 0.8; "
                                 "0 once when it turns off"),
+    ("/instrument/families", "s...", "the instrument family names in the order of /instrument/family_activity "
+                                     "(drums, bass, keys, guitars, strings, winds, synths, voice); sent with "
+                                     "/instrument/classes"),
+    ("/instrument/family_activity", "f...", "with each /instrument/activity: every family's activity, the largest of "
+                                            "its classes' (a clarinet taken for a flute still lights up winds)"),
     ("/instrument/clip", "f...", "once a second: probability of every class over the last ten seconds (attention pooling)"),
     ("/instrument/attention", "sf...", "once a second: the top class of /instrument/clip and its attention weights over "
                                        "those seconds, oldest first (up to ten)"),

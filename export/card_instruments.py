@@ -496,6 +496,7 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict, solos
               + ", ".join(f"{name} {before[name]:.3f} to {after[name]:.3f}" for name in drops[:3])
               + ". Classes above 0.90 on the recorded instruments: "
               + (", ".join(name for name in replaced if after[name] >= 0.90) or "none") + "."]
+    lines += family_lines(report.get("families", {}).get("shipped"), evaluation.get("families", {}).get("shipped"))
     lines += solo_lines(solos or {}, replaced)
     lines += front_ends_on_recorded_lines(before, after, head, replaced)
     lines += musicnn_on_recorded_lines(report, evaluation)
@@ -507,6 +508,20 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict, solos
                   f"bass), against {trios_before['electric_bass']['top_three']} and "
                   f"{trios_before['double_bass']['top_three']} with the soundfont's."]
     return lines + [""]
+
+
+def family_lines(recorded: dict | None, rendered: dict | None) -> list[str]:
+    """The shipped graph's families (``/instrument/family_activity``) on the recorded instruments' mixes against
+    the soundfont's: the macro AUC per second and the two families that fall most."""
+    if not recorded or not rendered:
+        return []
+    after, before = recorded["1s"]["auc"], rendered["1s"]["auc"]
+    falls = sorted(after, key=lambda name: after[name] - before[name])[:2]
+    return ["", "By family (`/instrument/family_activity`: a family's activity is the largest of its classes', so that "
+            "a class taken for its neighbour still counts), the macro AUC per second is "
+            f"{rendered['1s']['auc_macro']:.3f} on the soundfont's mixes and {recorded['1s']['auc_macro']:.3f} on the "
+            f"recorded ones (per track {rendered['track']['auc_macro']:.3f} and {recorded['track']['auc_macro']:.3f}); "
+            "the largest falls: " + ", ".join(f"{name} {before[name]:.3f} to {after[name]:.3f}" for name in falls) + "."]
 
 
 def solo_lines(solos: dict, replaced: list[str]) -> list[str]:

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from bridge.demo import DEMO_DATA
 from bridge.engines.instruments import sigmoid
 from bridge.features import INSTRUMENT_FEATURES, log_mel
-from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from bridge.instrument_vocabulary import INSTRUMENT_NAMES, Families
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session
 from export.data.audio_effects import dropouts
 from export.data.multitrack import SAMPLE_RATE_HZ, TRIO_BASSES, read_activity_csv, trio_mix
@@ -56,14 +56,25 @@ def pool_seconds(values: np.ndarray, seconds: int | None) -> np.ndarray:
     return values[: n * seconds].reshape(n, seconds, -1).max(axis=1)
 
 
-def ranking_scores(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """LRAP over rows with an active class, macro AUC over classes with both outcomes."""
+def ranking_scores(truth: np.ndarray, scores: np.ndarray, names: tuple[str, ...] = INSTRUMENT_NAMES) -> dict[str, float]:
+    """LRAP over rows with an active class, macro AUC over classes (columns ``names``) with both outcomes."""
     rows = truth.sum(axis=1) > 0
-    aucs = {name: float(roc_auc_score(truth[:, c], scores[:, c])) for c, name in enumerate(INSTRUMENT_NAMES)
+    aucs = {name: float(roc_auc_score(truth[:, c], scores[:, c])) for c, name in enumerate(names)
             if 0 < truth[:, c].sum() < len(truth)}
     return {"lrap": round(float(label_ranking_average_precision_score(truth[rows], scores[rows])), 4) if rows.any() else None,
             "auc_macro": round(float(np.mean(list(aucs.values()))), 4) if aucs else None,
             "auc": {k: round(v, 4) for k, v in aucs.items()}, "instances": int(len(truth))}
+
+
+def family_scores(tracks, probabilities: list[np.ndarray]) -> dict:
+    """``ranking_scores`` of the families (``/instrument/family_activity``: a family is active when one of its
+    classes is, and its activity is the largest of theirs), per second and per track."""
+    families = Families.of(INSTRUMENT_NAMES)
+    truth = [families.activity(t[1]) for t in tracks]
+    scores = [families.activity(p) for p in probabilities]
+    return {level: ranking_scores(np.concatenate([pool_seconds(t, seconds) for t in truth]),
+                                  np.concatenate([pool_seconds(p, seconds) for p in scores]), families.names)
+            for level, seconds in (("1s", 1), ("track", None))}
 
 
 def second_windows(frames: np.ndarray, seconds: int | None = None) -> np.ndarray:
@@ -326,6 +337,7 @@ def evaluate(folders: list[Path], runs: Path, figures: Path | None = None, dropo
     shipped = shipped_probabilities()  # the graph the live engine runs, beside the checkpoints of ``runs``
     shipped_tracks = [shipped(windows) for windows, _, _ in tracks]
     report["activity"]["shipped"] = level_scores(tracks, shipped_tracks)
+    report["families"] = {"shipped": family_scores(tracks, shipped_tracks)}
     report.setdefault("trio", {})["shipped"] = trio_report(shipped, trio)
     if trios is not None:
         report.setdefault("trios", {})["shipped"] = trios_report(shipped, trios)
@@ -373,6 +385,13 @@ def markdown_tables(report: dict) -> str:
     for kind, levels in report["activity"].items():
         cells = [f"{levels[k]['lrap']:.3f} | {levels[k]['auc_macro']:.3f}" for k in ("1s", "5s", "10s", "track")]
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    for kind, levels in report.get("families", {}).items():
+        names = list(levels["1s"]["auc"])
+        lines += ["", "| families, ROC AUC | " + " | ".join(names) + " | macro |", "|---|" + "---|" * (len(names) + 1)]
+        for level in ("1s", "track"):
+            aucs = [levels[level]["auc"].get(name, float("nan")) for name in names]
+            lines.append(f"| {kind}, {level.replace('1s', '1 s')} | " + " | ".join(f"{v:.3f}" for v in aucs)
+                         + f" | {levels[level]['auc_macro']:.3f} |")
     for key, front_end in (("tagging", "CNN"), ("tagging_musicnn", "musicnn")):
         if key in report:
             lines += ["", f"| 10-s clip tagging, {front_end} embeddings | F1 (macro) | precision | recall | AUC | LRAP |",

@@ -4,7 +4,8 @@ import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import (RECORDED_SAMPLES_HEADING, bundled_trio_lines, musicnn_on_recorded_lines,
-                                     real_piano_section, recorded_samples_section, registers_section, solo_lines)
+                                     family_lines, real_piano_section, recorded_samples_section, registers_section,
+                                     solo_lines)
 from export.register_check import RECORDED
 
 
@@ -138,3 +139,14 @@ def test_the_classes_heard_alone_say_which_recorded_instrument_is_taken_for_anot
     assert "Alone, the recorded clarinet is heard most as flute (0.60; its own class 0.09)." in text
     assert "clarinet 33.7% against 6.2%." in text and "flute 1.7%" not in text.split("Alone,")[1]
     assert solo_lines({}, ["clarinet"]) == []
+
+
+def test_the_families_are_set_against_the_soundfonts_and_say_which_fell_most():
+    def levels(winds, bass):
+        level = {"auc": {"drums": 0.98, "bass": bass, "winds": winds}, "auc_macro": round((0.98 + bass + winds) / 3, 4)}
+        return {"1s": level, "track": level}
+
+    text = " ".join(family_lines(levels(0.8, 0.9), levels(0.9, 0.95)))
+    assert "the macro AUC per second is 0.943 on the soundfont's mixes and 0.893 on the recorded ones" in text
+    assert "the largest falls: winds 0.900 to 0.800, bass 0.950 to 0.900." in text
+    assert family_lines(None, levels(0.9, 0.95)) == []  # reports from before the families

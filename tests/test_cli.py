@@ -132,6 +132,9 @@ def test_detect_instruments_prints_activity_json():
     assert len(times) == len(result["active"]) == len(result["activity"]) and times[0] == pytest.approx(1.0)
     assert all(b - a == pytest.approx(result["hop_s"], abs=1e-3) for a, b in zip(times, times[1:]))
     assert "drums" in result["active"][times.index(5.0)]
+    families = result["families"]  # as /instrument/family_activity: the largest activity of each family's classes
+    at_5s = dict(zip(families, result["family_activity"][times.index(5.0)]))
+    assert len(families) == 8 and at_5s["drums"] == result["activity"][times.index(5.0)][result["classes"].index("drums")]
 
 
 @pytest.mark.parametrize("command", ["transcribe-drums", "detect-instruments"])

@@ -6,6 +6,7 @@ import pytest
 
 from bridge.engines.instruments import OFF_SHARE, InstrumentEngine, InstrumentModel, detect, hysteresis
 from bridge.demo import DEMO_DATA
+from bridge.instrument_vocabulary import Families
 
 TRIO = DEMO_DATA / "instruments_trio.wav"  # piano, electric bass, drums (stop at 8 s); unseen soundfont and kit
 
@@ -122,3 +123,18 @@ def test_hysteresis_holds_a_class_between_the_thresholds():
     between = np.array([0.45, 0.45])
     assert hysteresis(np.array([False, True]), between, 0.6, 0.3).tolist() == [False, True]
     assert hysteresis(np.array([False, True]), np.array([0.7, 0.2]), 0.6, 0.3).tolist() == [True, False]
+
+
+def test_every_class_of_the_shipped_model_is_in_one_family_whose_activity_is_the_largest_of_its_classes(model):
+    families = Families.of(model.classes)
+    members = sorted(i for indices in families.members for i in indices)
+    assert members == list(range(len(model.classes)))  # each class in exactly one family
+    activity = np.zeros((2, len(model.classes)), np.float32)
+    activity[0, model.classes.index("clarinet")], activity[0, model.classes.index("flute")] = 0.1, 0.6
+    activity[1, model.classes.index("drums")] = 0.9
+    by_family = families.activity(activity)
+    assert by_family.shape == (2, len(families.names))
+    assert by_family[0, families.names.index("winds")] == pytest.approx(0.6)
+    assert by_family[1, families.names.index("drums")] == pytest.approx(0.9) and by_family[0].sum() == pytest.approx(0.6)
+    narrow = Families.of(("drums", "flute"))  # a model without most classes: only the families it has
+    assert narrow.names == ("drums", "winds") and narrow.members == ((0,), (1,))

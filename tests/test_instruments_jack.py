@@ -65,6 +65,13 @@ def test_a_held_out_trio_over_jack_reports_drums_bass_and_piano_and_drums_turn_o
     assert drums_on and max(drums_on) < 8.0 + 1.0 + 0.2, \
         f"drums on until {max(drums_on, default=0):.1f} s, more than a second after they stopped; {disturbed}"
     assert client.since(index, "/instrument/attention") and client.since(index, "/instrument/clip")
+    families = client.since(0, "/instrument/families")[-1].args  # sent with the classes to the new subscriber
+    steady_families = np.mean([np.array(m.args) for t, m in timed
+                               if m.address == "/instrument/family_activity" and 2.5 <= t < 8.0], axis=0)
+    assert len(steady_families) == len(families) == 8
+    by_family = dict(zip(families, steady_families))
+    assert by_family["drums"] == pytest.approx(steady[classes.args.index("drums")], abs=1e-5)
+    assert by_family["keys"] >= steady[classes.args.index("piano")] - 1e-5  # the largest of piano, e-piano, organ
 
 
 def test_each_class_starts_at_its_tuned_threshold_and_osc_changes_one_or_all(daemon):

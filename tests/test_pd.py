@@ -67,10 +67,13 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
         def seen(prefix: str) -> bool:
             return any(line.startswith(prefix) for line in lines)
 
-        while time.monotonic() < deadline and not (seen("DRUM: ") and seen("ACTIVITY:") and seen("PEAKS: ")):
+        while time.monotonic() < deadline and not (seen("DRUM: ") and seen("ACTIVITY:") and seen("PEAKS: ")
+                                                    and seen("FAMILY:")):
             lines.append(pd.stderr.readline())
         assert seen("DRUM: "), lines[-5:]
-        assert seen("ACTIVITY:")
+        assert seen("ACTIVITY:") and seen("FAMILIES: drums bass keys")
+        family = next(line for line in lines if line.startswith("FAMILY: ")).split()[1:]
+        assert len(family) == 8 and all(0.0 <= float(v) <= 1.0 for v in family), family
         peaks = next(line for line in lines if line.startswith("PEAKS: ")).split()[1:]
         assert len(peaks) == 6 and all(0.0 <= float(p) <= 1.0 for p in peaks), peaks
     finally:

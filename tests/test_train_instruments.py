@@ -348,8 +348,10 @@ def test_the_musicnn_front_end_trains_its_heads_and_is_scored_beside_its_own_tag
     assert set(shared) == {"musicnn MTT tags", "musicnn head", "shipped"}  # the graph in models_onnx, always scored
     assert set(shared["musicnn head"]["1s"]) <= set(SHARED_CLASSES)
     assert "shipped" in report["activity"] and "shipped" in report["front_end_latency"]
+    families = report["families"]["shipped"]["1s"]  # the live graph's /instrument/family_activity, per second
+    assert set(families["auc"]) <= {"drums", "bass", "keys", "guitars", "strings", "winds", "synths", "voice"}
     tables = markdown_tables(report)
-    assert "| musicnn MTT tags |" in tables
+    assert "| musicnn MTT tags |" in tables and "| shipped, 1 s |" in tables
     per_class = "| 10-s clip tagging per class, musicnn embeddings | clips | attention P | attention R | attention F1 |"
     assert per_class in tables  # then mean, max, rnn and random forest F1, a row per class in the test clips
     rows = tables.split(per_class)[1].split("\n\n")[0].splitlines()[2:]
