@@ -231,7 +231,7 @@ def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
     stem_sets = STEM_SETS if args.data == ["cache/folk/folk.npz"] else tuple(Path(p) for p in args.data)
     try:
         report = evaluate(stem_sets, graph_or_run(args))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(f"evaluate instrument-solos: {exc}") from None
     return emit_report(args, report, markdown_table(report))
 

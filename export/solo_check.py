@@ -66,11 +66,17 @@ def evaluate(stem_sets: tuple[Path, ...] = STEM_SETS, probabilities: Probabiliti
     ------
     FileNotFoundError
         A set of stems is missing (build it with ``data instruments`` or ``data instruments-recorded-samples``).
+    ValueError
+        Two sets come from folders of one name, and one would hide the other in the report.
     """
     missing = [str(path) for path in stem_sets if not path.exists()]
     if missing:
         raise FileNotFoundError(f"no stems at {', '.join(missing)}: build them with `python -m export data instruments` "
                                 "or `data instruments-recorded-samples`")
+    names = [path.parent.name for path in stem_sets]
+    if len(set(names)) < len(names):
+        raise ValueError(f"the sets of stems are named by their folders, and {', '.join(map(str, stem_sets))} share "
+                         "one: give each build a folder of its own")
     probabilities = probabilities or shipped_probabilities()
     report: dict = {"sets": {path.parent.name: str(path) for path in stem_sets}, "classes": {}}
     for path in stem_sets:

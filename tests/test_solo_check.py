@@ -60,6 +60,9 @@ def test_every_set_of_stems_is_reported_under_its_builds_name_and_a_missing_one_
     assert table.count("\n") == 3 and "| clarinet | - | - | - | " in table
     with pytest.raises(FileNotFoundError, match="data instruments"):
         evaluate((tmp_path / "nowhere" / "stems_test.npz",))
+    np.savez(tmp_path / "instruments" / "stems_train.npz", stems=stems_with(FLUTE, tone(523, 2)))
+    with pytest.raises(ValueError, match="share one"):  # one build's two splits would hide each other
+        evaluate((sets[0], tmp_path / "instruments" / "stems_train.npz"))
     said = subprocess.run([sys.executable, "-m", "export", "evaluate", "instrument-solos", "--data",
                            str(tmp_path / "nowhere.npz")], capture_output=True, text=True)
     assert said.returncode != 0 and "evaluate instrument-solos: no stems at" in said.stderr
