@@ -66,15 +66,20 @@ def ranking_scores(truth: np.ndarray, scores: np.ndarray, names: tuple[str, ...]
             "auc": {k: round(v, 4) for k, v in aucs.items()}, "instances": int(len(truth))}
 
 
+def pooled_scores(truths: list[np.ndarray], scores: list[np.ndarray], seconds: int | None,
+                  names: tuple[str, ...] = INSTRUMENT_NAMES) -> dict:
+    """``ranking_scores`` of per-track labels and scores, each max-pooled over ``seconds`` (None: the track)."""
+    return ranking_scores(np.concatenate([pool_seconds(t, seconds) for t in truths]),
+                          np.concatenate([pool_seconds(p, seconds) for p in scores]), names)
+
+
 def family_scores(tracks, probabilities: list[np.ndarray]) -> dict:
     """``ranking_scores`` of the families (``/instrument/family_activity``: a family is active when one of its
     classes is, and its activity is the largest of theirs), per second and per track."""
     families = Families.of(INSTRUMENT_NAMES)
-    truth = [families.activity(t[1]) for t in tracks]
+    truths = [families.activity(t[1]) for t in tracks]
     scores = [families.activity(p) for p in probabilities]
-    return {level: ranking_scores(np.concatenate([pool_seconds(t, seconds) for t in truth]),
-                                  np.concatenate([pool_seconds(p, seconds) for p in scores]), families.names)
-            for level, seconds in (("1s", 1), ("track", None))}
+    return {level: pooled_scores(truths, scores, seconds, families.names) for level, seconds in (("1s", 1), ("track", None))}
 
 
 def second_windows(frames: np.ndarray, seconds: int | None = None) -> np.ndarray:
@@ -156,12 +161,10 @@ def activity_report(model: torch.nn.Module, tracks) -> tuple[dict, list[np.ndarr
 
 def level_scores(tracks, probabilities: list[np.ndarray]) -> dict:
     """Scores of per-track probabilities at 1 s, 5 s, 10 s and track level, and the false activity per second."""
-    report = {}
-    for seconds in (*LEVELS_S, None):
-        truth = np.concatenate([pool_seconds(t[1], seconds) for t in tracks])
-        scores = np.concatenate([pool_seconds(p, seconds) for p in probabilities])
-        report["track" if seconds is None else f"{seconds}s"] = ranking_scores(truth, scores)
-    truth, scores = np.concatenate([t[1] for t in tracks]), np.concatenate(probabilities)
+    truths = [t[1] for t in tracks]
+    report = {"track" if seconds is None else f"{seconds}s": pooled_scores(truths, probabilities, seconds)
+              for seconds in (*LEVELS_S, None)}
+    truth, scores = np.concatenate(truths), np.concatenate(probabilities)
     report["1s"]["false_on"] = false_on(truth, scores)
     return report
 

@@ -20,6 +20,11 @@ def git_commit() -> str:
     return run.stdout.strip() or "unknown"
 
 
+def section_end(lines: list[str], start: int) -> int:
+    """Where the part of a card that begins at line ``start`` ends: at the next ``## `` heading, or the card's end."""
+    return next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+
+
 def replace_section(card: Path, section: list[str], before: str | None = None) -> Path:
     """Rewrite one section of a model card in place and keep the rest as it is: the section whose heading is
     ``section``'s first line (``## Latency``), up to the next ``## `` heading. A card without it gets it just
@@ -34,7 +39,7 @@ def replace_section(card: Path, section: list[str], before: str | None = None) -
     heading = section[0]
     if heading in lines:
         start = lines.index(heading)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        end = section_end(lines, start)
     elif before is not None and before in lines:
         start = end = lines.index(before)
     else:
@@ -56,8 +61,7 @@ def replace_history(card: Path, history: Path) -> Path:
     if written[0] not in lines:
         raise ValueError(f"{card} does not hold {history.name}, whose first line is '{written[0][:60]}...'")
     start = lines.index(written[0])
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    card.write_text("\n".join(lines[:start] + written + [""] + lines[end:]))
+    card.write_text("\n".join(lines[:start] + written + [""] + lines[section_end(lines, start):]))
     return card
 
 

@@ -24,7 +24,6 @@ from export.provenance import BENCH_RESULTS, git_commit, read_json
 from export.train_inpaint import load_vae
 
 
-
 def attribute_ranges(vae, bars: np.ndarray) -> dict[str, list[float]]:
     """5th and 95th percentile of each regularised dimension on held-out bars: the span of /inpaint/attribute 0-1."""
     with torch.no_grad():

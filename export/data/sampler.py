@@ -13,8 +13,8 @@ note by note, not a synthesiser's model of one:
 A note plays the nearest sample resampled to its pitch (as the samplers these packages were made for do: far
 from a sample, its formants move with it), at a level that follows its velocity (one layer: the timbre does not
 brighten when played harder), and fades after note off; it lasts no longer than its recording. These sounds
-only ever make test sets (``data instruments-real-piano``, ``data instruments-recorded-samples``), never
-training data.
+only ever make held-out sets (``data instruments-real-piano``, ``data instruments-recorded-samples``: test mixes,
+and validation mixes to choose models by), never training data.
 """
 
 from __future__ import annotations
