@@ -121,14 +121,14 @@ def cmd_train_instruments(args: argparse.Namespace) -> int:
     config = InstrumentTrainConfig(data=Path(args.data or "cache/instruments"), out=Path(args.out or "runs/instruments"),
                                    steps=args.steps or 3000, batch=args.batch or 64, lr=args.lr, seed=args.seed,
                                    threads=args.threads, init=Path(args.init) if args.init else None,
-                                   width=args.width)
+                                   width=args.width, augment=args.augment, augment_shift_bands=args.augment_shift_bands)
     kind = args.model.removeprefix("instruments_")
     if kind.startswith("mil"):
         print(train_pooling(config, "musicnn" if kind == "mil_musicnn" else "cnn"))
         return 0
     try:
         print(train_activity(kind, config))
-    except ValueError as exc:  # --init of another kind
+    except ValueError as exc:  # --init of another kind, --augment of the musicnn head
         raise SystemExit(f"train {args.model}: {exc}") from None
     return 0
 
@@ -512,9 +512,10 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--recurrent", type=int, default=0,
                           help="drums: GRU units after the convolutions, a causal CRNN (default 0: the CNN alone)")
     training.add_argument("--augment", action="store_true",
-                          help="drums: give every training chunk its own EQ, tuning and notch (feature-level)")
+                          help="drums and instruments_fc|cnn|crnn: give every training chunk (drums) or 1-s "
+                               "instance (instruments) its own EQ, tuning and notch (feature-level)")
     training.add_argument("--augment-shift-bands", type=float, default=1.5, metavar="BANDS",
-                          help="drums, with --augment: the largest shift of the mel axis (default 1.5)")
+                          help="with --augment: the largest shift of the mel axis (default 1.5)")
     training.add_argument("--look-ahead", type=float, default=0.0, metavar="HOPS",
                           help="drums: hops (10 ms each) the model hears of an onset before it must fire, at least; "
                                "every onset comes that much later (default 0; 1.25 hears 12.5-22.5 ms of each stroke)")

@@ -73,14 +73,14 @@ def parity_and_commit(entry: dict) -> list[str]:
 
 def command_tail(config: dict, defaults: object, folder: Path, default_out: Path) -> str:
     """The end of a ``train`` command, read from a checkpoint's ``config`` (saved as strings): ``--seed``,
-    ``--threads`` and ``--width`` where they are not the defaults of ``defaults``, the training config class
-    (threads: e.g. two seeds trained side by side, one thread each), and ``--out`` where ``folder`` is not
-    ``default_out``."""
-    words = ""
-    for option in ("seed", "threads", "width"):
+    ``--threads``, ``--width`` and ``--augment-shift-bands`` where they are not the defaults of ``defaults``, the
+    training config class (threads: e.g. two seeds trained side by side, one thread each), ``--augment`` where it
+    was on, and ``--out`` where ``folder`` is not ``default_out``."""
+    words = " --augment" if config.get("augment") == "True" else ""
+    for option in ("seed", "threads", "width", "augment_shift_bands"):
         default = str(getattr(defaults, option))
         if config.get(option, default) != default:
-            words += f" --{option} {config[option]}"
+            words += f" --{option.replace('_', '-')} {config[option]}"
     return words + (f" --out {folder}" if folder != default_out else "")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from tqdm import tqdm
 
 from bridge.features import INSTRUMENT_FEATURES
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
+from export.feature_augment import augment_log_mel
 from export.models.instruments import ACTIVITY_MODELS, CNN_WIDTH, pooling_model
 from export.musicnn_front import MUSICNN_EMBEDDING, load_embedding_split
 
@@ -39,6 +41,8 @@ class InstrumentTrainConfig:
     valid_every: int = 250
     init: Path | None = None  # an activity checkpoint of the same kind to start from (fine-tuning)
     width: int = CNN_WIDTH  # channels of the CNN's first conv block (ActivityCNN)
+    augment: bool = False  # recolour every training instance of the log-mel models (augment_log_mel)
+    augment_shift_bands: float = 1.5  # the largest shift of the mel axis
 
 
 def instances(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,11 +103,15 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
     """Train the FC, CNN or CRNN activity model, or the musicnn head, on 1-s instances; from the weights of
     ``config.init`` where it is set.
 
+    With ``config.augment``, every instance of every batch is recoloured by ``augment_log_mel``.
+
     Raises
     ------
     ValueError
-        ``config.init`` holds another kind of activity model.
+        ``config.init`` holds another kind of activity model, or ``config.augment`` is asked of the musicnn head.
     """
+    if config.augment and kind == "musicnn":
+        raise ValueError("--augment recolours log-mel frames; the musicnn head learns from embeddings")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
@@ -118,9 +126,13 @@ def train_activity(kind: str, config: InstrumentTrainConfig) -> Path:
             raise ValueError(f"{config.init} holds a {start['kind']} activity model, not a {kind}")
         model.load_state_dict(start["model"])
 
+    recolour = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands,
+                       spec=INSTRUMENT_FEATURES)
+
     def batches() -> tuple[torch.Tensor, torch.Tensor]:
         index = rng.integers(0, len(x), config.batch)
-        return torch.from_numpy(x[index].astype(np.float32)), torch.from_numpy(y[index])
+        batch = np.stack([recolour(w, rng) for w in x[index]]) if config.augment else x[index].astype(np.float32)
+        return torch.from_numpy(batch), torch.from_numpy(y[index])
 
     state, history = _fit(model, batches, (torch.from_numpy(vx.astype(np.float32)), torch.from_numpy(vy)), config, kind)
     config.out.mkdir(parents=True, exist_ok=True)

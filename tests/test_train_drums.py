@@ -11,9 +11,10 @@ from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import load_manifest_entry
 from export.data.drum_kits import HYDROGEN, hydrogen_kit
 from export.data.drums import SAMPLE_RATE_HZ, feature_spec, load_features, make_track, save_features
+from export.feature_augment import augment_log_mel
 from export.pfnmf import fit
 from export.release_drums import release
-from export.train_drums import (DrumTrainConfig, augment_log_mel, delayed, distilled_targets, ensemble_targets, onset_targets,
+from export.train_drums import (DrumTrainConfig, delayed, distilled_targets, ensemble_targets, onset_targets,
                                 train)
 
 pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")

@@ -262,6 +262,16 @@ def test_a_wider_cnn_is_loaded_at_its_width_and_its_command_says_so(tiny_data, t
         f"--threads 1 --width 8 --out {tmp_path / 'wide'}")
 
 
+def test_augmented_training_is_named_in_its_command_and_refused_for_the_musicnn_head(tiny_data, tmp_path):
+    config = InstrumentTrainConfig(data=tiny_data, out=tmp_path / "recoloured", steps=1, batch=4, valid_every=1,
+                                   threads=1, augment=True, augment_shift_bands=0.5)
+    assert load_activity(train_activity("cnn", config)) is not None
+    assert training_command("cnn", tmp_path / "recoloured", tmp_path / "runs").endswith(
+        f"--augment --threads 1 --augment-shift-bands 0.5 --out {tmp_path / 'recoloured'}")
+    with pytest.raises(ValueError, match="musicnn head learns from embeddings"):
+        train_activity("musicnn", config)
+
+
 def test_two_seeds_ship_as_one_graph_that_averages_their_logits_and_keeps_the_first_embedding(tiny_data, tmp_path):
     import onnxruntime as ort
 
