@@ -236,7 +236,24 @@ def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
     return emit_report(args, report, markdown_table(report))
 
 
+def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
+    from export.data.multitrack import SOUNDFONTS
+    from export.soundfont_samples import report_table, shared_recordings
+
+    fonts = [Path(p) for p in args.data] if args.data != ["cache/folk/folk.npz"] else [*SOUNDFONTS["test"], *SOUNDFONTS["train"]]
+    if len(fonts) < 2:
+        raise SystemExit("evaluate soundfont-samples: --data needs the held-out soundfont and at least one training soundfont")
+    try:
+        classes = shared_recordings(fonts[0], fonts[1:])
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"evaluate soundfont-samples: {exc}") from None
+    report = {"test": fonts[0].name, "training": [f.name for f in fonts[1:]], "classes": classes}
+    return emit_report(args, report, report_table(fonts[0], classes))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.family == "soundfont-samples":
+        return cmd_evaluate_soundfont_samples(args)
     if args.family == "piano-registers":
         return cmd_evaluate_piano_registers(args)
     if args.family == "instrument-solos":
@@ -541,9 +558,12 @@ def main(argv: list[str] | None = None) -> int:
                                             "and test mixes. instrument-solos: the same graph (or run) on each "
                                             "class's test stems alone, from the stems_test.npz files in --data "
                                             "(default: those of cache/instruments and "
-                                            "cache/instruments-recorded-samples)")
+                                            "cache/instruments-recorded-samples). soundfont-samples: how many of "
+                                            "the samples each class plays in the held-out soundfont are recordings "
+                                            "of a training soundfont (--data TEST TRAIN..., default the test and "
+                                            "training soundfonts of `data instruments`)")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments",
-                                               "piano-registers", "instrument-solos"])
+                                               "piano-registers", "instrument-solos", "soundfont-samples"])
     evaluation.add_argument("--figures", metavar="DIR",
                             help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart "
                                  "and the false onsets per annotated stroke")

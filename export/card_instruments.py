@@ -49,6 +49,8 @@ REAL_PIANO_REPORT = "evaluation_real_piano.json"
 # in the runs folder: `python -m export evaluate instruments --data cache/instruments-recorded-samples/test -o ...`
 RECORDED_SAMPLES_REPORT = "evaluation_recorded_samples.json"
 RECORDED_SAMPLES_HEADING = "## Recorded instruments in the test mixes"
+SOUNDFONT_SAMPLES_REPORT = "soundfont_samples.json"  # in the runs folder: `python -m export evaluate soundfont-samples -o ...`
+MOSTLY_SHARED = 0.5  # a class whose test samples are at least this share of training recordings
 BUNDLED_TRIO_REPORT = "bundled_trio.json"  # in the runs folder: `bridge detect-instruments ... --json` of the trio
 FIRST_NETWORK_THRESHOLDS_REPORT = "thresholds_first_network.json"  # `tune instruments -o ...` of the first CNN alone
 # the graph that shipped before the one in models_onnx: its tune report and its evaluation, kept when the graph
@@ -438,11 +440,13 @@ def real_piano_section(report: dict, evaluation: dict) -> list[str]:
     return lines + [""]
 
 
-def recorded_samples_section(report: dict, evaluation: dict, record: dict, solos: dict | None = None) -> list[str]:
+def recorded_samples_section(report: dict, evaluation: dict, record: dict, solos: dict | None = None,
+                             soundfont_samples: dict | None = None) -> list[str]:
     """The card's section on the test mixes played again by recorded instruments (``data
     instruments-recorded-samples``: its build ``record`` and the evaluation ``report``), against the test mixes
-    (``evaluation``), with each class heard alone where ``solos`` (``evaluate instrument-solos``) is given;
-    heading included."""
+    (``evaluation``), with each class heard alone where ``solos`` (``evaluate instrument-solos``) is given, and
+    the training recordings the test soundfont replays where ``soundfont_samples`` (``evaluate
+    soundfont-samples``) is; heading included."""
     lines = [RECORDED_SAMPLES_HEADING, ""]
     if not report or not evaluation or not record:
         return lines + ["Not measured yet: `python -m export data instruments-recorded-samples`, then `python -m export "
@@ -498,6 +502,7 @@ def recorded_samples_section(report: dict, evaluation: dict, record: dict, solos
               + (", ".join(name for name in replaced if after[name] >= 0.90) or "none") + "."]
     lines += family_lines(report.get("families", {}).get("shipped"), evaluation.get("families", {}).get("shipped"))
     lines += solo_lines(solos or {}, replaced)
+    lines += soundfont_samples_lines(soundfont_samples or {}, before, after, replaced)
     lines += front_ends_on_recorded_lines(before, after, head, replaced)
     lines += musicnn_on_recorded_lines(report, evaluation)
     trios, trios_before = report.get("trios", {}).get("shipped"), evaluation.get("trios", {}).get("shipped")
@@ -554,6 +559,47 @@ def solo_lines(solos: dict, replaced: list[str]) -> list[str]:
     return lines
 
 
+def soundfont_samples_lines(report: dict, before: dict, after: dict, replaced: list[str]) -> list[str]:
+    """How many of each class's samples in the test soundfont are recordings its training soundfonts play for
+    the same class (``evaluate soundfont-samples``), and the shipped graph's mean AUC per second (``before`` on
+    the soundfont's mixes, ``after`` on the recorded instruments') over the ``replaced`` classes whose test
+    samples are mostly such recordings and over the others."""
+    classes = report.get("classes", {})
+    if not classes:
+        return []
+    fonts = report["training"]
+    share = {name: row["shared_any"] / row["samples"] if row["samples"] else 0.0 for name, row in classes.items()}
+    groups = {"mostly": [n for n in replaced if share.get(n, 0.0) >= MOSTLY_SHARED],
+              "rarely": [n for n in replaced if share.get(n, 0.0) < MOSTLY_SHARED]}
+    lines = ["", f"Is the test soundfont held out? `python -m export evaluate soundfont-samples -o runs/instruments/"
+             f"{SOUNDFONT_SAMPLES_REPORT}` follows each class's General MIDI programs in {report['test']} and in the "
+             "training soundfonts to the samples they play: two are one recording where their names (without a "
+             "channel mark) and loop lengths agree and their decoded audio correlates at 0.9 or more. The split by "
+             "soundfont does not hold out every recording:", "",
+             f"| class | samples in {report['test']} | " + " | ".join(f"of them played by {f} for it" for f in fonts)
+             + " | share | soundfont | recorded |", "|---|---|" + "---|" * len(fonts) + "---|---|---|"]
+    for name, row in classes.items():
+        levels = f" {before[name]:.3f} | {after[name]:.3f} |" if name in replaced else " - | - |"
+        lines.append(f"| {name} | {row['samples']} | " + " | ".join(str(row["shared"][f]) for f in fonts)
+                     + f" | {share[name]:.0%} |" + levels)
+    means = {group: (float(np.mean([before[n] for n in names])), float(np.mean([after[n] for n in names])))
+             for group, names in groups.items() if names}
+    lines += ["", "(soundfont, recorded: the shipped graph's ROC AUC per second, from the table above.) On the "
+              "soundfont's mixes, a class whose test samples are mostly recordings its training stems played is "
+              "scored on sounds the networks have heard, not held-out ones. Over the recorded classes "
+              + "; over those ".join(f"with {'at least' if group == 'mostly' else 'under'} {MOSTLY_SHARED:.0%} shared "
+                                     f"({', '.join(groups[group])}) the mean AUC per second goes from "
+                                     f"{means[group][0]:.3f} to {means[group][1]:.3f} "
+                                     f"({means[group][1] - means[group][0]:+.3f})" for group in means) + "."]
+    if len(means) == 2:
+        falls = {group: means[group][1] - means[group][0] for group in means}
+        lines[-1] += (" The shared recordings flatter those classes on the soundfont's mixes: they fall more on the "
+                      "recorded instruments." if falls["mostly"] < falls["rarely"] else
+                      " Those classes fall no more on the recorded instruments than the others: the shared "
+                      "recordings do not explain the gap between the two test sets.")
+    return lines
+
+
 def front_ends_on_recorded_lines(before: dict, after: dict, head: dict, replaced: list[str]) -> list[str]:
     """Which front end keeps more of its ROC AUC per second on the recorded instruments: the shipped graph's
     (``before``, ``after``, per class) or the musicnn head's (``head``: its per-second levels on the soundfont's
@@ -604,7 +650,7 @@ def recorded_samples_lines(runs: Path, data: Path) -> list[str]:
     """``recorded_samples_section`` from its files: the reports in ``runs`` and the build beside ``data``."""
     return recorded_samples_section(read_json(runs / RECORDED_SAMPLES_REPORT), read_json(runs / "evaluation.json"),
                                     read_json(data.parent / "instruments-recorded-samples" / "instruments.json"),
-                                    read_json(runs / SOLOS_REPORT))
+                                    read_json(runs / SOLOS_REPORT), read_json(runs / SOUNDFONT_SAMPLES_REPORT))
 
 
 def registers_section(report: dict) -> list[str]:

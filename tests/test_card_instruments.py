@@ -5,7 +5,7 @@ import numpy as np
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from export.card_instruments import (RECORDED_SAMPLES_HEADING, bundled_trio_lines, musicnn_on_recorded_lines,
                                      family_lines, real_piano_section, recorded_samples_section, registers_section,
-                                     solo_lines)
+                                     solo_lines, soundfont_samples_lines)
 from export.register_check import RECORDED
 
 
@@ -150,3 +150,18 @@ def test_the_families_are_set_against_the_soundfonts_and_say_which_fell_most():
     assert "the macro AUC per second is 0.943 on the soundfont's mixes and 0.893 on the recorded ones" in text
     assert "the largest falls: winds 0.900 to 0.800, bass 0.950 to 0.900." in text
     assert family_lines(None, levels(0.9, 0.95)) == []  # reports from before the families
+
+
+def test_the_shared_recordings_are_tabled_and_the_falls_compared_by_how_much_each_class_shares():
+    def row(samples, fluid):
+        return {"samples": samples, "shared": {"FluidR3_GM.sf2": fluid, "TimGM6mb.sf2": 0}, "shared_any": fluid}
+
+    report = {"test": "MuseScore_General.sf3", "training": ["FluidR3_GM.sf2", "TimGM6mb.sf2"],
+              "classes": {"clarinet": row(14, 14), "trumpet": row(12, 0), "voice": row(45, 0)}}
+    before, after = {"clarinet": 0.84, "trumpet": 0.96}, {"clarinet": 0.61, "trumpet": 0.76}
+    text = "\n".join(soundfont_samples_lines(report, before, after, ["clarinet", "trumpet"]))
+    assert "| clarinet | 14 | 14 | 0 | 100% | 0.840 | 0.610 |" in text and "| voice | 45 | 0 | 0 | 0% | - | - |" in text
+    assert "at least 50% shared (clarinet) the mean AUC per second goes from 0.840 to 0.610 (-0.230)" in text
+    assert "under 50% shared (trumpet) the mean AUC per second goes from 0.960 to 0.760 (-0.200)" in text
+    assert "they fall more on the recorded instruments." in text
+    assert soundfont_samples_lines({}, before, after, ["clarinet"]) == []

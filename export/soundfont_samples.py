@@ -1,0 +1,177 @@
+"""``python -m export evaluate soundfont-samples``: which recordings the held-out soundfont shares with training.
+
+A soundfont is a set of recordings, one a few notes, and soundfonts borrow them from each other: MuseScore
+General, the test mixes' soundfont, grew out of FluidR3. A split by soundfont holds out recordings only where
+the test soundfont's presets play recordings that no training soundfont has. This reads each soundfont's preset
+table (SF2 or SF3: the same "pdta" chunk; the audio is never read) and, for every pitched class, follows the
+General MIDI programs that render it (bank 0) to the samples they play. Two samples are taken for one recording
+when their names agree, once a channel mark such as ``(L)`` is dropped, their loop lengths in samples agree
+(SF3 compresses the audio but keeps the loop points of the decoded sample), and their audio, decoded, correlates
+at ``SAME_AUDIO_CORRELATION`` or more over their common length.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from bridge.instrument_vocabulary import INSTRUMENT_CLASSES
+
+INSTRUMENT_GENERATOR, SAMPLE_GENERATOR = 41, 53
+COMPRESSED_SAMPLE = 0x10  # SF3: the sample is an Ogg Vorbis stream, its start and end are bytes
+SAME_AUDIO_CORRELATION = 0.9
+CHANNEL_MARK = re.compile(r"\s*\((L|R)\)\s*$")
+# (chunk, record size, struct format) of the preset table, in the order of the SF2 specification
+PRESET_TABLE = {"phdr": (38, "<20sHHHIII"), "pbag": (4, "<HH"), "pgen": (4, "<Hh"),
+                "inst": (22, "<20sH"), "ibag": (4, "<HH"), "igen": (4, "<HH"), "shdr": (46, "<20sIIIIIBbHH")}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One sample as a recording: its name without a channel mark, and its loop length in samples."""
+
+    name: str
+    loop_samples: int
+
+
+def riff_chunks(path: Path, wanted: frozenset[str]) -> dict[str, bytes]:
+    """The bodies of the ``wanted`` leaf chunks of a RIFF file, read by seeking past the others (the audio).
+
+    Raises
+    ------
+    ValueError
+        The file is not a RIFF file.
+    """
+    found: dict[str, bytes] = {}
+    with path.open("rb") as handle:
+        if handle.read(4) != b"RIFF":
+            raise ValueError(f"{path} is not a RIFF file (SF2 or SF3)")
+        end = 8 + struct.unpack("<I", handle.read(4))[0]
+        handle.seek(12)
+        while handle.tell() + 8 <= end:
+            chunk_id, size = handle.read(4).decode("latin1"), struct.unpack("<I", handle.read(4))[0]
+            if chunk_id == "LIST":
+                handle.seek(4, 1)  # the list's type; its chunks follow
+            elif chunk_id in wanted:
+                found[chunk_id] = handle.read(size + (size & 1))[:size]
+            else:
+                handle.seek(size + (size & 1), 1)
+    return found
+
+
+class SoundfontPresets:
+    """The preset table of one soundfont: which samples each program of a bank plays."""
+
+    def __init__(self, path: Path) -> None:
+        chunks = riff_chunks(path, frozenset(PRESET_TABLE))
+        missing = sorted(set(PRESET_TABLE) - set(chunks))
+        if missing:
+            raise ValueError(f"{path} has no preset table ({', '.join(missing)} missing)")
+        self.path = path
+        self.table = {name: [struct.unpack_from(form, chunks[name], offset)
+                             for offset in range(0, len(chunks[name]) - size + 1, size)]
+                      for name, (size, form) in PRESET_TABLE.items()}
+
+    def _generator_values(self, bags: str, generators: str, first_bag: int, last_bag: int, operator: int) -> list[int]:
+        table = self.table
+        return [amount for bag in range(first_bag, last_bag)
+                for operator_here, amount in table[generators][table[bags][bag][0]:table[bags][bag + 1][0]]
+                if operator_here == operator]
+
+    def samples(self, program: int, bank: int = 0) -> set[int]:
+        """Indices of the samples that ``program`` (0-based) of ``bank`` plays, through all its instruments."""
+        presets, instruments = self.table["phdr"], self.table["inst"]
+        found: set[int] = set()
+        for index, preset in enumerate(presets[:-1]):  # the last header only closes the list
+            if (preset[1], preset[2]) != (program, bank):
+                continue
+            for instrument in self._generator_values("pbag", "pgen", preset[3], presets[index + 1][3], INSTRUMENT_GENERATOR):
+                found |= set(self._generator_values("ibag", "igen", instruments[instrument][1],
+                                                    instruments[instrument + 1][1], SAMPLE_GENERATOR))
+        return found
+
+    def recording(self, sample: int) -> Recording:
+        name, _, _, loop_start, loop_end = self.table["shdr"][sample][:5]
+        return Recording(CHANNEL_MARK.sub("", name.split(b"\0")[0].decode("latin1")).strip(), loop_end - loop_start)
+
+    def class_samples(self, programs: tuple[int, ...]) -> list[int]:
+        """Indices of the samples that any of ``programs`` (bank 0) plays, in order."""
+        return sorted(set().union(*(self.samples(program) for program in programs)))
+
+    def recordings(self, samples: list[int]) -> dict[Recording, list[int]]:
+        """``samples`` by recording: the indices of the samples of each."""
+        found: dict[Recording, list[int]] = {}
+        for sample in samples:
+            found.setdefault(self.recording(sample), []).append(sample)
+        return found
+
+    @cached_property
+    def sample_data(self) -> bytes:
+        return riff_chunks(self.path, frozenset({"smpl"}))["smpl"]
+
+    def audio(self, sample: int) -> np.ndarray:
+        """A sample's audio, decoded, float64 in -1..1."""
+        _, start, end = self.table["shdr"][sample][:3]
+        if self.table["shdr"][sample][9] & COMPRESSED_SAMPLE:
+            return soundfile.read(io.BytesIO(self.sample_data[start:end]), dtype="float64")[0]
+        return np.frombuffer(self.sample_data[2 * start:2 * end], "<i2") / 32768.0
+
+
+def same_audio(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two decoded samples correlate at ``SAME_AUDIO_CORRELATION`` or more over their common length."""
+    length = min(len(first), len(second))
+    if length < 2 or np.std(first[:length]) == 0 or np.std(second[:length]) == 0:
+        return False
+    return float(np.corrcoef(first[:length], second[:length])[0, 1]) >= SAME_AUDIO_CORRELATION
+
+
+def shared_with(held_out: SoundfontPresets, sample: int, other: SoundfontPresets,
+                recordings: dict[Recording, list[int]]) -> bool:
+    """Whether ``other`` holds the recording of ``held_out``'s ``sample``: by name and loop, then by audio."""
+    candidates = recordings.get(held_out.recording(sample), [])
+    return any(same_audio(held_out.audio(sample), other.audio(candidate)) for candidate in candidates)
+
+
+def shared_recordings(test: Path, training: list[Path]) -> dict[str, dict]:
+    """For each pitched class, the samples ``test`` plays for its programs and how many are recordings that the
+    same programs play in each soundfont of ``training`` (and in any of them): what the test stems of a class
+    replay of its training stems.
+
+    Returns
+    -------
+    dict
+        ``{class: {"samples": n, "shared": {soundfont name: n}, "shared_any": n}}``.
+    """
+    held_out = SoundfontPresets(test)
+    others = [SoundfontPresets(path) for path in training]
+    report = {}
+    for klass in INSTRUMENT_CLASSES:
+        if not klass.programs:
+            continue
+        samples = held_out.class_samples(klass.programs)
+        found = {}
+        for other in others:
+            recordings = other.recordings(other.class_samples(klass.programs))
+            found[other.path.name] = [shared_with(held_out, s, other, recordings) for s in samples]
+        report[klass.name] = {"samples": len(samples), "shared": {name: sum(flags) for name, flags in found.items()},
+                              "shared_any": sum(map(any, zip(*found.values()))) if samples else 0}
+    return report
+
+
+def report_table(test: Path, report: dict[str, dict]) -> str:
+    """A Markdown table of ``shared_recordings``' report."""
+    fonts = list(next(iter(report.values()))["shared"])
+    lines = [f"| class | samples of {test.name} | " + " | ".join(f"also in {f} (same class)" for f in fonts) + " | shared |",
+             "|---|---|" + "---|" * len(fonts) + "---|"]
+    for name, row in report.items():
+        share = row["shared_any"] / row["samples"] if row["samples"] else 0.0
+        lines.append(f"| {name} | {row['samples']} | " + " | ".join(str(row["shared"][f]) for f in fonts)
+                     + f" | {share:.0%} |")
+    return "\n".join(lines)
