@@ -251,9 +251,22 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
     return emit_report(args, report, report_table(fonts[0], classes))
 
 
+def cmd_evaluate_kit_samples(args: argparse.Namespace) -> int:
+    from export.data.drums import SAMPLE_RATE_HZ
+    from export.kit_samples import held_out_report, report_table
+
+    build = Path(args.data[0] if args.data != ["cache/folk/folk.npz"] else "cache/drums")
+    report = held_out_report(build / "kits", SAMPLE_RATE_HZ)
+    if not report:
+        raise SystemExit(f"evaluate kit-samples: no held-out kit in {build / 'kits'} or on this machine")
+    return emit_report(args, report, report_table(report))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.family == "soundfont-samples":
         return cmd_evaluate_soundfont_samples(args)
+    if args.family == "kit-samples":
+        return cmd_evaluate_kit_samples(args)
     if args.family == "piano-registers":
         return cmd_evaluate_piano_registers(args)
     if args.family == "instrument-solos":
@@ -339,7 +352,8 @@ def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
     """``models_onnx/<family>_card.md`` from the files the commands wrote; ``only``: that section alone
     (``latency``: from ``bench/results*.json``, always for inpainting, whose card ``export inpaint`` writes;
     ``history``: the hand-written history, as written; ``recorded-instruments``: the instrument card's section on
-    ``data instruments-recorded-samples``)."""
+    ``data instruments-recorded-samples``; ``kit-samples``: the drum card's section on the recordings the
+    held-out kits share)."""
     from bridge.models import load_manifest_entry
     from export.provenance import replace_section
 
@@ -358,6 +372,14 @@ def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
         from export.provenance import replace_history
 
         return replace_history(card, Path(__file__).with_name(f"card_{args.family}_history.md"))
+    if only == "kit-samples":
+        from export.card_drums import KIT_SAMPLES_REPORT, kit_samples_section
+        from export.provenance import read_json
+
+        section = kit_samples_section(read_json(runs / KIT_SAMPLES_REPORT))
+        if not section:
+            raise SystemExit(f"card drums --only kit-samples: no {runs / KIT_SAMPLES_REPORT}; run evaluate kit-samples -o it")
+        return replace_section(card, section, before="## Training")
     if only == "recorded-instruments":
         from export.card_instruments import recorded_samples_lines
 
@@ -561,9 +583,13 @@ def main(argv: list[str] | None = None) -> int:
                                             "cache/instruments-recorded-samples). soundfont-samples: how many of "
                                             "the samples each class plays in the held-out soundfont are recordings "
                                             "of a training soundfont (--data TEST TRAIN..., default the test and "
-                                            "training soundfonts of `data instruments`)")
+                                            "training soundfonts of `data instruments`). kit-samples: how many of "
+                                            "each held-out drum kit's one-shots, class by class, are recordings a "
+                                            "training kit plays (--data: a `data drums` build, default cache/drums, "
+                                            "whose kit cache is read or filled)")
     evaluation.add_argument("family", choices=["inpaint", "drums", "instruments", "recorded-instruments",
-                                               "piano-registers", "instrument-solos", "soundfont-samples"])
+                                               "piano-registers", "instrument-solos", "soundfont-samples",
+                                               "kit-samples"])
     evaluation.add_argument("--figures", metavar="DIR",
                             help="instruments: write the confusion and attention PNGs here; drums: the F-measure chart "
                                  "and the false onsets per annotated stroke")
@@ -622,12 +648,13 @@ def main(argv: list[str] | None = None) -> int:
     card.add_argument("family", choices=["drums", "instruments", "inpaint"],
                       help="inpaint: only the Latency section, from bench/results.json (the rest is written by "
                            "`export inpaint` from the training run)")
-    card.add_argument("--only", choices=["latency", "history", "recorded-instruments"],
+    card.add_argument("--only", choices=["latency", "history", "recorded-instruments", "kit-samples"],
                       help="rewrite only this section, keeping the rest of the card: latency, from bench/results.json "
                            "(and bench/results_lookahead.json for drums), which needs no run or data folder; history "
                            "(drums, instruments), from export/card_<family>_history.md, as written; "
                            "recorded-instruments (instruments), from `evaluate instruments` on `data "
-                           "instruments-recorded-samples` and that build")
+                           "instruments-recorded-samples` and that build; kit-samples (drums), from `evaluate "
+                           "kit-samples` in the runs folder")
     card.add_argument("--runs", help="default runs/<family>")
     card.add_argument("--data", help="default cache/<family>")
     card.add_argument("--out", default="models_onnx")

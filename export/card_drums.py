@@ -27,6 +27,8 @@ BENCH_LOOKAHEAD = BENCH_RESULTS.with_name("results_lookahead.json")  # `[drums] 
 HISTORY = Path(__file__).with_name("card_drums_history.md")
 TRAINING_RECORD = MODELS_DIR / "drums_training.json"  # the training bullets of earlier cards, by run folder name
 TUNING = MODELS_DIR / "drums_tuning.json"  # `export drums` writes the live default's tuning beside it
+KIT_SAMPLES_REPORT = "kit_samples.json"  # in the runs folder: `python -m export evaluate kit-samples -o ...`
+KIT_SAMPLES_HEADING = "## Recordings the held-out kits share"
 DEFAULT_RUNS, DEFAULT_DATA = Path("runs/drums"), "cache/drums"  # train drums' default --out and --data
 LATENCY_BUDGET_MS = 30.0  # onset to MIDI out, p99 (the issue's budget)
 
@@ -250,6 +252,34 @@ def heard_lines(evaluation: dict, method: str = "model") -> list[str]:
             f"{LATENCY_BUDGET_MS:.0f} ms from onset to MIDI out at p99 holds on that clip, not on every kit and mix.", ""]
 
 
+def kit_samples_section(report: dict) -> list[str]:
+    """The card's section on the recordings that the held-out kits share with training kits (``evaluate
+    kit-samples``), heading included; nothing before that command has run."""
+    from export.kit_samples import COMPARED_S, MAX_LAG_S, report_table
+    from export.soundfont_samples import SAME_AUDIO_CORRELATION
+
+    if not report:
+        return []
+    lines = [KIT_SAMPLES_HEADING, "", f"`python -m export evaluate kit-samples -o runs/drums/{KIT_SAMPLES_REPORT}` "
+             "compares the recordings of each held-out kit with every training kit's, drum class by class: a "
+             "soundfont kit's own samples on the class's keys, a sampled kit's one-shots as `data drums` reads them; "
+             f"two are one recording where they correlate at {SAME_AUDIO_CORRELATION} or more over their first "
+             f"{COMPARED_S:g} s, at a lag of up to {MAX_LAG_S * 1000:g} ms. The one-shots of each class that a "
+             "training kit also plays:", "", report_table(report), ""]
+    sharing = {kit: {name: row for name, row in classes.items() if row["shared"]} for kit, classes in report.items()}
+    shared = [kit for kit, classes in sharing.items() if classes]
+    for kit in shared:
+        sources = sorted(set().union(*(set(row["kits"]) for row in sharing[kit].values())))
+        lines.append(f"- {kit}: " + ", ".join(f"{row['shared']} of its {row['one_shots']} {name} recordings"
+                                             for name, row in sharing[kit].items())
+                     + f" are recordings that {', '.join(sources)} plays in training.")
+    clean = [kit for kit in report if kit not in shared]
+    lines += ["", ("The sets of " + ", ".join(shared) + " measure, in those classes, in part recordings the models "
+                   "heard in training. " if shared else "") + (f"{', '.join(clean)} share no recording with a training "
+                                                                  "kit." if clean else ""), ""]
+    return lines
+
+
 def latency_line(name: str, bench: dict) -> list[str]:
     """The ``bridge bench`` figures of the drum model ``name``: onsets on time, latency against the budget, speed."""
     if "drums_onset_to_midi_ms" not in bench:
@@ -395,7 +425,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         "EQ, compression, saturation, room reverb, level changes, noise. Labels are exact, from the performance.",
         "Split by pattern seed; the accompaniment of the test sets comes from held-out tunes; one real kit (Black Pearl,",
         "both its AVL and its Hydrogen sampling; its recordist, Glen MacArthur, also recorded the training kit Red",
-        "Zeppelin, another drum set) is held out of training and validation entirely; so are three more",
+        "Zeppelin, another drum set with the same hi-hats, below) is held out of training and validation entirely; so are three more",
         "kits, heard only in the `test_more_kits` sets, Hydrogen kits of an older format that the builds of the",
         "first models did not read: two sampled acoustic kits and an electronic one. One of the acoustic two,",
         "Millo-Drums_v.1, is its author's Ludwig set, and by his notes two training kits (Millo_MultiLayered2 and 3)",
@@ -421,6 +451,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         lines += ["", f"Kits: {len(counts['kits'])}, of which held out: {', '.join(counts['held_out_kits'])}"
                   + (f"; for the `test_more_kits` sets: {', '.join(more)}" if more else "")
                   + (f"; for the `test_sonic_pi_kit` sets: {', '.join(sonic_pi)}" if sonic_pi else "") + ".", ""]
+    lines += kit_samples_section(read_json(runs / KIT_SAMPLES_REPORT))
     lines += ["## Training", ""]
     lines += teachers_lines(entry)
     teachers = [Path(folder) for folder in entry.get("teachers", [])]

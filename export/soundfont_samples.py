@@ -24,12 +24,12 @@ import soundfile
 
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES
 
-INSTRUMENT_GENERATOR, SAMPLE_GENERATOR = 41, 53
+KEY_RANGE_GENERATOR, INSTRUMENT_GENERATOR, SAMPLE_GENERATOR = 43, 41, 53  # SF2 generator operators
 COMPRESSED_SAMPLE = 0x10  # SF3: the sample is an Ogg Vorbis stream, its start and end are bytes
 SAME_AUDIO_CORRELATION = 0.9
 CHANNEL_MARK = re.compile(r"\s*\((L|R)\)\s*$")
 # (chunk, record size, struct format) of the preset table, in the order of the SF2 specification
-PRESET_TABLE = {"phdr": (38, "<20sHHHIII"), "pbag": (4, "<HH"), "pgen": (4, "<Hh"),
+PRESET_TABLE = {"phdr": (38, "<20sHHHIII"), "pbag": (4, "<HH"), "pgen": (4, "<HH"),
                 "inst": (22, "<20sH"), "ibag": (4, "<HH"), "igen": (4, "<HH"), "shdr": (46, "<20sIIIIIBbHH")}
 
 
@@ -79,23 +79,32 @@ class SoundfontPresets:
                              for offset in range(0, len(chunks[name]) - size + 1, size)]
                       for name, (size, form) in PRESET_TABLE.items()}
 
-    def _generator_values(self, bags: str, generators: str, first_bag: int, last_bag: int, operator: int) -> list[int]:
+    def _zones(self, bags: str, generators: str, first_bag: int, last_bag: int) -> list[dict[int, int]]:
+        """The generators of each zone (bag) from ``first_bag`` to ``last_bag``: {operator: amount}."""
         table = self.table
-        return [amount for bag in range(first_bag, last_bag)
-                for operator_here, amount in table[generators][table[bags][bag][0]:table[bags][bag + 1][0]]
-                if operator_here == operator]
+        return [dict(table[generators][table[bags][bag][0]:table[bags][bag + 1][0]]) for bag in range(first_bag, last_bag)]
 
-    def samples(self, program: int, bank: int = 0) -> set[int]:
-        """Indices of the samples that ``program`` (0-based) of ``bank`` plays, through all its instruments."""
+    def zones(self, program: int, bank: int = 0) -> list[tuple[int, int, int]]:
+        """(lowest key, highest key, sample index) of every sample zone that ``program`` (0-based) of ``bank``
+        plays, through all its instruments; a zone without a key range spans every key."""
         presets, instruments = self.table["phdr"], self.table["inst"]
-        found: set[int] = set()
+        found = []
         for index, preset in enumerate(presets[:-1]):  # the last header only closes the list
             if (preset[1], preset[2]) != (program, bank):
                 continue
-            for instrument in self._generator_values("pbag", "pgen", preset[3], presets[index + 1][3], INSTRUMENT_GENERATOR):
-                found |= set(self._generator_values("ibag", "igen", instruments[instrument][1],
-                                                    instruments[instrument + 1][1], SAMPLE_GENERATOR))
+            for preset_zone in self._zones("pbag", "pgen", preset[3], presets[index + 1][3]):
+                if INSTRUMENT_GENERATOR not in preset_zone:
+                    continue
+                instrument = preset_zone[INSTRUMENT_GENERATOR]
+                for zone in self._zones("ibag", "igen", instruments[instrument][1], instruments[instrument + 1][1]):
+                    if SAMPLE_GENERATOR in zone:
+                        keys = zone.get(KEY_RANGE_GENERATOR, preset_zone.get(KEY_RANGE_GENERATOR, 127 << 8))
+                        found.append((keys & 0xFF, keys >> 8, zone[SAMPLE_GENERATOR]))
         return found
+
+    def samples(self, program: int, bank: int = 0) -> set[int]:
+        """Indices of the samples that ``program`` (0-based) of ``bank`` plays, through all its instruments."""
+        return {sample for _, _, sample in self.zones(program, bank)}
 
     def recording(self, sample: int) -> Recording:
         name, _, _, loop_start, loop_end = self.table["shdr"][sample][:5]
@@ -124,12 +133,30 @@ class SoundfontPresets:
         return np.frombuffer(self.sample_data[2 * start:2 * end], "<i2") / 32768.0
 
 
-def same_audio(first: np.ndarray, second: np.ndarray) -> bool:
-    """Whether two decoded samples correlate at ``SAME_AUDIO_CORRELATION`` or more over their common length."""
-    length = min(len(first), len(second))
-    if length < 2 or np.std(first[:length]) == 0 or np.std(second[:length]) == 0:
-        return False
-    return float(np.corrcoef(first[:length], second[:length])[0, 1]) >= SAME_AUDIO_CORRELATION
+def unit_spectra(clips: list[np.ndarray], length: int) -> np.ndarray:
+    """Each clip cut or padded to ``length`` samples, at unit norm (silence stays zero), as spectra of twice that
+    length for ``best_correlations``: shape (clips, length + 1)."""
+    frames = np.zeros((len(clips), length))
+    for row, clip in enumerate(clips):
+        part = np.asarray(clip[:length], np.float64)
+        frames[row, :len(part)] = part
+    norms = np.linalg.norm(frames, axis=1, keepdims=True)
+    return np.fft.rfft(np.divide(frames, norms, out=np.zeros_like(frames), where=norms > 0), 2 * length, axis=1)
+
+
+def best_correlations(clip: np.ndarray, others: np.ndarray, max_lag: int) -> np.ndarray:
+    """The largest correlation of one clip's ``unit_spectra`` row with each row of ``others`` at a lag of at most
+    ``max_lag`` samples either way: 1 for the same recording cut a little earlier or later, near 0 for others."""
+    correlations = np.fft.irfft(others * np.conj(clip)[None, :], axis=1)
+    near = np.r_[0:max_lag + 1, correlations.shape[1] - max_lag:correlations.shape[1]]
+    return np.abs(correlations[:, near]).max(axis=1)
+
+
+def same_audio(first: np.ndarray, second: np.ndarray, max_lag: int = 0) -> bool:
+    """Whether two decoded samples correlate at ``SAME_AUDIO_CORRELATION`` or more over the shorter one's length,
+    at a lag of up to ``max_lag`` samples."""
+    spectra = unit_spectra([first, second], min(len(first), len(second)))
+    return len(spectra[0]) > 1 and float(best_correlations(spectra[0], spectra[1:], max_lag)[0]) >= SAME_AUDIO_CORRELATION
 
 
 def shared_with(held_out: SoundfontPresets, sample: int, other: SoundfontPresets,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import torch
 
-from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, latency_line, lookahead_section,
+from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line, lookahead_section,
                                machine_phrase, networks_phrase, precision_recall_phrase, teachers_lines, training_command,
                                training_lines, verdict)
 from export.provenance import training_line
@@ -156,3 +156,15 @@ def test_false_onsets_are_counted_per_stroke_of_the_class_they_fall_on(tmp_path)
     assert counts.tolist() == [0, 8, 0, 0, 0, 3]
     assert rates[1, 0] == 2 / 20 and rates[1, 2] == 8 / 80 and rates[5].sum() == 0
     assert false_onset_figure(report, tmp_path / "false.png").stat().st_size > 0
+
+
+def test_the_shared_recordings_section_names_the_kits_and_classes_a_training_kit_also_plays():
+    report = {"avl:Black_Pearl_4_LV2": {"kick": {"one_shots": 5, "shared": 0, "kits": []},
+                                        "hihat": {"one_shots": 15, "shared": 12, "kits": ["avl:Red_Zeppelin_4_LV2"]}},
+              "sonic_pi:menegass": {"kick": {"one_shots": 4, "shared": 0, "kits": []}}}
+    text = "\n".join(kit_samples_section(report))
+    assert text.startswith("## Recordings the held-out kits share")
+    assert "| avl:Black_Pearl_4_LV2 | 0 of 5 | - | 12 of 15 | - | - | - | avl:Red_Zeppelin_4_LV2 |" in text
+    assert "- avl:Black_Pearl_4_LV2: 12 of its 15 hihat recordings are recordings that avl:Red_Zeppelin_4_LV2 plays" in text
+    assert "sonic_pi:menegass share no recording with a training kit." in text
+    assert kit_samples_section({}) == []

@@ -1,0 +1,111 @@
+"""``python -m export evaluate kit-samples``: which one-shots of the held-out drum kits a training kit also plays.
+
+Drum kits borrow recordings as soundfonts do. A held-out kit tests a kit the models never heard only where none
+of its one-shots is a recording that a training kit plays. This takes the recordings of every kit that ``data
+drums`` knows: a soundfont kit's own samples for the keys of each drum class (not its renders, which the
+soundfont's filters change with velocity), a sampled kit's one-shots as ``data drums`` reads them (its kit cache).
+Drum class by drum class, each one-shot of a held-out kit is compared with every training kit's of the same
+class, at one sample rate: the same recording where the two correlate at ``SAME_AUDIO_CORRELATION`` or more over
+their first ``COMPARED_S``, at a lag of up to ``MAX_LAG_S`` (kits trim their one-shots apart).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from scipy import signal
+
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
+from export.data.drum_kits import AVL_KITS, CSOUND_KITS, GM_KITS, HELD_OUT_ROLES, SampleKit, kits_for, load_kits
+from export.soundfont_samples import SAME_AUDIO_CORRELATION, SoundfontPresets, best_correlations, unit_spectra
+
+COMPARED_S = 0.5
+MAX_LAG_S = 0.01
+
+
+def soundfont_of(kit_name: str) -> tuple[Path, int, int] | None:
+    """(soundfont, bank, program) of a kit that a soundfont plays (``fluidsynth:FONT:PROGRAM`` on the drum channel,
+    ``avl:FONT`` as its first preset), None for a sampled kit."""
+    source, _, rest = kit_name.partition(":")
+    if source == "fluidsynth":
+        stem, _, program = rest.rpartition(":")
+        fonts = {font.stem: font for font, _ in GM_KITS + CSOUND_KITS}
+        return (fonts[stem], 128, int(program)) if stem in fonts else None
+    if source == "avl":
+        fonts = {font.stem: font for font in AVL_KITS}
+        return (fonts[rest], 0, 0) if rest in fonts else None
+    return None
+
+
+def class_one_shots(kit: SampleKit) -> dict[str, list[np.ndarray]]:
+    """A kit's recordings by drum class name, at the kit's sample rate: a soundfont kit's samples on the keys the
+    class counts, else every velocity layer of every note the class counts."""
+    found: dict[str, list[np.ndarray]] = {}
+    source = soundfont_of(kit.name)
+    if source is None:
+        for note, layers in kit.layers.items():
+            klass = class_of_gm_note(note)
+            if klass is not None:
+                found.setdefault(DRUM_CLASSES[klass].name, []).extend(shot for _, _, shot in layers)
+        return found
+    font = SoundfontPresets(source[0])
+    samples_by_class: dict[str, set[int]] = {}
+    for low, high, sample in font.zones(source[2], source[1]):
+        for note in range(low, high + 1):
+            klass = class_of_gm_note(note)
+            if klass is not None:
+                samples_by_class.setdefault(DRUM_CLASSES[klass].name, set()).add(sample)
+    for name, samples in samples_by_class.items():
+        for sample in sorted(samples):
+            ratio = Fraction(kit.sample_rate_hz, font.table["shdr"][sample][5]).limit_denominator(1000)
+            found.setdefault(name, []).append(signal.resample_poly(font.audio(sample), ratio.numerator, ratio.denominator))
+    return found
+
+
+def shared_one_shots(held_out: list[SampleKit], training: list[SampleKit]) -> dict[str, dict[str, dict]]:
+    """For each held-out kit and drum class, how many of its one-shots are recordings a training kit plays for
+    that class, and which kits.
+
+    Returns
+    -------
+    dict
+        ``{kit: {class: {"one_shots": n, "shared": n, "kits": [training kit names]}}}``.
+    """
+    length = int(COMPARED_S * held_out[0].sample_rate_hz) if held_out else 0
+    max_lag = int(MAX_LAG_S * held_out[0].sample_rate_hz) if held_out else 0
+    known: dict[str, tuple[np.ndarray, list[str]]] = {}
+    for klass in DRUM_CLASSES:
+        shots = [(kit.name, shot) for kit in training for shot in class_one_shots(kit).get(klass.name, [])]
+        known[klass.name] = (unit_spectra([shot for _, shot in shots], length), [name for name, _ in shots])
+    report = {}
+    for kit in held_out:
+        report[kit.name] = {}
+        for name, shots in class_one_shots(kit).items():
+            spectra, owners = known[name]
+            sources = [sorted({owners[i] for i in np.flatnonzero(best_correlations(row, spectra, max_lag)
+                                                                  >= SAME_AUDIO_CORRELATION)})
+                       for row in unit_spectra(shots, length)] if len(owners) else [[] for _ in shots]
+            report[kit.name][name] = {"one_shots": len(shots), "shared": sum(bool(s) for s in sources),
+                                      "kits": sorted(set().union(*sources))}
+    return report
+
+
+def held_out_report(kit_cache: Path, sample_rate_hz: int) -> dict[str, dict[str, dict]]:
+    """``shared_one_shots`` of every held-out kit (all the test roles) against the training kits, read from
+    ``kit_cache`` as ``data drums`` leaves it."""
+    kits = load_kits(kit_cache, sample_rate_hz)
+    held_out = [kit for role in HELD_OUT_ROLES for kit in kits_for(kits, role)]
+    return shared_one_shots(held_out, kits_for(kits, "training"))
+
+
+def report_table(report: dict[str, dict[str, dict]]) -> str:
+    """A Markdown table: for each held-out kit and class, one-shots shared of all, and the kits that share."""
+    names = [klass.name for klass in DRUM_CLASSES]
+    lines = ["| held-out kit | " + " | ".join(names) + " | shared with |", "|---|" + "---|" * (len(names) + 1)]
+    for kit, classes in report.items():
+        cells = [f"{classes[n]['shared']} of {classes[n]['one_shots']}" if n in classes else "-" for n in names]
+        sharing = sorted(set().union(*(set(c["kits"]) for c in classes.values())))
+        lines.append(f"| {kit} | " + " | ".join(cells) + f" | {', '.join(sharing) or 'none'} |")
+    return "\n".join(lines)
