@@ -39,28 +39,34 @@ def soundfont_of(kit_name: str) -> tuple[Path, int, int] | None:
     return None
 
 
-def class_one_shots(kit: SampleKit) -> dict[str, list[np.ndarray]]:
-    """A kit's recordings by drum class name, at the kit's sample rate: a soundfont kit's samples on the keys the
-    class counts, else every velocity layer of every note the class counts."""
-    found: dict[str, list[np.ndarray]] = {}
-    source = soundfont_of(kit.name)
-    if source is None:
-        for note, layers in kit.layers.items():
-            klass = class_of_gm_note(note)
-            if klass is not None:
-                found.setdefault(DRUM_CLASSES[klass].name, []).extend(shot for _, _, shot in layers)
-        return found
-    font = SoundfontPresets(source[0])
+def soundfont_one_shots(path: Path, bank: int, program: int, sample_rate_hz: int) -> dict[str, list[np.ndarray]]:
+    """A soundfont kit's own samples by drum class name, on the keys the class counts, at ``sample_rate_hz``."""
+    font = SoundfontPresets(path)
     samples_by_class: dict[str, set[int]] = {}
-    for low, high, sample in font.zones(source[2], source[1]):
+    for low, high, sample in font.zones(program, bank):
         for note in range(low, high + 1):
             klass = class_of_gm_note(note)
             if klass is not None:
                 samples_by_class.setdefault(DRUM_CLASSES[klass].name, set()).add(sample)
+    found: dict[str, list[np.ndarray]] = {}
     for name, samples in samples_by_class.items():
         for sample in sorted(samples):
-            ratio = Fraction(kit.sample_rate_hz, font.table["shdr"][sample][5]).limit_denominator(1000)
+            ratio = Fraction(sample_rate_hz, font.table["shdr"][sample][5]).limit_denominator(1000)
             found.setdefault(name, []).append(signal.resample_poly(font.audio(sample), ratio.numerator, ratio.denominator))
+    return found
+
+
+def class_one_shots(kit: SampleKit) -> dict[str, list[np.ndarray]]:
+    """A kit's recordings by drum class name, at the kit's sample rate: a soundfont kit's own samples
+    (``soundfont_one_shots``), else every velocity layer of every note the class counts."""
+    source = soundfont_of(kit.name)
+    if source is not None:
+        return soundfont_one_shots(*source, kit.sample_rate_hz)
+    found: dict[str, list[np.ndarray]] = {}
+    for note, layers in kit.layers.items():
+        klass = class_of_gm_note(note)
+        if klass is not None:
+            found.setdefault(DRUM_CLASSES[klass].name, []).extend(shot for _, _, shot in layers)
     return found
 
 

@@ -3,11 +3,12 @@
 A soundfont is a set of recordings, one a few notes, and soundfonts borrow them from each other: MuseScore
 General, the test mixes' soundfont, grew out of FluidR3. A split by soundfont holds out recordings only where
 the test soundfont's presets play recordings that no training soundfont has. This reads each soundfont's preset
-table (SF2 or SF3: the same "pdta" chunk; the audio is never read) and, for every pitched class, follows the
-General MIDI programs that render it (bank 0) to the samples they play. Two samples are taken for one recording
-when their names agree, once a channel mark such as ``(L)`` is dropped, their loop lengths in samples agree
-(SF3 compresses the audio but keeps the loop points of the decoded sample), and their audio, decoded, correlates
-at ``SAME_AUDIO_CORRELATION`` or more over their common length.
+table (SF2 or SF3: the same "pdta" chunk) and, for every pitched class, follows the General MIDI programs that
+render it (bank 0) to the samples they play. Two samples are taken for one recording when their names agree,
+once a channel mark such as ``(L)`` is dropped, their loop lengths in samples agree (SF3 compresses the audio but
+keeps the loop points of the decoded sample), and their audio, decoded (only for such pairs), correlates at
+``SAME_AUDIO_CORRELATION`` or more over their common length. ``unit_spectra`` and ``best_correlations`` serve the
+drum kits' check too (``export.kit_samples``).
 """
 
 from __future__ import annotations
