@@ -238,7 +238,8 @@ def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
     from export.data.multitrack import SOUNDFONTS
-    from export.soundfont_samples import report_table, shared_recordings
+    from export.data.recorded_stems import RECORDED_SAMPLES
+    from export.soundfont_samples import recorded_table, recordings_shared, report_table, shared_recordings
 
     fonts = [Path(p) for p in args.data] if args.data != ["cache/folk/folk.npz"] else [*SOUNDFONTS["test"], *SOUNDFONTS["train"]]
     if len(fonts) < 2:
@@ -248,7 +249,14 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise SystemExit(f"evaluate soundfont-samples: {exc}") from None
     report = {"test": fonts[0].name, "training": [f.name for f in fonts[1:]], "classes": classes}
-    return emit_report(args, report, report_table(fonts[0], classes))
+    tables = [report_table(fonts[0], classes)]
+    recorded = {name: sorted({folder for choice in choices for folder in choice})
+                for name, choices in RECORDED_SAMPLES.items()}
+    if all(folder.is_dir() for folders in recorded.values() for folder in folders):  # the train extras' npm samples
+        report["recorded"] = recordings_shared(recorded, fonts[1:])
+        tables += ["", "The recorded instruments of `data instruments-recorded-samples`:", "",
+                   recorded_table(report["recorded"])]
+    return emit_report(args, report, "\n".join(tables))
 
 
 def cmd_evaluate_kit_samples(args: argparse.Namespace) -> int:

@@ -597,6 +597,17 @@ def soundfont_samples_lines(report: dict, before: dict, after: dict, replaced: l
                       "recorded instruments." if falls["mostly"] < falls["rarely"] else
                       " Those classes fall no more on the recorded instruments than the others: the shared "
                       "recordings do not explain the gap between the two test sets.")
+    from export.soundfont_samples import COMPARED_S, RECORDED_MAX_LAG_S
+
+    recorded = report.get("recorded", {})
+    if recorded:
+        total = sum(row["recordings"] for row in recorded.values())
+        shared = {name: sum(row["shared"].values()) for name, row in recorded.items()}
+        lines[-1] += (f" The recorded instruments' {total} recordings, compared by audio alone with the training "
+                      f"soundfonts' samples of their class (over {COMPARED_S:g} s, at a lag of up to "
+                      f"{RECORDED_MAX_LAG_S * 1000:g} ms), "
+                      + ("replay none of them." if not any(shared.values()) else
+                         "replay some: " + ", ".join(f"{name} {n}" for name, n in shared.items() if n) + "."))
     return lines
 
 

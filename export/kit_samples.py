@@ -11,15 +11,14 @@ their first ``COMPARED_S``, at a lag of up to ``MAX_LAG_S`` (kits trim their one
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from export.data.drum_kits import AVL_KITS, CSOUND_KITS, GM_KITS, HELD_OUT_ROLES, SampleKit, kits_for, load_kits
-from export.soundfont_samples import SAME_AUDIO_CORRELATION, SoundfontPresets, best_correlations, unit_spectra
+from export.soundfont_samples import (SAME_AUDIO_CORRELATION, SoundfontPresets, best_correlations, resampled,
+                                     unit_spectra)
 
 COMPARED_S = 0.5
 MAX_LAG_S = 0.01
@@ -51,8 +50,7 @@ def soundfont_one_shots(path: Path, bank: int, program: int, sample_rate_hz: int
     found: dict[str, list[np.ndarray]] = {}
     for name, samples in samples_by_class.items():
         for sample in sorted(samples):
-            ratio = Fraction(sample_rate_hz, font.table["shdr"][sample][5]).limit_denominator(1000)
-            found.setdefault(name, []).append(signal.resample_poly(font.audio(sample), ratio.numerator, ratio.denominator))
+            found.setdefault(name, []).append(resampled(font.audio(sample), font.table["shdr"][sample][5], sample_rate_hz))
     return found
 
 

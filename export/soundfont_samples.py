@@ -7,8 +7,10 @@ table (SF2 or SF3: the same "pdta" chunk) and, for every pitched class, follows 
 render it (bank 0) to the samples they play. Two samples are taken for one recording when their names agree,
 once a channel mark such as ``(L)`` is dropped, their loop lengths in samples agree (SF3 compresses the audio but
 keeps the loop points of the decoded sample), and their audio, decoded (only for such pairs), correlates at
-``SAME_AUDIO_CORRELATION`` or more over their common length. ``unit_spectra`` and ``best_correlations`` serve the
-drum kits' check too (``export.kit_samples``).
+``SAME_AUDIO_CORRELATION`` or more over their common length. The recorded instruments that stand in for real
+recordings (``data instruments-recorded-samples``) are compared with the training soundfonts' samples of their
+class by audio alone (``recordings_shared``). ``unit_spectra`` and ``best_correlations`` serve the drum kits' check
+too (``export.kit_samples``).
 """
 
 from __future__ import annotations
@@ -17,17 +19,22 @@ import io
 import re
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
+import librosa
 import numpy as np
 import soundfile
+from scipy import signal
 
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES
 
 KEY_RANGE_GENERATOR, INSTRUMENT_GENERATOR, SAMPLE_GENERATOR = 43, 41, 53  # SF2 generator operators
 COMPRESSED_SAMPLE = 0x10  # SF3: the sample is an Ogg Vorbis stream, its start and end are bytes
 SAME_AUDIO_CORRELATION = 0.9
+COMPARED_S, COMPARED_RATE_HZ = 0.5, 22050  # how recorded instruments and soundfont samples are compared
+RECORDED_MAX_LAG_S = 0.1  # an MP3 decoder's delay and a sample pack's own trim
 CHANNEL_MARK = re.compile(r"\s*\((L|R)\)\s*$")
 # (chunk, record size, struct format) of the preset table, in the order of the SF2 specification
 PRESET_TABLE = {"phdr": (38, "<20sHHHIII"), "pbag": (4, "<HH"), "pgen": (4, "<HH"),
@@ -193,6 +200,40 @@ def shared_recordings(test: Path, training: list[Path]) -> dict[str, dict]:
     return report
 
 
+def resampled(audio: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
+    """``audio`` at ``to_hz`` (polyphase, within 0.1% of the ratio)."""
+    ratio = Fraction(to_hz, from_hz).limit_denominator(1000)
+    return signal.resample_poly(audio, ratio.numerator, ratio.denominator)
+
+
+def recordings_shared(recorded: dict[str, list[Path]], training: list[Path]) -> dict[str, dict]:
+    """For each class of ``recorded`` (sample folders of recorded instruments, as ``data
+    instruments-recorded-samples`` plays them), how many of its recordings are a sample that each soundfont of
+    ``training`` plays for the class: by decoded audio alone (the names of sample packs and soundfonts differ),
+    over ``COMPARED_S`` at one rate, at a lag of up to ``RECORDED_MAX_LAG_S`` (a compressed file starts late).
+
+    Returns
+    -------
+    dict
+        ``{class: {"recordings": n, "shared": {soundfont name: n}}}``.
+    """
+    classes = {klass.name: klass for klass in INSTRUMENT_CLASSES}
+    fonts = [SoundfontPresets(path) for path in training]
+    length, max_lag = int(COMPARED_S * COMPARED_RATE_HZ), int(RECORDED_MAX_LAG_S * COMPARED_RATE_HZ)
+    report = {}
+    for name, folders in recorded.items():
+        files = sorted(f for folder in folders for f in folder.iterdir() if f.suffix in (".mp3", ".ogg", ".flac", ".wav"))
+        ours = unit_spectra([librosa.load(f, sr=COMPARED_RATE_HZ, mono=True)[0] for f in files], length)
+        shared = {}
+        for font in fonts:
+            theirs = unit_spectra([resampled(font.audio(s), font.table["shdr"][s][5], COMPARED_RATE_HZ)
+                                   for s in font.class_samples(classes[name].programs)], length)
+            shared[font.path.name] = sum(bool(len(theirs)) and float(best_correlations(row, theirs, max_lag).max())
+                                         >= SAME_AUDIO_CORRELATION for row in ours)
+        report[name] = {"recordings": len(files), "shared": shared}
+    return report
+
+
 def report_table(test: Path, report: dict[str, dict]) -> str:
     """A Markdown table of ``shared_recordings``' report."""
     fonts = list(next(iter(report.values()))["shared"])
@@ -202,4 +243,14 @@ def report_table(test: Path, report: dict[str, dict]) -> str:
         share = row["shared_any"] / row["samples"] if row["samples"] else 0.0
         lines.append(f"| {name} | {row['samples']} | " + " | ".join(str(row["shared"][f]) for f in fonts)
                      + f" | {share:.0%} |")
+    return "\n".join(lines)
+
+
+def recorded_table(report: dict[str, dict]) -> str:
+    """A Markdown table of ``recordings_shared``' report."""
+    fonts = list(next(iter(report.values()))["shared"])
+    lines = ["| class | recordings | " + " | ".join(f"also in {f} (same class)" for f in fonts) + " |",
+             "|---|---|" + "---|" * len(fonts)]
+    lines += [f"| {name} | {row['recordings']} | " + " | ".join(str(row["shared"][f]) for f in fonts) + " |"
+              for name, row in report.items()]
     return "\n".join(lines)

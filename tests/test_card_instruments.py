@@ -163,5 +163,9 @@ def test_the_shared_recordings_are_tabled_and_the_falls_compared_by_how_much_eac
     assert "| clarinet | 14 | 14 | 0 | 100% | 0.840 | 0.610 |" in text and "| voice | 45 | 0 | 0 | 0% | - | - |" in text
     assert "at least 50% shared (clarinet) the mean AUC per second goes from 0.840 to 0.610 (-0.230)" in text
     assert "under 50% shared (trumpet) the mean AUC per second goes from 0.960 to 0.760 (-0.200)" in text
-    assert "they fall more on the recorded instruments." in text
+    assert "they fall more on the recorded instruments." in text and "The recorded instruments'" not in text
+    report["recorded"] = {"clarinet": {"recordings": 11, "shared": {"FluidR3_GM.sf2": 0, "TimGM6mb.sf2": 0}},
+                          "trumpet": {"recordings": 11, "shared": {"FluidR3_GM.sf2": 2, "TimGM6mb.sf2": 0}}}
+    text = "\n".join(soundfont_samples_lines(report, before, after, ["clarinet", "trumpet"]))
+    assert "The recorded instruments' 22 recordings, compared by audio alone" in text and "replay some: trumpet 2." in text
     assert soundfont_samples_lines({}, before, after, ["clarinet"]) == []

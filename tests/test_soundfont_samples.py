@@ -5,9 +5,12 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile
 
+from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from export.data.multitrack import SOUNDFONTS
-from export.soundfont_samples import SoundfontPresets, riff_chunks, same_audio, shared_recordings
+from export.soundfont_samples import (SoundfontPresets, recorded_table, recordings_shared, riff_chunks, same_audio,
+                                      shared_recordings)
 
 TEST_FONT, TRAINING_FONTS = SOUNDFONTS["test"][0], list(SOUNDFONTS["train"])
 needs_fonts = pytest.mark.skipif(not all(f.exists() for f in (TEST_FONT, *TRAINING_FONTS)),
@@ -52,3 +55,16 @@ def test_the_command_tables_the_shared_recordings_and_refuses_a_single_soundfont
     alone = subprocess.run([sys.executable, "-m", "export", "evaluate", "soundfont-samples", "--data", str(TEST_FONT)],
                            capture_output=True, text=True)
     assert alone.returncode != 0 and "needs the held-out soundfont and at least one training soundfont" in alone.stderr
+
+
+@needs_fonts
+def test_a_recording_that_is_a_training_sample_is_found_by_its_audio_even_when_it_starts_late(tmp_path):
+    font = SoundfontPresets(TRAINING_FONTS[0])
+    sample = font.class_samples(INSTRUMENT_CLASSES[INSTRUMENT_NAMES.index("clarinet")].programs)[0]
+    rate_hz = font.table["shdr"][sample][5]
+    late = np.concatenate((np.zeros(int(0.03 * rate_hz)), font.audio(sample)))  # as a decoder's delay
+    soundfile.write(tmp_path / "copied.wav", late, rate_hz)
+    soundfile.write(tmp_path / "other.wav", np.random.default_rng(0).standard_normal(rate_hz) * 0.1, rate_hz)
+    report = recordings_shared({"clarinet": [tmp_path]}, TRAINING_FONTS)
+    assert report["clarinet"] == {"recordings": 2, "shared": {"FluidR3_GM.sf2": 1, "TimGM6mb.sf2": 0}}
+    assert "| clarinet | 2 | 1 | 0 |" in recorded_table(report)
