@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from export.data.drum_kits import AVL_KITS, CSOUND_KITS, GM_KITS, HELD_OUT_ROLES, SampleKit, kits_for, load_kits
@@ -80,11 +81,11 @@ def shared_one_shots(held_out: list[SampleKit], training: list[SampleKit]) -> di
     length = int(COMPARED_S * held_out[0].sample_rate_hz) if held_out else 0
     max_lag = int(MAX_LAG_S * held_out[0].sample_rate_hz) if held_out else 0
     known: dict[str, tuple[np.ndarray, list[str]]] = {}
-    for klass in DRUM_CLASSES:
+    for klass in tqdm(DRUM_CLASSES, desc="training kits' recordings"):
         shots = [(kit.name, shot) for kit in training for shot in class_one_shots(kit).get(klass.name, [])]
         known[klass.name] = (unit_spectra([shot for _, shot in shots], length), [name for name, _ in shots])
     report = {}
-    for kit in held_out:
+    for kit in tqdm(held_out, desc="held-out kits"):
         report[kit.name] = {}
         for name, shots in class_one_shots(kit).items():
             spectra, owners = known[name]
@@ -99,7 +100,7 @@ def shared_one_shots(held_out: list[SampleKit], training: list[SampleKit]) -> di
 def held_out_report(kit_cache: Path, sample_rate_hz: int) -> dict[str, dict[str, dict]]:
     """``shared_one_shots`` of every held-out kit (all the test roles) against the training kits, read from
     ``kit_cache`` as ``data drums`` leaves it."""
-    kits = load_kits(kit_cache, sample_rate_hz)
+    kits = load_kits(kit_cache, sample_rate_hz, progress=tqdm)
     held_out = [kit for role in HELD_OUT_ROLES for kit in kits_for(kits, role)]
     return shared_one_shots(held_out, kits_for(kits, "training"))
 
