@@ -564,6 +564,8 @@ def soundfont_samples_lines(report: dict, before: dict, after: dict, replaced: l
     the same class (``evaluate soundfont-samples``), and the shipped graph's mean AUC per second (``before`` on
     the soundfont's mixes, ``after`` on the recorded instruments') over the ``replaced`` classes whose test
     samples are mostly such recordings and over the others."""
+    from export.soundfont_samples import COMPARED_S, RECORDED_MAX_LAG_S, SAME_AUDIO_CORRELATION
+
     classes = report.get("classes", {})
     if not classes:
         return []
@@ -574,7 +576,8 @@ def soundfont_samples_lines(report: dict, before: dict, after: dict, replaced: l
     lines = ["", f"Is the test soundfont held out? `python -m export evaluate soundfont-samples -o runs/instruments/"
              f"{SOUNDFONT_SAMPLES_REPORT}` follows each class's General MIDI programs in {report['test']} and in the "
              "training soundfonts to the samples they play: two are one recording where their names (without a "
-             "channel mark) and loop lengths agree and their decoded audio correlates at 0.9 or more. The split by "
+             f"channel mark) and loop lengths agree and their decoded audio correlates at {SAME_AUDIO_CORRELATION} or "
+             "more. The split by "
              "soundfont does not hold out every recording:", "",
              f"| class | samples in {report['test']} | " + " | ".join(f"of them played by {f} for it" for f in fonts)
              + " | share | soundfont | recorded |", "|---|---|" + "---|" * len(fonts) + "---|---|---|"]
@@ -597,8 +600,6 @@ def soundfont_samples_lines(report: dict, before: dict, after: dict, replaced: l
                       "recorded instruments." if falls["mostly"] < falls["rarely"] else
                       " Those classes fall no more on the recorded instruments than the others: the shared "
                       "recordings do not explain the gap between the two test sets.")
-    from export.soundfont_samples import COMPARED_S, RECORDED_MAX_LAG_S
-
     recorded = report.get("recorded", {})
     if recorded:
         total = sum(row["recordings"] for row in recorded.values())

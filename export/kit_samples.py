@@ -11,6 +11,7 @@ their first ``COMPARED_S``, at a lag of up to ``MAX_LAG_S`` (kits trim their one
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,15 @@ def soundfont_of(kit_name: str) -> tuple[Path, int, int] | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def soundfont_presets(path: Path) -> SoundfontPresets:
+    """One reading of a soundfont for all its kits (FluidR3's seven programs share one 148 MB file)."""
+    return SoundfontPresets(path)
+
+
 def soundfont_one_shots(path: Path, bank: int, program: int, sample_rate_hz: int) -> dict[str, list[np.ndarray]]:
     """A soundfont kit's own samples by drum class name, on the keys the class counts, at ``sample_rate_hz``."""
-    font = SoundfontPresets(path)
+    font = soundfont_presets(path)
     samples_by_class: dict[str, set[int]] = {}
     for low, high, sample in font.zones(program, bank):
         for note in range(low, high + 1):
@@ -61,12 +68,7 @@ def class_one_shots(kit: SampleKit) -> dict[str, list[np.ndarray]]:
     source = soundfont_of(kit.name)
     if source is not None:
         return soundfont_one_shots(*source, kit.sample_rate_hz)
-    found: dict[str, list[np.ndarray]] = {}
-    for note, layers in kit.layers.items():
-        klass = class_of_gm_note(note)
-        if klass is not None:
-            found.setdefault(DRUM_CLASSES[klass].name, []).extend(shot for _, _, shot in layers)
-    return found
+    return {DRUM_CLASSES[index].name: shots for index, shots in kit.shots_by_class().items()}
 
 
 def shared_one_shots(held_out: list[SampleKit], training: list[SampleKit]) -> dict[str, dict[str, dict]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import median_filter
 
-from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
+from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 
 EPS = 1e-9
@@ -42,11 +42,8 @@ def learn_templates(kits, sample_rate_hz: int, attack_s: float = 0.08) -> np.nda
     """
     sums = np.zeros((DRUM_FEATURES.n_mels, len(DRUM_CLASSES)))
     for kit in kits:
-        for note, layers in kit.layers.items():
-            index = class_of_gm_note(note)
-            if index is None:
-                continue
-            for _, _, shot in layers:
+        for index, shots in kit.shots_by_class().items():
+            for shot in shots:
                 frames = mel_magnitude(log_mel(shot[: int(attack_s * sample_rate_hz)], sample_rate_hz))
                 spectrum = frames.sum(axis=1)
                 sums[:, index] += spectrum / (spectrum.sum() + EPS)

@@ -15,6 +15,7 @@ def one_shot(seed: int, length: int = 8000) -> np.ndarray:
 
 
 def test_a_held_out_hi_hat_cut_later_and_played_softer_is_found_in_the_training_kit_that_plays_it():
+    # Synthetic one-shots, so that which are one recording is known; the real kits are read in the last test.
     hat, kick, other_hat = one_shot(1), one_shot(2), one_shot(3)
     training = [SampleKit("hydrogen:Trainer", True, RATE_HZ, {42: [(0.0, 1.0, hat)], 36: [(0.0, 1.0, one_shot(4))]}),
                 SampleKit("hydrogen:Other", True, RATE_HZ, {44: [(0.0, 1.0, other_hat)]})]

@@ -107,6 +107,15 @@ class SampleKit:
     sample_rate_hz: int
     layers: dict[int, list[tuple[float, float, np.ndarray]]] = field(default_factory=dict)
 
+    def shots_by_class(self) -> dict[int, list[np.ndarray]]:
+        """Every velocity layer of every note a drum class counts, by class index (``DRUM_CLASSES``)."""
+        found: dict[int, list[np.ndarray]] = {}
+        for note, layers in self.layers.items():
+            index = class_of_gm_note(note)
+            if index is not None:
+                found.setdefault(index, []).extend(shot for _, _, shot in layers)
+        return found
+
     def one_shot(self, note: int, velocity: int, rng: np.random.Generator) -> np.ndarray | None:
         """The sample for ``note`` at MIDI ``velocity``: a random layer among those that cover it."""
         layers = self.layers.get(note)
