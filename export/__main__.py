@@ -48,6 +48,15 @@ def cmd_data(args: argparse.Namespace) -> int:
         except (FileNotFoundError, ValueError) as exc:
             raise SystemExit(f"data {args.dataset}: {exc}") from None
         print(path.read_text())
+    elif args.dataset == "instruments-lmms-samples":
+        from export.data.lmms_training import build as build_lmms_training
+
+        try:
+            path = build_lmms_training(Path(args.data or "cache/instruments"), Path(args.out or f"cache/{args.dataset}"),
+                                       workers=args.workers)
+        except (FileNotFoundError, ValueError) as exc:
+            raise SystemExit(f"data {args.dataset}: {exc}") from None
+        print(path.read_text())
     elif args.dataset == "drums" and args.bundle:
         from export.data.drums import bundle_excerpt
 
@@ -238,8 +247,9 @@ def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
     from export.data.multitrack import SOUNDFONTS
+    from export.data.lmms_training import LMMS, LMMS_SAMPLES
     from export.data.recorded_stems import RECORDED_SAMPLES
-    from export.soundfont_samples import recorded_table, recordings_shared, report_table, shared_recordings
+    from export.soundfont_samples import recorded_table, recordings_shared, report_table, sample_files, shared_recordings
 
     fonts = [Path(p) for p in args.data] if args.data != ["cache/folk/folk.npz"] else [*SOUNDFONTS["test"], *SOUNDFONTS["train"]]
     if len(fonts) < 2:
@@ -250,12 +260,17 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
         raise SystemExit(f"evaluate soundfont-samples: {exc}") from None
     report = {"test": fonts[0].name, "training": [f.name for f in fonts[1:]], "classes": classes}
     tables = [report_table(fonts[0], classes)]
-    recorded = {name: sorted({folder for choice in choices for folder in choice})
-                for name, choices in RECORDED_SAMPLES.items()}
-    if all(folder.is_dir() for folders in recorded.values() for folder in folders):  # the train extras' npm samples
+    folders = {name: sorted({folder for choice in choices for folder in choice}) for name, choices in RECORDED_SAMPLES.items()}
+    if all(folder.is_dir() for group in folders.values() for folder in group):  # the train extras' npm samples
+        recorded = {name: sample_files(group) for name, group in folders.items()}
         report["recorded"] = recordings_shared(recorded, fonts[1:])
         tables += ["", "The recorded instruments of `data instruments-recorded-samples`:", "",
                    recorded_table(report["recorded"])]
+        lmms = {name: [LMMS / f for f in files] for name, files in LMMS_SAMPLES.items()}
+        if all(f.exists() for files in lmms.values() for f in files):  # lmms-common, for data instruments-lmms-samples
+            report["lmms"] = recordings_shared(lmms, fonts, recorded)
+            tables += ["", "LMMS's recordings of `data instruments-lmms-samples`, against every soundfont and the "
+                       "recorded test instruments:", "", recorded_table(report["lmms"])]
     return emit_report(args, report, "\n".join(tables))
 
 
@@ -452,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data = sub.add_parser("data", help="prepare a data set", description="prepare a data set")
     data.add_argument("dataset", choices=["demo", "folk", "drums", "recorded-drums", "instruments", "recorded-instruments",
-                                            "instruments-real-piano", "instruments-recorded-samples"],
+                                            "instruments-real-piano", "instruments-recorded-samples",
+                                            "instruments-lmms-samples"],
                       help="demo: the bundled performance of `bridge demo` (FluidSynth render); "
                            "folk: melodies on the bar grid from music21's corpus and ../shared/data/nottingham; "
                            "drums: rendered drum performances with onset labels (needs folk for the accompaniment); "
@@ -464,11 +480,15 @@ def main(argv: list[str] | None = None) -> int:
                            "instruments-real-piano: the test mixes of the build in --data again, the piano played by the "
                            "Salamander Grand Piano's recorded samples; instruments-recorded-samples: the same, with every "
                            "class a recorded instrument can play (12 of 17) played by one (the npm packages that "
-                           "scripts/install.sh installs with the train extras)")
+                           "scripts/install.sh installs with the train extras); instruments-lmms-samples: the training "
+                           "mixes of the build in --data again, a third of the songs' electric bass, piano, organ, "
+                           "strings, trumpet and flute played by LMMS's one-note recordings (Debian lmms-common; an "
+                           "experiment the instrument card reports)")
     data.add_argument("--out", help="cache directory (default cache/<dataset>; cache/drums-recorded and "
                                           "cache/instruments-recorded for the recorded sets)")
-    data.add_argument("--data", metavar="DIR", help="instruments-real-piano, instruments-recorded-samples: the build of `data instruments` whose test "
-                                                     "mixes to make again (default cache/instruments)")
+    data.add_argument("--data", metavar="DIR", help="instruments-real-piano, instruments-recorded-samples, instruments-lmms-samples: "
+                                                     "the build of `data instruments` whose test (or training) mixes to "
+                                                     "make again (default cache/instruments)")
     data.add_argument("--scale", type=float, default=1.0, help="drums: multiply every track count (e.g. 0.01 for a smoke test); "
                            "instruments: the songs and mixes of training and validation (the test set grows no larger)")
     data.add_argument("--abc", nargs="*", default=[], metavar="DIR", help="folk: extra folders of ABC or MIDI files")

@@ -34,6 +34,7 @@ KEY_RANGE_GENERATOR, INSTRUMENT_GENERATOR, SAMPLE_GENERATOR = 43, 41, 53  # SF2 
 COMPRESSED_SAMPLE = 0x10  # SF3: the sample is an Ogg Vorbis stream, its start and end are bytes
 SAME_AUDIO_CORRELATION = 0.9
 COMPARED_S, COMPARED_RATE_HZ = 0.5, 22050  # how recorded instruments and soundfont samples are compared
+COMPARED_SAMPLES = int(COMPARED_S * COMPARED_RATE_HZ)
 RECORDED_MAX_LAG_S = 0.1  # an MP3 decoder's delay and a sample pack's own trim
 CHANNEL_MARK = re.compile(r"\s*\((L|R)\)\s*$")
 # (chunk, record size, struct format) of the preset table, in the order of the SF2 specification
@@ -206,31 +207,50 @@ def resampled(audio: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     return signal.resample_poly(audio, ratio.numerator, ratio.denominator)
 
 
-def recordings_shared(recorded: dict[str, list[Path]], training: list[Path]) -> dict[str, dict]:
-    """For each class of ``recorded`` (sample folders of recorded instruments, as ``data
-    instruments-recorded-samples`` plays them), how many of its recordings are a sample that each soundfont of
+def sample_files(folders: list[Path]) -> list[Path]:
+    """The audio files of sample folders, sorted."""
+    return sorted(f for folder in folders for f in folder.iterdir() if f.suffix in (".mp3", ".ogg", ".flac", ".wav"))
+
+
+def decoded_spectra(files: list[Path]) -> np.ndarray:
+    """The ``unit_spectra`` of audio files decoded at ``COMPARED_RATE_HZ``, over ``COMPARED_S``."""
+    return unit_spectra([librosa.load(f, sr=COMPARED_RATE_HZ, mono=True)[0] for f in files], COMPARED_SAMPLES)
+
+
+def count_shared(ours: np.ndarray, theirs: np.ndarray) -> int:
+    """How many rows of ``ours`` are, by ``best_correlations`` at a lag of up to ``RECORDED_MAX_LAG_S``, the same
+    recording as a row of ``theirs`` (both ``unit_spectra`` at ``COMPARED_RATE_HZ``)."""
+    max_lag = int(RECORDED_MAX_LAG_S * COMPARED_RATE_HZ)
+    return sum(bool(len(theirs)) and float(best_correlations(row, theirs, max_lag).max()) >= SAME_AUDIO_CORRELATION
+               for row in ours)
+
+
+def recordings_shared(recorded: dict[str, list[Path]], training: list[Path],
+                      held_out: dict[str, list[Path]] | None = None) -> dict[str, dict]:
+    """For each class of ``recorded`` (files of recorded instruments, as ``data instruments-recorded-samples`` or
+    ``data instruments-lmms-samples`` play them), how many of its recordings are a sample that each soundfont of
     ``training`` plays for the class: by decoded audio alone (the names of sample packs and soundfonts differ),
     over ``COMPARED_S`` at one rate, at a lag of up to ``RECORDED_MAX_LAG_S`` (a compressed file starts late).
+    With ``held_out`` (files by class, the test set's recorded instruments), also how many are one of those.
 
     Returns
     -------
     dict
-        ``{class: {"recordings": n, "shared": {soundfont name: n}}}``.
+        ``{class: {"recordings": n, "shared": {soundfont name: n}}}``, and ``"held_out": n`` with ``held_out``.
     """
     classes = {klass.name: klass for klass in INSTRUMENT_CLASSES}
     fonts = [SoundfontPresets(path) for path in training]
-    length, max_lag = int(COMPARED_S * COMPARED_RATE_HZ), int(RECORDED_MAX_LAG_S * COMPARED_RATE_HZ)
     report = {}
-    for name, folders in recorded.items():
-        files = sorted(f for folder in folders for f in folder.iterdir() if f.suffix in (".mp3", ".ogg", ".flac", ".wav"))
-        ours = unit_spectra([librosa.load(f, sr=COMPARED_RATE_HZ, mono=True)[0] for f in files], length)
+    for name, files in recorded.items():
+        ours = decoded_spectra(files)
         shared = {}
         for font in fonts:
             theirs = unit_spectra([resampled(font.audio(s), font.table["shdr"][s][5], COMPARED_RATE_HZ)
-                                   for s in font.class_samples(classes[name].programs)], length)
-            shared[font.path.name] = sum(bool(len(theirs)) and float(best_correlations(row, theirs, max_lag).max())
-                                         >= SAME_AUDIO_CORRELATION for row in ours)
+                                   for s in font.class_samples(classes[name].programs)], COMPARED_SAMPLES)
+            shared[font.path.name] = count_shared(ours, theirs)
         report[name] = {"recordings": len(files), "shared": shared}
+        if held_out is not None:
+            report[name]["held_out"] = count_shared(ours, decoded_spectra(held_out.get(name, [])))
     return report
 
 
@@ -249,8 +269,10 @@ def report_table(test: Path, report: dict[str, dict]) -> str:
 def recorded_table(report: dict[str, dict]) -> str:
     """A Markdown table of ``recordings_shared``' report."""
     fonts = list(next(iter(report.values()))["shared"])
-    lines = ["| class | recordings | " + " | ".join(f"also in {f} (same class)" for f in fonts) + " |",
-             "|---|---|" + "---|" * len(fonts)]
-    lines += [f"| {name} | {row['recordings']} | " + " | ".join(str(row["shared"][f]) for f in fonts) + " |"
-              for name, row in report.items()]
+    held_out = all("held_out" in row for row in report.values())
+    lines = ["| class | recordings | " + " | ".join(f"also in {f} (same class)" for f in fonts)
+             + (" | also a recorded test instrument (same class) |" if held_out else " |"),
+             "|---|---|" + "---|" * (len(fonts) + held_out)]
+    lines += [f"| {name} | {row['recordings']} | " + " | ".join(str(row["shared"][f]) for f in fonts)
+              + (f" | {row['held_out']} |" if held_out else " |") for name, row in report.items()]
     return "\n".join(lines)

@@ -12,10 +12,11 @@ python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(
     || packages+=(python3-dev)
 # Training and its tests render drum kits and bands: more soundfonts, Hydrogen's sampled kits, and freepats'
 # patches with TiMidity++ (data instruments --freepats); sonic-pi-samples holds the real recordings of `data
-# recorded-drums` and `data recorded-instruments` and the held-out kit of the `test_sonic_pi_kit` sets.
+# recorded-drums` and `data recorded-instruments` and the held-out kit of the `test_sonic_pi_kit` sets; lmms-common
+# the one-note recordings of `data instruments-lmms-samples`.
 if [[ "$extras" == *train* ]]; then
     packages+=(fluid-soundfont-gs timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
-               hydrogen-drumkits timidity freepats sonic-pi-samples)
+               hydrogen-drumkits timidity freepats sonic-pi-samples lmms-common)
     command -v npm >/dev/null || packages+=(npm)  # fetches recorded instruments' samples (below)
 fi
 missing=()

@@ -114,22 +114,31 @@ def test_the_parts_drawn_again_are_the_notes_the_soundfont_played():
             assert in_slot == [n.pitch for n in part.notes if n.start_tick * seconds_per_tick < SONG_S]
 
 
-@pytest.fixture(scope="module")
-def tiny_build(tmp_path_factory):
-    """A build of two test songs: a folk file of three tunes, stand-in stems and the settings `data instruments`
-    writes. The stems are a gated tone per class, as in test_train_instruments: the real ones are FluidSynth's, whose
-    subprocess never returned under pytest here. Only the piano stem is replaced, by the real recorded samples."""
-    directory = tmp_path_factory.mktemp("build")
+def tiny_folk(directory):
+    """``directory/folk.npz``: three tunes in every split, as `data folk` writes them."""
     tunes = [grid_tune(seed) for seed in range(3)]
     folk = {}
     for split in SPLIT_FRACTIONS:
         folk[f"{split}_bars"] = np.concatenate(tunes)
         folk[f"{split}_starts"] = np.arange(0, 16 * len(tunes) + 1, 16)
     np.savez(directory / "folk.npz", **folk)
-    n = int(SONG_S * SAMPLE_RATE_HZ)
-    t = np.arange(n) / SAMPLE_RATE_HZ
-    stems = np.array([[0.1 * np.sin(2 * np.pi * (80 + 40 * c) * t) * (np.sin(2 * np.pi * (0.3 + song) * t) > -0.5)
-                       for c in range(len(INSTRUMENT_NAMES))] for song in range(2)], np.float16)
+
+
+def gated_tone_stems(songs: int) -> np.ndarray:
+    """Stand-in stems (songs, classes, samples): a tone a class, gated at a rate a song."""
+    t = np.arange(int(SONG_S * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    return np.array([[0.1 * np.sin(2 * np.pi * (80 + 40 * c) * t) * (np.sin(2 * np.pi * (0.3 + song) * t) > -0.5)
+                      for c in range(len(INSTRUMENT_NAMES))] for song in range(songs)], np.float16)
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    """A build of two test songs: a folk file of three tunes, stand-in stems and the settings `data instruments`
+    writes. The stems are a gated tone per class, as in test_train_instruments: the real ones are FluidSynth's, whose
+    subprocess never returned under pytest here. Only the piano stem is replaced, by the real recorded samples."""
+    directory = tmp_path_factory.mktemp("build")
+    tiny_folk(directory)
+    stems = gated_tone_stems(2)
     np.savez(directory / "stems_test.npz", stems=stems)
     np.savez(directory / "stems_valid.npz", stems=stems)
     summary = {"seed": 0, "soundfonts": {"test": [SOUNDFONTS["test"][0].name],

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -64,11 +64,13 @@ FAR_SHIFT = 3  # semitones from its sample beyond which a note's timbre is count
 
 
 def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sampler]], folk: Path,
-                   split: str = "test") -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+                   split: str = "test", songs: Collection[int] | None = None
+                   ) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
     """The ``split`` ``stems`` of the build ``summary`` describes, the stem of each class in ``samplers`` played by
     its samplers, one per song in turn, from the notes the soundfont played (drawn again from the song's seed,
-    ``song_stem_parts``). Also, by class: the notes played, the largest move from a sample in semitones, and the
-    share of notes moved more than ``FAR_SHIFT``."""
+    ``song_stem_parts``), in every song or in those of ``songs`` (indices into ``stems``). Also, by class: the
+    notes played, the largest move from a sample in semitones, and the share of notes moved more than
+    ``FAR_SHIFT``."""
     plan = summary["splits"][split]
     soundfonts = split_soundfonts(split)
     if [s.name for s in soundfonts] != summary["soundfonts"][split]:
@@ -82,15 +84,16 @@ def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sa
     for group, soundfont in zip(groups, soundfonts):
         programs = bank_programs(soundfont)
         for tokens, tempo_bpm, seed in tqdm(group, desc="recorded instruments"):
-            parts = song_stem_parts(tokens, tempo_bpm, seed, pitched, programs, summary["idiomatic"])
-            seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
-            for part in parts:
-                if part.klass in samplers:
-                    sampler = samplers[part.klass][song % len(samplers[part.klass])]
-                    stem = sampler.render(part.notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ))
-                    amplified = INSTRUMENT_NAMES[part.klass] in AMPLIFIED and np.abs(stem).max() > 0
-                    replaced[song, part.klass] = guitar_amp(stem, SAMPLE_RATE_HZ) if amplified else stem
-                    shifts[part.klass] += [abs(sampler.shift(int(note.pitch))) for note in part.notes]
+            if songs is None or song in songs:
+                parts = song_stem_parts(tokens, tempo_bpm, seed, pitched, programs, summary["idiomatic"])
+                seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
+                for part in parts:
+                    if part.klass in samplers:
+                        sampler = samplers[part.klass][song % len(samplers[part.klass])]
+                        stem = sampler.render(part.notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ))
+                        amplified = INSTRUMENT_NAMES[part.klass] in AMPLIFIED and np.abs(stem).max() > 0
+                        replaced[song, part.klass] = guitar_amp(stem, SAMPLE_RATE_HZ) if amplified else stem
+                        shifts[part.klass] += [abs(sampler.shift(int(note.pitch))) for note in part.notes]
             song += 1
     moved = {INSTRUMENT_NAMES[c]: {"notes": len(s), "largest_shift": max(s, default=0),
                                    "share_beyond_far_shift": round(float(np.mean(np.asarray(s) > FAR_SHIFT)), 3) if s else 0.0}

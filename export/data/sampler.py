@@ -14,14 +14,15 @@ A note plays the nearest sample resampled to its pitch (as the samplers these pa
 from a sample, its formants move with it), at a level that follows its velocity (one layer: the timbre does not
 brighten when played harder), and fades after note off; it lasts no longer than its recording. These sounds
 only ever make held-out sets (``data instruments-real-piano``, ``data instruments-recorded-samples``: test mixes,
-and validation mixes to choose models by), never training data.
+and validation mixes to choose models by), never training data. Training data gets other recordings through the
+same sampler: LMMS's one-note samples (``data instruments-lmms-samples``, ``export.data.lmms_training``).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import soundfile
@@ -61,43 +62,76 @@ def sample_pitch(name: str) -> int | None:
     return 12 * (int(octave) + 1) + PITCH_CLASSES[letter] + (1 if sharp else 0)
 
 
-class Sampler:
-    """The samples of one or more directories at ``rate_hz``, mono, each cut to ``MAX_NOTE_S``, but for those
-    ``MISNAMED``; where two directories sample the same pitch, the later one's is kept (a string section: cello,
-    then violin). A pitch between samples is the nearest sample resampled, kept once made.
+def folder_samples(directory: Path) -> dict[Path, int]:
+    """The samples of a folder named by their pitch (``sample_pitch``), but for those ``MISNAMED``: {file: pitch}.
 
     Raises
     ------
     FileNotFoundError
-        A directory holds no samples (its npm package is not installed).
+        The folder holds no samples (its npm package is not installed).
+    """
+    misnamed = MISNAMED.get(directory.name, ())
+    paths = {p: pitch for p in sorted(directory.glob("*")) if p.suffix in (".ogg", ".mp3")
+             and p.stem not in misnamed and (pitch := sample_pitch(p.name)) is not None}
+    if not paths:
+        raise FileNotFoundError(f"no samples in {directory}: scripts/install.sh \".[dev,train]\" installs them "
+                                f"(npm install --prefix cache/npm, the packages of {NPM_SAMPLES})")
+    return paths
+
+
+class Sampler:
+    """Recordings of single notes at ``rate_hz``, mono, each cut to ``MAX_NOTE_S``: the samples of one or more
+    folders (``folder_samples``), or files given with their pitches. Where two folders sample the same pitch, the
+    later one's is kept (a string section: cello, then violin). A pitch between samples is the nearest sample
+    resampled, kept once made. With ``fold_octaves``, a note sounds in the octave of its pitch class nearest a
+    sample (at most 6 semitones from it): for a few one-note recordings, which moved octaves away would be
+    caricatures of their instruments.
+
+    Raises
+    ------
+    FileNotFoundError
+        A folder holds no samples.
     """
 
-    def __init__(self, directories: Path | Sequence[Path], rate_hz: int) -> None:
+    def __init__(self, sources: Path | Sequence[Path] | Mapping[Path, int], rate_hz: int,
+                 fold_octaves: bool = False) -> None:
         self.rate_hz = rate_hz
+        self.fold_octaves = fold_octaves
         self.samples: dict[int, np.ndarray] = {}
-        for directory in [directories] if isinstance(directories, Path) else directories:
-            misnamed = MISNAMED.get(directory.name, ())
-            paths = {p: pitch for p in sorted(directory.glob("*")) if p.suffix in (".ogg", ".mp3")
-                     and p.stem not in misnamed and (pitch := sample_pitch(p.name)) is not None}
-            if not paths:
-                raise FileNotFoundError(f"no samples in {directory}: scripts/install.sh \".[dev,train]\" installs them "
-                                        f"(npm install --prefix cache/npm, the packages of {NPM_SAMPLES})")
-            for path, pitch in paths.items():
-                audio, source_hz = soundfile.read(path, dtype="float32", always_2d=True)
-                mono = audio.mean(axis=1)[: int(MAX_NOTE_S * source_hz)]
-                self.samples[pitch] = resample_poly(mono, rate_hz, source_hz).astype(np.float32)
+        if isinstance(sources, Mapping):
+            files = dict(sources)
+        else:
+            files = {path: pitch for directory in ([sources] if isinstance(sources, Path) else sources)
+                     for path, pitch in folder_samples(directory).items()}
+        for path, pitch in files.items():
+            audio, source_hz = soundfile.read(path, dtype="float32", always_2d=True)
+            mono = audio.mean(axis=1)[: int(MAX_NOTE_S * source_hz)]
+            self.samples[pitch] = resample_poly(mono, rate_hz, source_hz).astype(np.float32)
         self._pitched: dict[int, np.ndarray] = {}
 
+    def nearest_sample(self, pitch: int) -> int:
+        """The pitch of the sample nearest ``pitch`` (the lower of two as near)."""
+        return min(self.samples, key=lambda sampled: (abs(sampled - pitch), sampled))
+
+    def sounding(self, pitch: int) -> int:
+        """The pitch a note of ``pitch`` sounds: itself, or with ``fold_octaves`` the octave of it nearest a sample."""
+        if not self.fold_octaves:
+            return pitch
+        octaves = [pitch + 12 * k for k in range(-5, 6)]
+        return min(octaves, key=lambda p: (abs(p - self.nearest_sample(p)), abs(p - pitch)))
+
     def shift(self, pitch: int) -> int:
-        """Semitones from the sample that plays ``pitch`` to it."""
-        return pitch - min(self.samples, key=lambda sampled: (abs(sampled - pitch), sampled))
+        """Semitones from the sample that plays ``pitch`` to the pitch it sounds."""
+        sounding = self.sounding(pitch)
+        return sounding - self.nearest_sample(sounding)
 
     def note(self, pitch: int) -> np.ndarray:
         """The sound of ``pitch`` at the recordings' velocity, held until it is cut."""
         if pitch not in self._pitched:
-            shift = self.shift(pitch)
+            sounding = self.sounding(pitch)
+            shift = sounding - self.nearest_sample(sounding)
             ratio = stretch_ratio(shift)  # played this much faster
-            sample = self.samples[pitch - shift]
+            sample = self.samples[sounding - shift]
             self._pitched[pitch] = sample if ratio == 1 else resample_poly(
                 sample, ratio.denominator, ratio.numerator).astype(np.float32)
         return self._pitched[pitch]
