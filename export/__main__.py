@@ -246,10 +246,12 @@ def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
-    from export.data.multitrack import SOUNDFONTS
     from export.data.lmms_training import LMMS, LMMS_SAMPLES
+    from export.data.multitrack import FREEPATS, SOUNDFONTS
     from export.data.recorded_stems import RECORDED_SAMPLES
-    from export.soundfont_samples import recorded_table, recordings_shared, report_table, sample_files, shared_recordings
+    from export.gus_patches import PatchBank
+    from export.soundfont_samples import (COMPARED_RATE_HZ, SoundfontPresets, decoded, recorded_table, recordings_shared,
+                                          report_table, sample_files, shared_recordings)
 
     fonts = [Path(p) for p in args.data] if args.data != ["cache/folk/folk.npz"] else [*SOUNDFONTS["test"], *SOUNDFONTS["train"]]
     if len(fonts) < 2:
@@ -260,17 +262,24 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
         raise SystemExit(f"evaluate soundfont-samples: {exc}") from None
     report = {"test": fonts[0].name, "training": [f.name for f in fonts[1:]], "classes": classes}
     tables = [report_table(fonts[0], classes)]
+    presets = [SoundfontPresets(f) for f in fonts]
     folders = {name: sorted({folder for choice in choices for folder in choice}) for name, choices in RECORDED_SAMPLES.items()}
     if all(folder.is_dir() for group in folders.values() for folder in group):  # the train extras' npm samples
-        recorded = {name: sample_files(group) for name, group in folders.items()}
-        report["recorded"] = recordings_shared(recorded, fonts[1:])
+        recorded = {name: decoded(sample_files(group)) for name, group in folders.items()}
+        report["recorded"] = recordings_shared(recorded, presets[1:])
         tables += ["", "The recorded instruments of `data instruments-recorded-samples`:", "",
                    recorded_table(report["recorded"])]
-        lmms = {name: [LMMS / f for f in files] for name, files in LMMS_SAMPLES.items()}
-        if all(f.exists() for files in lmms.values() for f in files):  # lmms-common, for data instruments-lmms-samples
-            report["lmms"] = recordings_shared(lmms, fonts, recorded)
-            tables += ["", "LMMS's recordings of `data instruments-lmms-samples`, against every soundfont and the "
-                       "recorded test instruments:", "", recorded_table(report["lmms"])]
+        others = []  # other training recordings, against every soundfont and the recorded test instruments
+        if all((LMMS / f).exists() for files in LMMS_SAMPLES.values() for f in files):  # lmms-common
+            others.append(("lmms", "LMMS's recordings of `data instruments-lmms-samples`",
+                           {name: decoded([LMMS / f for f in files]) for name, files in LMMS_SAMPLES.items()}))
+        if FREEPATS.exists():
+            others.append(("freepats", "freepats' patches of `data instruments --freepats` (TiMidity++'s bank 0)",
+                           PatchBank(FREEPATS).clips_by_class(COMPARED_RATE_HZ)))
+        for key, title, clips in others:
+            report[key] = recordings_shared(clips, presets, recorded)
+            tables += ["", f"{title}, against every soundfont and the recorded test instruments:", "",
+                       recorded_table(report[key])]
     return emit_report(args, report, "\n".join(tables))
 
 

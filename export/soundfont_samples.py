@@ -9,8 +9,10 @@ once a channel mark such as ``(L)`` is dropped, their loop lengths in samples ag
 keeps the loop points of the decoded sample), and their audio, decoded (only for such pairs), correlates at
 ``SAME_AUDIO_CORRELATION`` or more over their common length. The recorded instruments that stand in for real
 recordings (``data instruments-recorded-samples``) are compared with the training soundfonts' samples of their
-class by audio alone (``recordings_shared``). ``unit_spectra`` and ``best_correlations`` serve the drum kits' check
-too (``export.kit_samples``).
+class by audio alone (``recordings_shared``), and so are the other recordings that training can use, LMMS's notes
+(``data instruments-lmms-samples``) and freepats' patches (``export.gus_patches``), with every soundfont and the
+recorded test instruments. ``unit_spectra`` and ``best_correlations`` serve the drum kits' check too
+(``export.kit_samples``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, Sequence
 
 import librosa
 import numpy as np
@@ -141,6 +144,19 @@ class SoundfontPresets:
             return soundfile.read(io.BytesIO(self.sample_data[start:end]), dtype="float64")[0]
         return np.frombuffer(self.sample_data[2 * start:2 * end], "<i2") / 32768.0
 
+    def class_clips(self, programs: tuple[int, ...], rate_hz: int) -> list[np.ndarray]:
+        """The audio of every sample that any of ``programs`` (bank 0) plays, at ``rate_hz``."""
+        return [resampled(self.audio(s), self.table["shdr"][s][5], rate_hz) for s in self.class_samples(programs)]
+
+
+class ClipSource(Protocol):
+    """Recordings by General MIDI program: a soundfont's (``SoundfontPresets``) or a patch set's
+    (``export.gus_patches.PatchBank``)."""
+
+    path: Path
+
+    def class_clips(self, programs: tuple[int, ...], rate_hz: int) -> list[np.ndarray]: ...
+
 
 def unit_spectra(clips: list[np.ndarray], length: int) -> np.ndarray:
     """Each clip cut or padded to ``length`` samples, at unit norm (silence stays zero), as spectra of twice that
@@ -212,9 +228,9 @@ def sample_files(folders: list[Path]) -> list[Path]:
     return sorted(f for folder in folders for f in folder.iterdir() if f.suffix in (".mp3", ".ogg", ".flac", ".wav"))
 
 
-def decoded_spectra(files: list[Path]) -> np.ndarray:
-    """The ``unit_spectra`` of audio files decoded at ``COMPARED_RATE_HZ``, over ``COMPARED_S``."""
-    return unit_spectra([librosa.load(f, sr=COMPARED_RATE_HZ, mono=True)[0] for f in files], COMPARED_SAMPLES)
+def decoded(files: list[Path]) -> list[np.ndarray]:
+    """Audio files decoded at ``COMPARED_RATE_HZ``, mono."""
+    return [librosa.load(f, sr=COMPARED_RATE_HZ, mono=True)[0] for f in files]
 
 
 def count_shared(ours: np.ndarray, theirs: np.ndarray) -> int:
@@ -225,32 +241,29 @@ def count_shared(ours: np.ndarray, theirs: np.ndarray) -> int:
                for row in ours)
 
 
-def recordings_shared(recorded: dict[str, list[Path]], training: list[Path],
-                      held_out: dict[str, list[Path]] | None = None) -> dict[str, dict]:
-    """For each class of ``recorded`` (files of recorded instruments, as ``data instruments-recorded-samples`` or
-    ``data instruments-lmms-samples`` play them), how many of its recordings are a sample that each soundfont of
-    ``training`` plays for the class: by decoded audio alone (the names of sample packs and soundfonts differ),
-    over ``COMPARED_S`` at one rate, at a lag of up to ``RECORDED_MAX_LAG_S`` (a compressed file starts late).
-    With ``held_out`` (files by class, the test set's recorded instruments), also how many are one of those.
+def recordings_shared(recorded: dict[str, list[np.ndarray]], training: Sequence[ClipSource],
+                      held_out: dict[str, list[np.ndarray]] | None = None) -> dict[str, dict]:
+    """For each class of ``recorded`` (recordings at ``COMPARED_RATE_HZ``: ``decoded`` files of recorded
+    instruments, as ``data instruments-recorded-samples`` or ``data instruments-lmms-samples`` play them, or a
+    source's ``class_clips``), how many are a sample that each source of ``training`` plays for the class: by
+    audio alone (the names of sample packs and soundfonts differ), over ``COMPARED_S``, at a lag of up to
+    ``RECORDED_MAX_LAG_S`` (a compressed file starts late). With ``held_out`` (recordings by class, the test
+    set's recorded instruments), also how many are one of those.
 
     Returns
     -------
     dict
-        ``{class: {"recordings": n, "shared": {soundfont name: n}}}``, and ``"held_out": n`` with ``held_out``.
+        ``{class: {"recordings": n, "shared": {source name: n}}}``, and ``"held_out": n`` with ``held_out``.
     """
     classes = {klass.name: klass for klass in INSTRUMENT_CLASSES}
-    fonts = [SoundfontPresets(path) for path in training]
     report = {}
-    for name, files in recorded.items():
-        ours = decoded_spectra(files)
-        shared = {}
-        for font in fonts:
-            theirs = unit_spectra([resampled(font.audio(s), font.table["shdr"][s][5], COMPARED_RATE_HZ)
-                                   for s in font.class_samples(classes[name].programs)], COMPARED_SAMPLES)
-            shared[font.path.name] = count_shared(ours, theirs)
-        report[name] = {"recordings": len(files), "shared": shared}
+    for name, recordings in recorded.items():
+        ours = unit_spectra(recordings, COMPARED_SAMPLES)
+        shared = {source.path.name: count_shared(ours, unit_spectra(
+            source.class_clips(classes[name].programs, COMPARED_RATE_HZ), COMPARED_SAMPLES)) for source in training}
+        report[name] = {"recordings": len(recordings), "shared": shared}
         if held_out is not None:
-            report[name]["held_out"] = count_shared(ours, decoded_spectra(held_out.get(name, [])))
+            report[name]["held_out"] = count_shared(ours, unit_spectra(held_out.get(name, []), COMPARED_SAMPLES))
     return report
 
 

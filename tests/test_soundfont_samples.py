@@ -10,7 +10,7 @@ import soundfile
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from export.data.multitrack import SOUNDFONTS
 from export.soundfont_samples import (SoundfontPresets, recorded_table, recordings_shared, riff_chunks, same_audio,
-                                      sample_files, shared_recordings)
+                                      decoded, sample_files, shared_recordings)
 
 TEST_FONT, TRAINING_FONTS = SOUNDFONTS["test"][0], list(SOUNDFONTS["train"])
 needs_fonts = pytest.mark.skipif(not all(f.exists() for f in (TEST_FONT, *TRAINING_FONTS)),
@@ -65,7 +65,7 @@ def test_a_recording_that_is_a_training_sample_is_found_by_its_audio_even_when_i
     late = np.concatenate((np.zeros(int(0.03 * rate_hz)), font.audio(sample)))  # as a decoder's delay
     soundfile.write(tmp_path / "copied.wav", late, rate_hz)
     soundfile.write(tmp_path / "other.wav", np.random.default_rng(0).standard_normal(rate_hz) * 0.1, rate_hz)
-    report = recordings_shared({"clarinet": sample_files([tmp_path])}, TRAINING_FONTS)
+    report = recordings_shared({"clarinet": decoded(sample_files([tmp_path]))}, [SoundfontPresets(f) for f in TRAINING_FONTS])
     assert report["clarinet"] == {"recordings": 2, "shared": {"FluidR3_GM.sf2": 1, "TimGM6mb.sf2": 0}}
     assert "| clarinet | 2 | 1 | 0 |" in recorded_table(report)
 
@@ -77,9 +77,10 @@ def test_a_training_recording_that_is_a_recorded_test_instrument_is_counted_as_h
     soundfile.write(tmp_path / "ours.wav", tone, rate_hz)
     soundfile.write(tmp_path / "test_copy.wav", np.concatenate((np.zeros(400), tone)), rate_hz)  # the same, late
     soundfile.write(tmp_path / "test_other.wav", np.random.default_rng(1).standard_normal(rate_hz) * 0.1, rate_hz)
-    held_out = {"clarinet": [tmp_path / "test_other.wav"]}
-    assert recordings_shared({"clarinet": [tmp_path / "ours.wav"]}, TRAINING_FONTS, held_out)["clarinet"]["held_out"] == 0
-    held_out["clarinet"].append(tmp_path / "test_copy.wav")
-    report = recordings_shared({"clarinet": [tmp_path / "ours.wav"]}, TRAINING_FONTS, held_out)
+    ours, fonts = {"clarinet": decoded([tmp_path / "ours.wav"])}, [SoundfontPresets(f) for f in TRAINING_FONTS]
+    held_out = {"clarinet": decoded([tmp_path / "test_other.wav"])}
+    assert recordings_shared(ours, fonts, held_out)["clarinet"]["held_out"] == 0
+    held_out["clarinet"] += decoded([tmp_path / "test_copy.wav"])
+    report = recordings_shared(ours, fonts, held_out)
     assert report["clarinet"]["held_out"] == 1
     assert recorded_table(report).splitlines()[0].endswith("| also a recorded test instrument (same class) |")
