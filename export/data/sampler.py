@@ -128,10 +128,9 @@ class Sampler:
     def note(self, pitch: int) -> np.ndarray:
         """The sound of ``pitch`` at the recordings' velocity, held until it is cut."""
         if pitch not in self._pitched:
-            sounding = self.sounding(pitch)
-            shift = sounding - self.nearest_sample(sounding)
+            shift = self.shift(pitch)
             ratio = stretch_ratio(shift)  # played this much faster
-            sample = self.samples[sounding - shift]
+            sample = self.samples[self.sounding(pitch) - shift]
             self._pitched[pitch] = sample if ratio == 1 else resample_poly(
                 sample, ratio.denominator, ratio.numerator).astype(np.float32)
         return self._pitched[pitch]
