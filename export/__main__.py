@@ -620,7 +620,10 @@ def main(argv: list[str] | None = None) -> int:
                                             "cache/instruments-recorded-samples). soundfont-samples: how many of "
                                             "the samples each class plays in the held-out soundfont are recordings "
                                             "of a training soundfont (--data TEST TRAIN..., default the test and "
-                                            "training soundfonts of `data instruments`). kit-samples: how many of "
+                                            "training soundfonts of `data instruments`), and, with the train extras, "
+                                            "how many of the recorded test instruments, LMMS's notes and freepats' "
+                                            "patches are samples of those soundfonts (the last two also whether "
+                                            "they are recorded test instruments). kit-samples: how many of "
                                             "each held-out drum kit's one-shots, class by class, are recordings a "
                                             "training kit plays (--data: a `data drums` build, default cache/drums, "
                                             "whose kit cache is read or filled)")
