@@ -2,7 +2,8 @@
 
 ``data instruments --freepats`` renders a share of the training songs through TiMidity++ with freepats' patches
 (Gravis UltraSound "GF1PATCH110" files). ``evaluate soundfont-samples`` compares their samples with the
-soundfonts' and the recorded test instruments', as it does for the soundfonts, through ``PatchBank.class_clips``.
+soundfonts' and the recorded test instruments', as it does for the soundfonts, through ``PatchBank.class_clips``;
+which patch plays a program is TiMidity++'s configuration, read by ``export.data.render.bank_patches``.
 A patch holds one instrument of one layer; each of its samples is a header of ``SAMPLE_HEADER`` and its audio,
 8- or 16-bit, signed or not (``SIXTEEN_BIT``, ``UNSIGNED`` in the header's modes).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES
+from export.data.render import bank_patches
 from export.soundfont_samples import resampled
 
 PATCH_MAGIC = b"GF1PATCH1"
@@ -59,27 +61,6 @@ def read_patch(path: Path) -> list[tuple[np.ndarray, int]]:
     return samples
 
 
-def bank_patches(config: Path, bank: int = 0) -> dict[int, Path]:
-    """The patch file of each program (0-based) of ``bank`` in a TiMidity++ configuration: its ``dir`` lines give
-    the folders that relative names are in (the last one that holds the file), ``bank N`` starts a bank's table,
-    ``drumset N`` a drum set's, and a line ``program file [options]`` names a program's patch."""
-    folders: list[Path] = []
-    table, patches = None, {}
-    for line in config.read_text(errors="replace").splitlines():
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
-        if words[0] == "dir" and len(words) > 1:
-            folders.insert(0, Path(words[1]))
-        elif words[0] in ("bank", "drumset") and len(words) > 1:
-            table = (words[0], int(words[1])) if words[1].isdigit() else None
-        elif table == ("bank", bank) and words[0].isdigit() and len(words) > 1:
-            name = words[1] if words[1].endswith(".pat") else f"{words[1]}.pat"
-            candidates = [folder / name for folder in folders] + [config.parent / name]
-            patches[int(words[0])] = next((c for c in candidates if c.exists()), candidates[0])
-    return patches
-
-
 class PatchBank:
     """The patches of a TiMidity++ configuration's bank 0, read as they are asked for."""
 
@@ -91,7 +72,6 @@ class PatchBank:
         """The samples of the patches of ``programs`` (those the bank has) at ``rate_hz``, each patch once."""
         paths = sorted({self.programs[p] for p in programs if p in self.programs and self.programs[p].exists()})
         return [resampled(audio, source_hz, rate_hz) for path in paths for audio, source_hz in read_patch(path)]
-
 
     def clips_by_class(self, rate_hz: int) -> dict[str, list[np.ndarray]]:
         """``class_clips`` of every pitched class of the vocabulary that the bank plays."""

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from export.data.multitrack import FREEPATS
+from export.data.render import bank_patches
 from export.gus_patches import (HEADER_BYTES, MODES, SAMPLE_COUNT_OFFSET, SAMPLE_HEADER, SIXTEEN_BIT, UNSIGNED, PatchBank,
-                                bank_patches, read_patch)
+                                read_patch)
 
 needs_freepats = pytest.mark.skipif(not FREEPATS.exists(), reason="needs the Debian packages timidity and freepats")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -49,22 +48,35 @@ def render_midi(midi_path: Path, sample_rate_hz: int = 22050, soundfont: Path = 
     return audio.astype(np.float32)
 
 
+def bank_patches(config: Path, bank: int = 0) -> dict[int, Path]:
+    """The patch file of each program (0-based) of ``bank`` in a TiMidity++ configuration: its ``dir`` lines give
+    the folders that relative names are in (the last one that holds the file), ``bank N`` starts a bank's table,
+    ``drumset N`` a drum set's, and a line ``program file [options]`` names a program's patch."""
+    folders: list[Path] = []
+    table, patches = None, {}
+    for line in config.read_text(errors="replace").splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if words[0] == "dir" and len(words) > 1:
+            folders.insert(0, Path(words[1]))
+        elif words[0] in ("bank", "drumset") and len(words) > 1:
+            table = (words[0], int(words[1])) if words[1].isdigit() else None
+        elif table == ("bank", bank) and words[0].isdigit() and len(words) > 1:
+            name = words[1] if words[1].endswith(".pat") else f"{words[1]}.pat"
+            candidates = [folder / name for folder in folders] + [config.parent / name]
+            patches[int(words[0])] = next((c for c in candidates if c.exists()), candidates[0])
+    return patches
+
+
 def bank_programs(soundfont: Path) -> frozenset[int] | None:
-    """The GM programs (0-based) of bank 0 in a TiMidity++ configuration; None for a soundfont, which has them all.
+    """The GM programs (0-based) of bank 0 in a TiMidity++ configuration (``bank_patches``); None for a soundfont,
+    which has them all.
 
     freepats lacks some programs, and TiMidity++ sounds another instrument in their place: a stem would carry the
     wrong label.
     """
-    if soundfont.suffix != ".cfg":
-        return None
-    programs, in_bank_0 = set(), False
-    for line in soundfont.read_text().splitlines():
-        words = line.split()
-        if words[:1] in (["bank"], ["drumset"]):
-            in_bank_0 = words == ["bank", "0"]
-        elif in_bank_0 and words and re.fullmatch(r"\d+", words[0]):
-            programs.add(int(words[0]))
-    return frozenset(programs)
+    return frozenset(bank_patches(soundfont)) if soundfont.suffix == ".cfg" else None
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate_hz: int) -> None:
