@@ -250,8 +250,8 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
     from export.data.multitrack import FREEPATS, SOUNDFONTS
     from export.data.recorded_stems import RECORDED_SAMPLES
     from export.gus_patches import PatchBank
-    from export.soundfont_samples import (COMPARED_RATE_HZ, SoundfontPresets, decoded, recorded_table, recordings_shared,
-                                          report_table, sample_files, shared_recordings)
+    from export.soundfont_samples import (COMPARED_RATE_HZ, decoded, recorded_table, recordings_shared, report_table,
+                                          sample_files, shared_recordings, soundfont_presets)
 
     fonts = [Path(p) for p in args.data] if args.data != ["cache/folk/folk.npz"] else [*SOUNDFONTS["test"], *SOUNDFONTS["train"]]
     if len(fonts) < 2:
@@ -262,7 +262,7 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
         raise SystemExit(f"evaluate soundfont-samples: {exc}") from None
     report = {"test": fonts[0].name, "training": [f.name for f in fonts[1:]], "classes": classes}
     tables = [report_table(fonts[0], classes)]
-    presets = [SoundfontPresets(f) for f in fonts]
+    presets = [soundfont_presets(f) for f in fonts]  # the tables shared_recordings read
     folders = {name: sorted({folder for choice in choices for folder in choice}) for name, choices in RECORDED_SAMPLES.items()}
     if all(folder.is_dir() for group in folders.values() for folder in group):  # the train extras' npm samples
         recorded = {name: decoded(sample_files(group)) for name, group in folders.items()}

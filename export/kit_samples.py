@@ -11,7 +11,6 @@ their first ``COMPARED_S``, at a lag of up to ``MAX_LAG_S`` (kits trim their one
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +18,7 @@ from tqdm import tqdm
 
 from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
 from export.data.drum_kits import AVL_KITS, CSOUND_KITS, GM_KITS, HELD_OUT_ROLES, SampleKit, kits_for, load_kits
-from export.soundfont_samples import (SAME_AUDIO_CORRELATION, SoundfontPresets, best_correlations, resampled,
-                                     unit_spectra)
+from export.soundfont_samples import SAME_AUDIO_CORRELATION, best_correlations, soundfont_presets, unit_spectra
 
 COMPARED_S = 0.5
 MAX_LAG_S = 0.01
@@ -40,12 +38,6 @@ def soundfont_of(kit_name: str) -> tuple[Path, int, int] | None:
     return None
 
 
-@lru_cache(maxsize=None)
-def soundfont_presets(path: Path) -> SoundfontPresets:
-    """One reading of a soundfont for all its kits (FluidR3's seven programs share one 148 MB file)."""
-    return SoundfontPresets(path)
-
-
 def soundfont_one_shots(path: Path, bank: int, program: int, sample_rate_hz: int) -> dict[str, list[np.ndarray]]:
     """A soundfont kit's own samples by drum class name, on the keys the class counts, at ``sample_rate_hz``."""
     font = soundfont_presets(path)
@@ -58,7 +50,7 @@ def soundfont_one_shots(path: Path, bank: int, program: int, sample_rate_hz: int
     found: dict[str, list[np.ndarray]] = {}
     for name, samples in samples_by_class.items():
         for sample in sorted(samples):
-            found.setdefault(name, []).append(resampled(font.audio(sample), font.table["shdr"][sample][5], sample_rate_hz))
+            found.setdefault(name, []).append(font.audio_at(sample, sample_rate_hz))
     return found
 
 

@@ -22,7 +22,7 @@ import re
 import struct
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -144,9 +144,20 @@ class SoundfontPresets:
             return soundfile.read(io.BytesIO(self.sample_data[start:end]), dtype="float64")[0]
         return np.frombuffer(self.sample_data[2 * start:2 * end], "<i2") / 32768.0
 
+    def audio_at(self, sample: int, rate_hz: int) -> np.ndarray:
+        """A sample's audio, decoded, at ``rate_hz``."""
+        return resampled(self.audio(sample), self.table["shdr"][sample][5], rate_hz)
+
     def class_clips(self, programs: tuple[int, ...], rate_hz: int) -> list[np.ndarray]:
         """The audio of every sample that any of ``programs`` (bank 0) plays, at ``rate_hz``."""
-        return [resampled(self.audio(s), self.table["shdr"][s][5], rate_hz) for s in self.class_samples(programs)]
+        return [self.audio_at(s, rate_hz) for s in self.class_samples(programs)]
+
+
+@lru_cache(maxsize=None)
+def soundfont_presets(path: Path) -> SoundfontPresets:
+    """One reading of a soundfont for every check that asks for it (FluidR3's seven drum kits and its pitched
+    classes share one 148 MB file)."""
+    return SoundfontPresets(path)
 
 
 class ClipSource(Protocol):
@@ -201,8 +212,8 @@ def shared_recordings(test: Path, training: list[Path]) -> dict[str, dict]:
     dict
         ``{class: {"samples": n, "shared": {soundfont name: n}, "shared_any": n}}``.
     """
-    held_out = SoundfontPresets(test)
-    others = [SoundfontPresets(path) for path in training]
+    held_out = soundfont_presets(test)
+    others = [soundfont_presets(path) for path in training]
     report = {}
     for klass in INSTRUMENT_CLASSES:
         if not klass.programs:
