@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
-from export.data.multitrack import SAMPLE_RATE_HZ, mix_split
+from export.data.multitrack import SAMPLE_RATE_HZ, active_seconds_by_class, mix_split
 from export.data.recorded_stems import recorded_stems
 from export.data.sampler import Sampler
 
@@ -101,7 +101,7 @@ def build(data: Path = Path("cache/instruments"), out: Path = Path("cache/instru
     shutil.copyfile(data / "valid.npz", out / "valid.npz")
     summary["lmms_samples"] = {"from": str(data), "songs": songs, "recordings": LMMS_SAMPLES,
                                "moved_from_samples": moved}
-    summary["splits"]["train"]["active_seconds"] = dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))
+    summary["splits"]["train"]["active_seconds"] = active_seconds_by_class(labels)
     path = out / "instruments.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
     return path

@@ -297,6 +297,12 @@ def active_seconds(stem: np.ndarray, seconds: int) -> np.ndarray:
     return levels > max(ACTIVE_FLOOR_DBFS, levels.max() - ACTIVE_WITHIN_DB)
 
 
+def active_seconds_by_class(labels: np.ndarray) -> dict[str, int]:
+    """How many seconds each class plays in a split's labels (mixes, seconds, classes), as ``instruments.json``
+    counts them."""
+    return dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))
+
+
 def mix(stems: np.ndarray, rng: np.random.Generator, seconds: int, dark_share: float = 0.0
         ) -> tuple[np.ndarray, np.ndarray]:
     """A mix of 1-6 stems of one song, ``seconds`` long: audio and labels (seconds, classes) of 0/1;
@@ -423,7 +429,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         if split != "test":
             np.savez(out / f"{split}.npz", features=np.stack([r[0] for r in results]), labels=labels)
         summary["splits"][split] = {"songs": songs, "mixes": mixes, "seconds": seconds,
-                                    "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}
+                                    "active_seconds": active_seconds_by_class(labels)}
     path = out / "instruments.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
     return path

@@ -35,8 +35,8 @@ from tqdm import tqdm
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from bridge.score import TICKS_PER_BEAT
 from export.data.audio_effects import guitar_amp
-from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, mix_split, song_stem_parts, soundfont_groups,
-                                    split_soundfonts, split_songs)
+from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, active_seconds_by_class, mix_split, song_stem_parts,
+                                    soundfont_groups, split_soundfonts, split_songs)
 from export.data.render import bank_programs
 from export.data.sampler import SALAMANDER, Sampler, tonejs_samples
 
@@ -80,21 +80,19 @@ def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sa
     groups = soundfont_groups(split_songs(split, plan["songs"], summary["seed"], folk), len(soundfonts))
     replaced = stems.copy()
     shifts: dict[int, list[int]] = {c: [] for c in samplers}
-    song = 0
-    for group, soundfont in zip(groups, soundfonts):
-        programs = bank_programs(soundfont)
-        for tokens, tempo_bpm, seed in tqdm(group, desc="recorded instruments"):
-            if songs is None or song in songs:
-                parts = song_stem_parts(tokens, tempo_bpm, seed, pitched, programs, summary["idiomatic"])
-                seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
-                for part in parts:
-                    if part.klass in samplers:
-                        sampler = samplers[part.klass][song % len(samplers[part.klass])]
-                        stem = sampler.render(part.notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ))
-                        amplified = INSTRUMENT_NAMES[part.klass] in AMPLIFIED and np.abs(stem).max() > 0
-                        replaced[song, part.klass] = guitar_amp(stem, SAMPLE_RATE_HZ) if amplified else stem
-                        shifts[part.klass] += [abs(sampler.shift(int(note.pitch))) for note in part.notes]
-            song += 1
+    programs = {soundfont: bank_programs(soundfont) for soundfont in soundfonts}
+    in_order = [(song, soundfont) for group, soundfont in zip(groups, soundfonts) for song in group]  # as stems holds them
+    for index, ((tokens, tempo_bpm, seed), soundfont) in enumerate(tqdm(in_order, desc="recorded instruments")):
+        if songs is not None and index not in songs:
+            continue
+        seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
+        for part in song_stem_parts(tokens, tempo_bpm, seed, pitched, programs[soundfont], summary["idiomatic"]):
+            if part.klass in samplers:
+                sampler = samplers[part.klass][index % len(samplers[part.klass])]
+                stem = sampler.render(part.notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ))
+                amplified = INSTRUMENT_NAMES[part.klass] in AMPLIFIED and np.abs(stem).max() > 0
+                replaced[index, part.klass] = guitar_amp(stem, SAMPLE_RATE_HZ) if amplified else stem
+                shifts[part.klass] += [abs(sampler.shift(int(note.pitch))) for note in part.notes]
     moved = {INSTRUMENT_NAMES[c]: {"notes": len(s), "largest_shift": max(s, default=0),
                                    "share_beyond_far_shift": round(float(np.mean(np.asarray(s) > FAR_SHIFT)), 3) if s else 0.0}
              for c, s in shifts.items()}
@@ -136,6 +134,6 @@ def build(data: Path = Path("cache/instruments"), out: Path = Path("cache/instru
                             summary["dropout_share"], workers)
         labels = np.stack([r[1] for r in results])
         record[split] = {**plan, "soundfonts": summary["soundfonts"][split], "moved_from_samples": moved,
-                         "active_seconds": dict(zip(INSTRUMENT_NAMES, labels.sum(axis=(0, 1)).astype(int).tolist()))}
+                         "active_seconds": active_seconds_by_class(labels)}
     path.write_text(json.dumps(record, indent=2) + "\n")
     return path
