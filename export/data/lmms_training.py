@@ -10,9 +10,8 @@ instruments (``export.data.sampler``): one or a few recordings a class, each not
 class's parts span up to three octaves where it has one recording, and a recording moved that far is a
 caricature of its instrument, so each note sounds in the octave of its pitch class nearest a recording, at most
 6 semitones from it (the labels, activity per second, do not change; the build's ``instruments.json`` says how
-far notes moved). The
-validation and test mixes stay the build's, so a model trained on these mixes is scored on the same sets as one
-trained on the build.
+far notes moved). The validation and test mixes stay the build's, so a model trained on these mixes is scored on
+the same sets as one trained on the build.
 
 Layout of ``OUT`` (default ``cache/instruments-lmms-samples``)::
 
@@ -38,7 +37,7 @@ from export.data.sampler import Sampler
 LMMS = Path("/usr/share/lmms/samples/instruments")  # Debian package lmms-common
 # By class, LMMS's recordings and the pitch each sounds (pyin's median f0 over its first 3 s, the nearest MIDI
 # note: all within 17 cents of it; tests/test_lmms_training.py measures them again). Left out: the electric
-# piano samples (chords), the steel guitars (their lowest C, far below every guitar part) and the harpsichord
+# piano samples (named as chords, "accord"), the steel guitars (their lowest C, far below every guitar part) and the harpsichord
 # (an unreadable file).
 LMMS_SAMPLES: dict[str, dict[str, int]] = {
     "electric_bass": {"bassslap02.ogg": 36, "bassslap01.ogg": 38},
