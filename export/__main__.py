@@ -246,7 +246,7 @@ def cmd_evaluate_instrument_solos(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
-    from export.data.lmms_training import LMMS, LMMS_SAMPLES
+    from export.data.lmms_training import lmms_recordings
     from export.data.multitrack import FREEPATS, SOUNDFONTS
     from export.data.recorded_stems import RECORDED_SAMPLES
     from export.gus_patches import PatchBank
@@ -270,9 +270,11 @@ def cmd_evaluate_soundfont_samples(args: argparse.Namespace) -> int:
         tables += ["", "The recorded instruments of `data instruments-recorded-samples`:", "",
                    recorded_table(report["recorded"])]
         others = []  # other training recordings, against every soundfont and the recorded test instruments
-        if all((LMMS / f).exists() for files in LMMS_SAMPLES.values() for f in files):  # lmms-common
+        try:
             others.append(("lmms", "LMMS's recordings of `data instruments-lmms-samples`",
-                           {name: decoded([LMMS / f for f in files]) for name, files in LMMS_SAMPLES.items()}))
+                           {name: decoded(list(files)) for name, files in lmms_recordings().items()}))
+        except FileNotFoundError:  # lmms-common is not installed: no LMMS table
+            pass
         if FREEPATS.exists():
             others.append(("freepats", "freepats' patches of `data instruments --freepats` (TiMidity++'s bank 0)",
                            PatchBank(FREEPATS).clips_by_class(COMPARED_RATE_HZ)))

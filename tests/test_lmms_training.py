@@ -55,8 +55,10 @@ def test_missing_recordings_say_which_package_to_install(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_training_build(tmp_path_factory):
-    """A build of three training songs: stand-in stems (``gated_tone_stems``, as test_recorded_stems), stand-in
-    validation features, and the settings `data instruments` writes."""
+    """A build of three training songs: stand-in stems (``gated_tone_stems``: the real ones are FluidSynth's renders,
+    whose subprocess never returned under pytest here, as test_recorded_stems says), stand-in validation features
+    (copied as bytes, never read), and the settings `data instruments` writes. The LMMS recordings that replace the
+    stems are the real ones."""
     directory = tmp_path_factory.mktemp("build")
     tiny_folk(directory)
     np.savez(directory / "stems_train.npz", stems=gated_tone_stems(3))

@@ -50,8 +50,8 @@ LMMS_SAMPLES: dict[str, dict[str, int]] = {
 SHARE = 1 / 3  # of the training songs: a third recording beside the two soundfonts
 
 
-def lmms_samplers(folder: Path = LMMS) -> dict[int, list[Sampler]]:
-    """A sampler of ``LMMS_SAMPLES`` for each of their classes, by class index.
+def lmms_recordings(folder: Path = LMMS) -> dict[str, dict[Path, int]]:
+    """``LMMS_SAMPLES`` as files in ``folder`` with their pitches, by class name.
 
     Raises
     ------
@@ -61,9 +61,20 @@ def lmms_samplers(folder: Path = LMMS) -> dict[int, list[Sampler]]:
     missing = [name for files in LMMS_SAMPLES.values() for name in files if not (folder / name).exists()]
     if missing:
         raise FileNotFoundError(f"{', '.join(missing)} not in {folder}: install the Debian package lmms-common")
-    return {INSTRUMENT_NAMES.index(name): [Sampler({folder / f: pitch for f, pitch in files.items()}, SAMPLE_RATE_HZ,
-                                                   fold_octaves=True)]
-            for name, files in LMMS_SAMPLES.items()}
+    return {name: {folder / f: pitch for f, pitch in files.items()} for name, files in LMMS_SAMPLES.items()}
+
+
+def lmms_samplers(folder: Path = LMMS) -> dict[int, list[Sampler]]:
+    """A sampler of ``lmms_recordings`` for each of their classes, by class index, each note folded to the octave
+    nearest a recording.
+
+    Raises
+    ------
+    FileNotFoundError
+        A recording is not in ``folder`` (lmms-common is not installed).
+    """
+    return {INSTRUMENT_NAMES.index(name): [Sampler(files, SAMPLE_RATE_HZ, fold_octaves=True)]
+            for name, files in lmms_recordings(folder).items()}
 
 
 def replaced_songs(songs: int, seed: int, share: float = SHARE) -> list[int]:
