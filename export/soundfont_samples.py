@@ -252,6 +252,13 @@ def count_shared(ours: np.ndarray, theirs: np.ndarray) -> int:
                for row in ours)
 
 
+@lru_cache(maxsize=None)
+def class_spectra(source: ClipSource, programs: tuple[int, ...]) -> np.ndarray:
+    """``unit_spectra`` of a source's ``class_clips`` at ``COMPARED_RATE_HZ``: decoded once for every set of
+    recordings that ``recordings_shared`` compares with them."""
+    return unit_spectra(source.class_clips(programs, COMPARED_RATE_HZ), COMPARED_SAMPLES)
+
+
 def recordings_shared(recorded: dict[str, list[np.ndarray]], training: Sequence[ClipSource],
                       held_out: dict[str, list[np.ndarray]] | None = None) -> dict[str, dict]:
     """For each class of ``recorded`` (recordings at ``COMPARED_RATE_HZ``: ``decoded`` files of recorded
@@ -270,8 +277,8 @@ def recordings_shared(recorded: dict[str, list[np.ndarray]], training: Sequence[
     report = {}
     for name, recordings in recorded.items():
         ours = unit_spectra(recordings, COMPARED_SAMPLES)
-        shared = {source.path.name: count_shared(ours, unit_spectra(
-            source.class_clips(classes[name].programs, COMPARED_RATE_HZ), COMPARED_SAMPLES)) for source in training}
+        shared = {source.path.name: count_shared(ours, class_spectra(source, classes[name].programs))
+                  for source in training}
         report[name] = {"recordings": len(recordings), "shared": shared}
         if held_out is not None:
             report[name]["held_out"] = count_shared(ours, unit_spectra(held_out.get(name, []), COMPARED_SAMPLES))
