@@ -74,7 +74,8 @@ def cmd_data(args: argparse.Namespace) -> int:
                                      seed=args.seed, audio=args.audio, csound_bank=args.csound_bank,
                                      freepats=args.freepats, modelled_share=args.modelled,
                                      timbre_shift=args.timbre_shift, idiomatic=not args.plain_parts,
-                                     low_piano=args.low_piano, dark_share=args.dark, **dropouts)
+                                     low_piano=args.low_piano, dark_share=args.dark,
+                                     fluidr3_timidity=args.fluidr3_timidity, **dropouts)
         except ValueError as exc:  # stems of another variant in the folder: say which, no traceback
             raise SystemExit(f"data instruments: {exc}") from None
         print(path.read_text())
@@ -545,6 +546,10 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--freepats", action="store_true", help="instruments: freepats' patches through TiMidity++ render "
                                                               "their share of the training and validation songs (an "
                                                               "experiment the instrument card reports)")
+    data.add_argument("--fluidr3-timidity", action="store_true",
+                      help="instruments: FluidR3's recordings through TiMidity++ render their share of the training "
+                           "and validation songs, the control for --freepats: its synthesiser without new recordings "
+                           "(an experiment the instrument card reports)")
     data.add_argument("--modelled", type=share, default=0.0, metavar="SHARE",
                       help="instruments: share of the training and validation songs whose piano and acoustic guitar "
                            "are modelled strings instead of a soundfont (an experiment the instrument card reports)")

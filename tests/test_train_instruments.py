@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import mido
 import numpy as np
 import pytest
 import torch
@@ -15,10 +16,10 @@ from export.card_instruments import (PAIR_BEFORE_DRUM_FIXES, members_phrase, rec
 from export.data.audio_effects import darken
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
-from export.data.multitrack import (CSOUND_BANK, FREEPATS, SAMPLE_RATE_HZ, SONG_S, build_stems, mix, modelled_stems,
-                                    read_activity_csv, restore_pitch, songs_midi, split_plan, split_soundfonts,
+from export.data.multitrack import (CSOUND_BANK, FLUIDR3_TIMIDITY, FREEPATS, SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS,
+                                    build_stems, mix, modelled_stems, read_activity_csv, restore_pitch, songs_midi, split_plan, split_soundfonts,
                                     stretch_ratio, timbre_shifts, trio_mix, write_activity_csv)
-from export.data.render import bank_programs
+from export.data.render import bank_programs, render_midi
 from export.evaluate_instruments import (checkpoint_probabilities, evaluate, held_out_trios, markdown_tables,
                                          shipped_probabilities, trio_report, trio_windows, trios_report)
 from export.musicnn_front import MUSICNN_EMBEDDING, SHARED_CLASSES, load_embedding_split, merge_classes, tag_scores
@@ -115,7 +116,24 @@ def test_a_patch_set_missing_programs_renders_each_class_with_a_program_it_has(t
         assert [m.program for m in midi.tracks[0] if m.type == "program_change"] == [0, 25, 73]
 
 
-@pytest.mark.parametrize("bank, flag", [(CSOUND_BANK, "csound_bank"), (FREEPATS, "freepats")])
+@pytest.mark.skipif(shutil.which("timidity") is None or not SOUNDFONTS["train"][0].exists(),
+                    reason="needs TiMidity++ and FluidR3 (Debian timidity, fluid-soundfont-gm)")
+def test_fluidr3_through_timidity_has_every_program_and_sounds_a_flute(tmp_path):
+    """The control arm for freepats: TiMidity++ plays FluidR3's recordings, every program of them."""
+    assert bank_programs(FLUIDR3_TIMIDITY) is None
+    midi = mido.MidiFile(ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([mido.Message("program_change", program=73), mido.Message("note_on", note=69, velocity=100),
+                                       mido.Message("note_off", note=69, time=960)]))
+    midi.save(tmp_path / "flute.mid")
+    audio = render_midi(tmp_path / "flute.mid", SAMPLE_RATE_HZ, FLUIDR3_TIMIDITY)
+    note = audio[SAMPLE_RATE_HZ // 4: SAMPLE_RATE_HZ]
+    spectrum = np.abs(np.fft.rfft(note * np.hanning(len(note))))
+    assert np.sqrt(np.mean(note ** 2)) > 0.01
+    assert abs(np.argmax(spectrum) * SAMPLE_RATE_HZ / len(note) - 440.0) < 5
+
+
+@pytest.mark.parametrize("bank, flag", [(CSOUND_BANK, "csound_bank"), (FREEPATS, "freepats"),
+                                        (FLUIDR3_TIMIDITY, "fluidr3_timidity")])
 def test_an_extra_bank_joins_the_training_and_validation_soundfonts_only_when_asked_for(bank, flag):
     if not bank.exists():
         pytest.skip(f"{bank} is not installed")

@@ -65,6 +65,9 @@ CSOUND_BANK = Path("/usr/share/sounds/sf2/sf_GMbank.sf2")
 # freepats (GUS patches, mostly recorded instruments) through TiMidity++: another synthesiser and other samples for
 # training and validation, only with ``data instruments --freepats``, an experiment the model card reports.
 FREEPATS = Path("/etc/timidity/freepats.cfg")
+# FluidR3 through TiMidity++ (``data instruments --fluidr3-timidity``): the control for freepats, the same
+# synthesiser with recordings that training already has.
+FLUIDR3_TIMIDITY = Path(__file__).with_name("fluidr3_timidity.cfg")
 VIBRATO_CLASSES = ("strings", "voice", "synth_lead", "saxophone", "flute", "clarinet", "trumpet")
 ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
 DROPOUT_SHARE = 0.5  # default share of the training mixes with the clicks of a live input that misses cycles
@@ -207,9 +210,10 @@ def drum_stems(songs: list[tuple[np.ndarray, float, int]], kits, held_out: bool)
     return np.stack(stems).astype(np.float32)
 
 
-def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = False) -> list[Path]:
+def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = False,
+                     fluidr3_timidity: bool = False) -> list[Path]:
     """The soundfonts that render a split's pitched stems, those of them this machine has."""
-    wanted = ((CSOUND_BANK, csound_bank), (FREEPATS, freepats))
+    wanted = ((CSOUND_BANK, csound_bank), (FREEPATS, freepats), (FLUIDR3_TIMIDITY, fluidr3_timidity))
     extra = [] if split == "test" else [bank for bank, asked in wanted if asked]
     return [s for s in (*SOUNDFONTS[split], *extra) if s.exists()]
 
@@ -393,7 +397,8 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
           csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0,
-          idiomatic: bool = True, low_piano: float = 0.0, dark_share: float = 0.0) -> Path:
+          idiomatic: bool = True, low_piano: float = 0.0, dark_share: float = 0.0,
+          fluidr3_timidity: bool = False) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -401,8 +406,8 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     The test mixes are written as WAV and CSV files; with ``audio``, the training
     and validation mixes too (the same mixes, for front ends that read audio).
     ``dropout_share`` of the training mixes get the dropouts of a live input; with
-    ``csound_bank``, csound's GM bank, and with ``freepats``, freepats through TiMidity++, render
-    their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
+    ``csound_bank``, csound's GM bank, with ``freepats``, freepats through TiMidity++, and with
+    ``fluidr3_timidity``, FluidR3 through TiMidity++, render their share of the training and validation songs; ``modelled_share`` of those songs have their piano and
     acoustic guitar played by modelled strings, and with ``timbre_shift`` their pitched stems' timbres are moved
     by up to that many semitones. With ``idiomatic``, every split's chord and bass instruments (the test set's
     too) play as their players would (``idioms``); without, the arrangement's plain parts. ``low_piano`` of the
@@ -412,15 +417,16 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     out.mkdir(parents=True, exist_ok=True)
     kits = load_kits(kits_dir, SAMPLE_RATE_HZ)
     plan = split_plan(scale)
+    banks = (csound_bank, freepats, fluidr3_timidity)
     summary: dict = {"seed": seed, "features": INSTRUMENT_FEATURES.as_dict(), "classes": list(INSTRUMENT_NAMES),
-                     "soundfonts": {k: [s.name for s in split_soundfonts(k, csound_bank, freepats)] for k in SOUNDFONTS},
+                     "soundfonts": {k: [s.name for s in split_soundfonts(k, *banks)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
                      "dropout_share": dropout_share, "modelled_share": modelled_share, "timbre_shift": timbre_shift,
                      "idiomatic": idiomatic, **({"low_piano": low_piano} if low_piano else {}),
                      **({"dark_share": dark_share} if dark_share else {}), "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
         held_out = split == "test"
-        path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, csound_bank, freepats),
+        path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, *banks),
                            0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic,
                            0.0 if held_out else low_piano)
         results = mix_split(split, np.load(path)["stems"], mixes, seconds, seed, out / split if held_out or audio else None,

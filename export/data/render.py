@@ -71,12 +71,14 @@ def bank_patches(config: Path, bank: int = 0) -> dict[int, Path]:
 
 def bank_programs(soundfont: Path) -> frozenset[int] | None:
     """The GM programs (0-based) of bank 0 in a TiMidity++ configuration (``bank_patches``); None for a soundfont,
-    which has them all.
+    which has them all, and for a configuration that plays a soundfont (a ``soundfont`` line).
 
     freepats lacks some programs, and TiMidity++ sounds another instrument in their place: a stem would carry the
     wrong label.
     """
-    return frozenset(bank_patches(soundfont)) if soundfont.suffix == ".cfg" else None
+    if soundfont.suffix != ".cfg" or any(line.split()[:1] == ["soundfont"] for line in soundfont.read_text().splitlines()):
+        return None
+    return frozenset(bank_patches(soundfont))
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate_hz: int) -> None:
