@@ -17,8 +17,9 @@ from export.data.audio_effects import darken
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FLUIDR3_TIMIDITY, FREEPATS, SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS,
-                                    build_stems, mix, modelled_stems, read_activity_csv, restore_pitch, songs_midi, split_plan, split_soundfonts,
-                                    stretch_ratio, timbre_shifts, trio_mix, write_activity_csv)
+                                    build_stems, mix, modelled_stems, read_activity_csv, restore_pitch, songs_midi,
+                                    split_plan, split_soundfonts, stretch_ratio, timbre_shifts, trio_mix,
+                                    write_activity_csv)
 from export.data.render import bank_programs, render_midi
 from export.evaluate_instruments import (checkpoint_probabilities, evaluate, held_out_trios, markdown_tables,
                                          shipped_probabilities, trio_report, trio_windows, trios_report)
@@ -122,7 +123,8 @@ def test_fluidr3_through_timidity_has_every_program_and_sounds_a_flute(tmp_path)
     """The control arm for freepats: TiMidity++ plays FluidR3's recordings, every program of them."""
     assert bank_programs(FLUIDR3_TIMIDITY) is None
     midi = mido.MidiFile(ticks_per_beat=480)
-    midi.tracks.append(mido.MidiTrack([mido.Message("program_change", program=73), mido.Message("note_on", note=69, velocity=100),
+    midi.tracks.append(mido.MidiTrack([mido.Message("program_change", program=73),
+                                       mido.Message("note_on", note=69, velocity=100),
                                        mido.Message("note_off", note=69, time=960)]))
     midi.save(tmp_path / "flute.mid")
     audio = render_midi(tmp_path / "flute.mid", SAMPLE_RATE_HZ, FLUIDR3_TIMIDITY)

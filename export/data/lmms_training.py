@@ -37,8 +37,8 @@ from export.data.sampler import Sampler
 LMMS = Path("/usr/share/lmms/samples/instruments")  # Debian package lmms-common
 # By class, LMMS's recordings and the pitch each sounds (pyin's median f0 over its first 3 s, the nearest MIDI
 # note: all within 17 cents of it; tests/test_lmms_training.py measures them again). Left out: the electric
-# piano samples (named as chords, "accord"), the steel guitars (their lowest C, far below every guitar part) and the harpsichord
-# (an unreadable file).
+# piano samples (named as chords, "accord"), the steel guitars (their lowest C, far below every guitar part) and
+# the harpsichord (an unreadable file).
 LMMS_SAMPLES: dict[str, dict[str, int]] = {
     "electric_bass": {"bassslap02.ogg": 36, "bassslap01.ogg": 38},
     "piano": {"piano02.ogg": 48, "piano01.ogg": 60},

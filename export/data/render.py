@@ -48,16 +48,19 @@ def render_midi(midi_path: Path, sample_rate_hz: int = 22050, soundfont: Path = 
     return audio.astype(np.float32)
 
 
+def config_lines(config: Path) -> list[list[str]]:
+    """The words of each line of a TiMidity++ configuration that has any, its ``#`` comments dropped."""
+    lines = (line.split("#", 1)[0].split() for line in config.read_text(errors="replace").splitlines())
+    return [words for words in lines if words]
+
+
 def bank_patches(config: Path, bank: int = 0) -> dict[int, Path]:
     """The patch file of each program (0-based) of ``bank`` in a TiMidity++ configuration: its ``dir`` lines give
     the folders that relative names are in (the last one that holds the file), ``bank N`` starts a bank's table,
     ``drumset N`` a drum set's, and a line ``program file [options]`` names a program's patch."""
     folders: list[Path] = []
     table, patches = None, {}
-    for line in config.read_text(errors="replace").splitlines():
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
+    for words in config_lines(config):
         if words[0] == "dir" and len(words) > 1:
             folders.insert(0, Path(words[1]))
         elif words[0] in ("bank", "drumset") and len(words) > 1:
@@ -76,7 +79,7 @@ def bank_programs(soundfont: Path) -> frozenset[int] | None:
     freepats lacks some programs, and TiMidity++ sounds another instrument in their place: a stem would carry the
     wrong label.
     """
-    if soundfont.suffix != ".cfg" or any(line.split()[:1] == ["soundfont"] for line in soundfont.read_text().splitlines()):
+    if soundfont.suffix != ".cfg" or any(words[0] == "soundfont" for words in config_lines(soundfont)):
         return None
     return frozenset(bank_patches(soundfont))
 
