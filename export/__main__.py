@@ -86,7 +86,8 @@ def cmd_data(args: argparse.Namespace) -> int:
             path = build(Path(args.out or "cache/drums"), scale=args.scale, workers=args.workers, seed=args.seed,
                          csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only),
                          without_kits=tuple(args.without_kits), synth_kits=args.synth_kits,
-                         align_attacks=args.align_attacks, class_tuning=args.class_tuning)
+                         align_attacks=args.align_attacks, class_tuning=args.class_tuning,
+                         snare_buzz=args.snare_buzz, snare_buzz_tests=args.snare_buzz_tests)
         except ValueError as exc:  # a split, kit or build that does not fit: say which, no traceback
             raise SystemExit(f"data drums: {exc}") from None
         print(path.read_text())
@@ -526,6 +527,13 @@ def main(argv: list[str] | None = None) -> int:
                       help="drums: on training and unlabeled tracks, tune each drum class apart by a random amount of "
                            "up to this many semitones, as if every drum came from another kit (an experiment the drum "
                            "card reports)")
+    data.add_argument("--snare-buzz", type=share, default=0.0, metavar="SHARE",
+                      help="drums: share of training and unlabeled tracks whose snare wires ring, unlabelled, under "
+                           "every kick and tom stroke, as on a real kit (an experiment the drum card reports)")
+    data.add_argument("--snare-buzz-tests", action="store_true",
+                      help="drums: the test sets' snare wires ring under every kick and tom stroke, the tracks "
+                           "otherwise the same stroke by stroke (with --only and an --out of its own: how a model "
+                           "bears a real kit's rattle)")
     data.add_argument("--hop", type=int, metavar="SAMPLES",
                       help="drums: hop of the log-mel frames in samples at 22.05 kHz (default that of "
                            "bridge.features, 220: 10 ms); training and export read it from the build")

@@ -158,11 +158,11 @@ def test_a_synthesised_drum_machine_has_every_class_and_its_kick_falls_below_its
     assert plans.pop("train") == plans.pop("unlabeled") == 0.2 and not any(plans.values())
 
 
-def test_the_data_command_takes_mixed_and_synthesised_kit_shares_from_0_to_1_only():
+def test_the_data_command_takes_mixed_and_synthesised_kit_and_snare_buzz_shares_from_0_to_1_only():
     from export.__main__ import main
 
     for bad in ("1.5", "-0.1", "half"):
-        for option in ("--mixed-kits", "--synth-kits"):
+        for option in ("--mixed-kits", "--synth-kits", "--snare-buzz"):
             with pytest.raises(SystemExit) as exit_info:
                 main(["data", "drums", option, bad])
             assert exit_info.value.code == 2
@@ -304,3 +304,34 @@ def test_class_tuning_tunes_each_drum_class_apart_and_only_the_training_tracks()
     assert any(rings(36, 3.0, seed) != rings(42, 3.0, seed) for seed in range(5))
     assert all(p.class_tuning_st == (2.5 if p.name in ("train", "unlabeled") else 0.0)
                for p in default_plans(0.01, class_tuning=2.5))
+
+
+def test_snare_wires_ring_under_kicks_and_toms_only_unlabelled_and_only_in_training_tracks():
+    """Stand-in one-shots: a short kick click, a noise snare. With ``snare_buzz`` a kick or tom stroke leaves the
+    snare's high-passed noise ringing after it, softer than the stroke; a hi-hat stroke does not, nor does a kit
+    without a snare; the labels stay the strokes played."""
+    from export.data.drums import render_drums, snare_wires
+    from export.data.grooves import DrumHit
+
+    noise = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    click = np.r_[np.ones(50), np.zeros(7950)].astype(np.float32)
+    layers = {36: [(0.0, 1.0, click)], 45: [(0.0, 1.0, click)], 42: [(0.0, 1.0, click)], 38: [(0.0, 1.0, noise)]}
+    kit = SampleKit("stand-in", False, SAMPLE_RATE_HZ, layers)
+
+    def after_stroke(note: int, buzz: bool, kit: SampleKit = kit) -> np.ndarray:
+        audio = render_drums([DrumHit(0.0, note, 127)], kit, np.random.default_rng(3), 8000, snare_buzz=buzz)
+        return audio[60:]
+
+    for note in (36, 45):
+        ring = after_stroke(note, True)
+        assert not after_stroke(note, False).any() and 0 < np.max(np.abs(ring)) < 0.25 * np.max(np.abs(
+            render_drums([DrumHit(0.0, note, 127)], kit, np.random.default_rng(3), 8000)))
+    assert not after_stroke(42, True).any()
+    without_snare = SampleKit("no snare", False, SAMPLE_RATE_HZ, {n: layers[n] for n in (36, 42)})
+    assert snare_wires(without_snare, np.random.default_rng(0)) is None and not after_stroke(36, True, without_snare).any()
+    wires = snare_wires(kit, np.random.default_rng(0))
+    assert np.max(np.abs(wires)) == pytest.approx(1.0) and np.argmax(np.abs(wires)) > 0.004 * SAMPLE_RATE_HZ
+    assert all(p.snare_buzz_share == (0.5 if p.name in ("train", "unlabeled") else 0.0)
+               for p in default_plans(0.01, snare_buzz=0.5))
+    assert all(p.snare_buzz_share == (1.0 if p.name.startswith("test") else 0.0)
+               for p in default_plans(0.01, snare_buzz_tests=True))

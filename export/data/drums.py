@@ -27,6 +27,7 @@ from pathlib import Path
 
 import librosa
 import numpy as np
+from scipy import signal
 from scipy.io import wavfile
 from tqdm import tqdm
 
@@ -37,7 +38,7 @@ from export.data.audio_effects import recording_chain
 from export.data.drum_kits import (HELD_OUT_KITS, MORE_HELD_OUT_KITS, SONIC_PI_KIT, SampleKit, attack_aligned,
                                    kits_for, kits_without, load_kits, mixed_kit)
 from export.data.folk import load_splits
-from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, DrumHit, generate
+from export.data.grooves import CLOSED_HAT, OPEN_HAT, PEDAL_HAT, SCATTERED_SHARE, TOMS, DrumHit, generate
 from export.data.synth_kits import synth_kit
 from export.evaluate_drums import KITS_FILE
 
@@ -45,6 +46,8 @@ SAMPLE_RATE_HZ = DRUM_FEATURES.sample_rate_hz
 TEST_SAMPLE_RATE_HZ = 44100
 FOLK_CACHE = Path("cache/folk/folk.npz")
 BAND_SPLITS = ("train", "valid", "test")  # the folk splits accompaniment comes from
+SNARE = 38
+WIRE_TRIGGERS = (35, 36) + TOMS  # the drums whose strokes set a snare's wires ringing (``snare_wires``)
 
 
 @dataclass(frozen=True)
@@ -62,30 +65,37 @@ class DrumSetPlan:
     mixed_kit_share: float = 0.0  # share of tracks on a kit mixed from several (``drum_kits.mixed_kit``)
     synth_kit_share: float = 0.0  # share of tracks on a drum machine of their own (``synth_kits.synth_kit``)
     class_tuning_st: float = 0.0  # each drum class tuned apart, by up to this many semitones (``render_drums``)
+    snare_buzz_share: float = 0.0  # share of tracks whose snare wires ring under the kick and toms (``snare_wires``)
 
 
 def default_plans(scale: float = 1.0, mixed_kits: float = 0.0, synth_kits: float = 0.0,
-                  class_tuning: float = 0.0) -> list[DrumSetPlan]:
+                  class_tuning: float = 0.0, snare_buzz: float = 0.0, snare_buzz_tests: bool = False
+                  ) -> list[DrumSetPlan]:
     """The splits of a full build; ``scale`` shrinks every count (tests use a tiny one), ``mixed_kits`` and
     ``synth_kits`` are the shares of training and unlabeled tracks on mixed kits and on synthesised drum machines,
-    ``class_tuning`` the semitones by which their drum classes are tuned apart (validation and tests play the kits
-    of this machine, whole and as sampled)."""
+    ``class_tuning`` the semitones by which their drum classes are tuned apart, ``snare_buzz`` the share of them
+    whose snare wires ring under the kick and toms (validation and tests play the kits of this machine, whole and
+    as sampled). ``snare_buzz_tests``: the test sets' wires ring under every kick and tom stroke, their tracks
+    otherwise the same, stroke by stroke (a check of how a model bears it)."""
     def n(count: int) -> int:
         return max(2, int(round(count * scale)))
     drill = SCATTERED_SHARE
-    return [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits, synth_kits,
-                        class_tuning),
-            DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, "training", "valid", drill),
-            DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits, synth_kits,
-                        class_tuning),
-            DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, "training", "test", 0.0),
-            DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, "training", "test", 0.0),
-            DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
-            DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, "held_out", "test", 0.0),
-            DrumSetPlan("test_more_kits", n(30), 20.0, 2_400_000, 0.0, "more_held_out", "test", 0.0),
-            DrumSetPlan("test_more_kits_mix", n(30), 20.0, 2_500_000, 1.0, "more_held_out", "test", 0.0),
-            DrumSetPlan("test_sonic_pi_kit", n(30), 20.0, 2_600_000, 0.0, "sonic_pi", "test", 0.0),
-            DrumSetPlan("test_sonic_pi_kit_mix", n(30), 20.0, 2_700_000, 1.0, "sonic_pi", "test", 0.0)]
+    plans = [DrumSetPlan("train", n(4800), 8.0, 0, 0.5, "training", "train", drill, mixed_kits, synth_kits,
+                         class_tuning, snare_buzz),
+             DrumSetPlan("valid", n(480), 8.0, 1_000_000, 0.5, "training", "valid", drill),
+             DrumSetPlan("unlabeled", n(1200), 8.0, 3_000_000, 1.0, "training", "train", drill, mixed_kits, synth_kits,
+                         class_tuning, snare_buzz),
+             DrumSetPlan("test_alone", n(30), 20.0, 2_000_000, 0.0, "training", "test", 0.0),
+             DrumSetPlan("test_mix", n(30), 20.0, 2_100_000, 1.0, "training", "test", 0.0),
+             DrumSetPlan("test_unseen_kit", n(30), 20.0, 2_200_000, 0.0, "held_out", "test", 0.0),
+             DrumSetPlan("test_unseen_kit_mix", n(30), 20.0, 2_300_000, 1.0, "held_out", "test", 0.0),
+             DrumSetPlan("test_more_kits", n(30), 20.0, 2_400_000, 0.0, "more_held_out", "test", 0.0),
+             DrumSetPlan("test_more_kits_mix", n(30), 20.0, 2_500_000, 1.0, "more_held_out", "test", 0.0),
+             DrumSetPlan("test_sonic_pi_kit", n(30), 20.0, 2_600_000, 0.0, "sonic_pi", "test", 0.0),
+             DrumSetPlan("test_sonic_pi_kit_mix", n(30), 20.0, 2_700_000, 1.0, "sonic_pi", "test", 0.0)]
+    if snare_buzz_tests:
+        plans = [replace(plan, snare_buzz_share=1.0) if plan.name.startswith("test") else plan for plan in plans]
+    return plans
 
 
 def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
@@ -96,11 +106,32 @@ def _pitched(shot: np.ndarray, factor: float) -> np.ndarray:
     return np.interp(positions, np.arange(len(shot)), shot).astype(np.float32)
 
 
+def snare_wires(kit: SampleKit, rng: np.random.Generator) -> np.ndarray | None:
+    """What the kit's snare wires sound when a kick or tom stroke sets them ringing, peak 1 (None: no snare).
+
+    On a real kit the snare's wires answer the kick and the toms: a soft rattle with no stick attack, in every
+    microphone. One-shots are recorded a drum at a time and rarely hold it. The kit's own snare one-shot,
+    high-passed at 1.5-4 kHz (the wires, not the head), its attack blunted by a 4-12 ms rise and its ring cut
+    short (decay time 40-150 ms).
+    """
+    shot = kit.one_shot(SNARE, 64, rng)
+    if shot is None:
+        return None
+    sr = kit.sample_rate_hz
+    cutoff_hz = min(rng.uniform(1500, 4000), 0.45 * sr)
+    wires = signal.sosfilt(signal.butter(2, cutoff_hz / (sr / 2), "highpass", output="sos"), shot)
+    t = np.arange(len(wires)) / sr
+    wires *= np.minimum(1.0, t / rng.uniform(0.004, 0.012)) * np.exp(-t / rng.uniform(0.04, 0.15))
+    return (wires / (float(np.max(np.abs(wires))) or 1.0)).astype(np.float32)
+
+
 def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, n_samples: int,
-                 class_tuning_st: float = 0.0) -> np.ndarray:
+                 class_tuning_st: float = 0.0, snare_buzz: bool = False) -> np.ndarray:
     """Mix the kit's one-shots at the hits: per-class levels, a velocity curve, tuning and hi-hat choke; with
     ``class_tuning_st``, each class (and the percussion outside them) also tuned by its own random amount of up to
-    that many semitones, so that a kit's drums are no longer tuned as one."""
+    that many semitones, so that a kit's drums are no longer tuned as one; with ``snare_buzz``, the snare's wires
+    ring under each kick and tom stroke (``snare_wires``), -30..-14 dB below its peak and 1-4 ms after it,
+    unlabelled."""
     sr = kit.sample_rate_hz
     out = np.zeros(n_samples + int(2.5 * sr), np.float32)
     class_gain = 10 ** (rng.uniform(-6, 6, len(DRUM_CLASSES) + 1) / 20)
@@ -109,6 +140,9 @@ def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, 
     class_tuning = 2 ** (rng.uniform(-class_tuning_st, class_tuning_st, len(DRUM_CLASSES) + 1) / 12) \
         if class_tuning_st else np.ones(len(DRUM_CLASSES) + 1)
     hat_times = [h.time_s for h in hits if h.note in (CLOSED_HAT, PEDAL_HAT, OPEN_HAT)]
+    wires = snare_wires(kit, rng) if snare_buzz else None
+    if wires is not None:
+        wire_level, wire_delay = 10 ** (rng.uniform(-30, -14) / 20), int(rng.uniform(0.001, 0.004) * sr)
     for hit in hits:
         shot = kit.one_shot(hit.note, hit.velocity, rng)
         if shot is None:
@@ -127,6 +161,9 @@ def render_drums(hits: list[DrumHit], kit: SampleKit, rng: np.random.Generator, 
         start = int(hit.time_s * sr)
         shot = shot[: len(out) - start]  # tuned down, a one-shot can outlast the tail room
         out[start:start + len(shot)] += gain * shot
+        if wires is not None and hit.note in WIRE_TRIGGERS:
+            ring = wires[: len(out) - start - wire_delay]
+            out[start + wire_delay:start + wire_delay + len(ring)] += gain * float(np.max(np.abs(shot))) * wire_level * ring
     return out[:n_samples]
 
 
@@ -136,24 +173,25 @@ def labelled_hits(hits: list[DrumHit], kit: SampleKit) -> list[DrumHit]:
 
 
 def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndarray, float] | None,
-               scattered_share: float = SCATTERED_SHARE, class_tuning_st: float = 0.0) -> tuple[np.ndarray, list[DrumHit]]:
+               scattered_share: float = SCATTERED_SHARE, class_tuning_st: float = 0.0, snare_buzz: bool = False
+               ) -> tuple[np.ndarray, list[DrumHit]]:
     """One rendered track at ``SAMPLE_RATE_HZ``: drums (with accompaniment if ``band``), recording chain applied.
 
     ``band`` is (audio, tempo in BPM) of an accompaniment clip; the drums follow its tempo and bar lines;
-    ``class_tuning_st`` as ``render_drums`` takes it.
+    ``class_tuning_st`` and ``snare_buzz`` as ``render_drums`` takes them.
     """
     rng = np.random.default_rng(seed)
     n_samples = int(duration_s * SAMPLE_RATE_HZ)
     if band is None:
         hits, _ = generate(seed, duration_s, scattered_share=scattered_share)
-        mix = render_drums(hits, kit, rng, n_samples, class_tuning_st)
+        mix = render_drums(hits, kit, rng, n_samples, class_tuning_st, snare_buzz)
     else:
         band_audio, tempo_bpm = band
         bar_s = 240.0 / tempo_bpm
         offset_s = rng.uniform(0, max(0.0, len(band_audio) / SAMPLE_RATE_HZ - duration_s))
         start_s = np.ceil(offset_s / bar_s) * bar_s - offset_s - bar_s
         hits, _ = generate(seed, duration_s, tempo_bpm=tempo_bpm, start_s=float(start_s), scattered_share=scattered_share)
-        drums = render_drums(hits, kit, rng, n_samples, class_tuning_st)
+        drums = render_drums(hits, kit, rng, n_samples, class_tuning_st, snare_buzz)
         segment = band_audio[int(offset_s * SAMPLE_RATE_HZ):][:n_samples]
         segment = np.pad(segment, (0, n_samples - len(segment)))
         ratio = 10 ** (rng.uniform(-8, 6) / 20) * (np.std(drums) or 1.0) / (np.std(segment) or 1.0)
@@ -198,7 +236,8 @@ def _track_job(job: tuple[DrumSetPlan, int, str | None]) -> tuple[np.ndarray, li
         kit = mixed_kit(kits, rng)
     if plan.synth_kit_share and rng.random() < plan.synth_kit_share:
         kit = synth_kit(rng, SAMPLE_RATE_HZ)
-    audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share, plan.class_tuning_st)
+    snare_buzz = bool(plan.snare_buzz_share) and rng.random() < plan.snare_buzz_share
+    audio, hits = make_track(seed, kit, plan.duration_s, band, plan.scattered_share, plan.class_tuning_st, snare_buzz)
     if out_dir is not None:
         write_annotated(Path(out_dir), track_name(plan, index), audio, hits)
         return np.zeros((0, _SPEC.n_mels), np.float16), hits, kit.name
@@ -289,8 +328,10 @@ def existing_build(out: Path, only: tuple[str, ...], plans: list[DrumSetPlan], s
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = FOLK_CACHE,
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
           only: tuple[str, ...] = (), without_kits: tuple[str, ...] = (), synth_kits: float = 0.0,
-          align_attacks: bool = False, class_tuning: float = 0.0) -> Path:
-    """Render every split of ``default_plans(scale, mixed_kits, synth_kits, class_tuning)`` into ``out`` (with ``csound_kits``, from csound's
+          align_attacks: bool = False, class_tuning: float = 0.0, snare_buzz: float = 0.0,
+          snare_buzz_tests: bool = False) -> Path:
+    """Render every split of ``default_plans(scale, mixed_kits, synth_kits, class_tuning, snare_buzz,
+    snare_buzz_tests)`` into ``out`` (with ``csound_kits``, from csound's
     GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
     or start one with them (every track is a function of its split's seed, so a split comes out the same either
@@ -304,7 +345,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         A kit of ``without_kits`` is none of this machine's, or a split is left without kits.
     """
     spec = replace(DRUM_FEATURES, hop=hop or DRUM_FEATURES.hop)
-    plans = default_plans(scale, mixed_kits, synth_kits, class_tuning)
+    plans = default_plans(scale, mixed_kits, synth_kits, class_tuning, snare_buzz, snare_buzz_tests)
     order = [plan.name for plan in plans]  # of the splits in drums.json, however many builds added them
     band_counts = {"train": max(4, int(360 * scale)), "valid": max(2, int(45 * scale)), "test": max(2, int(30 * scale))}
     held_out = {"held_out_kits": list(HELD_OUT_KITS), "more_held_out_kits": list(MORE_HELD_OUT_KITS),
@@ -345,6 +386,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                                             "mixed_kit_share": plan.mixed_kit_share,
                                             "synth_kit_share": plan.synth_kit_share,
                                             "class_tuning_st": plan.class_tuning_st,
+                                            "snare_buzz_share": plan.snare_buzz_share,
                                             "onsets": onsets,
                                             "kits_used": sorted({r[2] for r in results})}
     summary["splits"] = {name: summary["splits"][name] for name in order if name in summary["splits"]}
