@@ -87,7 +87,8 @@ def cmd_data(args: argparse.Namespace) -> int:
                          csound_kits=args.csound_kits, mixed_kits=args.mixed_kits, hop=args.hop, only=tuple(args.only),
                          without_kits=tuple(args.without_kits), synth_kits=args.synth_kits,
                          align_attacks=args.align_attacks, class_tuning=args.class_tuning,
-                         snare_buzz=args.snare_buzz, snare_buzz_tests=args.snare_buzz_tests)
+                         snare_buzz=args.snare_buzz, snare_buzz_tests=args.snare_buzz_tests,
+                         lmms_kits=args.lmms_kits)
         except ValueError as exc:  # a split, kit or build that does not fit: say which, no traceback
             raise SystemExit(f"data drums: {exc}") from None
         print(path.read_text())
@@ -514,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
                                                           "WAV and CSV files too (for the musicnn front end)")
     data.add_argument("--csound-kits", action="store_true", help="drums: also the seven kits of csound's GM bank "
                                                                  "(an experiment the drum card reports)")
+    data.add_argument("--lmms-kits", action="store_true",
+                      help="drums: also four training kits of LMMS's drum one-shots (lmms-common; an experiment the "
+                           "drum card reports)")
     data.add_argument("--mixed-kits", type=share, default=0.0, metavar="SHARE",
                       help="drums: share of training and unlabeled tracks on a kit mixed from several (each drum "
                            "class from a random kit)")

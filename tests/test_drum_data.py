@@ -10,10 +10,11 @@ from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_labe
 from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
-from export.data.drum_kits import (ATTACK_DB, CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, MORE_HELD_OUT_KITS, SONIC_PI_KIT,
-                                   SONIC_PI_ONE_SHOTS, SONIC_PI_SAMPLES, SampleKit, attack_aligned, from_attack,
-                                   gm_note_of, hydrogen_kit, kit_cache_name, kit_sources, kits_for, kits_without,
-                                   mixed_kit, sonic_pi_kit)
+from export.data.drum_kits import (ATTACK_DB, CSOUND_KITS, HELD_OUT_KITS, HYDROGEN, LMMS_DRUMS, LMMS_KIT_COUNT,
+                                   LMMS_ONE_SHOTS, MORE_HELD_OUT_KITS, SONIC_PI_KIT, SONIC_PI_ONE_SHOTS,
+                                   SONIC_PI_SAMPLES, SampleKit, attack_aligned, from_attack, gm_note_of, hydrogen_kit,
+                                   kit_cache_name, kit_sources, kits_for, kits_without, lmms_kit, mixed_kit,
+                                   sonic_pi_kit)
 from export.data.drums import SAMPLE_RATE_HZ, default_plans, existing_build, make_track, write_annotated
 from export.data.grooves import STYLES, generate
 from export.data.synth_kits import synth_kit
@@ -199,6 +200,20 @@ def test_sonic_pi_kit_has_soft_and_hard_strokes_three_hi_hats_and_no_swelling_sp
     rng = np.random.default_rng(0)
     soft, hard = kit.one_shot(36, 40, rng), kit.one_shot(36, 120, rng)
     assert soft is not hard and len(SONIC_PI_ONE_SHOTS) == 15
+
+
+@pytest.mark.skipif(not LMMS_DRUMS.is_dir(), reason="lmms-common is not installed")
+def test_lmms_kits_are_training_kits_only_on_request_each_with_its_own_files():
+    names = [name for name, _ in kit_sources(lmms=True) if name.startswith("lmms:")]
+    assert len(names) == LMMS_KIT_COUNT and not any(name.startswith("lmms:") for name, _ in kit_sources())
+    first, second = lmms_kit(0, SAMPLE_RATE_HZ), lmms_kit(1, SAMPLE_RATE_HZ)
+    assert {35, 36, 37, 38, 42, 44, 46, 49, 51} <= set(first.layers)
+    assert all(len(first.layers[note]) == 1 and len(first.layers[note][0][2]) for note in first.layers)
+    assert not np.array_equal(first.layers[38][0][2], second.layers[38][0][2])  # another snare file
+    assert np.array_equal(first.layers[44][0][2], second.layers[44][0][2])  # the one pedal hi-hat
+    assert kits_for([first], "training") == [first] and len(LMMS_ONE_SHOTS[(38, 40)]) > LMMS_KIT_COUNT
+    # an LMMS kit's cache name digests the LMMS table too; the other kits' names (and caches) stay as they were
+    assert kit_cache_name("lmms:0", SAMPLE_RATE_HZ).rsplit("_", 1)[1] != kit_cache_name("x", SAMPLE_RATE_HZ).rsplit("_", 1)[1]
 
 
 def test_a_build_can_leave_named_kits_out_and_refuses_names_of_no_kit():

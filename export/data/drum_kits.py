@@ -5,7 +5,8 @@ a list of velocity layers, each a mono one-shot at the render rate. General
 MIDI kits are rendered once, note by note and velocity by velocity, through
 FluidSynth; the AVL kits (multi-sampled real drum sets) likewise on channel 1;
 Hydrogen kits are read from their ``drumkit.xml``; Sonic Pi's acoustic drum
-one-shots by the table ``SONIC_PI_ONE_SHOTS``. Performances are then mixed
+one-shots by the table ``SONIC_PI_ONE_SHOTS``, LMMS's drum one-shots (only on
+request) by ``LMMS_ONE_SHOTS``. Performances are then mixed
 from these samples with numpy, which is fast and gives exact onset labels.
 """
 
@@ -62,6 +63,27 @@ SONIC_PI_ONE_SHOTS = {
     "drum_tom_mid_soft": ((45, 47), 0.0, 0.55), "drum_tom_mid_hard": ((45, 47), 0.55, 1.0),
     "drum_tom_hi_soft": ((48, 50), 0.0, 0.55), "drum_tom_hi_hard": ((48, 50), 0.55, 1.0),
 }
+LMMS_DRUMS = Path("/usr/share/lmms/samples/drums")  # Debian package lmms-common
+# LMMS's drum one-shots (one file a sound, most of them produced rather than played), by the GM notes they sound.
+# They are no drum set: kit k of ``LMMS_KIT_COUNT`` plays the k-th file of every list (cyclically).
+LMMS_ONE_SHOTS = {
+    (35, 36): ("bassdrum_acoustic01", "kick01", "bassdrum01", "kick_soft01", "bassdrum_acoustic02", "kick02",
+               "bassdrum02", "kick_hard01", "kick03", "bassdrum03", "kick_soft02", "kick04", "bassdrum04",
+               "kick_long01", "kick_hiphop01", "kick_distorted01", "kick_hardcore01"),
+    (38, 40): ("snare_acoustic01", "snare01", "snare_muffled01", "snare02", "snare03", "snare_hiphop01", "snare04",
+               "snare_muffled02", "snare05", "snare_short01", "snare06", "snare_hiphop02", "snare07",
+               "snare_electro01", "snare_harsh01", "nasty_snare01"),
+    (37,): ("sidestick01", "rim01", "snare_rim01", "nasty_rim01"),
+    (42,): ("hihat_closed01", "hihat_closed02", "hihat_closed03", "hihat_closed04", "hihat_closed05"),
+    (44,): ("hihat_foot_pedal01",),
+    (46,): ("hihat_opened01", "hihat_opened02", "hihat_opened03"),
+    (49, 57): ("crash01", "crash02"),
+    (51, 59): ("ride01", "ride02"),
+    (41, 43): ("tom_low01", "tom05", "tom04"),
+    (45, 47): ("tom_mid01", "tom03"),
+    (48, 50): ("tom_hi01", "tom01", "tom02"),
+}
+LMMS_KIT_COUNT = 4
 HELD_OUT_ROLES = {"held_out": HELD_OUT_KITS, "more_held_out": MORE_HELD_OUT_KITS,
                   "sonic_pi": (SONIC_PI_KIT,)}  # the kits only tests hear
 KIT_ROLES = ("training", *HELD_OUT_ROLES)
@@ -258,6 +280,18 @@ def sonic_pi_kit(sample_rate_hz: int, samples: Path = SONIC_PI_SAMPLES) -> Sampl
     return kit
 
 
+def lmms_kit(index: int, sample_rate_hz: int, samples: Path = LMMS_DRUMS) -> SampleKit:
+    """LMMS kit ``index``: for each note of ``LMMS_ONE_SHOTS``, the ``index``-th file of its list (cyclically),
+    one layer for every velocity."""
+    kit = SampleKit(f"lmms:{index}", False, sample_rate_hz)
+    for notes, stems in LMMS_ONE_SHOTS.items():
+        audio, _ = librosa.load(samples / f"{stems[index % len(stems)]}.ogg", sr=sample_rate_hz, mono=True)
+        shot = trim(audio.astype(np.float32))[: int(ONE_SHOT_S * sample_rate_hz)]
+        for note in notes:
+            kit.layers.setdefault(note, []).append((0.0, 1.0, shot))
+    return kit
+
+
 def kits_without(kits: list[SampleKit], names: tuple[str, ...]) -> list[SampleKit]:
     """``kits`` less the kits called ``names`` (an experiment's left-out kits).
 
@@ -283,8 +317,9 @@ def kits_for(kits: list[SampleKit], role: str) -> list[SampleKit]:
     return [k for k in kits if not any(k.name in names for names in HELD_OUT_ROLES.values())]
 
 
-def kit_sources(csound: bool = False) -> list[tuple[str, callable]]:
-    """Every kit this machine has (with ``csound``, csound's GM kits too): (name, loader taking the sample rate)."""
+def kit_sources(csound: bool = False, lmms: bool = False) -> list[tuple[str, callable]]:
+    """Every kit this machine has (with ``csound``, csound's GM kits too; with ``lmms``, the ``LMMS_KIT_COUNT`` kits
+    of LMMS's one-shots): (name, loader taking the sample rate)."""
     sources = []
     for soundfont, programs in GM_KITS + (CSOUND_KITS if csound else ()):
         if soundfont.exists():
@@ -301,6 +336,8 @@ def kit_sources(csound: bool = False) -> list[tuple[str, callable]]:
                 sources.append((f"hydrogen:{folder.name}", lambda sr, f=folder: hydrogen_kit(f, sr)))
     if all((SONIC_PI_SAMPLES / f"{stem}.flac").is_file() for stem in SONIC_PI_ONE_SHOTS):
         sources.append((SONIC_PI_KIT, sonic_pi_kit))
+    if lmms and all((LMMS_DRUMS / f"{stem}.ogg").is_file() for stems in LMMS_ONE_SHOTS.values() for stem in stems):
+        sources += [(f"lmms:{k}", lambda sr, k=k: lmms_kit(k, sr)) for k in range(LMMS_KIT_COUNT)]
     return sources
 
 
@@ -309,16 +346,17 @@ def kit_cache_name(name: str, sample_rate_hz: int) -> str:
     velocities and lengths rendered, the Hydrogen names and gestures, Sonic Pi's table), so that a kit read by
     older rules is read again, never taken from the cache."""
     rules = repr((RENDERED_NOTES, RENDERED_VELOCITIES, ONE_SHOT_S, SILENCE_DB, HYDROGEN_NAMES, HYDROGEN_GESTURES,
-                  SONIC_PI_ONE_SHOTS))
+                  SONIC_PI_ONE_SHOTS) + ((LMMS_ONE_SHOTS,) if name.startswith("lmms:") else ()))
     digest = hashlib.sha1(rules.encode()).hexdigest()[:8]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + f"_{sample_rate_hz}_{digest}.pkl"
 
 
-def load_kits(cache: Path, sample_rate_hz: int, progress=None, csound: bool = False) -> list[SampleKit]:
-    """All kits of ``kit_sources(csound)``, read from ``cache`` or built there once."""
+def load_kits(cache: Path, sample_rate_hz: int, progress=None, csound: bool = False, lmms: bool = False
+              ) -> list[SampleKit]:
+    """All kits of ``kit_sources(csound, lmms)``, read from ``cache`` or built there once."""
     cache.mkdir(parents=True, exist_ok=True)
     kits = []
-    for name, loader in (progress or (lambda x, **_: x))(kit_sources(csound), desc="drum kits"):
+    for name, loader in (progress or (lambda x, **_: x))(kit_sources(csound, lmms), desc="drum kits"):
         path = cache / kit_cache_name(name, sample_rate_hz)
         kit = pickle.loads(path.read_bytes()) if path.exists() else None
         if kit is None or not kit.layers:  # an empty kit is read again: its samples may be installed since

@@ -329,10 +329,10 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
           csound_kits: bool = False, mixed_kits: float = 0.0, hop: int | None = None,
           only: tuple[str, ...] = (), without_kits: tuple[str, ...] = (), synth_kits: float = 0.0,
           align_attacks: bool = False, class_tuning: float = 0.0, snare_buzz: float = 0.0,
-          snare_buzz_tests: bool = False) -> Path:
+          snare_buzz_tests: bool = False, lmms_kits: bool = False) -> Path:
     """Render every split of ``default_plans(scale, mixed_kits, synth_kits, class_tuning, snare_buzz,
-    snare_buzz_tests)`` into ``out`` (with ``csound_kits``, from csound's
-    GM kits too), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
+    snare_buzz_tests)`` into ``out`` (with ``csound_kits``, from csound's GM kits too; with ``lmms_kits``, from the
+    kits of LMMS's one-shots too, training kits), the features with a hop of ``hop`` samples (default ``DRUM_FEATURES``'); returns the path of
     ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
     or start one with them (every track is a function of its split's seed, so a split comes out the same either
     way). ``without_kits``: kit names (as ``drums.json`` lists them) that no split plays. ``align_attacks``: every
@@ -357,7 +357,7 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
         plans = [plan for plan in plans if plan.name in only]
         band_counts = {split: count for split, count in band_counts.items() if any(p.band_split == split for p in plans)}
     out.mkdir(parents=True, exist_ok=True)
-    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits)
+    kits = load_kits(out / "kits", SAMPLE_RATE_HZ, progress=tqdm, csound=csound_kits, lmms=lmms_kits)
     kits = kits_without(kits, without_kits)
     if align_attacks:
         kits = [attack_aligned(kit) for kit in kits]
