@@ -293,7 +293,7 @@ def cmd_evaluate_kit_samples(args: argparse.Namespace) -> int:
     from export.kit_samples import held_out_report, report_table
 
     build = Path(args.data[0] if args.data != ["cache/folk/folk.npz"] else "cache/drums")
-    report = held_out_report(build / "kits", SAMPLE_RATE_HZ)
+    report = held_out_report(build, SAMPLE_RATE_HZ)
     if not report:
         raise SystemExit(f"evaluate kit-samples: no held-out kit in {build / 'kits'} or on this machine")
     return emit_report(args, report, report_table(report))

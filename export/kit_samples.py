@@ -11,6 +11,7 @@ their first ``COMPARED_S``, at a lag of up to ``MAX_LAG_S`` (kits trim their one
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -91,10 +92,20 @@ def shared_one_shots(held_out: list[SampleKit], training: list[SampleKit]) -> di
     return report
 
 
-def held_out_report(kit_cache: Path, sample_rate_hz: int) -> dict[str, dict[str, dict]]:
-    """``shared_one_shots`` of every held-out kit (all the test roles) against the training kits, read from
-    ``kit_cache`` as ``data drums`` leaves it."""
-    kits = load_kits(kit_cache, sample_rate_hz, progress=tqdm)
+def kit_options(build: Path) -> dict[str, bool]:
+    """The kits beyond the default ones that the ``data drums`` build ``build`` played, as ``load_kits`` takes
+    them: csound's (``--csound-kits``) and LMMS's (``--lmms-kits``), read from its ``drums.json`` (none without)."""
+    summary = build / "drums.json"
+    names = json.loads(summary.read_text())["kits"] if summary.is_file() else []
+    csound_prefixes = tuple(f"fluidsynth:{font.stem}:" for font, _ in CSOUND_KITS)
+    return {"csound": any(name.startswith(csound_prefixes) for name in names),
+            "lmms": any(name.startswith("lmms:") for name in names)}
+
+
+def held_out_report(build: Path, sample_rate_hz: int) -> dict[str, dict[str, dict]]:
+    """``shared_one_shots`` of every held-out kit (all the test roles) against the training kits of the ``data
+    drums`` build ``build``, read from its kit cache (``kits/``), the kits of ``kit_options`` included."""
+    kits = load_kits(build / "kits", sample_rate_hz, progress=tqdm, **kit_options(build))
     held_out = [kit for role in HELD_OUT_ROLES for kit in kits_for(kits, role)]
     return shared_one_shots(held_out, kits_for(kits, "training"))
 

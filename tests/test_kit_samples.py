@@ -1,10 +1,12 @@
 """Which recordings the held-out drum kits share with the training kits."""
 
+import json
+
 import numpy as np
 import pytest
 
 from export.data.drum_kits import AVL_KITS, SampleKit
-from export.kit_samples import class_one_shots, report_table, shared_one_shots, soundfont_of
+from export.kit_samples import class_one_shots, kit_options, report_table, shared_one_shots, soundfont_of
 
 RATE_HZ = 22050
 
@@ -42,3 +44,11 @@ def test_a_soundfont_kit_gives_its_own_samples_by_class_not_its_renders():
     shots = class_one_shots(kit)
     assert len(shots["hihat"]) == 15 and len(shots["kick"]) == 5  # closed, pedal, open: five layers each
     assert all(shot.ndim == 1 and len(shot) > RATE_HZ // 20 for shot in shots["snare"])
+
+
+def test_the_kits_a_build_played_beyond_the_default_ones_come_from_its_summary(tmp_path):
+    assert kit_options(tmp_path) == {"csound": False, "lmms": False}  # no build here: the default kits
+    (tmp_path / "drums.json").write_text(json.dumps({"kits": ["hydrogen:GMkit", "lmms:0", "fluidsynth:FluidR3_GM:0"]}))
+    assert kit_options(tmp_path) == {"csound": False, "lmms": True}
+    (tmp_path / "drums.json").write_text(json.dumps({"kits": ["fluidsynth:sf_GMbank:8"]}))
+    assert kit_options(tmp_path) == {"csound": True, "lmms": False}
