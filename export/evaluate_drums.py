@@ -18,7 +18,8 @@ within the window of each: ``false_alarms`` in the classes a track has, and
 
 A streaming transcriber (the ONNX models, as live) also tells when it heard each onset: the end of the frame
 that revealed it. For the kicks, snares and hi-hats it found, the time from the stroke to then is its own
-latency, before any computing or transport; the report gives its percentiles per set (``heard_after_ms``).
+latency, before any computing or transport; the report gives its percentiles per set (``heard_after_ms``), and
+per class (``heard_after_ms_by_class``).
 """
 
 from __future__ import annotations
@@ -103,14 +104,16 @@ def by_class(counts: Counter) -> dict[str, dict[str, int]]:
     return nested
 
 
-def heard_after_ms(reference: list[np.ndarray], estimate: Estimate) -> list[float] | None:
-    """For each kick, snare and hi-hat of ``reference`` that ``estimate`` found (mir_eval's matching within 50 ms),
-    the ms from the stroke to the time its onset was heard; None where the estimate does not tell."""
+def heard_after_ms(reference: list[np.ndarray], estimate: Estimate, classes: tuple[str, ...] = MAIN_CLASSES
+                   ) -> list[float] | None:
+    """For each stroke of ``classes`` (default kick, snare and hi-hat) in ``reference`` that ``estimate`` found
+    (mir_eval's matching within 50 ms), the ms from the stroke to the time its onset was heard; None where the
+    estimate does not tell."""
     if estimate.heard is None:
         return None
     delays = []
     for c, drum in enumerate(DRUM_CLASSES):
-        if drum.name in MAIN_CLASSES and len(reference[c]) and len(estimate.times[c]):
+        if drum.name in classes and len(reference[c]) and len(estimate.times[c]):
             order = np.argsort(estimate.times[c], kind="stable")
             times, heard = np.asarray(estimate.times[c])[order], np.asarray(estimate.heard[c])[order]
             delays += [1000.0 * (heard[j] - reference[c][i]) for i, j in mir_eval.util.match_events(reference[c], times, WINDOW_S)]
@@ -131,9 +134,11 @@ def delay_percentiles(per_track: list[list[float] | None]) -> dict[str, float] |
 
 
 def summarise(track_scores: list[dict[str, tuple[float, float, float]]],
-              heard: list[list[float] | None] | None = None) -> dict:
+              heard: list[list[float] | None] | None = None,
+              heard_by_class: dict[str, list[list[float] | None]] | None = None) -> dict:
     """Per class mean F, P, R over tracks where it occurs; ``main`` and ``all`` means of F; with ``heard`` (each
-    track's ``heard_after_ms``) their ``delay_percentiles``."""
+    track's ``heard_after_ms``) their ``delay_percentiles``, with ``heard_by_class`` (the same of one class at a
+    time) those of each class."""
     summary: dict = {"tracks": len(track_scores), "classes": {}}
     for drum in DRUM_CLASSES:
         rows = [s[drum.name] for s in track_scores if drum.name in s]
@@ -147,6 +152,9 @@ def summarise(track_scores: list[dict[str, tuple[float, float, float]]],
     delays = delay_percentiles(heard or [])
     if delays is not None:
         summary["heard_after_ms"] = delays
+    by_class_delays = {name: delay_percentiles(rows) for name, rows in (heard_by_class or {}).items()}
+    if any(by_class_delays.values()):
+        summary["heard_after_ms_by_class"] = {name: d for name, d in by_class_delays.items() if d is not None}
     return summary
 
 
@@ -158,6 +166,7 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         tracks = annotated_tracks([folder])
         scores: dict[str, list] = {name: [] for name in transcribers}
         heard: dict[str, list] = {name: [] for name in transcribers}
+        heard_by_class: dict[str, dict[str, list]] = {name: {c: [] for c in MAIN_CLASSES} for name in transcribers}
         unscored: dict[str, Counter] = {name: Counter() for name in transcribers}
         false: dict[str, Counter] = {name: Counter() for name in transcribers}
         strokes: Counter = Counter()
@@ -171,10 +180,12 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 estimate = found if isinstance(found, Estimate) else Estimate(found)
                 scores[name].append(score_track(reference, estimate.times))
                 heard[name].append(heard_after_ms(reference, estimate))
+                for drum in MAIN_CLASSES:
+                    heard_by_class[name][drum].append(heard_after_ms(reference, estimate, (drum,)))
                 unscored[name].update(unscored_onsets(reference, estimate.times))
                 false[name].update(false_alarms(reference, estimate.times))
-        methods = {name: summarise(s, heard[name]) | {"unscored_onsets": by_class(unscored[name]),
-                                                      "false_alarms": by_class(false[name])}
+        methods = {name: summarise(s, heard[name], heard_by_class[name])
+                   | {"unscored_onsets": by_class(unscored[name]), "false_alarms": by_class(false[name])}
                    for name, s in scores.items()}
         report[Path(folder).name] = {"methods": methods, "strokes": dict(strokes), "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE

@@ -271,6 +271,11 @@ def test_the_latency_a_streaming_transcriber_reports_runs_from_each_found_stroke
     summary = summarise(scores, [delays])
     assert summary["heard_after_ms"] == {"p50": 22.0, "p90": 22.0, "p99": 22.0, "max": 22.0, "n": 3}
     assert "heard_after_ms" not in summarise(scores, [None]) and "heard_after_ms" not in summarise(scores)
+    by_class = {drum: [heard_after_ms(reference, Estimate(times, heard), (drum,))] for drum in ("kick", "snare", "hihat")}
+    assert by_class["hihat"] == [[]] and sorted(np.round(by_class["kick"][0], 3)) == [17.0, 22.0]
+    per_class = summarise(scores, [delays], by_class)["heard_after_ms_by_class"]
+    assert per_class == {"kick": {"p50": 19.5, "p90": 21.5, "p99": 21.9, "max": 22.0, "n": 2},
+                         "snare": {"p50": 22.0, "p90": 22.0, "p99": 22.0, "max": 22.0, "n": 1}}  # no hi-hat: none
     table = markdown_table({"set": {"methods": {"model": summary, "pfnmf": summarise(scores)}}})
     assert table.splitlines()[2].endswith("| 22.0 / 22.0 |") and table.splitlines()[3].endswith("| - |")
 
