@@ -179,9 +179,10 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 found = transcribe(audio, rate, *extra)
                 estimate = found if isinstance(found, Estimate) else Estimate(found)
                 scores[name].append(score_track(reference, estimate.times))
-                heard[name].append(heard_after_ms(reference, estimate))
-                for drum in MAIN_CLASSES:
-                    heard_by_class[name][drum].append(heard_after_ms(reference, estimate, (drum,)))
+                delays = {drum: heard_after_ms(reference, estimate, (drum,)) for drum in MAIN_CLASSES}
+                for drum, found in delays.items():
+                    heard_by_class[name][drum].append(found)
+                heard[name].append(None if estimate.heard is None else [d for found in delays.values() for d in found])
                 unscored[name].update(unscored_onsets(reference, estimate.times))
                 false[name].update(false_alarms(reference, estimate.times))
         methods = {name: summarise(s, heard[name], heard_by_class[name])

@@ -269,12 +269,18 @@ def hydrogen_kit(folder: Path, sample_rate_hz: int) -> SampleKit:
     return kit
 
 
+def one_shot_file(path: Path, sample_rate_hz: int) -> np.ndarray:
+    """A one-shot read from an audio file: mono at ``sample_rate_hz``, trailing silence trimmed, at most
+    ``ONE_SHOT_S`` long."""
+    audio, _ = librosa.load(path, sr=sample_rate_hz, mono=True)
+    return trim(audio.astype(np.float32))[: int(ONE_SHOT_S * sample_rate_hz)]
+
+
 def sonic_pi_kit(sample_rate_hz: int, samples: Path = SONIC_PI_SAMPLES) -> SampleKit:
     """Sonic Pi's acoustic kit (``SONIC_PI_ONE_SHOTS``): each file a velocity layer of the notes it sounds."""
     kit = SampleKit(SONIC_PI_KIT, True, sample_rate_hz)
     for stem, (notes, low, high) in SONIC_PI_ONE_SHOTS.items():
-        audio, _ = librosa.load(samples / f"{stem}.flac", sr=sample_rate_hz, mono=True)
-        shot = trim(audio.astype(np.float32))[: int(ONE_SHOT_S * sample_rate_hz)]
+        shot = one_shot_file(samples / f"{stem}.flac", sample_rate_hz)
         for note in notes:
             kit.layers.setdefault(note, []).append((low, high, shot))
     return kit
@@ -285,8 +291,7 @@ def lmms_kit(index: int, sample_rate_hz: int, samples: Path = LMMS_DRUMS) -> Sam
     one layer for every velocity."""
     kit = SampleKit(f"lmms:{index}", False, sample_rate_hz)
     for notes, stems in LMMS_ONE_SHOTS.items():
-        audio, _ = librosa.load(samples / f"{stems[index % len(stems)]}.ogg", sr=sample_rate_hz, mono=True)
-        shot = trim(audio.astype(np.float32))[: int(ONE_SHOT_S * sample_rate_hz)]
+        shot = one_shot_file(samples / f"{stems[index % len(stems)]}.ogg", sample_rate_hz)
         for note in notes:
             kit.layers.setdefault(note, []).append((0.0, 1.0, shot))
     return kit
