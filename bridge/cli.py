@@ -158,26 +158,27 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
                                       f"from {result['context_bars'][0]} bars before and {result['context_bars'][1]} after")
 
 
-def parse_drum_thresholds(values: list[str]) -> tuple[float | None, dict[str, float]]:
-    """``--threshold`` values (``T`` or ``DRUM=T``) as one threshold for every class and one per named class.
+def parse_class_values(values: list[str], option: str = "--threshold", example: str = "0.5 or hihat=0.4"
+                       ) -> tuple[float | None, dict[str, float]]:
+    """An ``option``'s values (``V`` or ``DRUM=V``) as one value for every class and one per named class.
 
     Raises
     ------
     ValueError
         A value that is not a number.
     """
-    threshold, class_thresholds = None, {}
+    every, per_class = None, {}
     for value in values:
         name, _, number = value.rpartition("=")
         try:
             parsed = float(number)
         except ValueError:
-            raise ValueError(f"--threshold takes T or DRUM=T, e.g. 0.5 or hihat=0.4, got {value!r}") from None
+            raise ValueError(f"{option} takes V or DRUM=V, e.g. {example}, got {value!r}") from None
         if name:
-            class_thresholds[name] = parsed
+            per_class[name] = parsed
         else:
-            threshold = parsed
-    return threshold, class_thresholds
+            every = parsed
+    return every, per_class
 
 
 def cmd_transcribe_drums(args: argparse.Namespace) -> int:
@@ -193,7 +194,7 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     config = load_config(args.config)
 
     def job() -> dict:
-        threshold, class_thresholds = parse_drum_thresholds(args.threshold)
+        threshold, class_thresholds = parse_class_values(args.threshold)
         return transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
                                      class_thresholds, args.model, config)
 

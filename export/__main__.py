@@ -113,13 +113,20 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
 
         path = fit(data, out)
     else:
-        from export.train_drums import DrumTrainConfig, train
+        from bridge.cli import parse_class_values
+        from export.train_drums import DrumTrainConfig, class_look_aheads, train
 
+        try:
+            look_ahead, class_look_ahead = parse_class_values(args.look_ahead, "--look-ahead", "1.25 or snare=1.75")
+            class_look_aheads(look_ahead or 0.0, class_look_ahead)  # refused before the data loads
+        except ValueError as exc:
+            raise SystemExit(f"train drums: {exc}") from None
         config = DrumTrainConfig(data=data, out=out, steps=args.steps or 3000, batch=args.batch or 24,
                                  lr=args.lr if args.lr != 1e-3 else 2e-3, seed=args.seed, threads=args.threads,
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
                                  width=args.width, hidden=args.hidden, recurrent=args.recurrent, augment=args.augment,
-                                 augment_shift_bands=args.augment_shift_bands, look_ahead=args.look_ahead,
+                                 augment_shift_bands=args.augment_shift_bands, look_ahead=look_ahead or 0.0,
+                                 class_look_ahead=class_look_ahead,
                                  teachers=tuple(Path(folder) for folder in args.teachers),
                                  teach_off_onsets=args.teach_off_onsets)
         path = train(config)
@@ -177,11 +184,11 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     from export.drum_transcribers import transcribers
     from export.evaluate_drums import evaluate, markdown_kit_table, markdown_table
 
-    from bridge.cli import parse_drum_thresholds
+    from bridge.cli import parse_class_values
 
     folders = [Path(p) for p in (args.data if args.data != ["cache/folk/folk.npz"] else DRUM_TEST_SETS)]
     try:
-        threshold, class_thresholds = parse_drum_thresholds(args.threshold)
+        threshold, class_thresholds = parse_class_values(args.threshold)
         methods = transcribers(Path(args.runs or "runs/drums"), args.methods, threshold, class_thresholds)
     except ValueError as exc:
         raise SystemExit(f"evaluate drums: {exc}") from None
@@ -611,9 +618,10 @@ def main(argv: list[str] | None = None) -> int:
                                "instance (instruments) its own EQ, tuning and notch (feature-level)")
     training.add_argument("--augment-shift-bands", type=float, default=1.5, metavar="BANDS",
                           help="with --augment: the largest shift of the mel axis (default 1.5)")
-    training.add_argument("--look-ahead", type=float, default=0.0, metavar="HOPS",
+    training.add_argument("--look-ahead", action="append", default=[], metavar="[DRUM=]HOPS",
                           help="drums: hops (10 ms each) the model hears of an onset before it must fire, at least; "
-                               "every onset comes that much later (default 0; 1.25 hears 12.5-22.5 ms of each stroke)")
+                               "every onset comes that much later (default 0; 1.25 hears 12.5-22.5 ms of each stroke); "
+                               "DRUM=HOPS: that class's own, e.g. --look-ahead 1.25 --look-ahead snare=1.75")
     training.add_argument("--teachers", nargs="+", default=[], metavar="RUNS",
                           help="drums: distil these run folders' networks (drums_best.pt, averaged in one graph as "
                                "export drums --ensemble fuses them): half of every training target is their "

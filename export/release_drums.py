@@ -75,11 +75,18 @@ def parity(model: CausalDrumCNN, path: Path, tracks: list[np.ndarray], seed: int
     return {"max_abs_logit_diff": worst, "frames": frames, "tracks": len(tracks)}
 
 
-def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]], look_ahead: float = 0.0,
-         spec: FeatureSpec = DRUM_FEATURES) -> dict:
-    """Per class, the threshold with the best mean F on validation; and the timing offset (the look-ahead plus
-    the median offset of the onsets found)."""
+def one_or_each(values: np.ndarray, digits: int = 4) -> float | list[float]:
+    """Per-class figures for a manifest: one number where every class has the same, else one per class."""
+    rounded = [round(float(v), digits) for v in values]
+    return rounded[0] if len(set(rounded)) == 1 else rounded
+
+
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]],
+         look_ahead: float | np.ndarray = 0.0, spec: FeatureSpec = DRUM_FEATURES) -> dict:
+    """Per class, the threshold with the best mean F on validation; and the timing offset (the class's look-ahead
+    plus the median offset of the onsets found), one for every class where their look-aheads agree."""
     hop_s = spec.hop_s
+    look_aheads = np.broadcast_to(np.asarray(look_ahead, np.float64), (len(DRUM_CLASSES),))
     silence = np.zeros((SILENCE_FRAMES, tracks[0].shape[1]), np.float32)  # as a live stream starts
     with torch.no_grad():
         activations = [torch.sigmoid(model(torch.from_numpy(np.concatenate((silence, t))[None]))[0][0]).numpy()[SILENCE_FRAMES:]
@@ -91,7 +98,7 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
         for activation, reference in zip(activations, onsets):
             estimate: list[list[float]] = [[] for _ in DRUM_CLASSES]
             for frame, c, _ in OnsetPicker(len(DRUM_CLASSES), float(threshold), hop_s)(activation):
-                estimate[c].append((frame - look_ahead) * hop_s + hop_s / 2)
+                estimate[c].append((frame - look_aheads[c]) * hop_s + hop_s / 2)
             for c in range(len(DRUM_CLASSES)):
                 if len(reference[c]):
                     per_class[c].append(mir_eval.onset.f_measure(reference[c], np.array(estimate[c]), window=0.05)[0])
@@ -104,13 +111,13 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
     return {"thresholds": [float(THRESHOLDS[i]) for i in best],
             "valid_f": {name: round(float(scores[best[c], c]), 4) for c, name in enumerate(DRUM_NAMES)},
             "valid_f_main": round(float(np.mean([scores[best[c], c] for c in main])), 4),
-            "time_offset_s": round(look_ahead * hop_s + (float(np.median(offsets)) if offsets else 0.0), 4),
+            "time_offset_s": one_or_each(look_aheads * hop_s + (float(np.median(offsets)) if offsets else 0.0)),
             "valid_f_by_threshold": {str(t): [round(float(v), 4) for v in scores[i]] for i, t in enumerate(THRESHOLDS)}}
 
 
-def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, float, FeatureSpec]:
-    """The model of one checkpoint, or of several their fused ``DrumEnsemble``, with the look-ahead and features
-    they share.
+def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, np.ndarray, FeatureSpec]:
+    """The model of one checkpoint, or of several their fused ``DrumEnsemble``, with the look-ahead (hops per
+    class) and features they share.
 
     Raises
     ------
@@ -120,9 +127,10 @@ def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, float, Feature
     loaded = [load_model(path) for path in checkpoints]
     model, look_ahead, spec = loaded[0]
     for path, (_, other_look_ahead, other_spec) in zip(checkpoints[1:], loaded[1:]):
-        if (other_look_ahead, other_spec) != (look_ahead, spec):
-            raise ValueError(f"{path} has look-ahead {other_look_ahead} and features {other_spec.as_dict()}, "
-                             f"{checkpoints[0]} {look_ahead} and {spec.as_dict()}: they cannot be averaged")
+        if not np.array_equal(other_look_ahead, look_ahead) or other_spec != spec:
+            raise ValueError(f"{path} has look-ahead {one_or_each(other_look_ahead)} and features "
+                             f"{other_spec.as_dict()}, {checkpoints[0]} {one_or_each(look_ahead)} and "
+                             f"{spec.as_dict()}: they cannot be averaged")
     if len(loaded) > 1:
         model = DrumEnsemble([m for m, _, _ in loaded]).eval()
     return model, look_ahead, spec
@@ -151,7 +159,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "features": spec.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
-        "look_ahead_frames": look_ahead,
+        "look_ahead_frames": one_or_each(look_ahead),
         "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
         "networks": [str(path) for path in checkpoints], "parameters": parameter_count(model), "parity": figures,
         "training_commit": git_commit(),

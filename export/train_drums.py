@@ -6,7 +6,8 @@ frame, so it may fire in either). With a look-ahead of L frames the targets move
 to the first frame that ends more than L hops after the onset: the model hears
 the first moments of a stroke (between L and L + 1 hops of it) before it must
 name it, and every onset arrives that much later. L may be fractional: 1.25 hears
-12.5-22.5 ms of a stroke at a 10-ms hop, where whole frames hear 10-20 or 20-30. The student variant also
+12.5-22.5 ms of a stroke at a 10-ms hop, where whole frames hear 10-20 or 20-30. A class may have a
+look-ahead of its own (``class_look_ahead``): the snare heard longer than the kick, say. The student variant also
 learns from unlabeled mixes, with PFNMF's normalised activations as soft
 targets (Wu & Lerch 2018).
 Seeded and resumable from ``OUT/<model>.pt``.
@@ -17,16 +18,16 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from bridge.drum_vocabulary import DRUM_CLASSES
+from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES
 from bridge.features import DRUM_FEATURES, FeatureSpec
 from export.data.drums import feature_spec, load_features
 from export.feature_augment import augment_log_mel
@@ -55,17 +56,38 @@ class DrumTrainConfig:
     augment: bool = False  # recolour every training chunk (augment_log_mel)
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
     look_ahead: float = 0.0  # hops the model hears of an onset before it must fire (onset_targets)
+    class_look_ahead: dict[str, float] = field(default_factory=dict)  # class name to its own look-ahead in hops
     teachers: tuple[Path, ...] = ()  # run folders of trained networks: distil their average (ensemble_targets)
     teach_off_onsets: bool = False  # the teachers' half only where the label is 0 (distilled_targets)
 
 
+def class_look_aheads(look_ahead: float, class_look_ahead: Mapping[str, float] | None = None) -> np.ndarray:
+    """The look-ahead in hops of every drum class: ``look_ahead``, or the class's own in ``class_look_ahead``.
+
+    Raises
+    ------
+    ValueError
+        ``class_look_ahead`` names no drum class, or gives a negative look-ahead.
+    """
+    values = np.full(len(DRUM_NAMES), float(look_ahead))
+    for name, hops in (class_look_ahead or {}).items():
+        if name not in DRUM_NAMES:
+            raise ValueError(f"no drum class {name!r} to give a look-ahead; the classes: {', '.join(DRUM_NAMES)}")
+        values[DRUM_NAMES.index(name)] = hops
+    if (values < 0).any():
+        raise ValueError(f"a look-ahead is at least 0 hops, got {values.min():g}")
+    return values
+
+
 def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s,
-                  look_ahead: float = 0.0) -> np.ndarray:
+                  look_ahead: float | np.ndarray = 0.0) -> np.ndarray:
     """Frame targets (frames, classes): 1 in the first frame that ends more than ``look_ahead`` hops after
-    each onset and in the next (with no look-ahead, the frame where the onset begins to sound)."""
+    each onset and in the next (with no look-ahead, the frame where the onset begins to sound). ``look_ahead``:
+    one for every class, or one per class."""
     targets = np.zeros((n_frames, len(onsets)), np.float32)
+    look_aheads = np.broadcast_to(np.asarray(look_ahead, np.float64), (len(onsets),))
     for c, times in enumerate(onsets):
-        frames = np.floor(np.asarray(times) / hop_s + look_ahead).astype(int)
+        frames = np.floor(np.asarray(times) / hop_s + look_aheads[c]).astype(int)
         for shift in (0, 1):
             valid = frames + shift
             targets[valid[(valid >= 0) & (valid < n_frames)], c] = 1.0
@@ -109,20 +131,22 @@ def teacher_targets(tracks: list[np.ndarray], pfnmf_path: Path) -> list[np.ndarr
     return [teacher.activations(track) for track in tqdm(tracks, desc="teacher (PFNMF)")]
 
 
-def ensemble_targets(tracks: list[np.ndarray], checkpoints: list[Path], look_ahead: float) -> list[np.ndarray]:
+def ensemble_targets(tracks: list[np.ndarray], checkpoints: list[Path], look_ahead: np.ndarray) -> list[np.ndarray]:
     """The probabilities per frame and class of the networks of ``checkpoints`` averaged in one graph (the mean of
     their logits, as ``export drums --ensemble`` fuses them): soft targets that distil the ensemble into one network.
 
     Raises
     ------
     ValueError
-        The networks name strokes after another look-ahead than ``look_ahead``: their frames would not line up.
+        The networks name strokes after other look-aheads than ``look_ahead`` (hops per class): their frames
+        would not line up.
     """
     from export.release_drums import load_members
 
     model, teacher_look_ahead, _ = load_members(checkpoints)
-    if teacher_look_ahead != look_ahead:
-        raise ValueError(f"the teachers have a look-ahead of {teacher_look_ahead} hops, the model {look_ahead}")
+    if not np.array_equal(teacher_look_ahead, look_ahead):
+        raise ValueError(f"the teachers have look-aheads of {teacher_look_ahead.tolist()} hops, the model "
+                         f"{look_ahead.tolist()}")
     with torch.no_grad():
         return [torch.sigmoid(model(torch.from_numpy(track[None]))[0][0]).numpy()
                 for track in tqdm(tracks, desc="teacher (ensemble)")]
@@ -158,17 +182,18 @@ def train(config: DrumTrainConfig) -> Path:
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
     name = "drums_student" if config.student else "drums"
+    look_ahead = class_look_aheads(config.look_ahead, config.class_look_ahead)
     config.out.mkdir(parents=True, exist_ok=True)
     spec = feature_spec(config.data)
     tracks, onsets = load_features(config.data / "train.npz")
     augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands, spec=spec) if config.augment else None
 
     def targets(track_onsets: list[np.ndarray], n_frames: int) -> np.ndarray:
-        return onset_targets(track_onsets, n_frames, spec.hop_s, config.look_ahead)
+        return onset_targets(track_onsets, n_frames, spec.hop_s, look_ahead)
 
     labels = [targets(o, len(t)) for t, o in zip(tracks, onsets)]
     if config.teachers:
-        soft = ensemble_targets(tracks, [folder / "drums_best.pt" for folder in config.teachers], config.look_ahead)
+        soft = ensemble_targets(tracks, [folder / "drums_best.pt" for folder in config.teachers], look_ahead)
         labels = [distilled_targets(hard, teacher, config.teach_off_onsets) for hard, teacher in zip(labels, soft)]
     labelled = ChunkSampler(tracks, labels, rng, augment)
     valid_tracks, valid_onsets = load_features(config.data / "valid.npz")
@@ -177,9 +202,9 @@ def train(config: DrumTrainConfig) -> Path:
     valid_batches = [valid.batch(32) for _ in range(8)]
     unlabeled = None
     if config.student:
-        if config.look_ahead != int(config.look_ahead):
-            raise ValueError(f"the student's soft targets are whole frames: a look-ahead of {config.look_ahead} "
-                             "frames cannot delay them")
+        if config.class_look_ahead or config.look_ahead != int(config.look_ahead):
+            raise ValueError("the student's soft targets are whole frames, delayed alike for every class: a "
+                             f"look-ahead of {config.look_ahead} frames, or one per class, cannot delay them")
         free_tracks, _ = load_features(config.data / "unlabeled.npz")
         soft = [delayed(t, int(config.look_ahead)) for t in teacher_targets(free_tracks, config.templates)]
         unlabeled = ChunkSampler(free_tracks, soft, rng)
@@ -230,6 +255,7 @@ def train(config: DrumTrainConfig) -> Path:
                 torch.save({"model": model.state_dict(), "step": step, "valid_loss": valid_loss,
                             "parameters": parameter_count(model), "width": config.width, "hidden": config.hidden,
                             "recurrent": config.recurrent, "look_ahead": config.look_ahead,
+                            "class_look_ahead": dict(config.class_look_ahead),
                             "features": spec.as_dict()},
                            config.out / f"{name}_best.pt")
             save()
@@ -252,11 +278,11 @@ def teachers_of(run: Path) -> list[Path]:
     return saved_teachers(torch.load(run / "drums.pt", weights_only=False)["config"])
 
 
-def load_model(path: Path) -> tuple[CausalDrumCNN, float, FeatureSpec]:
-    """A trained model in eval mode, its look-ahead in hops and the log-mel settings it was trained on."""
+def load_model(path: Path) -> tuple[CausalDrumCNN, np.ndarray, FeatureSpec]:
+    """A trained model in eval mode, its look-ahead in hops per class and the log-mel settings it was trained on."""
     saved = torch.load(path, weights_only=False)
     spec = FeatureSpec(**saved["features"]) if "features" in saved else DRUM_FEATURES
     model = drum_model(spec.n_mels, len(DRUM_CLASSES), saved.get("width", 16), saved.get("hidden", 128),
                        saved.get("recurrent", 0))
     model.load_state_dict(saved["model"])
-    return model.eval(), float(saved.get("look_ahead", 0)), spec
+    return model.eval(), class_look_aheads(saved.get("look_ahead", 0), saved.get("class_look_ahead")), spec

@@ -143,7 +143,7 @@ def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):
     assert all(o.detected_s == 123.0 for o in found)
     # Heard at the end of the frame that fired: after the stroke, within the model's look-ahead and a few hops.
     hop_s = model.spec.hop_s
-    assert all(o.time_s < o.heard_s <= o.time_s + model.time_offset_s + 4 * hop_s for o in found)
+    assert all(o.time_s < o.heard_s <= o.time_s + model.time_offset_s[o.class_index] + 4 * hop_s for o in found)
     assert all(abs(o.heard_s / hop_s - round(o.heard_s / hop_s)) < 1e-6 for o in found)
     engine.reset()
     assert engine.frames_processed == 0

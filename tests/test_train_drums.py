@@ -14,8 +14,8 @@ from export.data.drums import SAMPLE_RATE_HZ, feature_spec, load_features, make_
 from export.feature_augment import augment_log_mel
 from export.pfnmf import fit
 from export.release_drums import release
-from export.train_drums import (DrumTrainConfig, delayed, distilled_targets, ensemble_targets, onset_targets,
-                                train)
+from export.train_drums import (DrumTrainConfig, class_look_aheads, delayed, distilled_targets, ensemble_targets,
+                                onset_targets, train)
 
 pytestmark = pytest.mark.skipif(not (HYDROGEN / "BJA_Pacific").is_dir(), reason="hydrogen-drumkits is not installed")
 
@@ -42,6 +42,19 @@ def test_a_fractional_look_ahead_fires_in_the_first_frame_that_has_heard_enough(
     assert first.tolist() == [1, 12]
     heard_hops = (first + 1) - onsets / hop_s  # frame k ends at (k + 1) hops
     assert np.all((heard_hops > 1.5) & (heard_hops <= 2.5))
+
+
+def test_a_class_with_a_look_ahead_of_its_own_fires_later_than_the_others():
+    hop_s = DRUM_FEATURES.hop_s
+    look_ahead = class_look_aheads(1.25, {"snare": 1.75})
+    assert look_ahead.tolist() == [1.25, 1.75, 1.25, 1.25, 1.25, 1.25]
+    stroke = np.array([0.4 * hop_s])  # a kick and a snare together
+    targets = onset_targets([stroke, stroke], 10, hop_s, look_ahead[:2])
+    assert targets[:, 0].nonzero()[0].tolist() == [1, 2] and targets[:, 1].nonzero()[0].tolist() == [2, 3]
+    with pytest.raises(ValueError, match="no drum class 'cowbell'"):
+        class_look_aheads(1.25, {"cowbell": 2.0})
+    with pytest.raises(ValueError, match="at least 0"):
+        class_look_aheads(1.25, {"snare": -1.0})
 
 
 def test_augmentation_recolours_a_chunk_within_its_limits():
@@ -121,7 +134,16 @@ def test_the_crnn_variant_trains_and_streams_its_gru_state_through_onnx(tiny_dat
 def test_a_look_ahead_model_reports_it_and_shifts_its_onsets_back(tiny_data, tmp_path):
     tuning, model = _train_and_release(tiny_data, tmp_path, look_ahead=2)
     assert load_manifest_entry("drums", tmp_path / "models")["look_ahead_frames"] == 2
-    assert model.time_offset_s == pytest.approx(tuning["time_offset_s"]) and model.time_offset_s > 0.01
+    assert model.time_offset_s == pytest.approx(tuning["time_offset_s"]) and (model.time_offset_s > 0.01).all()
+
+
+def test_a_class_with_its_own_look_ahead_ships_its_own_time_offset(tiny_data, tmp_path):
+    tuning, model = _train_and_release(tiny_data, tmp_path, look_ahead=1, class_look_ahead={"snare": 2})
+    entry = load_manifest_entry("drums", tmp_path / "models")
+    assert entry["look_ahead_frames"] == [1, 2, 1, 1, 1, 1] and entry["time_offset_s"] == tuning["time_offset_s"]
+    offsets = model.time_offset_s
+    assert offsets[1] - offsets[0] == pytest.approx(DRUM_FEATURES.hop_s, abs=1e-4)  # one hop later, shifted back
+    assert model.look_ahead_s == pytest.approx(2 * DRUM_FEATURES.hop_s)
 
 
 def test_two_seeds_ship_as_one_graph_that_averages_their_logits(tiny_data, tmp_path):
@@ -147,6 +169,10 @@ def test_release_refuses_to_average_networks_of_different_look_ahead(tiny_data, 
                               threads=1, look_ahead=look_ahead))
     with pytest.raises(ValueError, match="cannot be averaged"):
         release(tmp_path / "la1", tiny_data, tmp_path, ensemble=(tmp_path / "la2",))
+    train(DrumTrainConfig(data=tiny_data, out=tmp_path / "snare2", steps=1, batch=2, save_every=1, threads=1,
+                          look_ahead=1, class_look_ahead={"snare": 2}))
+    with pytest.raises(ValueError, match="cannot be averaged"):
+        release(tmp_path / "la1", tiny_data, tmp_path, ensemble=(tmp_path / "snare2",))
 
 
 def test_a_model_distils_an_ensemble_of_its_look_ahead_and_refuses_another(tiny_data, tmp_path):
@@ -155,13 +181,13 @@ def test_a_model_distils_an_ensemble_of_its_look_ahead_and_refuses_another(tiny_
         train(DrumTrainConfig(data=tiny_data, out=tmp_path / f"seed{seed}", steps=1, batch=2, save_every=1,
                               threads=1, look_ahead=1, seed=seed))
     tracks, _ = load_features(tiny_data / "train.npz")
-    soft = ensemble_targets(tracks, [tmp_path / f"seed{seed}" / "drums_best.pt" for seed in (0, 1)], 1)
+    soft = ensemble_targets(tracks, [tmp_path / f"seed{seed}" / "drums_best.pt" for seed in (0, 1)], class_look_aheads(1))
     assert [s.shape for s in soft] == [(len(t), 6) for t in tracks] and all(((s > 0) & (s < 1)).all() for s in soft)
     teachers = (tmp_path / "seed0", tmp_path / "seed1")
     best = train(DrumTrainConfig(data=tiny_data, out=tmp_path / "distilled", steps=2, batch=2, save_every=2,
                                  threads=1, look_ahead=1, teachers=teachers))
     assert best.exists()
-    with pytest.raises(ValueError, match="look-ahead of 1"):
+    with pytest.raises(ValueError, match="look-aheads of"):
         train(DrumTrainConfig(data=tiny_data, out=tmp_path / "other", steps=1, batch=2, save_every=1, threads=1,
                               look_ahead=2, teachers=teachers))
 

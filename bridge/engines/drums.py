@@ -72,8 +72,11 @@ class DrumModel:
         self.spec = FeatureSpec(**entry["features"])
         self.classes: tuple[str, ...] = tuple(entry["classes"])
         self.thresholds = np.asarray(entry["thresholds"], np.float32)  # per class, tuned on validation
-        self.time_offset_s: float = float(entry["time_offset_s"])
-        self.look_ahead_s: float = float(entry.get("look_ahead_frames", 0)) * self.spec.hop_s
+        # Per class: how long after a stroke its onset fires (the look-ahead and the median lateness on validation),
+        # one figure for every class or one each.
+        self.time_offset_s = np.broadcast_to(np.asarray(entry["time_offset_s"], np.float64), (len(self.classes),))
+        # The most look-ahead of any class (a class may have its own: train drums --look-ahead DRUM=HOPS).
+        self.look_ahead_s: float = float(np.max(entry.get("look_ahead_frames", 0))) * self.spec.hop_s
         self._state_names = [i.name for i in self.session.get_inputs()[1:]]
         self._states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
         # Zero states are zero activations inside the network, not what silence leaves there: after a
@@ -263,7 +266,7 @@ class DrumEngine:
         self._report_peaks(activations)
         for frame, c, activation in self.picker(activations):
             velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
-            onset_s = frame * hop_s + hop_s / 2 - self.model.time_offset_s
+            onset_s = frame * hop_s + hop_s / 2 - self.model.time_offset_s[c]
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s),
                                     (frame + 1) * hop_s, time_s))
         self.frames_processed += len(frames)
