@@ -387,7 +387,17 @@ def machine_phrase(bench: dict) -> str:
 
 def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = None) -> str:
     """The card of the live drum model ``entry`` (trained in ``runs`` on ``data``), and of ``lookahead``, the
-    manifest entry of ``drums_lookahead``, whose run is ``runs``' sibling ``drums-lookahead``."""
+    manifest entry of ``drums_lookahead``, whose run is ``runs``' sibling ``drums-lookahead``.
+
+    Raises
+    ------
+    ValueError
+        A model with a look-ahead per class (``train drums --look-ahead DRUM=HOPS``): the card tells of one.
+    """
+    for model in (entry, lookahead or {}):
+        if isinstance(model.get("look_ahead_frames"), list):
+            raise ValueError(f"the card tells of one look-ahead for every class; {model['name']} has one per class, "
+                             f"{model['look_ahead_frames']}")
     counts = read_json(data / "drums.json")
     tuning = read_json(TUNING)
     evaluation = read_json(runs / "evaluation.json")

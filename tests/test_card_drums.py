@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line, lookahead_section,
-                               machine_phrase, networks_phrase, precision_recall_phrase, teachers_lines, training_command,
+                               machine_phrase, model_card, networks_phrase, precision_recall_phrase, teachers_lines, training_command,
                                training_lines, verdict)
 from export.provenance import training_line
 
@@ -168,3 +169,9 @@ def test_the_shared_recordings_section_names_the_kits_and_classes_a_training_kit
     assert "- avl:Black_Pearl_4_LV2: 12 of its 15 hihat recordings are recordings that avl:Red_Zeppelin_4_LV2 plays" in text
     assert "sonic_pi:menegass share no recording with a training kit." in text
     assert kit_samples_section({}) == []
+
+
+def test_the_card_refuses_a_model_with_a_look_ahead_per_class(tmp_path):
+    entry = ENTRY | {"name": "drums", "look_ahead_frames": [1.25, 1.75, 1.25, 1.25, 1.25, 1.25]}
+    with pytest.raises(ValueError, match="one per class"):
+        model_card(entry, tmp_path, tmp_path)
