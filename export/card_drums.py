@@ -14,6 +14,8 @@ written.
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
 from pathlib import Path
 
 from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
@@ -57,9 +59,42 @@ def hop_ms(entry: dict) -> float:
     return 1000 * entry["features"]["hop"] / entry["features"]["sample_rate_hz"]
 
 
+def per_class(entry: dict, key: str) -> dict[str, float]:
+    """A manifest figure given once for every class or once per class (``look_ahead_frames``, ``time_offset_s``), per
+    class name."""
+    value = entry[key]
+    return dict(zip(entry["classes"], value if isinstance(value, list) else [value] * len(entry["classes"])))
+
+
+def common_and_own(values: dict[str, float]) -> tuple[float, dict[str, float]]:
+    """The figure most classes share, and the classes that have one of their own."""
+    counts = list(values.values())
+    common = max(counts, key=counts.count)
+    return common, {name: value for name, value in values.items() if value != common}
+
+
+def own_phrase(own: dict[str, float], text: Callable[[float], str], template: str) -> str:
+    """The classes with a figure of their own, each written by ``text`` into ``template`` (e.g. ``", the {name}'s
+    {value}"``); "" for none."""
+    return "".join(template.format(name=name, value=text(value)) for name, value in own.items())
+
+
 def look_ahead_ms(entry: dict) -> float:
-    """How long the model ``entry`` listens past an onset before it names it, in milliseconds."""
-    return entry["look_ahead_frames"] * hop_ms(entry)
+    """How long the model ``entry`` listens past an onset before it names it, in milliseconds (most classes')."""
+    return common_and_own(per_class(entry, "look_ahead_frames"))[0] * hop_ms(entry)
+
+
+def look_ahead_text(entry: dict) -> str:
+    """``12.5 ms``, and the classes that listen longer or shorter: ``12.5 ms (17.5 ms for the snare)``."""
+    _, own = common_and_own(per_class(entry, "look_ahead_frames"))
+    return f"{ms_text(look_ahead_ms(entry))} ms" + own_phrase(own, lambda hops: f"{ms_text(hops * hop_ms(entry))} ms",
+                                                              " ({value} for the {name})")
+
+
+def time_offset_text(entry: dict) -> str:
+    """How far back the onsets of the model ``entry`` are shifted: ``10.7 ms``, or ``10.7 ms, the snare's 15.7 ms``."""
+    common, own = common_and_own(per_class(entry, "time_offset_s"))
+    return f"{common * 1000:.1f} ms" + own_phrase(own, lambda seconds: f"{seconds * 1000:.1f} ms", ", the {name}'s {value}")
 
 
 def ms_text(value: float) -> str:
@@ -69,10 +104,14 @@ def ms_text(value: float) -> str:
 
 def heard_phrase(entry: dict) -> str:
     """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears."""
-    delay = look_ahead_ms(entry)
-    return (f"Look-ahead {entry['look_ahead_frames']:g} hops ({ms_text(delay)} ms): trained to name each stroke in the first "
-            f"frame that ends more than {ms_text(delay)} ms after it begins (and the next), the model has heard "
-            f"{ms_text(delay)}-{ms_text(delay + hop_ms(entry))} ms of a stroke before it names it.")
+    frames, own = common_and_own(per_class(entry, "look_ahead_frames"))
+    delay, hop = look_ahead_ms(entry), hop_ms(entry)
+    return (f"Look-ahead {frames:g} hops ({ms_text(delay)} ms)"
+            + own_phrase(own, lambda hops: f"{hops:g} hops ({ms_text(hops * hop)} ms)", ", the {name}'s {value}")
+            + f": trained to name each stroke in the first frame that ends more than {ms_text(delay)} ms after it "
+            f"begins (and the next), the model has heard {ms_text(delay)}-{ms_text(delay + hop)} ms of a stroke before "
+            "it names it" + own_phrase(own, lambda hops: f"{ms_text(hops * hop)}-{ms_text(hops * hop + hop)} ms",
+                                       ", {value} of a {name} stroke") + ".")
 
 
 def _thresholds(entry: dict) -> str:
@@ -92,7 +131,9 @@ def training_command(folder: Path, default_out: Path) -> tuple[str, str]:
     targets = ("each model on its own targets" if not teachers else
                "the onset frames at their label, the other frames half the teachers' averaged probability"
                if off_onsets else "half of each target the teachers' averaged probability, half the label")
+    own = ast.literal_eval(config.get("class_look_ahead", "{}"))  # saved as its repr
     return (f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
+            + "".join(f" --look-ahead {name}={hops:g}" for name, hops in own.items())
             + (f" --data {config['data']}" if config.get("data", DEFAULT_DATA) != DEFAULT_DATA else "")
             + (f" --teachers {' '.join(map(str, teachers))}" if teachers else "")
             + (" --teach-off-onsets" if off_onsets else "")
@@ -346,9 +387,9 @@ def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
     if not entry:
         return []
     lines = ["## The look-ahead model", "",
-             f"`drums_lookahead.onnx` is the same network trained to name each stroke {entry['look_ahead_frames']:g} "
-             f"frames ({ms_text(look_ahead_ms(entry))} ms) after it begins, the most look-ahead the issue allows. Thresholds "
-             f"tuned on validation: {_thresholds(entry)}; times shifted back by {entry['time_offset_s'] * 1000:.1f} ms, "
+             f"`drums_lookahead.onnx` is the same network trained to name each stroke {look_ahead_ms(entry) / hop_ms(entry):g} "
+             f"frames ({look_ahead_text(entry)}) after it begins, the most look-ahead the issue allows. Thresholds "
+             f"tuned on validation: {_thresholds(entry)}; times shifted back by {time_offset_text(entry)}, "
              "so its onsets carry the time of the stroke. `bridge transcribe-drums --model drums_lookahead` uses it, "
              "and live, `[drums] model = \"drums_lookahead\"`. Trained with "
              "`--out runs/drums-lookahead` and exported with `python -m export export drums --runs runs/drums-lookahead "
@@ -387,27 +428,16 @@ def machine_phrase(bench: dict) -> str:
 
 def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = None) -> str:
     """The card of the live drum model ``entry`` (trained in ``runs`` on ``data``), and of ``lookahead``, the
-    manifest entry of ``drums_lookahead``, whose run is ``runs``' sibling ``drums-lookahead``.
-
-    Raises
-    ------
-    ValueError
-        A model with a look-ahead per class (``train drums --look-ahead DRUM=HOPS``): the card tells of one.
-    """
-    for model in (entry, lookahead or {}):
-        if isinstance(model.get("look_ahead_frames"), list):
-            raise ValueError(f"the card tells of one look-ahead for every class; {model['name']} has one per class, "
-                             f"{model['look_ahead_frames']}")
+    manifest entry of ``drums_lookahead``, whose run is ``runs``' sibling ``drums-lookahead``."""
     counts = read_json(data / "drums.json")
     tuning = read_json(TUNING)
     evaluation = read_json(runs / "evaluation.json")
-    delay = look_ahead_ms(entry)
     folders = [Path(p).parent for p in entry.get("networks", [runs / "drums_best.pt"])]
     lines = [
         "# Model card: causal drum transcription", "",
         f"{networks_phrase(len(folders))} on log-mel frames that turn incoming audio into drum onsets (kick, snare,",
-        f"hi-hat, toms, crash, ride), frame by frame with {ms_text(delay)} ms of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
-        (f"and a sibling with {ms_text(look_ahead_ms(lookahead))} ms of look-ahead" if lookahead else "and a sibling")
+        f"hi-hat, toms, crash, ride), frame by frame with {look_ahead_text(entry)} of look-ahead, for `bridge serve` (MIDI channel 10, `/drum/onset`),",
+        (f"and a sibling with {look_ahead_text(lookahead)} of look-ahead" if lookahead else "and a sibling")
         + " (`drums_lookahead`). After Wu & Lerch, \"From labeled to",
         "unlabeled data - on the data challenge in automatic drum transcription\" (ISMIR 2018): synthetic labelled",
         "data, a PFNMF baseline and teacher.", "",
@@ -421,7 +451,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. {heard_phrase(entry)}",
         f"Onsets: upward crossings of a threshold per class ({_thresholds(entry)}; tuned on validation;",
         "`/drums/threshold` sets them live, for every class or one), 40 ms refractory time, times shifted back by",
-        f"{entry['time_offset_s'] * 1000:.1f} ms (the look-ahead and the median lateness on validation), so an onset "
+        f"{time_offset_text(entry)} (the look-ahead and the median lateness on validation), so an onset "
         "carries the time of its stroke.",
         "A stream starts from the states that silence leaves in the network (zero states are not silence for it).", "",
         "## Data", "",

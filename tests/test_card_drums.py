@@ -2,12 +2,11 @@
 
 from pathlib import Path
 
-import pytest
 import torch
 
-from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line, lookahead_section,
-                               machine_phrase, model_card, networks_phrase, precision_recall_phrase, teachers_lines, training_command,
-                               training_lines, verdict)
+from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line, look_ahead_text,
+                               lookahead_section, machine_phrase, networks_phrase, precision_recall_phrase, teachers_lines, time_offset_text,
+                               training_command, training_lines, verdict)
 from export.provenance import training_line
 
 
@@ -94,6 +93,9 @@ def test_each_networks_training_command_is_read_from_its_checkpoint(tmp_path):
     assert training_command(tmp_path, Path("runs/drums")) == (
         f"train drums --steps 8000 --look-ahead 1 --seed 1 --out {tmp_path}", own)
     assert training_command(tmp_path, tmp_path) == ("train drums --steps 8000 --look-ahead 1 --seed 1", own)
+    torch.save({"config": {"steps": "8000", "look_ahead": "1.25", "class_look_ahead": "{'snare': 1.75}"}},
+               tmp_path / "drums.pt")
+    assert training_command(tmp_path, tmp_path)[0] == "train drums --steps 8000 --look-ahead 1.25 --look-ahead snare=1.75"
     assert networks_phrase(1) == "A causal CNN" and networks_phrase(2).startswith("Two causal CNNs (one recipe trained from two seeds")
 
 
@@ -171,7 +173,12 @@ def test_the_shared_recordings_section_names_the_kits_and_classes_a_training_kit
     assert kit_samples_section({}) == []
 
 
-def test_the_card_refuses_a_model_with_a_look_ahead_per_class(tmp_path):
-    entry = ENTRY | {"name": "drums", "look_ahead_frames": [1.25, 1.75, 1.25, 1.25, 1.25, 1.25]}
-    with pytest.raises(ValueError, match="one per class"):
-        model_card(entry, tmp_path, tmp_path)
+
+def test_a_class_with_its_own_look_ahead_is_told_apart():
+    entry = ENTRY | {"classes": ["kick", "snare", "hihat"], "look_ahead_frames": [1.25, 1.75, 1.25],
+                     "time_offset_s": [0.0107, 0.0157, 0.0107]}
+    assert heard_phrase(entry).startswith("Look-ahead 1.25 hops (12.5 ms), the snare's 1.75 hops (17.5 ms): ")
+    assert heard_phrase(entry).endswith("heard 12.5-22.5 ms of a stroke before it names it, 17.5-27.5 ms of a snare stroke.")
+    assert look_ahead_text(entry) == "12.5 ms (17.5 ms for the snare)"
+    assert time_offset_text(entry) == "10.7 ms, the snare's 15.7 ms"
+    assert look_ahead_text(ENTRY) == "20 ms" and time_offset_text(ENTRY) == "18.5 ms"  # one for every class
