@@ -94,7 +94,8 @@ def look_ahead_text(entry: dict) -> str:
 def time_offset_text(entry: dict) -> str:
     """How far back the onsets of the model ``entry`` are shifted: ``10.7 ms``, or ``10.7 ms, the snare's 15.7 ms``."""
     common, own = common_and_own(per_class(entry, "time_offset_s"))
-    return f"{common * 1000:.1f} ms" + own_phrase(own, lambda seconds: f"{seconds * 1000:.1f} ms", ", the {name}'s {value}")
+    return f"{common * 1000:.1f} ms" + own_phrase(own, lambda seconds: f"{seconds * 1000:.1f} ms",
+                                                  ", the {name}'s {value}")
 
 
 def ms_text(value: float) -> str:

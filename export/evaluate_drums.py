@@ -180,9 +180,10 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                 estimate = found if isinstance(found, Estimate) else Estimate(found)
                 scores[name].append(score_track(reference, estimate.times))
                 delays = {drum: heard_after_ms(reference, estimate, (drum,)) for drum in MAIN_CLASSES}
-                for drum, found in delays.items():
-                    heard_by_class[name][drum].append(found)
-                heard[name].append(None if estimate.heard is None else [d for found in delays.values() for d in found])
+                for drum, class_delays in delays.items():
+                    heard_by_class[name][drum].append(class_delays)
+                heard[name].append(None if estimate.heard is None
+                                   else [d for class_delays in delays.values() for d in class_delays])
                 unscored[name].update(unscored_onsets(reference, estimate.times))
                 false[name].update(false_alarms(reference, estimate.times))
         methods = {name: summarise(s, heard[name], heard_by_class[name])

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import torch
 
-from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line, look_ahead_text,
-                               lookahead_section, machine_phrase, networks_phrase, precision_recall_phrase, teachers_lines, time_offset_text,
-                               training_command, training_lines, verdict)
+from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line,
+                               look_ahead_text, lookahead_section, machine_phrase, networks_phrase,
+                               precision_recall_phrase, teachers_lines, time_offset_text, training_command,
+                               training_lines, verdict)
 from export.provenance import training_line
 
 

@@ -333,11 +333,12 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     """Render every split of ``default_plans(scale, mixed_kits, synth_kits, class_tuning, snare_buzz,
     snare_buzz_tests)`` into ``out`` (with ``csound_kits``, from csound's GM kits too; with ``lmms_kits``, from the
     kits of LMMS's one-shots too, training kits), the features with a hop of ``hop`` samples (default
-    ``DRUM_FEATURES``'); returns the path of ``drums.json``. ``only``: render just these splits and add them to the build ``out`` holds, with its settings,
-    or start one with them (every track is a function of its split's seed, so a split comes out the same either
-    way). ``without_kits``: kit names (as ``drums.json`` lists them) that no split plays. ``align_attacks``: every
-    one-shot of the sampled kits starts at its attack (``drum_kits.from_attack``), so that labels fall where the
-    strokes are heard, as a recording's annotations do, not up to 18 ms before.
+    ``DRUM_FEATURES``'); returns the path of ``drums.json``. ``only``: render just these splits and add them to
+    the build ``out`` holds, with its settings, or start one with them (every track is a function of its split's
+    seed, so a split comes out the same either way). ``without_kits``: kit names (as ``drums.json`` lists them)
+    that no split plays. ``align_attacks``: every one-shot of the sampled kits starts at its attack
+    (``drum_kits.from_attack``), so that labels fall where the strokes are heard, as a recording's annotations do,
+    not up to 18 ms before.
 
     Raises
     ------

@@ -409,9 +409,10 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     ``csound_bank``, csound's GM bank, with ``freepats``, freepats through TiMidity++, and with
     ``fluidr3_timidity``, FluidR3 through TiMidity++, render their share of the training and validation songs;
     ``modelled_share`` of those songs have their piano and acoustic guitar played by modelled strings, and with
-    ``timbre_shift`` their pitched stems' timbres are moved by up to that many semitones. With ``idiomatic``, every split's chord and bass instruments (the test set's
-    too) play as their players would (``idioms``); without, the arrangement's plain parts. ``low_piano`` of the
-    training and validation songs' pianos that do not play the melody play a bass line alone (``idioms.low_line``).
+    ``timbre_shift`` their pitched stems' timbres are moved by up to that many semitones. With ``idiomatic``,
+    every split's chord and bass instruments (the test set's too) play as their players would (``idioms``);
+    without, the arrangement's plain parts. ``low_piano`` of the training and validation songs' pianos that do not
+    play the melody play a bass line alone (``idioms.low_line``).
     ``dark_share`` of the training mixes' stems are ``darken``ed, as soft playing or a dull microphone gives them.
     """
     out.mkdir(parents=True, exist_ok=True)
