@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     drums.add_argument("--model", default="drums", choices=["drums", "drums_lookahead"],
                        help="drums (default, as live) hears 12.5-22.5 ms of each stroke before it names it; "
                             "drums_lookahead hears 20-30 ms: fewer false snares and hi-hats, fewer kicks and hi-hats "
-                            "found, notes later; each scores higher on three of the six held-out sets")
+                            "found, notes later; it scores higher on five of the eight held-out sets")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")
