@@ -126,7 +126,7 @@ def cmd_train_drums(args: argparse.Namespace) -> int:
                                  student=args.model == "drums_student", templates=out / "pfnmf.npz",
                                  width=args.width, hidden=args.hidden, recurrent=args.recurrent, augment=args.augment,
                                  augment_shift_bands=args.augment_shift_bands, look_ahead=look_ahead or 0.0,
-                                 class_look_ahead=class_look_ahead,
+                                 class_look_ahead=class_look_ahead, target_frames=args.target_frames,
                                  teachers=tuple(Path(folder) for folder in args.teachers),
                                  teach_off_onsets=args.teach_off_onsets)
         path = train(config)
@@ -622,6 +622,9 @@ def main(argv: list[str] | None = None) -> int:
                           help="drums: hops (10 ms each) the model hears of an onset before it must fire, at least; "
                                "every onset comes that much later (default 0; 1.25 hears 12.5-22.5 ms of each stroke); "
                                "DRUM=HOPS: that class's own, e.g. --look-ahead 1.25 --look-ahead snare=1.75")
+    training.add_argument("--target-frames", type=int, default=2, choices=[1, 2], metavar="N",
+                          help="drums: frames each onset's target spans (default 2: its first frame and the next, "
+                               "either may fire; 1: the first alone, so a stroke named a frame late is a miss)")
     training.add_argument("--teachers", nargs="+", default=[], metavar="RUNS",
                           help="drums: distil these run folders' networks (drums_best.pt, averaged in one graph as "
                                "export drums --ensemble fuses them): half of every training target is their "

@@ -135,6 +135,7 @@ def training_command(folder: Path, default_out: Path) -> tuple[str, str]:
     own = ast.literal_eval(config.get("class_look_ahead", "{}"))  # saved as its repr
     return (f"train drums --steps {config['steps']} --look-ahead {float(config['look_ahead']):g}"
             + "".join(f" --look-ahead {name}={hops:g}" for name, hops in own.items())
+            + (f" --target-frames {config['target_frames']}" if config.get("target_frames", "2") != "2" else "")
             + (f" --data {config['data']}" if config.get("data", DEFAULT_DATA) != DEFAULT_DATA else "")
             + (f" --teachers {' '.join(map(str, teachers))}" if teachers else "")
             + (" --teach-off-onsets" if off_onsets else "")

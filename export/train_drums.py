@@ -2,7 +2,7 @@
 
 Targets are onset frames from the exact MIDI labels: the frame in which an
 onset first sounds and the one after it (the network itself sees no future
-frame, so it may fire in either). With a look-ahead of L frames the targets move
+frame, so it may fire in either; ``target_frames`` 1 keeps the first alone). With a look-ahead of L frames the targets move
 to the first frame that ends more than L hops after the onset: the model hears
 the first moments of a stroke (between L and L + 1 hops of it) before it must
 name it, and every onset arrives that much later. L may be fractional: 1.25 hears
@@ -56,6 +56,7 @@ class DrumTrainConfig:
     augment: bool = False  # recolour every training chunk (augment_log_mel)
     augment_shift_bands: float = 1.5  # the largest shift of the mel axis when augmenting
     look_ahead: float = 0.0  # hops the model hears of an onset before it must fire (onset_targets)
+    target_frames: int = 2  # frames each onset's target spans: its first and the next, either may fire
     class_look_ahead: dict[str, float] = field(default_factory=dict)  # class name to its own look-ahead in hops
     teachers: tuple[Path, ...] = ()  # run folders of trained networks: distil their average (ensemble_targets)
     teach_off_onsets: bool = False  # the teachers' half only where the label is 0 (distilled_targets)
@@ -80,15 +81,15 @@ def class_look_aheads(look_ahead: float, class_look_ahead: Mapping[str, float] |
 
 
 def onset_targets(onsets: list[np.ndarray], n_frames: int, hop_s: float = DRUM_FEATURES.hop_s,
-                  look_ahead: float | np.ndarray = 0.0) -> np.ndarray:
+                  look_ahead: float | np.ndarray = 0.0, frames_each: int = 2) -> np.ndarray:
     """Frame targets (frames, classes): 1 in the first frame that ends more than ``look_ahead`` hops after
-    each onset and in the next (with no look-ahead, the frame where the onset begins to sound). ``look_ahead``:
-    one for every class, or one per class."""
+    each onset and in the ``frames_each - 1`` after it (with no look-ahead, the frame where the onset begins to
+    sound). ``look_ahead``: one for every class, or one per class."""
     targets = np.zeros((n_frames, len(onsets)), np.float32)
     look_aheads = np.broadcast_to(np.asarray(look_ahead, np.float64), (len(onsets),))
     for c, times in enumerate(onsets):
         frames = np.floor(np.asarray(times) / hop_s + look_aheads[c]).astype(int)
-        for shift in (0, 1):
+        for shift in range(frames_each):
             valid = frames + shift
             targets[valid[(valid >= 0) & (valid < n_frames)], c] = 1.0
     return targets
@@ -189,7 +190,7 @@ def train(config: DrumTrainConfig) -> Path:
     augment = partial(augment_log_mel, max_shift_bands=config.augment_shift_bands, spec=spec) if config.augment else None
 
     def targets(track_onsets: list[np.ndarray], n_frames: int) -> np.ndarray:
-        return onset_targets(track_onsets, n_frames, spec.hop_s, look_ahead)
+        return onset_targets(track_onsets, n_frames, spec.hop_s, look_ahead, config.target_frames)
 
     labels = [targets(o, len(t)) for t, o in zip(tracks, onsets)]
     if config.teachers:

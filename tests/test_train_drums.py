@@ -25,6 +25,8 @@ def test_an_onset_marks_the_frame_it_starts_in_and_the_next():
     targets = onset_targets([np.array([0.5 * hop_s, 10.2 * hop_s]), np.array([])], 20)
     assert targets[:, 0].nonzero()[0].tolist() == [0, 1, 10, 11]
     assert not targets[:, 1].any()
+    first_alone = onset_targets([np.array([0.5 * hop_s, 10.2 * hop_s])], 20, frames_each=1)  # --target-frames 1
+    assert first_alone[:, 0].nonzero()[0].tolist() == [0, 10]
 
 
 def test_a_look_ahead_delays_the_targets_by_its_frames():
