@@ -79,16 +79,17 @@ def own_phrase(own: dict[str, float], text: Callable[[float], str], template: st
     return "".join(template.format(name=name, value=text(value)) for name, value in own.items())
 
 
-def look_ahead_ms(entry: dict) -> float:
-    """How long the model ``entry`` listens past an onset before it names it, in milliseconds (most classes')."""
-    return common_and_own(per_class(entry, "look_ahead_frames"))[0] * hop_ms(entry)
+def look_ahead_hops(entry: dict) -> tuple[float, dict[str, float]]:
+    """How many hops the model ``entry`` listens past an onset before it names it: most classes', and the classes
+    that have their own."""
+    return common_and_own(per_class(entry, "look_ahead_frames"))
 
 
 def look_ahead_text(entry: dict) -> str:
     """``12.5 ms``, and the classes that listen longer or shorter: ``12.5 ms (17.5 ms for the snare)``."""
-    _, own = common_and_own(per_class(entry, "look_ahead_frames"))
-    return f"{ms_text(look_ahead_ms(entry))} ms" + own_phrase(own, lambda hops: f"{ms_text(hops * hop_ms(entry))} ms",
-                                                              " ({value} for the {name})")
+    (hops, own), hop = look_ahead_hops(entry), hop_ms(entry)
+    return f"{ms_text(hops * hop)} ms" + own_phrase(own, lambda own_hops: f"{ms_text(own_hops * hop)} ms",
+                                                    " ({value} for the {name})")
 
 
 def time_offset_text(entry: dict) -> str:
@@ -105,8 +106,8 @@ def ms_text(value: float) -> str:
 
 def heard_phrase(entry: dict) -> str:
     """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears."""
-    frames, own = common_and_own(per_class(entry, "look_ahead_frames"))
-    delay, hop = look_ahead_ms(entry), hop_ms(entry)
+    (frames, own), hop = look_ahead_hops(entry), hop_ms(entry)
+    delay = frames * hop
     return (f"Look-ahead {frames:g} hops ({ms_text(delay)} ms)"
             + own_phrase(own, lambda hops: f"{hops:g} hops ({ms_text(hops * hop)} ms)", ", the {name}'s {value}")
             + f": trained to name each stroke in the first frame that ends more than {ms_text(delay)} ms after it "
@@ -389,7 +390,7 @@ def lookahead_section(entry: dict, evaluation: dict) -> list[str]:
     if not entry:
         return []
     lines = ["## The look-ahead model", "",
-             f"`drums_lookahead.onnx` is the same network trained to name each stroke {look_ahead_ms(entry) / hop_ms(entry):g} "
+             f"`drums_lookahead.onnx` is the same network trained to name each stroke {look_ahead_hops(entry)[0]:g} "
              f"frames ({look_ahead_text(entry)}) after it begins, the most look-ahead the issue allows. Thresholds "
              f"tuned on validation: {_thresholds(entry)}; times shifted back by {time_offset_text(entry)}, "
              "so its onsets carry the time of the stroke. `bridge transcribe-drums --model drums_lookahead` uses it, "

@@ -2,7 +2,8 @@
 
 Targets are onset frames from the exact MIDI labels: the frame in which an
 onset first sounds and the one after it (the network itself sees no future
-frame, so it may fire in either; ``target_frames`` 1 keeps the first alone). With a look-ahead of L frames the targets move
+frame, so it may fire in either; ``target_frames`` 1 keeps the first alone).
+With a look-ahead of L frames the targets move
 to the first frame that ends more than L hops after the onset: the model hears
 the first moments of a stroke (between L and L + 1 hops of it) before it must
 name it, and every onset arrives that much later. L may be fractional: 1.25 hears
