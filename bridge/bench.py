@@ -220,8 +220,9 @@ def bench_drum_model(directory: Path, drum_model: str) -> tuple[DrumModel, np.nd
 
 def live_block_samples(model: DrumModel) -> int:
     """The live input's block: the analysis thread wakes once the JACK periods that complete the model's next
-    frame are in (479 samples at 48 kHz for a hop of 220 at 22.05 kHz, in 384 or 512)."""
-    return round(model.spec.hop_s * BENCH_SAMPLE_RATE_HZ)
+    frame are in (479 samples at 48 kHz for a hop of 220 at 22.05 kHz, in 384 or 512; half as many where the
+    model runs at two phases)."""
+    return round(model.stream_spec.hop_s * BENCH_SAMPLE_RATE_HZ)
 
 
 def drums_realtime_factor(model: DrumModel, audio: np.ndarray, block: int, passes: int = 5) -> float:

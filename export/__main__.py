@@ -353,11 +353,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         from export.release_drums import release as release_drums
 
         runs = Path(args.runs or "runs/drums")
-        paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint,
-                                      args.name, tuple(Path(p) for p in args.ensemble))
+        try:
+            paths, tuning = release_drums(runs, Path(args.data or "cache/drums"), Path(args.out), args.checkpoint,
+                                          args.name, tuple(Path(p) for p in args.ensemble), args.phases)
+        except ValueError as exc:
+            raise SystemExit(f"export drums: {exc}") from None
         (Path(args.out) / f"{args.name}_tuning.json").write_text(json.dumps(tuning, indent=2) + "\n")  # beside its model
         if args.out == "models_onnx" and args.name == "drums":  # the card is about the live default
-            paths.append(write_card(args))
+            # At several phases --data holds the tuning renders alone; the card tells of the training build.
+            paths.append(write_card(argparse.Namespace(**vars(args) | {"data": None}) if args.phases > 1 else args))
         print("\n".join(map(str, paths)))
         print(json.dumps(tuning, indent=2))
         return 0
@@ -699,6 +703,12 @@ def main(argv: list[str] | None = None) -> int:
                                 "RUNS' in one graph that averages the networks' logits; instruments: the same with "
                                 "their activity CNNs, or activity checkpoints such as runs/instruments/activity_crnn.pt "
                                 "(the embedding stays RUNS' CNN's)")
+    exporting.add_argument("--phases", type=int, default=1,
+                           help="drums: the daemon runs the network at this many phases a hop, each every PHASES-th "
+                                "frame of a stream PHASES times as dense, so that the phase that first hears enough "
+                                "of a stroke names it (2: notes sooner, twice the compute); tuned on the validation "
+                                "renders of a --data build with the hop divided by PHASES (data drums --only valid "
+                                "--hop 110 --out DIR)")
     exporting.add_argument("--out", default="models_onnx")
     exporting.set_defaults(func=cmd_export)
     tuning = sub.add_parser("tune", help="tune the instrument activity thresholds of a model folder on validation",

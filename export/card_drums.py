@@ -105,15 +105,35 @@ def ms_text(value: float) -> str:
 
 
 def heard_phrase(entry: dict) -> str:
-    """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears."""
+    """The contract's sentence on the look-ahead of the model ``entry``: how much of a stroke it hears, and at
+    several phases (``phases`` in the manifest) how much the first phase to name it has heard."""
     (frames, own), hop = look_ahead_hops(entry), hop_ms(entry)
     delay = frames * hop
+
+    def others(spread: float) -> str:
+        return own_phrase(own, lambda hops: f"{ms_text(hops * hop)}-{ms_text(hops * hop + spread)} ms",
+                          ", {value} of a {name} stroke")
+
+    phases = entry.get("phases", 1)
     return (f"Look-ahead {frames:g} hops ({ms_text(delay)} ms)"
             + own_phrase(own, lambda hops: f"{hops:g} hops ({ms_text(hops * hop)} ms)", ", the {name}'s {value}")
             + f": trained to name each stroke in the first frame that ends more than {ms_text(delay)} ms after it "
             f"begins (and the next), the model has heard {ms_text(delay)}-{ms_text(delay + hop)} ms of a stroke before "
-            "it names it" + own_phrase(own, lambda hops: f"{ms_text(hops * hop)}-{ms_text(hops * hop + hop)} ms",
-                                       ", {value} of a {name} stroke") + ".")
+            f"it names it{others(hop)}"
+            + (f"; at its {phases} phases, {hop / phases:.1f} ms apart, the first phase to reach that frame has heard "
+               f"{ms_text(delay)}-{ms_text(delay + hop / phases)} ms of a stroke{others(hop / phases)}"
+               if phases > 1 else "") + ".")
+
+
+def phases_phrase(entry: dict) -> str:
+    """The contract's sentence on the phases the daemon runs the model ``entry`` at; "" for one."""
+    phases = entry.get("phases", 1)
+    if phases == 1:
+        return ""
+    return (f"The daemon runs the network at {phases} phases: on log-mel frames every {hop_ms(entry) / phases:.1f} "
+            f"ms, each phase on every {'other' if phases == 2 else f'{phases}th'} frame with states of its own (the "
+            "manifest's `phases`), so that whichever phase first hears enough of a stroke names it, at "
+            f"{phases} times the compute of one phase. ")
 
 
 def _thresholds(entry: dict) -> str:
@@ -451,7 +471,8 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
         f"= {hop_ms(entry):.1f} ms, {entry['features']['n_mels']} mels; "
         "each frame ends at its last sample) plus five convolution states"
         + (" (the networks' side by side in channels)" if len(folders) > 1 else "") + "; output: logits per frame and class, and the",
-        f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. {heard_phrase(entry)}",
+        f"next states. Receptive field {entry['receptive_field_frames']} frames of the past. {phases_phrase(entry)}"
+        f"{heard_phrase(entry)}",
         f"Onsets: upward crossings of a threshold per class ({_thresholds(entry)}; tuned on validation;",
         "`/drums/threshold` sets them live, for every class or one), 40 ms refractory time, times shifted back by",
         f"{time_offset_text(entry)} (the look-ahead and the median lateness on validation), so an onset "
@@ -505,7 +526,13 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
     if tuning:
         first = f" --runs {folders[0]}" if folders[0] != DEFAULT_RUNS else ""
         ensemble = f" --ensemble {' '.join(map(str, folders[1:]))}" if len(folders) > 1 else ""
-        lines += [f"`python -m export export drums{first}{ensemble}` tunes the thresholds on validation, per class: " + ", ".join(
+        valid = tuning.get("data", DEFAULT_DATA)
+        valid_data = f" --data {valid}" if valid != DEFAULT_DATA else ""
+        phases = f" --phases {entry['phases']}" if entry.get("phases", 1) > 1 else ""
+        lines += [f"`python -m export export drums{first}{ensemble}{valid_data}{phases}` tunes the thresholds on validation"
+                  + (f" (its renders again at a hop of {hop_ms(entry) / entry['phases']:.1f} ms: `python -m export data "
+                     f"drums --only valid --hop {entry['features']['hop'] // entry['phases']} --out {valid}`)"
+                     if phases else "") + ", per class: " + ", ".join(
             f"{n} {t} (F {tuning['valid_f'][n]:.3f})" for n, t in zip(tuning["valid_f"], tuning["thresholds"]))
             + f"; mean F of kick, snare, hi-hat {tuning['valid_f_main']:.3f}.", ""]
     lines += ["## Evaluation", ""]

@@ -13,6 +13,7 @@ the same streaming picker the daemon runs (``bridge.engines.drums``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import mir_eval
@@ -81,24 +82,36 @@ def one_or_each(values: np.ndarray, digits: int = 4) -> float | list[float]:
     return rounded[0] if len(set(rounded)) == 1 else rounded
 
 
-def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]],
-         look_ahead: float | np.ndarray = 0.0, spec: FeatureSpec = DRUM_FEATURES) -> dict:
-    """Per class, the threshold with the best mean F on validation; and the timing offset (the class's look-ahead
-    plus the median offset of the onsets found), one for every class where their look-aheads agree."""
-    hop_s = spec.hop_s
-    look_aheads = np.broadcast_to(np.asarray(look_ahead, np.float64), (len(DRUM_CLASSES),))
-    silence = np.zeros((SILENCE_FRAMES, tracks[0].shape[1]), np.float32)  # as a live stream starts
+def activations_at_phases(model: CausalDrumCNN, track: np.ndarray, phases: int = 1) -> np.ndarray:
+    """Activations (frames, classes) of a track's frames, streamed as ``bridge.engines.drums.DrumModel`` runs
+    the network at ``phases`` phases: every ``phases``-th frame from the first, the second, ... each from silence."""
+    silence = np.zeros((SILENCE_FRAMES, track.shape[1]), np.float32)  # as a live stream starts
+    activations = np.zeros((len(track), len(DRUM_CLASSES)), np.float32)
     with torch.no_grad():
-        activations = [torch.sigmoid(model(torch.from_numpy(np.concatenate((silence, t))[None]))[0][0]).numpy()[SILENCE_FRAMES:]
-                       for t in tracks]
+        for phase in range(phases):
+            frames = torch.from_numpy(np.concatenate((silence, track[phase::phases]))[None])
+            activations[phase::phases] = torch.sigmoid(model(frames)[0][0]).numpy()[SILENCE_FRAMES:]
+    return activations
+
+
+def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.ndarray]],
+         look_ahead: float | np.ndarray = 0.0, spec: FeatureSpec = DRUM_FEATURES, phases: int = 1) -> dict:
+    """Per class, the threshold with the best mean F on validation; and the timing offset (the class's look-ahead
+    plus the median offset of the onsets found), one for every class where their look-aheads agree.
+
+    ``spec`` is the network's; with ``phases`` above 1, ``tracks`` hold frames ``phases`` times as dense (a
+    build of ``data drums --hop``), which the network hears at as many phases, as the daemon runs it."""
+    hop_s, stream_hop_s = spec.hop_s, spec.hop_s / phases
+    look_aheads = np.broadcast_to(np.asarray(look_ahead, np.float64), (len(DRUM_CLASSES),))
+    activations = [activations_at_phases(model, t, phases) for t in tracks]
     scores = np.zeros((len(THRESHOLDS), len(DRUM_CLASSES)))
     offsets: list[float] = []
     for row, threshold in enumerate(THRESHOLDS):
         per_class: list[list[float]] = [[] for _ in DRUM_CLASSES]
         for activation, reference in zip(activations, onsets):
             estimate: list[list[float]] = [[] for _ in DRUM_CLASSES]
-            for frame, c, _ in OnsetPicker(len(DRUM_CLASSES), float(threshold), hop_s)(activation):
-                estimate[c].append((frame - look_aheads[c]) * hop_s + hop_s / 2)
+            for frame, c, _ in OnsetPicker(len(DRUM_CLASSES), float(threshold), stream_hop_s, phases=phases)(activation):
+                estimate[c].append((frame + 1) * stream_hop_s - hop_s / 2 - look_aheads[c] * hop_s)
             for c in range(len(DRUM_CLASSES)):
                 if len(reference[c]):
                     per_class[c].append(mir_eval.onset.f_measure(reference[c], np.array(estimate[c]), window=0.05)[0])
@@ -137,19 +150,24 @@ def load_members(checkpoints: list[Path]) -> tuple[CausalDrumCNN, np.ndarray, Fe
 
 
 def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt",
-            name: str = "drums", ensemble: tuple[Path, ...] = ()) -> tuple[list[Path], dict]:
+            name: str = "drums", ensemble: tuple[Path, ...] = (), phases: int = 1) -> tuple[list[Path], dict]:
     """Export to ``out/<name>.onnx``, check parity, tune on valid, write the manifest entry ``name``; returns the
     paths and the tuning. ``ensemble``: more run folders whose ``checkpoint`` joins ``runs``' in one graph that
-    averages their logits."""
+    averages their logits. ``phases``: the daemon runs the network at this many phases a hop (``DrumModel``),
+    tuned so on the validation renders of ``data``, a build whose hop is the network's divided by ``phases``."""
     checkpoints = [runs / checkpoint, *(folder / checkpoint for folder in ensemble)]
     model, look_ahead, spec = load_members(checkpoints)
-    require_feature_spec(data, spec, f"{runs / checkpoint} was trained on")
+    if phases < 1 or spec.hop % phases:
+        raise ValueError(f"{phases} phases do not divide the network's hop of {spec.hop} samples")
+    stream_spec = replace(spec, hop=spec.hop // phases)
+    require_feature_spec(data, stream_spec, f"{runs / checkpoint} was trained on" if phases == 1
+                         else f"{runs / checkpoint} at {phases} phases streams")
     path = export_onnx(model, out / f"{name}.onnx")
     tracks, onsets = load_features(data / "valid.npz")
     figures = parity(model, path, tracks[:8])
     if figures["max_abs_logit_diff"] > 1e-3:
         raise RuntimeError(f"ONNX does not match PyTorch: {figures}")
-    tuning = tune(model, tracks, onsets, look_ahead, spec)
+    tuning = tune(model, tracks, onsets, look_ahead, spec, phases) | {"data": str(data)}
     entry = {
         "name": name, "version": 1, "task": "causal drum transcription (onsets per class)",
         "files": {"model": path.name}, "opset": OPSET,
@@ -159,7 +177,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
         "features": spec.as_dict(), "classes": list(DRUM_NAMES),
         "gm_notes": {c.name: c.midi_note for c in DRUM_CLASSES},
         "thresholds": tuning["thresholds"], "time_offset_s": tuning["time_offset_s"],
-        "look_ahead_frames": one_or_each(look_ahead),
+        "look_ahead_frames": one_or_each(look_ahead), "phases": phases,
         "receptive_field_frames": None if isinstance(model, CausalDrumCRNN) else 33,
         "networks": [str(path) for path in checkpoints], "parameters": parameter_count(model), "parity": figures,
         "training_commit": git_commit(),

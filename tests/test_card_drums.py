@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line,
-                               look_ahead_text, lookahead_section, machine_phrase, networks_phrase,
+                               look_ahead_text, lookahead_section, machine_phrase, networks_phrase, phases_phrase,
                                precision_recall_phrase, teachers_lines, time_offset_text, training_command,
                                training_lines, verdict)
 from export.provenance import training_line
@@ -64,6 +64,16 @@ def test_the_contract_says_how_much_of_a_stroke_a_fractional_look_ahead_hears():
     assert heard_phrase(ENTRY).startswith("Look-ahead 2 hops (20 ms)")
     quarter = heard_phrase(ENTRY | {"look_ahead_frames": 1.25})  # 12.47 ms at a 9.98-ms hop: not "12"
     assert quarter.startswith("Look-ahead 1.25 hops (12.5 ms)") and "heard 12.5-22.5 ms of a stroke" in quarter
+
+
+def test_the_contract_says_what_the_first_of_several_phases_has_heard():
+    entry = ENTRY | {"look_ahead_frames": [1.25, 1.75], "classes": ["kick", "snare"], "phases": 2}
+    text = heard_phrase(entry)
+    assert "heard 12.5-22.5 ms of a stroke before it names it, 17.5-27.5 ms of a snare stroke; at its" in text
+    assert text.endswith("the first phase to reach that frame has heard 12.5-17.5 ms of a stroke, 17.5-22.5 ms of a "
+                         "snare stroke.")
+    assert phases_phrase(entry).startswith("The daemon runs the network at 2 phases: on log-mel frames every 5.0 ms")
+    assert phases_phrase(ENTRY) == "" and "phase" not in heard_phrase(ENTRY)
 
 
 def test_latency_is_judged_against_the_budget():

@@ -1,5 +1,7 @@
 """The shipped drum transcriber, streamed as live: accuracy on a held-out render, bad input, other rates."""
 
+import json
+
 import librosa
 import numpy as np
 import pytest
@@ -95,6 +97,33 @@ def test_the_picker_fires_once_per_crossing_and_respects_the_refractory_time():
     assert [frame for frame, _, _ in picker(curve)] == [1, 8]
 
 
+def test_the_picker_at_two_phases_compares_each_frame_with_the_last_of_its_phase():
+    picker = OnsetPicker(1, 0.5, 0.005, refractory_s=0.001, phases=2)
+    curve = np.array([0.1, 0.6, 0.7, 0.7, 0.2, 0.9])[:, None]  # phases a, b, a, b, a, b
+    assert [frame for frame, _, _ in picker(curve)] == [1, 2]  # b from 0 to 0.6, a from 0.1 to 0.7; b stays up
+
+
+def test_a_model_at_two_phases_runs_the_network_on_every_other_frame_with_states_of_each_phase(tmp_path):
+    """The shipped network, once at two phases and once at one, from manifests that differ in ``phases``
+    alone: the activations of each phase are the network's on that phase's frames, whatever the blocks."""
+    from bridge.models import MODELS_DIR, load_manifest_entry
+
+    entry = load_manifest_entry("drums", MODELS_DIR)
+    models = {}
+    for phases in (1, 2):
+        folder = tmp_path / str(phases)
+        folder.mkdir()
+        (folder / entry["files"]["model"]).symlink_to(MODELS_DIR / entry["files"]["model"])
+        (folder / "manifest.json").write_text(json.dumps({"models": [{**entry, "phases": phases}]}))
+        models[phases] = DrumModel(folder, "cpu", "drums")
+    assert models[2].stream_spec.hop * 2 == models[2].spec.hop == models[1].stream_spec.hop
+    frames = np.random.default_rng(0).normal(3.0, 1.0, (41, models[1].spec.n_mels)).astype(np.float32)
+    dense = np.concatenate([models[2](block) for block in np.split(frames, [1, 4, 5, 20, 27])])
+    for phase in (0, 1):
+        models[1].reset()
+        assert np.allclose(dense[phase::2], models[1](frames[phase::2]), atol=1e-5)
+
+
 def test_the_picker_gives_the_same_onsets_whatever_the_blocks():
     """Crossings and refractory times carry across blocks: a file in one block, live one frame at a time."""
     rng = np.random.default_rng(0)
@@ -142,9 +171,9 @@ def test_the_engine_timestamps_onsets_in_stream_time_and_resets(model, heldout):
     assert kicks and np.median([np.abs(reference[0] - t).min() for t in kicks]) < 0.02
     assert all(o.detected_s == 123.0 for o in found)
     # Heard at the end of the frame that fired: after the stroke, within the model's look-ahead and a few hops.
-    hop_s = model.spec.hop_s
+    hop_s, frame_s = model.spec.hop_s, model.stream_spec.hop_s  # the network's hop, and its frames' at its phases
     assert all(o.time_s < o.heard_s <= o.time_s + model.time_offset_s[o.class_index] + 4 * hop_s for o in found)
-    assert all(abs(o.heard_s / hop_s - round(o.heard_s / hop_s)) < 1e-6 for o in found)
+    assert all(abs(o.heard_s / frame_s - round(o.heard_s / frame_s)) < 1e-6 for o in found)
     engine.reset()
     assert engine.frames_processed == 0
 

@@ -225,6 +225,24 @@ def test_release_refuses_a_model_trained_at_another_hop_than_the_build(tiny_data
         release(runs, tiny_data, tmp_path)
 
 
+def test_a_model_at_two_phases_is_tuned_on_a_build_of_half_its_hop_and_streams_at_it(tiny_data, fine_data, tmp_path):
+    """``export drums --phases 2``: the network of 10-ms frames runs every 5 ms, each phase on every other frame,
+    and is tuned that way on a build whose hop is half the network's; a build of its own hop is refused."""
+    runs = tmp_path / "runs"
+    train(DrumTrainConfig(data=tiny_data, out=runs, steps=2, batch=2, save_every=2, threads=1))
+    with pytest.raises(ValueError, match="at 2 phases streams log-mel frames"):
+        release(runs, tiny_data, tmp_path, phases=2)
+    out = tmp_path / "models"
+    out.mkdir()
+    _, tuning = release(runs, fine_data, out, phases=2)
+    model = DrumModel(out, "cpu")
+    assert model.phases == 2 and model.spec == DRUM_FEATURES and model.stream_spec == FINE_FEATURES
+    assert all(0.0 < t < 1.0 for t in tuning["thresholds"])
+    engine = DrumEngine(model, lambda onset: None)
+    engine.process(np.random.default_rng(0).standard_normal(4800).astype(np.float32) * 0.1, 48000, 0.0)
+    assert engine.frames_processed == pytest.approx(0.1 / FINE_FEATURES.hop_s, abs=1)
+
+
 def test_pfnmf_refuses_a_build_with_other_frames_than_it_transcribes(fine_data, tmp_path):
     with pytest.raises(ValueError, match="PFNMF transcribes log-mel frames"):
         fit(fine_data, tmp_path)

@@ -1,7 +1,11 @@
 """Streaming drum transcription: audio blocks in, drum onsets out, live and offline.
 
 ``DrumModel`` runs the causal CNN one batch of new frames at a time, carrying
-its convolution states, so each frame is computed once. ``OnsetPicker`` fires
+its convolution states, so each frame is computed once. A model may run at
+several phases: the network, trained on frames a hop apart, then hears frames
+``phases`` times as often, each phase (every ``phases``-th frame) with states
+of its own, so that whichever phase first hears enough of a stroke names it
+(the manifest's ``phases``). ``OnsetPicker`` fires
 when a class's activation crosses the threshold upwards (no waiting for a
 peak: that would cost a frame of latency) and then stays quiet for a
 refractory time. ``DrumEngine`` chains the log-mel stream of
@@ -16,7 +20,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -25,7 +29,7 @@ import numpy as np
 from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
 from bridge.features import FeatureSpec, LogMelStream
-from bridge.models import MODELS_DIR, load_manifest_entry, load_session
+from bridge.models import MODELS_DIR, ModelUnavailable, load_manifest_entry, load_session
 
 
 @dataclass(frozen=True)
@@ -77,24 +81,38 @@ class DrumModel:
         self.time_offset_s = np.broadcast_to(np.asarray(entry["time_offset_s"], np.float64), (len(self.classes),))
         # The most look-ahead of any class (a class may have its own: train drums --look-ahead DRUM=HOPS).
         self.look_ahead_s: float = float(np.max(entry.get("look_ahead_frames", 0))) * self.spec.hop_s
+        self.phases = int(entry.get("phases", 1))
+        if self.phases < 1 or self.spec.hop % self.phases:
+            raise ModelUnavailable(f"drum model {name}: {self.phases} phases do not divide its hop of "
+                                   f"{self.spec.hop} samples")
+        # The frames the engine streams: the network's, ``phases`` times as often.
+        self.stream_spec = replace(self.spec, hop=self.spec.hop // self.phases)
         self._state_names = [i.name for i in self.session.get_inputs()[1:]]
-        self._states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
+        zero_states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
         # Zero states are zero activations inside the network, not what silence leaves there: after a
         # reset the first stroke came out as tom and crash. Silence it is, then, a receptive field of it.
-        self(np.zeros((SILENCE_FRAMES, self.spec.n_mels), np.float32))
-        self._silent_states = self._states
+        self._silent_states = self._run(np.zeros((SILENCE_FRAMES, self.spec.n_mels), np.float32), zero_states)[1]
+        self.reset()
 
     def reset(self) -> None:
-        """Start a new stream, with silence before it."""
-        self._states = self._silent_states
+        """Start a new stream, with silence before it (at every phase)."""
+        self._states = [self._silent_states] * self.phases
+        self._next_phase = 0  # the phase of the next frame
+
+    def _run(self, frames: np.ndarray, states: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+        feeds = {"features": frames[None].astype(np.float32), **dict(zip(self._state_names, states))}
+        logits, *next_states = self.session.run(None, feeds)
+        return 1.0 / (1.0 + np.exp(-logits[0])), next_states
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
-        """Activations (frames, classes), 0-1, of new log-mel frames (frames, n_mels)."""
-        if len(frames) == 0:
-            return np.zeros((0, len(self.classes)), np.float32)
-        feeds = {"features": frames[None].astype(np.float32), **dict(zip(self._state_names, self._states))}
-        logits, *self._states = self.session.run(None, feeds)
-        return 1.0 / (1.0 + np.exp(-logits[0]))
+        """Activations (frames, classes), 0-1, of new log-mel frames (frames, n_mels) of ``stream_spec``."""
+        activations = np.zeros((len(frames), len(self.classes)), np.float32)
+        for phase in range(self.phases):
+            rows = slice((phase - self._next_phase) % self.phases, None, self.phases)
+            if len(frames[rows]):
+                activations[rows], self._states[phase] = self._run(frames[rows], self._states[phase])
+        self._next_phase = (self._next_phase + len(frames)) % self.phases
+        return activations
 
 
 class OnsetPicker:
@@ -110,22 +128,27 @@ class OnsetPicker:
         Time between two frames of activations.
     refractory_s : float
         Minimum time between two onsets of one class.
+    phases : int
+        The activations of a model at several phases (``DrumModel.phases``): a frame crosses the threshold
+        against the frame of its own phase before it, ``phases`` frames back.
     """
 
-    def __init__(self, n_classes: int, thresholds: float | np.ndarray, hop_s: float, refractory_s: float = 0.04) -> None:
+    def __init__(self, n_classes: int, thresholds: float | np.ndarray, hop_s: float, refractory_s: float = 0.04,
+                 phases: int = 1) -> None:
         self.thresholds = np.broadcast_to(np.asarray(thresholds, np.float32), (n_classes,)).copy()
         self._refractory_frames = max(1, int(round(refractory_s / hop_s)))
         self._n_classes = n_classes
+        self._phases = phases
         self.reset()
 
     def reset(self) -> None:
-        self._previous = np.zeros(self._n_classes, np.float32)
+        self._previous = np.zeros((self._phases, self._n_classes), np.float32)  # the last frame of each phase
         self._quiet_until = np.zeros(self._n_classes, np.int64)
         self._frame = 0
 
     def skip(self, frames: int) -> None:
         """Frames that cannot hold an onset (digital silence): the clock runs on, nothing fires."""
-        self._previous = np.zeros(self._n_classes, np.float32)
+        self._previous = np.zeros((self._phases, self._n_classes), np.float32)
         self._frame += frames
 
     def __call__(self, activations: np.ndarray) -> list[tuple[int, int, float]]:
@@ -134,15 +157,15 @@ class OnsetPicker:
             return []
         # The crossings of the whole block at once; only they (a few a second) are walked, in frame order,
         # for the refractory time. A Python step per frame cost about a tenth of a file's transcription.
-        below = np.vstack((self._previous[None], activations[:-1])) < self.thresholds
-        crossed = (activations >= self.thresholds) & below
+        history = np.vstack((self._previous, activations))
+        crossed = (activations >= self.thresholds) & (history[:len(activations)] < self.thresholds)
         onsets = []
         for row, c in zip(*np.nonzero(crossed)):
             frame = self._frame + int(row)
             if frame >= self._quiet_until[c]:
                 onsets.append((frame, int(c), float(activations[row, c])))
                 self._quiet_until[c] = frame + self._refractory_frames
-        self._previous = activations[-1]
+        self._previous = history[-self._phases:]
         self._frame += len(activations)
         return onsets
 
@@ -213,8 +236,8 @@ class DrumEngine:
         self.model = model
         self.on_onset = on_onset
         self.on_peaks = on_peaks
-        self.features = LogMelStream(model.spec)
-        self.picker = OnsetPicker(len(model.classes), model.thresholds, model.spec.hop_s)
+        self.features = LogMelStream(model.stream_spec)
+        self.picker = OnsetPicker(len(model.classes), model.thresholds, model.stream_spec.hop_s, phases=model.phases)
         self.meter = PeakMeter(len(model.classes), peak_frames)
         if threshold is not None:
             self.set_threshold(threshold)
@@ -261,14 +284,14 @@ class DrumEngine:
             self.frames_processed += len(frames)
             return
         self._silent = False
-        hop_s = self.model.spec.hop_s
         activations = self.model(frames)
         self._report_peaks(activations)
         for frame, c, activation in self.picker(activations):
             velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
-            onset_s = frame * hop_s + hop_s / 2 - self.model.time_offset_s[c]
-            self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s),
-                                    (frame + 1) * hop_s, time_s))
+            heard_s = (frame + 1) * self.model.stream_spec.hop_s
+            onset_s = heard_s - self.model.spec.hop_s / 2 - self.model.time_offset_s[c]
+            self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), heard_s,
+                                    time_s))
         self.frames_processed += len(frames)
 
     def _report_peaks(self, activations: np.ndarray) -> None:
