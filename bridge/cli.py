@@ -268,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="activation 0-1 that fires an onset, for every class (T) or one (e.g. hihat=0.4); "
                             "repeatable (default: tuned, in the manifest)")
     drums.add_argument("--model", default="drums", choices=["drums", "drums_lookahead"],
-                       help="drums (default, as live) hears 12.5-22.5 ms of each stroke before it names it; "
-                            "drums_lookahead hears 20-30 ms: fewer false snares and hi-hats, fewer kicks and hi-hats "
-                            "found, notes later; it scores higher on five of the eight held-out sets")
+                       help="drums (default, as live) names each stroke once it has heard 12.5-17.5 ms of it (a "
+                            "snare 17.5-22.5 ms); drums_lookahead hears 20-30 ms: fewer false kicks and hi-hats, "
+                            "fewer strokes found, notes later; it scores higher on two of the eight held-out sets")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

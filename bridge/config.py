@@ -83,7 +83,7 @@ class InpaintConfig:
 @dataclass(frozen=True)
 class DrumsConfig:
     enabled: bool = True
-    model: str = "drums"  # manifest entry: "drums" (12.5 ms of look-ahead) or "drums_lookahead" (20 ms)
+    model: str = "drums"  # manifest entry: "drums" (12.5 ms of look-ahead, a snare 17.5) or "drums_lookahead" (20 ms)
     channel: int = 10
     threshold: float = 0.0
     thresholds: dict[str, float] = field(default_factory=dict)  # per class, over ``threshold``

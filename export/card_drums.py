@@ -133,7 +133,7 @@ def phases_phrase(entry: dict) -> str:
     return (f"The daemon runs the network at {phases} phases: on log-mel frames every {hop_ms(entry) / phases:.1f} "
             f"ms, each phase on every {'other' if phases == 2 else f'{phases}th'} frame with states of its own (the "
             "manifest's `phases`), so that whichever phase first hears enough of a stroke names it, at "
-            f"{phases} times the compute of one phase. ")
+            f"{'twice' if phases == 2 else f'{phases} times'} the compute of one phase. ")
 
 
 def _thresholds(entry: dict) -> str:

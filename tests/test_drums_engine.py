@@ -14,8 +14,8 @@ from export.evaluate_drums import score_track
 
 @pytest.fixture(scope="module", params=["drums", "drums_lookahead"])
 def model(request):
-    """Each shipped drum model: the live default, which hears 12.5-22.5 ms of a stroke before naming it, and the one that
-    hears 20-30 ms."""
+    """Each shipped drum model: the live default, which hears 12.5-17.5 ms of a stroke (a snare 17.5-22.5) before
+    naming it, and the one that hears 20-30 ms."""
     return DrumModel(provider="cpu", name=request.param)
 
 

@@ -66,8 +66,9 @@ class DrumModel:
     provider : str
         "auto", "cpu" or "cuda".
     name : str
-        The model's manifest entry: "drums" (it hears at least 12.5 ms of each stroke before it names it) or
-        "drums_lookahead" (20 ms, so its onsets come that much after the stroke; both report the stroke's time).
+        The model's manifest entry: "drums" (it hears at least 12.5 ms of each stroke, 17.5 ms of a snare, before
+        it names it) or "drums_lookahead" (20 ms, so its onsets come that much after the stroke; both report the
+        stroke's time).
     """
 
     def __init__(self, directory: Path = MODELS_DIR, provider: str = "auto", name: str = DEFAULT_DRUM_MODEL) -> None:
