@@ -207,8 +207,8 @@ class Daemon:
             self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")
         self.analysis.engines.append(self.drums)
         thresholds = ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items())
-        log.info("drum transcription: model %s (look-ahead %.0f ms), thresholds %s, channel %d", settings.model,
-                 1000 * model.look_ahead_s, thresholds, settings.channel)
+        log.info("drum transcription: model %s (look-ahead up to %.1f ms, %d phase(s) a hop), thresholds %s, "
+                 "channel %d", settings.model, 1000 * model.look_ahead_s, model.phases, thresholds, settings.channel)
 
     def _load_instruments(self, directory: Path) -> None:
         settings = self.config.instruments
