@@ -69,6 +69,15 @@ class DrumModel:
         The model's manifest entry: "drums" (it hears at least 12.5 ms of each stroke, 17.5 ms of a snare, before
         it names it) or "drums_lookahead" (20 ms, so its onsets come that much after the stroke; both report the
         stroke's time).
+
+    Attributes
+    ----------
+    spec : FeatureSpec
+        The frames the network was trained on.
+    phases : int
+        How many phases a hop the network runs at (the manifest's ``phases``, 1 where it has none).
+    stream_spec : FeatureSpec
+        The frames the engine feeds it: ``spec`` with its hop divided by ``phases``.
     """
 
     def __init__(self, directory: Path = MODELS_DIR, provider: str = "auto", name: str = DEFAULT_DRUM_MODEL) -> None:
@@ -110,7 +119,7 @@ class DrumModel:
         activations = np.zeros((len(frames), len(self.classes)), np.float32)
         for phase in range(self.phases):
             rows = slice((phase - self._next_phase) % self.phases, None, self.phases)
-            if len(frames[rows]):
+            if len(frames[rows]):  # a phase may have no frame in a short block
                 activations[rows], self._states[phase] = self._run(frames[rows], self._states[phase])
         self._next_phase = (self._next_phase + len(frames)) % self.phases
         return activations
