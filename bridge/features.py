@@ -23,7 +23,7 @@ Example
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import librosa
@@ -47,6 +47,19 @@ class FeatureSpec:
     @property
     def hop_s(self) -> float:
         return self.hop / self.sample_rate_hz
+
+    def at_phases(self, phases: int) -> "FeatureSpec":
+        """These frames ``phases`` times as often (the hop divided by ``phases``): the stream of a drum network
+        run at that many phases a hop.
+
+        Raises
+        ------
+        ValueError
+            ``phases`` is below 1 or does not divide the hop.
+        """
+        if phases < 1 or self.hop % phases:
+            raise ValueError(f"{phases} phases do not divide the hop of {self.hop} samples")
+        return replace(self, hop=self.hop // phases)
 
     def frames_between(self, per_s: float) -> int:
         """Frames between two of ``per_s`` events a second (an engine's updates), at least 1."""

@@ -13,7 +13,6 @@ the same streaming picker the daemon runs (``bridge.engines.drums``).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import mir_eval
@@ -22,7 +21,7 @@ import onnxruntime as ort
 import torch
 
 from bridge.drum_vocabulary import DRUM_CLASSES, DRUM_NAMES, MAIN_CLASSES
-from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker
+from bridge.engines.drums import SILENCE_FRAMES, OnsetPicker, stroke_time_s
 from bridge.features import DRUM_FEATURES, FeatureSpec
 from export.data.drums import load_features, require_feature_spec
 from export.models.drums import CausalDrumCNN, CausalDrumCRNN, DrumEnsemble, parameter_count
@@ -110,8 +109,9 @@ def tune(model: CausalDrumCNN, tracks: list[np.ndarray], onsets: list[list[np.nd
         per_class: list[list[float]] = [[] for _ in DRUM_CLASSES]
         for activation, reference in zip(activations, onsets):
             estimate: list[list[float]] = [[] for _ in DRUM_CLASSES]
-            for frame, c, _ in OnsetPicker(len(DRUM_CLASSES), float(threshold), stream_hop_s, phases=phases)(activation):
-                estimate[c].append((frame + 1) * stream_hop_s - hop_s / 2 - look_aheads[c] * hop_s)
+            picker = OnsetPicker(len(DRUM_CLASSES), float(threshold), stream_hop_s, phases=phases)
+            for frame, c, _ in picker(activation):
+                estimate[c].append(stroke_time_s(frame, stream_hop_s, hop_s) - look_aheads[c] * hop_s)
             for c in range(len(DRUM_CLASSES)):
                 if len(reference[c]):
                     per_class[c].append(mir_eval.onset.f_measure(reference[c], np.array(estimate[c]), window=0.05)[0])
@@ -157,10 +157,7 @@ def release(runs: Path, data: Path, out: Path, checkpoint: str = "drums_best.pt"
     tuned so on the validation renders of ``data``, a build whose hop is the network's divided by ``phases``."""
     checkpoints = [runs / checkpoint, *(folder / checkpoint for folder in ensemble)]
     model, look_ahead, spec = load_members(checkpoints)
-    if phases < 1 or spec.hop % phases:
-        raise ValueError(f"{phases} phases do not divide the network's hop of {spec.hop} samples")
-    stream_spec = replace(spec, hop=spec.hop // phases)
-    require_feature_spec(data, stream_spec, f"{runs / checkpoint} was trained on" if phases == 1
+    require_feature_spec(data, spec.at_phases(phases), f"{runs / checkpoint} was trained on" if phases == 1
                          else f"{runs / checkpoint} at {phases} phases streams")
     path = export_onnx(model, out / f"{name}.onnx")
     tracks, onsets = load_features(data / "valid.npz")

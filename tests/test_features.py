@@ -91,3 +91,11 @@ def test_the_samples_wanted_complete_exactly_the_next_frame(rate):
             position += wanted - 1
         assert len(stream.process(noise[position:position + 1], rate)) == 1
         position += 1
+
+
+def test_frames_at_two_phases_are_the_same_frames_twice_as_often():
+    fine = DRUM_FEATURES.at_phases(2)
+    assert fine.hop * 2 == DRUM_FEATURES.hop and fine.n_fft == DRUM_FEATURES.n_fft and DRUM_FEATURES.at_phases(1) == DRUM_FEATURES
+    for phases in (0, 3):  # 220 samples do not split into 3 phases
+        with pytest.raises(ValueError, match=f"{phases} phases do not divide the hop of 220 samples"):
+            DRUM_FEATURES.at_phases(phases)

@@ -20,7 +20,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -92,11 +92,10 @@ class DrumModel:
         # The most look-ahead of any class (a class may have its own: train drums --look-ahead DRUM=HOPS).
         self.look_ahead_s: float = float(np.max(entry.get("look_ahead_frames", 0))) * self.spec.hop_s
         self.phases = int(entry.get("phases", 1))
-        if self.phases < 1 or self.spec.hop % self.phases:
-            raise ModelUnavailable(f"drum model {name}: {self.phases} phases do not divide its hop of "
-                                   f"{self.spec.hop} samples")
-        # The frames the engine streams: the network's, ``phases`` times as often.
-        self.stream_spec = replace(self.spec, hop=self.spec.hop // self.phases)
+        try:
+            self.stream_spec = self.spec.at_phases(self.phases)  # the frames the engine streams
+        except ValueError as exc:
+            raise ModelUnavailable(f"drum model {name}: {exc}") from None
         self._state_names = [i.name for i in self.session.get_inputs()[1:]]
         zero_states = [np.zeros([1, *i.shape[1:]], np.float32) for i in self.session.get_inputs()[1:]]
         # Zero states are zero activations inside the network, not what silence leaves there: after a
@@ -298,8 +297,9 @@ class DrumEngine:
         self._report_peaks(activations)
         for frame, c, activation in self.picker(activations):
             velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
-            heard_s = (frame + 1) * self.model.stream_spec.hop_s
-            onset_s = heard_s - self.model.spec.hop_s / 2 - self.model.time_offset_s[c]
+            frame_hop_s = self.model.stream_spec.hop_s
+            onset_s = stroke_time_s(frame, frame_hop_s, self.model.spec.hop_s) - self.model.time_offset_s[c]
+            heard_s = (frame + 1) * frame_hop_s
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), heard_s,
                                     time_s))
         self.frames_processed += len(frames)
@@ -327,6 +327,13 @@ def transcribe(audio: np.ndarray, sample_rate_hz: int, model: DrumModel, thresho
     tail = int(0.05 * sample_rate_hz)  # flush: let the last onsets cross the threshold
     engine.process(np.zeros(tail, np.float32), sample_rate_hz, len(audio) / sample_rate_hz)
     return onsets
+
+
+def stroke_time_s(frame: int, frame_hop_s: float, hop_s: float) -> float:
+    """Where the onset that ``frame`` (stream index, frames ``frame_hop_s`` apart) fires points, before the
+    model's time offset: half a network hop (``hop_s``) before the frame's end. Tuning (``export drums``) measures
+    the time offset from it, and the engine takes the offset back off it."""
+    return (frame + 1) * frame_hop_s - hop_s / 2
 
 
 GM_NOTE_OF_CLASS = {c.name: c.midi_note for c in DRUM_CLASSES}
