@@ -125,9 +125,9 @@ def test_a_model_at_two_phases_runs_the_network_on_every_other_frame_with_states
 
 
 def test_single_frames_run_bound_in_place_as_the_network_runs_them_one_by_one(model):
-    """A live block's one frame goes through ``BoundStates`` (states bound to the session, two sets taking turns):
-    bit for bit the network's ``session.run`` frame by frame with the states it returns, and a reset starts from
-    silence again."""
+    """A phase's one frame in a block, as live, goes through ``BoundStates`` (states bound to the session, two sets
+    taking turns): bit for bit the network's ``session.run`` frame by frame with the states it returns, in blocks
+    of one frame or of one frame a phase, and a reset starts from silence again."""
     frames = np.random.default_rng(2).normal(3.0, 1.0, (13, model.spec.n_mels)).astype(np.float32)
     inputs = [i.name for i in model.session.get_inputs()]
     expected, states = [], [model.silent_states] * model.phases
@@ -135,9 +135,10 @@ def test_single_frames_run_bound_in_place_as_the_network_runs_them_one_by_one(mo
         phase = index % model.phases
         logits, *states[phase] = model.session.run(None, dict(zip(inputs, [frame[None, None], *states[phase]])))
         expected.append(1.0 / (1.0 + np.exp(-logits[0])))
-    for _ in range(2):
+    for block in (1, model.phases, 1):
         model.reset()
-        assert np.array_equal(np.concatenate([model(frame[None]) for frame in frames]), np.concatenate(expected))
+        blocks = np.split(frames, range(block, len(frames), block))
+        assert np.array_equal(np.concatenate([model(part) for part in blocks]), np.concatenate(expected))
     model.reset()
 
 

@@ -1,18 +1,17 @@
 """Streaming drum transcription: audio blocks in, drum onsets out, live and offline.
 
 ``DrumModel`` runs the causal CNN one batch of new frames at a time, carrying
-its convolution states, so each frame is computed once; a live block's single
-frame runs with the states bound to the session in place (``BoundStates``).
-A model may run at
-several phases: the network, trained on frames a hop apart, then hears frames
-``phases`` times as often, each phase (every ``phases``-th frame) with states
-of its own, so that whichever phase first hears enough of a stroke names it
-(the manifest's ``phases``). ``OnsetPicker`` fires
-when a class's activation crosses the threshold upwards (no waiting for a
-peak: that would cost a frame of latency) and then stays quiet for a
-refractory time. ``DrumEngine`` chains the log-mel stream of
-``bridge.features``, the model and the picker, and is fed by the analysis
-thread or, for ``bridge transcribe-drums``, by a file.
+its convolution states, so each frame is computed once; where a block holds a
+single frame of a phase, as live blocks do, it runs with the states bound to
+the session in place (``BoundStates``). A model may run at several phases: the
+network, trained on frames a hop apart, then hears frames ``phases`` times as
+often, each phase (every ``phases``-th frame) with states of its own, so that
+whichever phase first hears enough of a stroke names it (the manifest's
+``phases``). ``OnsetPicker`` fires when a class's activation crosses the
+threshold upwards (no waiting for a peak: that would cost a frame of latency)
+and then stays quiet for a refractory time. ``DrumEngine`` chains the log-mel
+stream of ``bridge.features``, the model and the picker, and is fed by the
+analysis thread or, for ``bridge transcribe-drums``, by a file.
 
 Example
 -------
@@ -122,15 +121,14 @@ class DrumModel:
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         """Activations (frames, classes), 0-1, of new log-mel frames (frames, n_mels) of ``stream_spec``."""
-        if len(frames) == 1:  # a live block: one frame, of one phase
-            activations = _sigmoid(self._phase_states[self._next_phase].step(frames[0]))
-            self._next_phase = (self._next_phase + 1) % self.phases
-            return activations
         activations = np.zeros((len(frames), len(self.classes)), np.float32)
         for phase, states in enumerate(self._phase_states):
             rows = slice((phase - self._next_phase) % self.phases, None, self.phases)
-            if len(frames[rows]):  # a phase may have no frame in a short block
-                activations[rows], next_states = self._run(frames[rows], states.arrays)
+            phase_frames = frames[rows]  # a phase may have none in a short block
+            if len(phase_frames) == 1:  # live, a JACK period holds a frame or two
+                activations[rows] = _sigmoid(states.step(phase_frames[0]))
+            elif len(phase_frames):
+                activations[rows], next_states = self._run(phase_frames, states.arrays)
                 states.replace(next_states)
         self._next_phase = (self._next_phase + len(frames)) % self.phases
         return activations
