@@ -218,11 +218,12 @@ def bench_drum_model(directory: Path, drum_model: str) -> tuple[DrumModel, np.nd
     return model, audio
 
 
-def live_block_samples(model: DrumModel) -> int:
-    """The live input's block: the analysis thread wakes once the JACK periods that complete the model's next
-    frame are in (479 samples at 48 kHz for a hop of 220 at 22.05 kHz, in 384 or 512; half as many where the
-    model runs at two phases)."""
-    return round(model.stream_spec.hop_s * BENCH_SAMPLE_RATE_HZ)
+def live_block_samples(model: DrumModel, period_frames: int = BENCH_PERIOD_FRAMES) -> int:
+    """The live input's block, on average: the analysis thread wakes once the JACK periods of ``period_frames``
+    that complete the model's next frame are in (479 samples at 48 kHz for a hop of 220 at 22.05 kHz, in 384 or
+    512; half as many where the model runs at two phases), and a period longer than a frame brings a frame or
+    more each time."""
+    return max(round(model.stream_spec.hop_s * BENCH_SAMPLE_RATE_HZ), period_frames)
 
 
 def drums_realtime_factor(model: DrumModel, audio: np.ndarray, block: int, passes: int = 5) -> float:
@@ -245,13 +246,13 @@ def drums_realtime_factor(model: DrumModel, audio: np.ndarray, block: int, passe
     return round(float(np.median(factors)), 1)
 
 
-def drums_paced_realtime_factor(model: DrumModel, audio: np.ndarray) -> float:
+def drums_paced_realtime_factor(model: DrumModel, audio: np.ndarray, period_frames: int = BENCH_PERIOD_FRAMES) -> float:
     """As ``drums_realtime_factor`` in ``live_block_samples`` blocks, but each block handed over when it would
-    have arrived live (one a hop, the thread asleep between), and only the thread's CPU time counted:
-    the drum engine's cost at the live pace, without the daemon's other threads and engines."""
+    have arrived live (the thread asleep between), and only the thread's CPU time counted: the drum engine's
+    cost at the live pace, without the daemon's other threads and engines."""
     from bridge.engines.drums import DrumEngine
 
-    rate, block = BENCH_SAMPLE_RATE_HZ, live_block_samples(model)
+    rate, block = BENCH_SAMPLE_RATE_HZ, live_block_samples(model, period_frames)
     engine = DrumEngine(model, lambda onset: None)
     engine.process(audio[:rate], rate, time.monotonic())  # warm-up
     engine.reset()
@@ -363,7 +364,7 @@ def steal_share(before: list[int], after: list[int]) -> float | None:
     return round(spent[7] / max(1, sum(spent)), 4)
 
 
-def machine() -> dict[str, object]:
+def machine(period_frames: int = BENCH_PERIOD_FRAMES) -> dict[str, object]:
     model = platform.processor()
     try:
         with open("/proc/cpuinfo") as info:
@@ -371,20 +372,22 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "jack": f"dummy driver, {BENCH_SAMPLE_RATE_HZ} Hz, {BENCH_PERIOD_FRAMES}-frame period"}
+            "jack": f"dummy driver, {BENCH_SAMPLE_RATE_HZ} Hz, {period_frames}-frame period"}
 
 
-def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str | None = None) -> int:
-    """Measure every live path with the models of ``config`` (``[models] dir``, the shipped ones by default); print
-    JSON (``as_json``) or a table; write JSON to ``output``."""
+def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str | None = None,
+              period_frames: int = BENCH_PERIOD_FRAMES) -> int:
+    """Measure every live path with the models of ``config`` (``[models] dir``, the shipped ones by default), over
+    a private JACK server of ``period_frames`` a period; print JSON (``as_json``) or a table; write JSON to
+    ``output``."""
     directory = models_directory(config.models.dir).resolve()
     models = models_section(directory, config.drums.model)
     shipped = directory.resolve() == MODELS_DIR.resolve()  # named as the repository names it, not by this machine's path
     results: dict[str, object] = {"models_dir": MODELS_DIR.name if shipped else str(directory),
                                   "drum_model": config.drums.model}
-    period_ms = 1000.0 * BENCH_PERIOD_FRAMES / BENCH_SAMPLE_RATE_HZ
+    period_ms = 1000.0 * period_frames / BENCH_SAMPLE_RATE_HZ
     started = cpu_times()
-    with tempfile.TemporaryDirectory() as workdir, DummyJackServer(BENCH_SAMPLE_RATE_HZ, BENCH_PERIOD_FRAMES):
+    with tempfile.TemporaryDirectory() as workdir, DummyJackServer(BENCH_SAMPLE_RATE_HZ, period_frames):
         daemon = DaemonProcess(Path(workdir), "[midi]\nthru = true\n[audio]\nenabled = false\n" + models)
         sender, receiver = JackPlayer("mir-bridge-bench-send"), JackPlayer("mir-bridge-bench-receive")
         try:
@@ -412,9 +415,10 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
         results["drums_onset_to_midi_ms"] = drums_onset_to_midi(Path(workdir), models)
     drum = bench_drum_model(directory, config.drums.model)  # loaded once for the three speed figures
     results["drums_realtime_factor"] = drums_realtime_factor(*drum, FILE_BLOCK_SAMPLES) if drum else None
-    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(*drum, live_block_samples(drum[0])) if drum else None
-    results["drums_realtime_factor_live_pace"] = drums_paced_realtime_factor(*drum) if drum else None
-    results["drums_live_block_samples"] = live_block_samples(drum[0]) if drum else None
+    live_block = live_block_samples(drum[0], period_frames) if drum else None
+    results["drums_realtime_factor_live_blocks"] = drums_realtime_factor(*drum, live_block) if drum else None
+    results["drums_realtime_factor_live_pace"] = drums_paced_realtime_factor(*drum, period_frames) if drum else None
+    results["drums_live_block_samples"] = live_block
     if drum:
         recall, heard_ms = drums_by_hop_phase(*drum)
         results["drums_within_50ms_offline_by_hop_phase"] = recall
@@ -425,7 +429,7 @@ def run_bench(config: Config, n: int = 500, as_json: bool = False, output: str |
     model = inpaint_model(directory)
     for gap_bars in range(1, 5) if model is not None else ():
         results[f"inpaint_{gap_bars}bars_ms"] = summarise(inpaint_latency_ms(model, min(n, 300), gap_bars))
-    results["machine"] = {**machine(), "cpu_steal_share": steal_share(started, cpu_times())}
+    results["machine"] = {**machine(period_frames), "cpu_steal_share": steal_share(started, cpu_times())}
     text = json.dumps(results, indent=2)
     if output:
         Path(output).write_text(text + "\n")

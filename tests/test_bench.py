@@ -2,7 +2,7 @@ import json
 import subprocess
 import sys
 
-from bridge.bench import models_section
+from bridge.bench import live_block_samples, models_section
 from bridge.config import load_config
 from bridge.models import MODELS_DIR
 
@@ -37,6 +37,15 @@ def test_bench_json_has_the_design_keys_with_percentiles(tmp_path):
     assert heard["p99"] <= 30 - 2 * passthrough["jack_period_ms"], heard
     assert 9.5 <= printed["instruments_updates_per_s"] <= 10.5 and 0 < printed["instruments_core_share"] < 1
     assert "cpu" in printed["machine"] and "cpu_steal_share" in printed["machine"]
+
+
+def test_the_live_block_is_a_frame_or_the_jack_period_when_that_is_longer():
+    """The blocks of the live real-time factors: the analysis thread wakes for the next frame (239 samples of the
+    live default at 48 kHz), or once a period where a period brings a frame or more."""
+    from bridge.engines.drums import DrumModel
+
+    model = DrumModel(provider="cpu")
+    assert [live_block_samples(model, period) for period in (64, 128, 256, 512)] == [239, 239, 256, 512]
 
 
 def test_the_bench_points_its_daemons_at_the_configured_models(tmp_path):
