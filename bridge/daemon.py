@@ -294,6 +294,7 @@ class Daemon:
         counts["midi_open"] = int(self.midi.is_open)
         counts["audio_open"] = int(audio is not None and audio.active)
         counts["audio_rate_hz"] = audio.sample_rate_hz if audio else 0
+        counts["audio_period_frames"] = audio.period_frames if audio else 0
         counts["audio_rms_dbfs"] = round(self.level.rms_dbfs, 2)
         if self.drums is not None:
             counts.update({f"drums_threshold_{name}": value for name, value in self.drums.thresholds().items()})

@@ -58,6 +58,12 @@ class AudioInput:
     def active(self) -> bool:
         raise NotImplementedError
 
+    @property
+    def period_frames(self) -> int:
+        """Frames the input brings at a time (0 while closed): JACK's period now, which may change while it runs,
+        or the PortAudio block."""
+        raise NotImplementedError
+
     def open(self) -> None:
         raise NotImplementedError
 
@@ -134,6 +140,11 @@ class JackAudioInput(AudioInput):
     def active(self) -> bool:
         return self._client is not None
 
+    @property
+    def period_frames(self) -> int:
+        client = self._client
+        return 0 if client is None else client.blocksize
+
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
@@ -209,6 +220,10 @@ class PortAudioInput(AudioInput):
     @property
     def active(self) -> bool:
         return self._stream is not None and self._stream.active
+
+    @property
+    def period_frames(self) -> int:
+        return 0 if self._stream is None else self._config.block_size
 
     def close(self) -> None:
         if self._stream is not None:
