@@ -1,5 +1,6 @@
 """Drum transcription in the daemon: audio over real JACK in, drum notes on MIDI out and OSC."""
 
+import subprocess
 import time
 
 import librosa
@@ -105,3 +106,30 @@ def test_a_real_recorded_break_played_over_jack_comes_back_as_drum_notes_on_time
     on_time = sum(x is not None for x in latencies)
     assert len(latencies) == 33 and on_time >= 0.8 * len(latencies), (
         f"{on_time} of the break's {len(latencies)} kicks and snares within 50 ms")
+
+
+def test_the_jack_period_changed_mid_performance_leaves_the_drum_notes_coming(jack_server, tmp_path):
+    """A performer changes the period while the band plays (``jack_bufsize``, as QjackCtl does): the daemon
+    follows 128 to 512 to 256 frames within one pass of the clip (``/bridge/status`` reports the period now), and
+    its notes still come within 50 ms, with no error. (A change may lose a few cycles of input, and the daemon counts them in ``audio_frames_skipped``.)"""
+    daemon = DaemonProcess(tmp_path, "[inpaint]\nenabled = false\n")
+    peer = JackPlayer()
+    try:
+        peer.connect_to_daemon(daemon.client_name)
+        audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
+        start = peer.now_frame() + peer.sample_rate_hz // 4
+        peer.play_at(start, audio)
+        for period in (512, 256):
+            time.sleep(len(audio) / peer.sample_rate_hz / 3)
+            subprocess.run(["jack_bufsize", str(period)], check=True, capture_output=True, timeout=10)
+        time.sleep(len(audio) / peer.sample_rate_hz / 3 + 1.0)
+        latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start,
+                                     drum_notes_received(list(peer.received)), peer.sample_rate_hz)
+        status = daemon.osc.status()
+        assert peer.client.blocksize == 256 and status["audio_period_frames"] == 256
+    finally:
+        peer.close()
+        daemon.stop()
+    on_time = sum(x is not None for x in latencies)
+    assert on_time >= ON_TIME_SHARE["drums"] * len(latencies), f"{on_time} of {len(latencies)} within 50 ms"
+    assert status["errors"] == 0, status
