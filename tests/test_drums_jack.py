@@ -2,6 +2,8 @@
 
 import subprocess
 import time
+from pathlib import Path
+from typing import Callable
 
 import librosa
 import pytest
@@ -83,25 +85,33 @@ def test_thresholds_come_from_the_config_and_osc_for_every_drum_or_one_and_bad_o
         daemon.stop()
 
 
-@pytest.mark.skipif(not SONIC_PI_SAMPLES.exists(), reason="needs the Debian package sonic-pi-samples "
-                                                          "(scripts/install.sh installs it with the train extra)")
-def test_a_real_recorded_break_played_over_jack_comes_back_as_drum_notes_on_time(jack_server, tmp_path):
-    """The Amen break, a drummer recorded in 1969, labelled from its notation (``data recorded-drums``): its
-    kicks and snares come back as notes within 50 ms (31 of its 33 found offline by ``evaluate drums``)."""
-    build(tmp_path / "recorded")
-    wav = tmp_path / "recorded" / "recorded_alone" / "amen_break.wav"
-    daemon = DaemonProcess(tmp_path, "[inpaint]\nenabled = false\n")
+def drum_latencies(daemon: DaemonProcess, wav: Path, while_playing: Callable[[float], None] = time.sleep) -> list:
+    """Play ``wav`` into ``daemon`` from a JACK client of its own, call ``while_playing`` with the clip's length in
+    seconds, then match the drum notes that came back to the annotations beside ``wav`` (``match_drum_notes``)."""
     peer = JackPlayer()
     try:
         peer.connect_to_daemon(daemon.client_name)
         audio, _ = librosa.load(str(wav), sr=peer.sample_rate_hz)
         start = peer.now_frame() + peer.sample_rate_hz // 4
         peer.play_at(start, audio)
-        time.sleep(len(audio) / peer.sample_rate_hz + 0.8)
-        latencies = match_drum_notes(read_annotations(wav.with_suffix(".txt")), start,
-                                     drum_notes_received(list(peer.received)), peer.sample_rate_hz)
+        while_playing(len(audio) / peer.sample_rate_hz)
+        time.sleep(0.8)
+        return match_drum_notes(read_annotations(wav.with_suffix(".txt")), start,
+                                drum_notes_received(list(peer.received)), peer.sample_rate_hz)
     finally:
         peer.close()
+
+
+@pytest.mark.skipif(not SONIC_PI_SAMPLES.exists(), reason="needs the Debian package sonic-pi-samples "
+                                                          "(scripts/install.sh installs it with the train extra)")
+def test_a_real_recorded_break_played_over_jack_comes_back_as_drum_notes_on_time(jack_server, tmp_path):
+    """The Amen break, a drummer recorded in 1969, labelled from its notation (``data recorded-drums``): its
+    kicks and snares come back as notes within 50 ms (31 of its 33 found offline by ``evaluate drums``)."""
+    build(tmp_path / "recorded")
+    daemon = DaemonProcess(tmp_path, "[inpaint]\nenabled = false\n")
+    try:
+        latencies = drum_latencies(daemon, tmp_path / "recorded" / "recorded_alone" / "amen_break.wav")
+    finally:
         daemon.stop()
     on_time = sum(x is not None for x in latencies)
     assert len(latencies) == 33 and on_time >= 0.8 * len(latencies), (
@@ -111,25 +121,21 @@ def test_a_real_recorded_break_played_over_jack_comes_back_as_drum_notes_on_time
 def test_the_jack_period_changed_mid_performance_leaves_the_drum_notes_coming(jack_server, tmp_path):
     """A performer changes the period while the band plays (``jack_bufsize``, as QjackCtl does): the daemon
     follows 128 to 512 to 256 frames within one pass of the clip (``/bridge/status`` reports the period now), and
-    its notes still come within 50 ms, with no error. (A change may lose a few cycles of input, and the daemon counts them in ``audio_frames_skipped``.)"""
-    daemon = DaemonProcess(tmp_path, "[inpaint]\nenabled = false\n")
-    peer = JackPlayer()
-    try:
-        peer.connect_to_daemon(daemon.client_name)
-        audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
-        start = peer.now_frame() + peer.sample_rate_hz // 4
-        peer.play_at(start, audio)
+    its notes still come within 50 ms, with no error. (A change may lose a few cycles of input, and the daemon
+    counts them in ``audio_frames_skipped``.)"""
+
+    def change_the_period(seconds: float) -> None:
         for period in (512, 256):
-            time.sleep(len(audio) / peer.sample_rate_hz / 3)
+            time.sleep(seconds / 3)
             subprocess.run(["jack_bufsize", str(period)], check=True, capture_output=True, timeout=10)
-        time.sleep(len(audio) / peer.sample_rate_hz / 3 + 1.0)
-        latencies = match_drum_notes(read_annotations(DRUM_BENCH_AUDIO.with_suffix(".txt")), start,
-                                     drum_notes_received(list(peer.received)), peer.sample_rate_hz)
+        time.sleep(seconds / 3)
+
+    daemon = DaemonProcess(tmp_path, "[inpaint]\nenabled = false\n")
+    try:
+        latencies = drum_latencies(daemon, DRUM_BENCH_AUDIO, change_the_period)
         status = daemon.osc.status()
-        assert peer.client.blocksize == 256 and status["audio_period_frames"] == 256
     finally:
-        peer.close()
         daemon.stop()
     on_time = sum(x is not None for x in latencies)
     assert on_time >= ON_TIME_SHARE["drums"] * len(latencies), f"{on_time} of {len(latencies)} within 50 ms"
-    assert status["errors"] == 0, status
+    assert status["audio_period_frames"] == 256 and status["errors"] == 0, status
