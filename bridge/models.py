@@ -1,4 +1,5 @@
-"""ONNX Runtime sessions: provider choice, quiet CPU fallback, clear errors for bad model files.
+"""ONNX Runtime sessions: provider choice, quiet CPU fallback, clear errors for bad model files; and the
+probabilities of the networks' logits.
 
 onnxruntime-gpu lists the CUDA provider whether or not a GPU can be used, and
 a session asked to use it on a machine without one fills the log with CUDA
@@ -14,6 +15,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import onnxruntime as ort
 
 log = logging.getLogger("bridge.models")
@@ -102,3 +104,8 @@ def load_session(path: str | Path, setting: str = "auto", threads: int = 1) -> o
         return ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
         raise ModelUnavailable(f"model file {path} cannot be loaded: {str(exc).splitlines()[0]}") from exc
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Probabilities, 0-1, of a network's logits (the exported networks end before their sigmoid)."""
+    return 1.0 / (1.0 + np.exp(-logits))

@@ -31,7 +31,7 @@ from sklearn.metrics import label_ranking_average_precision_score, precision_rec
 from tqdm import tqdm
 
 from bridge.demo import DEMO_DATA
-from bridge.engines.instruments import sigmoid
+from bridge.models import sigmoid
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES, Families
 from bridge.models import MODELS_DIR, load_manifest_entry, load_session

@@ -2,8 +2,8 @@
 
 Each run is ``bridge bench``'s ``drums_onset_to_midi``: the bundled held-out clip played into a daemon over a
 private JACK dummy server (48 kHz, periods of 128 frames or ``--period``), each kick, snare and hi-hat timed to
-its drum note on MIDI out. One run of one model moves by several points with where the strokes fall within the analysis hop
-and with the machine's load, so models are compared over several runs, taken in turns. Each MODEL is
+its drum note on MIDI out. One run of one model moves by several points with where the strokes fall within the
+analysis hop and with the machine's load, so models are compared over several runs, taken in turns. Each MODEL is
 ``DIR:NAME``, a models folder and a drum model of its manifest; the figures per run are printed and written as
 JSON.
 

@@ -31,7 +31,7 @@ import onnxruntime as ort
 from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
 from bridge.features import FeatureSpec, LogMelStream
-from bridge.models import MODELS_DIR, ModelUnavailable, load_manifest_entry, load_session
+from bridge.models import MODELS_DIR, ModelUnavailable, load_manifest_entry, load_session, sigmoid
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class DrumModel:
     def _run(self, frames: np.ndarray, states: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
         feeds = {"features": frames[None].astype(np.float32), **dict(zip(self._state_names, states))}
         logits, *next_states = self.session.run(None, feeds)
-        return _sigmoid(logits[0]), next_states
+        return sigmoid(logits[0]), next_states
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         """Activations (frames, classes), 0-1, of new log-mel frames (frames, n_mels) of ``stream_spec``."""
@@ -126,7 +126,7 @@ class DrumModel:
             rows = slice((phase - self._next_phase) % self.phases, None, self.phases)
             phase_frames = frames[rows]  # a phase may have none in a short block
             if len(phase_frames) == 1:  # live, a JACK period holds a frame or two
-                activations[rows] = _sigmoid(states.step(phase_frames[0]))
+                activations[rows] = sigmoid(states.step(phase_frames[0]))
             elif len(phase_frames):
                 activations[rows], next_states = self._run(phase_frames, states.arrays)
                 states.replace(next_states)
@@ -156,8 +156,10 @@ class BoundStates:
         self._frame = np.zeros((1, 1, inputs[0].shape[2]), np.float32)
         self._logits = np.zeros((1, 1, outputs[0].shape[2]), np.float32)
         self._sets = [[np.array(state, np.float32) for state in states] for _ in range(2)]
+        # The values wrap the arrays without a copy; they are kept, as the arrays are, while the bindings use them.
         self._values = [[ort.OrtValue.ortvalue_from_numpy(state) for state in arrays] for arrays in self._sets]
-        frame, logits = ort.OrtValue.ortvalue_from_numpy(self._frame), ort.OrtValue.ortvalue_from_numpy(self._logits)
+        self._frame_value = frame = ort.OrtValue.ortvalue_from_numpy(self._frame)
+        self._logits_value = logits = ort.OrtValue.ortvalue_from_numpy(self._logits)
         self._bindings = []
         for read in (0, 1):
             binding = session.io_binding()
@@ -186,10 +188,6 @@ class BoundStates:
         self._session.run_with_iobinding(self._bindings[self._read])
         self._read = 1 - self._read
         return self._logits[0].copy()
-
-
-def _sigmoid(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-logits))
 
 
 class OnsetPicker:

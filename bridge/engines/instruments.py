@@ -27,15 +27,11 @@ import numpy as np
 from bridge.config import InstrumentsConfig
 from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
 from bridge.features import FeatureSpec, LogMelStream
-from bridge.models import MODELS_DIR, load_manifest_entry, load_session
+from bridge.models import MODELS_DIR, load_manifest_entry, load_session, sigmoid
 
 CLIP_SECONDS = 10
 OFF_SHARE = 0.6  # a class turns off below this share of its on-threshold (0.3 for 0.5)
 UNTUNED_THRESHOLD = 0.5  # the on-threshold of every class where the manifest has none (a model exported before tuning)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def hysteresis(active: np.ndarray, activity: np.ndarray, on_threshold: np.ndarray | float,
