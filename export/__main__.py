@@ -66,15 +66,16 @@ def cmd_data(args: argparse.Namespace) -> int:
 
         print(bundle_trio(Path(args.bundle), Path(__file__).parents[1] / "bridge" / "data" / "instruments_trio.wav"))
     elif args.dataset == "instruments":
-        from export.data.multitrack import build as build_instruments
+        from export.data.multitrack import PartStyle, build as build_instruments
 
         dropouts = {} if args.dropouts is None else {"dropout_share": args.dropouts}
         try:
             path = build_instruments(Path(args.out or "cache/instruments"), scale=args.scale, workers=args.workers,
                                      seed=args.seed, audio=args.audio, csound_bank=args.csound_bank,
                                      freepats=args.freepats, modelled_share=args.modelled,
-                                     timbre_shift=args.timbre_shift, idiomatic=not args.plain_parts,
-                                     low_piano=args.low_piano, dark_share=args.dark,
+                                     timbre_shift=args.timbre_shift,
+                                     style=PartStyle(not args.plain_parts, args.low_piano, args.articulation),
+                                     dark_share=args.dark,
                                      fluidr3_timidity=args.fluidr3_timidity, **dropouts)
         except ValueError as exc:  # stems of another variant in the folder: say which, no traceback
             raise SystemExit(f"data instruments: {exc}") from None
@@ -586,6 +587,10 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--dark", type=share, default=0.0, metavar="SHARE",
                       help="instruments: this share of the training mixes' stems pass a low-pass at 0.7-3 kHz, as "
                            "soft playing or a dull microphone darkens them (an experiment the instrument card reports)")
+    data.add_argument("--articulation", type=share, default=0.0, metavar="SHARE",
+                      help="instruments: this share of every split's pitched parts is played as a player articulates "
+                           "it, each note held for a share of its length (staccato to nearly legato) and some eighths "
+                           "left out (an experiment the instrument card reports)")
     data.add_argument("--plain-parts", action="store_true",
                       help="instruments: every chord instrument plays the same close triads and both basses the same "
                            "half-note roots, as the data before the idiomatic parts (piano hands, strummed or picked "

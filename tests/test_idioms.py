@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from export.data.accompaniment import TRIADS
-from export.data.idioms import GUITAR_STRINGS, STYLES, guitar_shape, idiomatic_part, low_line, strum
+from export.data.idioms import EIGHTH, GUITAR_STRINGS, STYLES, articulate, guitar_shape, idiomatic_part, low_line, strum
 
 BAR_TICKS = 24
 SECONDS_PER_TICK = 60.0 / 120 / 6  # 120 BPM
@@ -56,7 +56,7 @@ def test_a_low_piano_plays_a_bass_line_alone_and_only_when_asked():
     """``low_line`` is a bass's line: the root on every bar's first tick, in the bass register, no chord above it.
     ``stem_notes`` gives it to a piano only with ``low_piano`` (1.0: every piano that does not play the melody)."""
     from bridge.instrument_vocabulary import INSTRUMENT_CLASSES
-    from export.data.multitrack import stem_notes
+    from export.data.multitrack import PartStyle, stem_notes
 
     chords = [TRIADS[3], TRIADS[14], TRIADS[20]]
     for seed in range(6):
@@ -68,7 +68,41 @@ def test_a_low_piano_plays_a_bass_line_alone_and_only_when_asked():
     parts = {"melody": ["the melody"], "chords": []}
     low, plain = [], []
     for seed in range(20):
-        low.append(stem_notes(piano, tokens, parts, np.random.default_rng(seed), SECONDS_PER_TICK, True, 1.0))
-        plain.append(stem_notes(piano, tokens, parts, np.random.default_rng(seed), SECONDS_PER_TICK, True))
+        low.append(stem_notes(piano, tokens, parts, np.random.default_rng(seed), SECONDS_PER_TICK, PartStyle(True, 1.0)))
+        plain.append(stem_notes(piano, tokens, parts, np.random.default_rng(seed), SECONDS_PER_TICK, PartStyle(True)))
     assert all(n == ["the melody"] or max(note.pitch for note in n) < 64 for n in low)
     assert any(n != ["the melody"] and max(note.pitch for note in n) >= 64 for n in plain)  # right-hand chords
+
+
+def test_an_articulated_part_shortens_its_notes_and_leaves_out_whole_strokes():
+    """Each note keeps its start and pitch and is held for one share of its length (a quarter to 0.9); where an
+    eighth is left out, all its notes go (a strum's six strings together)."""
+    notes = strum([TRIADS[0], TRIADS[5]] * 4, BAR_TICKS, np.random.default_rng(1), SECONDS_PER_TICK)
+    lengths = {(n.start_tick, n.pitch): n.end_tick - n.start_tick for n in notes}
+    strokes = {}
+    for n in notes:
+        strokes.setdefault(int(n.start_tick // EIGHTH), set()).add((n.start_tick, n.pitch))
+    rests = 0
+    for seed in range(10):
+        played = articulate(notes, np.random.default_rng(seed))
+        shares = {round((n.end_tick - n.start_tick) / lengths[n.start_tick, n.pitch], 6) for n in played}
+        assert len(shares) == 1 and 0.25 <= shares.pop() <= 0.9
+        kept = {(n.start_tick, n.pitch) for n in played}
+        assert all(stroke <= kept or not stroke & kept for stroke in strokes.values())
+        rests += sum(not stroke & kept for stroke in strokes.values())
+    assert rests > 0
+
+
+def test_a_part_is_articulated_only_when_asked_and_by_its_own_draw():
+    """Without ``articulation`` the notes stay as they are; with it, whether and how a part is articulated is drawn
+    from the song's seed and the class alone, so that the rest of a build plays as without it."""
+    from export.data.multitrack import PartStyle, articulated
+
+    notes = idiomatic_part("electric_bass", [TRIADS[0]] * 3, BAR_TICKS, np.random.default_rng(0), SECONDS_PER_TICK)
+    assert articulated(notes, 0.0, 7, 1) == notes
+    assert articulated(notes, 1.0, 7, 1) == articulated(notes, 1.0, 7, 1) != notes
+    assert sum(n.end_tick - n.start_tick for n in articulated(notes, 1.0, 7, 1)) < sum(n.end_tick - n.start_tick for n in notes)
+    shares = [articulated(notes, 0.5, seed, 1) != notes for seed in range(40)]
+    assert 10 < sum(shares) < 30
+    assert PartStyle(True, 0.5, 0.5).of_split("test") == PartStyle(True, 0.0, 0.5)
+    assert PartStyle.of_build({"idiomatic": True}, "valid") == PartStyle(True)

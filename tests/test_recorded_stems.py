@@ -12,8 +12,8 @@ from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from export.data.accompaniment import BandNote
 from bridge.score import TICKS_PER_BEAT
 from export.data.folk import SPLIT_FRACTIONS
-from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS, active_seconds, mix_split, read_activity_csv, song_stem_parts,
-                                    songs_midi, split_soundfonts)
+from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS, PartStyle, active_seconds, mix_split, read_activity_csv,
+                                    song_stem_parts, songs_midi, split_soundfonts)
 from export.data.audio_effects import guitar_amp
 from export.data.recorded_stems import RECORDED_SAMPLES, build
 from export.data.render import bank_programs
@@ -101,14 +101,14 @@ def test_the_guitar_amp_distorts_a_clean_tone_the_same_way_every_time():
 def test_the_parts_drawn_again_are_the_notes_the_soundfont_played():
     songs = [(grid_tune(1), 120.0, 7), (grid_tune(2), 90.0, 8)]
     programs = bank_programs(SOUNDFONTS["test"][0])
-    midi, slot_s = songs_midi(songs, PITCHED, programs, idiomatic=True)
+    midi, slot_s = songs_midi(songs, PITCHED, programs, style=PartStyle(idiomatic=True))
     played, now = [], 0.0
     for message in midi.tracks[0]:
         now += message.time / 960  # 480 ticks a beat at 120 BPM
         if message.type == "note_on":
             played.append((int((now + 1 / 960) // slot_s), message.note))  # a slot's first note may round early
     for song, (tokens, tempo_bpm, seed) in enumerate(songs):
-        for slot, part in enumerate(song_stem_parts(tokens, tempo_bpm, seed, PITCHED, programs, idiomatic=True)):
+        for slot, part in enumerate(song_stem_parts(tokens, tempo_bpm, seed, PITCHED, programs, PartStyle(idiomatic=True))):
             in_slot = [note for s, note in played if s == song * len(PITCHED) + slot]
             seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
             assert in_slot == [n.pitch for n in part.notes if n.start_tick * seconds_per_tick < SONG_S]

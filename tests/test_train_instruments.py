@@ -17,7 +17,7 @@ from export.data.audio_effects import darken
 from export.data.folk import BAR_TICKS
 from export.data.modelled import guitar_model, piano_model, render_note
 from export.data.multitrack import (CSOUND_BANK, FLUIDR3_TIMIDITY, FREEPATS, SAMPLE_RATE_HZ, SONG_S, SOUNDFONTS,
-                                    build_stems, mix, modelled_stems, read_activity_csv, restore_pitch, songs_midi,
+                                    PartStyle, build_stems, mix, modelled_stems, read_activity_csv, restore_pitch, songs_midi,
                                     split_plan, split_soundfonts, stretch_ratio, timbre_shifts, trio_mix,
                                     write_activity_csv)
 from export.data.render import bank_programs, render_midi
@@ -73,11 +73,28 @@ def _notes(midi) -> list[tuple[float, int]]:
 def test_idiomatic_parts_strum_the_guitar_and_leave_the_melody_instruments_as_they_were():
     guitar, flute = INSTRUMENT_NAMES.index("acoustic_guitar"), INSTRUMENT_NAMES.index("flute")
     song = [(grid_tune(2), 120.0, 5)]
-    plain, idiomatic = songs_midi(song, [guitar])[0], songs_midi(song, [guitar], idiomatic=True)[0]
+    plain, idiomatic = songs_midi(song, [guitar])[0], songs_midi(song, [guitar], style=PartStyle(idiomatic=True))[0]
     plain_ms, idiomatic_ms = (np.diff([t for t, _ in _notes(midi)]) * 1000 for midi in (plain, idiomatic))
     assert not ((plain_ms > 0) & (plain_ms < 20)).any()  # block chords
     assert ((idiomatic_ms > 3) & (idiomatic_ms < 16)).sum() > 20  # strings of one stroke a few milliseconds apart
-    assert _notes(songs_midi(song, [flute])[0]) == _notes(songs_midi(song, [flute], idiomatic=True)[0])
+    assert _notes(songs_midi(song, [flute])[0]) == _notes(songs_midi(song, [flute], style=PartStyle(idiomatic=True))[0])
+
+
+def test_articulated_parts_keep_their_programs_and_play_fewer_and_shorter_notes():
+    """``--articulation`` changes only how the parts are played: every stem keeps its program and its notes' starts
+    come from the parts without it."""
+    pitched = list(range(1, len(INSTRUMENT_NAMES)))
+    song = [(grid_tune(4), 120.0, 9)]
+    plain = songs_midi(song, pitched, style=PartStyle(idiomatic=True))[0]
+    played = songs_midi(song, pitched, style=PartStyle(idiomatic=True, articulation=1.0))[0]
+
+    def programs(midi) -> list[int]:
+        return [m.program for m in midi.tracks[0] if m.type == "program_change"]
+
+    assert programs(played) == programs(plain)
+    assert set(_notes(played)) < set(_notes(plain))
+    held = [sum(m.time for m in midi.tracks[0] if not m.is_meta) for midi in (plain, played)]
+    assert held[0] == held[1]  # the slots stay where they were
 
 
 def test_a_timbre_shifted_stem_is_rendered_transposed_and_faster_in_a_slot_that_holds_it():

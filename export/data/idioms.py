@@ -248,3 +248,15 @@ def idiomatic_part(name: str, chords: list[Chord], bar_ticks: int, rng: np.rando
     of its styles. ``seconds_per_tick`` times a strum's spread."""
     styles = STYLES[name]
     return styles[int(rng.integers(len(styles)))](chords, bar_ticks, rng, seconds_per_tick)
+
+
+def articulate(notes: list[BandNote], rng: np.random.Generator) -> list[BandNote]:
+    """A part as a player articulates it: every note held for one share of its length, drawn for the part from
+    staccato (a quarter) to nearly legato, and the notes of some eighths left out (up to 30% of them, drawn for the
+    part), so that a part breathes and rests within the bar as players' parts do (``data instruments
+    --articulation``). The notes of one eighth (a strum's strings, a chord) stay or go together."""
+    held, left_out = rng.uniform(0.25, 0.9), rng.uniform(0.0, 0.3)
+    eighths = sorted({int(n.start_tick // EIGHTH) for n in notes})
+    kept = {e for e, draw in zip(eighths, rng.random(len(eighths))) if draw >= left_out}
+    return [BandNote(n.start_tick, n.start_tick + held * (n.end_tick - n.start_tick), n.pitch, n.velocity)
+            for n in notes if int(n.start_tick // EIGHTH) in kept]

@@ -49,7 +49,7 @@ from export.data.drum_kits import kits_for, load_kits
 from export.data.drums import render_drums
 from export.data.folk import load_splits
 from export.data.grooves import generate
-from export.data.idioms import STYLES, idiomatic_part, low_line
+from export.data.idioms import STYLES, articulate, idiomatic_part, low_line
 from export.data.modelled import MODELS, render_part
 from export.data.render import bank_programs, render_midi
 
@@ -73,18 +73,48 @@ ACTIVE_WITHIN_DB, ACTIVE_FLOOR_DBFS = 30.0, -60.0
 DROPOUT_SHARE = 0.5  # default share of the training mixes with the clicks of a live input that misses cycles
 
 
+class PartStyle(NamedTuple):
+    """How the players of the pitched stems play their parts (``stem_notes``)."""
+
+    idiomatic: bool = False  # chord and bass instruments play as their players would (``idioms.idiomatic_part``)
+    low_piano: float = 0.0  # share of the pianos not on the melody that play a bass line alone (``idioms.low_line``)
+    articulation: float = 0.0  # share of the parts played staccato and with rests (``idioms.articulate``)
+
+    def of_split(self, split: str) -> PartStyle:
+        """The style of a split's parts: the test songs' pianos never play low and alone."""
+        return self._replace(low_piano=0.0) if split == "test" else self
+
+    def settings(self) -> dict:
+        """What a stems file records of the style: only what differs from the plain parts."""
+        return {**({"idiomatic": True} if self.idiomatic else {}), **({"low_piano": self.low_piano} if self.low_piano else {}),
+                **({"articulation": self.articulation} if self.articulation else {})}
+
+    @classmethod
+    def of_build(cls, summary: dict, split: str) -> PartStyle:
+        """The style in which the build ``summary`` describes played the parts of ``split``."""
+        return cls(summary["idiomatic"], summary.get("low_piano", 0.0), summary.get("articulation", 0.0)).of_split(split)
+
+
 def stem_notes(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.random.Generator,
-               seconds_per_tick: float, idiomatic: bool = False, low_piano: float = 0.0) -> list:
-    """The part a class plays: its role's, and for chord instruments sometimes the melody; with ``idiomatic``,
-    chord and bass instruments play the chords or the bass line as their players would (``idioms.idiomatic_part``),
-    and ``low_piano`` of the pianos that do not play the melody play a bass line alone (``idioms.low_line``)."""
+               seconds_per_tick: float, style: PartStyle = PartStyle()) -> list:
+    """The part a class plays: its role's, and for chord instruments sometimes the melody, in ``style`` (but for
+    its articulation, ``articulated``)."""
     if klass.role == "chords" and rng.random() < 0.3:
         return parts["melody"]
-    if idiomatic and klass.name == "piano" and low_piano > 0 and rng.random() < low_piano:  # no draw by default
+    if style.idiomatic and klass.name == "piano" and style.low_piano > 0 and rng.random() < style.low_piano:  # no draw by default
         return low_line(bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
-    if idiomatic and klass.name in STYLES:
+    if style.idiomatic and klass.name in STYLES:
         return idiomatic_part(klass.name, bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
     return parts[klass.role]
+
+
+def articulated(notes: list, share: float, seed: int, klass: int) -> list:
+    """``notes`` as a player articulates them (``idioms.articulate``) in ``share`` of the parts, drawn from the song's
+    ``seed`` and the class alone: the programs, parts and mixes of a build stay those of the build without it."""
+    if not share:
+        return notes
+    rng = np.random.default_rng([seed, klass, 13])
+    return articulate(notes, rng) if rng.random() < share else notes
 
 
 def timbre_shifts(songs: list[tuple[np.ndarray, float, int]], classes: list[int], semitones: int) -> np.ndarray:
@@ -110,11 +140,10 @@ class StemPart(NamedTuple):
 
 
 def song_stem_parts(tokens: np.ndarray, tempo_bpm: float, seed: int, classes: list[int],
-                    programs: frozenset[int] | None = None, idiomatic: bool = False,
-                    low_piano: float = 0.0) -> Iterator[StemPart]:
+                    programs: frozenset[int] | None = None, style: PartStyle = PartStyle()) -> Iterator[StemPart]:
     """The part of each of ``classes`` in one song, drawn from the song's ``seed`` in ``classes``' order, as
-    ``songs_midi`` plays them (``programs``, where not None, the GM programs the synthesiser has; ``idiomatic`` and
-    ``low_piano`` go to ``stem_notes``)."""
+    ``songs_midi`` plays them (``programs``, where not None, the GM programs the synthesiser has; ``style`` goes
+    to ``stem_notes``)."""
     rng = np.random.default_rng(seed)
     parts = band_parts(tokens, rng)
     seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
@@ -123,19 +152,19 @@ def song_stem_parts(tokens: np.ndarray, tempo_bpm: float, seed: int, classes: li
         choices = [p for p in klass.programs if programs is None or p in programs]
         program = int(rng.choice(choices))
         vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
-        yield StemPart(index, program, vibrato, stem_notes(klass, tokens, parts, rng, seconds_per_tick, idiomatic, low_piano))
+        notes = stem_notes(klass, tokens, parts, rng, seconds_per_tick, style)
+        yield StemPart(index, program, vibrato, articulated(notes, style.articulation, seed, index))
 
 
 def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
                programs: frozenset[int] | None = None, shifts: np.ndarray | None = None,
-               idiomatic: bool = False, low_piano: float = 0.0) -> tuple[mido.MidiFile, float]:
+               style: PartStyle = PartStyle()) -> tuple[mido.MidiFile, float]:
     """One MIDI file playing every (song, class) stem in turn on channel 1, in slots a little longer than
     ``SONG_S + GAP_S``.
 
     ``songs`` holds (tokens, tempo in BPM, seed); ``programs``, where not None, the GM programs the synthesiser has
     (a class plays one of its programs among them); ``shifts`` (``timbre_shifts``), where not None, transposes each
-    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back; ``idiomatic`` and
-    ``low_piano`` go to
+    stem by its shift and plays it that much faster, for ``restore_pitch`` to bring back; ``style`` goes to
     ``stem_notes``. Returns the file and the slot length in seconds.
     """
     ticks_per_s = 960  # the file runs at 120 BPM with 480 ticks a beat
@@ -145,7 +174,7 @@ def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
     slot = 0
     for tokens, tempo_bpm, seed in songs:
         seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
-        for part in song_stem_parts(tokens, tempo_bpm, seed, classes, programs, idiomatic, low_piano):
+        for part in song_stem_parts(tokens, tempo_bpm, seed, classes, programs, style):
             start = round(slot * slot_s * ticks_per_s)
             shift, speed = int(shifts[slot]), float(stretch_ratio(int(shifts[slot])))
             events.append((start, 0, mido.Message("program_change", channel=0, program=part.program)))
@@ -181,14 +210,13 @@ def restore_pitch(audio: np.ndarray, shift: int, n: int) -> np.ndarray:
 
 
 def render_stems(songs: list[tuple[np.ndarray, float, int]], soundfont: Path, timbre_shift: int = 0,
-                 idiomatic: bool = False, low_piano: float = 0.0) -> np.ndarray:
+                 style: PartStyle = PartStyle()) -> np.ndarray:
     """Stems of every song and pitched class, shape (songs, classes - 1, samples): one synthesiser run; with
-    ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``); with
-    ``idiomatic``, chords and bass lines played as each instrument's players would, ``low_piano`` of the pianos
-    a bass line alone (``stem_notes``)."""
+    ``timbre_shift``, each stem's timbre moved by up to that many semitones (``restore_pitch``); the parts played
+    in ``style`` (``stem_notes``)."""
     classes = [i for i, c in enumerate(INSTRUMENT_CLASSES) if c.role != "drums"]
     shifts = timbre_shifts(songs, classes, timbre_shift)
-    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts, idiomatic, low_piano)
+    midi, slot_s = songs_midi(songs, classes, bank_programs(soundfont), shifts, style)
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "stems.mid"
         midi.save(path)
@@ -219,7 +247,7 @@ def split_soundfonts(split: str, csound_bank: bool = False, freepats: bool = Fal
 
 
 def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
-                   idiomatic: bool = False, low_piano: float = 0.0) -> dict[tuple[int, int], np.ndarray]:
+                   style: PartStyle = PartStyle()) -> dict[tuple[int, int], np.ndarray]:
     """For about ``share`` of ``songs``, the piano and acoustic guitar stems played by modelled strings
     (``export.data.modelled``) instead of a soundfont: {(song index, class index): stem}."""
     replaced = {}
@@ -231,7 +259,8 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
         seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
         for name in MODELS:
             klass = INSTRUMENT_NAMES.index(name)
-            notes = stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, idiomatic, low_piano)
+            notes = articulated(stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, style),
+                                style.articulation, seed, klass)
             replaced[i, klass] = render_part(name, notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
     return replaced
 
@@ -250,12 +279,10 @@ def soundfont_groups(songs: list, soundfonts: int) -> list[list]:
 
 
 def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, soundfonts: list[Path],
-                modelled_share: float = 0.0, timbre_shift: int = 0, idiomatic: bool = False,
-                low_piano: float = 0.0) -> Path:
+                modelled_share: float = 0.0, timbre_shift: int = 0, style: PartStyle = PartStyle()) -> Path:
     """Render (or reuse) ``stems_<split>.npz``: all classes for ``count`` songs of the folk ``split``, the songs
     shared out among ``soundfonts``, ``modelled_share`` of them with modelled pianos and guitars, and the pitched
-    stems' timbres shifted by up to ``timbre_shift`` semitones and with ``idiomatic`` their chords played as
-    each instrument's players would, ``low_piano`` of the pianos a bass line alone (``render_stems``).
+    stems' timbres shifted by up to ``timbre_shift`` semitones, their parts played in ``style`` (``render_stems``).
 
     Raises
     ------
@@ -266,8 +293,7 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
     path = out / f"stems_{split}.npz"
     settings = json.dumps({"songs": count, "seed": seed, "soundfonts": [s.name for s in soundfonts],
                            "modelled_share": modelled_share, "timbre_shift": timbre_shift,
-                           **({"idiomatic": True} if idiomatic else {}),
-                           **({"low_piano": low_piano} if low_piano else {})}, sort_keys=True)  # stems from before: reused
+                           **style.settings()}, sort_keys=True)  # stems from before: reused
     if path.exists():
         with np.load(path) as cached:
             rendered = str(cached["settings"]) if "settings" in cached else None
@@ -275,12 +301,11 @@ def build_stems(out: Path, split: str, count: int, seed: int, kits, folk: Path, 
             raise ValueError(f"{path} was rendered with {rendered}, not {settings}: give the variant its own --out")
         return path
     groups = soundfont_groups(split_songs(split, count, seed, folk), len(soundfonts))
-    pitched = [render_stems(group, soundfont, timbre_shift, idiomatic, low_piano)
+    pitched = [render_stems(group, soundfont, timbre_shift, style)
                for group, soundfont in zip(groups, tqdm(soundfonts, desc=f"stems ({split})"))]
     drums = [drum_stems(group, kits, split == "test") for group in groups]
     stems = np.concatenate([np.concatenate((d[:, None], p), axis=1) for d, p in zip(drums, pitched)])
-    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share, idiomatic,
-                                                 low_piano).items():
+    for (song, klass), stem in modelled_stems([s for group in groups for s in group], modelled_share, style).items():
         stems[song, klass] = stem
     np.savez(path, stems=stems.astype(np.float16), soundfonts=np.array([s.name for s in soundfonts]),
              settings=np.array(settings))
@@ -397,8 +422,7 @@ def split_plan(scale: float) -> dict[str, tuple[int, int, int]]:
 def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: Path = Path("cache/folk/folk.npz"),
           kits_dir: Path = Path("cache/drums/kits"), audio: bool = False, dropout_share: float = DROPOUT_SHARE,
           csound_bank: bool = False, freepats: bool = False, modelled_share: float = 0.0, timbre_shift: int = 0,
-          idiomatic: bool = True, low_piano: float = 0.0, dark_share: float = 0.0,
-          fluidr3_timidity: bool = False) -> Path:
+          style: PartStyle = PartStyle(idiomatic=True), dark_share: float = 0.0, fluidr3_timidity: bool = False) -> Path:
     """Render stems, mix and cache every split; returns the path of ``instruments.json``.
 
     ``scale`` multiplies the songs and mixes of training and validation (``split_plan``);
@@ -409,10 +433,11 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
     ``csound_bank``, csound's GM bank, with ``freepats``, freepats through TiMidity++, and with
     ``fluidr3_timidity``, FluidR3 through TiMidity++, render their share of the training and validation songs;
     ``modelled_share`` of those songs have their piano and acoustic guitar played by modelled strings, and with
-    ``timbre_shift`` their pitched stems' timbres are moved by up to that many semitones. With ``idiomatic``,
-    every split's chord and bass instruments (the test set's too) play as their players would (``idioms``);
-    without, the arrangement's plain parts. ``low_piano`` of the training and validation songs' pianos that do not
-    play the melody play a bass line alone (``idioms.low_line``).
+    ``timbre_shift`` their pitched stems' timbres are moved by up to that many semitones. Every split's parts are
+    played in ``style``: with ``idiomatic``, the chord and bass instruments (the test set's too) play as their
+    players would (``idioms``), without, the arrangement's plain parts; ``low_piano`` of the training and
+    validation songs' pianos that do not play the melody play a bass line alone (``idioms.low_line``);
+    ``articulation`` of every split's parts are played staccato and with rests (``idioms.articulate``).
     ``dark_share`` of the training mixes' stems are ``darken``ed, as soft playing or a dull microphone gives them.
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -423,13 +448,11 @@ def build(out: Path, scale: float = 1.0, workers: int = 2, seed: int = 0, folk: 
                      "soundfonts": {k: [s.name for s in split_soundfonts(k, *banks)] for k in SOUNDFONTS},
                      "active_within_db": ACTIVE_WITHIN_DB, "active_floor_dbfs": ACTIVE_FLOOR_DBFS,
                      "dropout_share": dropout_share, "modelled_share": modelled_share, "timbre_shift": timbre_shift,
-                     "idiomatic": idiomatic, **({"low_piano": low_piano} if low_piano else {}),
-                     **({"dark_share": dark_share} if dark_share else {}), "splits": {}}
+                     **style._asdict(), **({"dark_share": dark_share} if dark_share else {}), "splits": {}}
     for split, (songs, mixes, seconds) in plan.items():
         held_out = split == "test"
         path = build_stems(out, split, songs, seed, kits, folk, split_soundfonts(split, *banks),
-                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, idiomatic,
-                           0.0 if held_out else low_piano)
+                           0.0 if held_out else modelled_share, 0 if held_out else timbre_shift, style.of_split(split))
         results = mix_split(split, np.load(path)["stems"], mixes, seconds, seed, out / split if held_out or audio else None,
                             dropout_share, workers, dark_share)
         labels = np.stack([r[1] for r in results])

@@ -35,8 +35,8 @@ from tqdm import tqdm
 from bridge.instrument_vocabulary import INSTRUMENT_CLASSES, INSTRUMENT_NAMES
 from bridge.score import TICKS_PER_BEAT
 from export.data.audio_effects import guitar_amp
-from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, active_seconds_by_class, mix_split, song_stem_parts,
-                                    soundfont_groups, split_soundfonts, split_songs)
+from export.data.multitrack import (SAMPLE_RATE_HZ, SONG_S, PartStyle, active_seconds_by_class, mix_split,
+                                    song_stem_parts, soundfont_groups, split_soundfonts, split_songs)
 from export.data.render import bank_programs
 from export.data.sampler import SALAMANDER, Sampler, tonejs_samples
 
@@ -82,11 +82,12 @@ def recorded_stems(summary: dict, stems: np.ndarray, samplers: dict[int, list[Sa
     shifts: dict[int, list[int]] = {c: [] for c in samplers}
     programs = {soundfont: bank_programs(soundfont) for soundfont in soundfonts}
     in_order = [(song, soundfont) for group, soundfont in zip(groups, soundfonts) for song in group]  # as stems holds them
+    style = PartStyle.of_build(summary, split)
     for index, ((tokens, tempo_bpm, seed), soundfont) in enumerate(tqdm(in_order, desc="recorded instruments")):
         if songs is not None and index not in songs:
             continue
         seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
-        for part in song_stem_parts(tokens, tempo_bpm, seed, pitched, programs[soundfont], summary["idiomatic"]):
+        for part in song_stem_parts(tokens, tempo_bpm, seed, pitched, programs[soundfont], style):
             if part.klass in samplers:
                 sampler = samplers[part.klass][index % len(samplers[part.klass])]
                 stem = sampler.render(part.notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ))
