@@ -86,13 +86,13 @@ class PartStyle(NamedTuple):
 
     def settings(self) -> dict:
         """What a stems file records of the style: only what differs from the plain parts."""
-        return {**({"idiomatic": True} if self.idiomatic else {}), **({"low_piano": self.low_piano} if self.low_piano else {}),
-                **({"articulation": self.articulation} if self.articulation else {})}
+        return {key: value for key, value in self._asdict().items() if value}
 
     @classmethod
     def of_build(cls, summary: dict, split: str) -> PartStyle:
         """The style in which the build ``summary`` describes played the parts of ``split``."""
-        return cls(summary["idiomatic"], summary.get("low_piano", 0.0), summary.get("articulation", 0.0)).of_split(split)
+        style = cls(summary["idiomatic"], summary.get("low_piano", 0.0), summary.get("articulation", 0.0))
+        return style.of_split(split)
 
 
 def stem_notes(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.random.Generator,
@@ -101,7 +101,8 @@ def stem_notes(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.
     its articulation, ``articulated``)."""
     if klass.role == "chords" and rng.random() < 0.3:
         return parts["melody"]
-    if style.idiomatic and klass.name == "piano" and style.low_piano > 0 and rng.random() < style.low_piano:  # no draw by default
+    low_piano = style.idiomatic and klass.name == "piano" and style.low_piano > 0
+    if low_piano and rng.random() < style.low_piano:  # no draw by default
         return low_line(bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
     if style.idiomatic and klass.name in STYLES:
         return idiomatic_part(klass.name, bar_chords(tokens), tokens.shape[1], rng, seconds_per_tick)
@@ -142,8 +143,8 @@ class StemPart(NamedTuple):
 def song_stem_parts(tokens: np.ndarray, tempo_bpm: float, seed: int, classes: list[int],
                     programs: frozenset[int] | None = None, style: PartStyle = PartStyle()) -> Iterator[StemPart]:
     """The part of each of ``classes`` in one song, drawn from the song's ``seed`` in ``classes``' order, as
-    ``songs_midi`` plays them (``programs``, where not None, the GM programs the synthesiser has; ``style`` goes
-    to ``stem_notes``)."""
+    ``songs_midi`` plays them (``programs``, where not None, the GM programs the synthesiser has), played in
+    ``style`` (``stem_notes``, ``articulated``)."""
     rng = np.random.default_rng(seed)
     parts = band_parts(tokens, rng)
     seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
