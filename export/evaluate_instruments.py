@@ -31,10 +31,9 @@ from sklearn.metrics import label_ranking_average_precision_score, precision_rec
 from tqdm import tqdm
 
 from bridge.demo import DEMO_DATA
-from bridge.models import sigmoid
 from bridge.features import INSTRUMENT_FEATURES, log_mel
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES, Families
-from bridge.models import MODELS_DIR, load_manifest_entry, load_session
+from bridge.models import MODELS_DIR, load_manifest_entry, load_session, sigmoid
 from export.data.audio_effects import dropouts
 from export.data.multitrack import SAMPLE_RATE_HZ, TRIO_BASSES, read_activity_csv, trio_mix
 from export.models.instruments import pooling_model

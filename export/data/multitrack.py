@@ -96,9 +96,15 @@ class PartStyle(NamedTuple):
 
 
 def stem_notes(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.random.Generator,
-               seconds_per_tick: float, style: PartStyle = PartStyle()) -> list:
-    """The part a class plays: its role's, and for chord instruments sometimes the melody, in ``style`` (but for
-    its articulation, ``articulated``)."""
+               seconds_per_tick: float, style: PartStyle = PartStyle(), seed: int = 0) -> list:
+    """The part a class plays: its role's, and for chord instruments sometimes the melody, in ``style``; its
+    articulation is drawn from the song's ``seed`` and the class alone (``articulated``)."""
+    notes = _role_or_idiom(klass, tokens, parts, rng, seconds_per_tick, style)
+    return articulated(notes, style.articulation, seed, INSTRUMENT_CLASSES.index(klass))
+
+
+def _role_or_idiom(klass: InstrumentClass, tokens: np.ndarray, parts: dict, rng: np.random.Generator,
+                   seconds_per_tick: float, style: PartStyle) -> list:
     if klass.role == "chords" and rng.random() < 0.3:
         return parts["melody"]
     low_piano = style.idiomatic and klass.name == "piano" and style.low_piano > 0
@@ -144,7 +150,7 @@ def song_stem_parts(tokens: np.ndarray, tempo_bpm: float, seed: int, classes: li
                     programs: frozenset[int] | None = None, style: PartStyle = PartStyle()) -> Iterator[StemPart]:
     """The part of each of ``classes`` in one song, drawn from the song's ``seed`` in ``classes``' order, as
     ``songs_midi`` plays them (``programs``, where not None, the GM programs the synthesiser has), played in
-    ``style`` (``stem_notes``, ``articulated``)."""
+    ``style`` (``stem_notes``)."""
     rng = np.random.default_rng(seed)
     parts = band_parts(tokens, rng)
     seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
@@ -153,8 +159,7 @@ def song_stem_parts(tokens: np.ndarray, tempo_bpm: float, seed: int, classes: li
         choices = [p for p in klass.programs if programs is None or p in programs]
         program = int(rng.choice(choices))
         vibrato = int(rng.integers(0, 70)) if klass.name in VIBRATO_CLASSES else 0
-        notes = stem_notes(klass, tokens, parts, rng, seconds_per_tick, style)
-        yield StemPart(index, program, vibrato, articulated(notes, style.articulation, seed, index))
+        yield StemPart(index, program, vibrato, stem_notes(klass, tokens, parts, rng, seconds_per_tick, style, seed))
 
 
 def songs_midi(songs: list[tuple[np.ndarray, float, int]], classes: list[int],
@@ -260,8 +265,7 @@ def modelled_stems(songs: list[tuple[np.ndarray, float, int]], share: float,
         seconds_per_tick = 60.0 / tempo_bpm / TICKS_PER_BEAT
         for name in MODELS:
             klass = INSTRUMENT_NAMES.index(name)
-            notes = articulated(stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, style),
-                                style.articulation, seed, klass)
+            notes = stem_notes(INSTRUMENT_CLASSES[klass], tokens, parts, rng, seconds_per_tick, style, seed)
             replaced[i, klass] = render_part(name, notes, seconds_per_tick, int(SONG_S * SAMPLE_RATE_HZ), SAMPLE_RATE_HZ, rng)
     return replaced
 
