@@ -51,10 +51,10 @@ def class_of_label(label: str) -> int | None:
     return _CLASS_OF_LABEL.get(label.strip().upper())
 
 
-def read_annotations(path: Path, unknown: Counter | None = None) -> list[np.ndarray]:
-    """Onset times per class (sorted, seconds) from a ``time<TAB>label`` file; whitespace also separates,
-    ``#`` starts a comment line, and labels of no class are counted in ``unknown`` and skipped."""
-    per_class: list[list[float]] = [[] for _ in DRUM_CLASSES]
+def _annotated_strokes(path: Path, unknown: Counter | None) -> list[np.ndarray]:
+    """Per class, the (time, velocity) rows of a ``time<TAB>label[<TAB>velocity]`` file sorted by time, the
+    velocity NaN where a line has none."""
+    per_class: list[list[tuple[float, float]]] = [[] for _ in DRUM_CLASSES]
     for line in path.read_text().splitlines():
         parts = line.split()
         if len(parts) < 2 or line.lstrip().startswith("#"):
@@ -64,5 +64,18 @@ def read_annotations(path: Path, unknown: Counter | None = None) -> list[np.ndar
             if unknown is not None:
                 unknown[parts[1]] += 1
             continue
-        per_class[index].append(float(parts[0]))
-    return [np.sort(np.array(times)) for times in per_class]
+        per_class[index].append((float(parts[0]), float(parts[2]) if len(parts) > 2 else np.nan))
+    return [np.array(sorted(rows), float).reshape(-1, 2) for rows in per_class]
+
+
+def read_annotations(path: Path, unknown: Counter | None = None) -> list[np.ndarray]:
+    """Onset times per class (sorted, seconds) from a ``time<TAB>label`` file; whitespace also separates,
+    ``#`` starts a comment line, and labels of no class are counted in ``unknown`` and skipped. A third column,
+    the stroke's MIDI velocity, is read by ``read_velocities``."""
+    return [rows[:, 0] for rows in _annotated_strokes(path, unknown)]
+
+
+def read_velocities(path: Path) -> list[np.ndarray]:
+    """The MIDI velocities (1-127) of ``read_annotations``' onsets, in the same order, from the file's third
+    column; NaN where a line has none."""
+    return [rows[:, 1] for rows in _annotated_strokes(path, None)]

@@ -183,7 +183,7 @@ def emit_report(args: argparse.Namespace, report: dict, table: str) -> int:
 
 def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     from export.drum_transcribers import transcribers
-    from export.evaluate_drums import evaluate, markdown_kit_table, markdown_table
+    from export.evaluate_drums import evaluate, markdown_kit_table, markdown_table, markdown_velocity_table
 
     from bridge.cli import parse_class_values
 
@@ -194,7 +194,7 @@ def cmd_evaluate_drums(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise SystemExit(f"evaluate drums: {exc}") from None
     report = evaluate(folders, methods)
-    tables = [markdown_table(report), markdown_kit_table(report)]
+    tables = [markdown_table(report), markdown_kit_table(report), markdown_velocity_table(report)]
     emit_report(args, report, "\n".join(table for table in tables if table))
     if args.figures:
         from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME, f_measure_figure, false_onset_figure

@@ -35,12 +35,12 @@ def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL, threshold:
         set_class_threshold(model.thresholds, model.classes, value, drum, "drum")
 
     def run(audio: np.ndarray, sample_rate_hz: int) -> Estimate:
-        times: list[list[float]] = [[] for _ in DRUM_CLASSES]
-        heard: list[list[float]] = [[] for _ in DRUM_CLASSES]
+        fields = ("time_s", "heard_s", "velocity", "activation")
+        per_class: dict[str, list[list[float]]] = {field: [[] for _ in DRUM_CLASSES] for field in fields}
         for onset in transcribe(audio, sample_rate_hz, model):
-            times[onset.class_index].append(onset.time_s)
-            heard[onset.class_index].append(onset.heard_s)
-        return Estimate([np.array(t) for t in times], [np.array(h) for h in heard])
+            for field in fields:
+                per_class[field][onset.class_index].append(getattr(onset, field))
+        return Estimate(*([np.array(values) for values in per_class[field]] for field in fields))
 
     return run
 

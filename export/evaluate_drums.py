@@ -20,6 +20,12 @@ A streaming transcriber (the ONNX models, as live) also tells when it heard each
 that revealed it. For the kicks, snares and hi-hats it found, the time from the stroke to then is its own
 latency, before any computing or transport; the report gives its percentiles per set (``heard_after_ms``), and
 per class (``heard_after_ms_by_class``).
+
+Where the annotation lines have a third column, the stroke's MIDI velocity (``time<TAB>label<TAB>velocity``, as
+``python -m export data drums`` writes them), the report also tells how well a streaming transcriber's
+velocities follow the played ones (``velocities``): per class, the Spearman correlation of the two over the
+strokes it found in a track, the mean over the tracks with at least ``MIN_VELOCITY_STROKES`` of them; and the
+same for its activations, the velocities the daemon sent before they came from the strokes' levels.
 """
 
 from __future__ import annotations
@@ -34,18 +40,24 @@ import mir_eval
 import numpy as np
 from tqdm import tqdm
 
-from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_annotations
+from scipy.stats import spearmanr
+
+from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_annotations, read_velocities
 
 WINDOW_S = 0.05
 KITS_FILE = "kits.json"  # beside the tracks: the kit of each (track name to kit name)
+MIN_VELOCITY_STROKES = 4  # found strokes of a class a track needs for its velocity correlation
 
 
 class Estimate(NamedTuple):
     """What a transcriber found in a track: the onset times per class and, from a streaming transcriber, per
-    class the time each of them was heard (``bridge.engines.drums.DrumOnset.heard_s``), else None."""
+    class the time each of them was heard (``bridge.engines.drums.DrumOnset.heard_s``), its velocity and its
+    activation, in the order of ``times``; else None."""
 
     times: list[np.ndarray]
     heard: list[np.ndarray] | None = None
+    velocities: list[np.ndarray] | None = None
+    activations: list[np.ndarray] | None = None
 
 
 Transcriber = Callable[[np.ndarray, int], list[np.ndarray] | Estimate]  # (audio, rate) -> onset times per class
@@ -120,6 +132,45 @@ def heard_after_ms(reference: list[np.ndarray], estimate: Estimate, classes: tup
     return delays
 
 
+def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray], estimate: Estimate
+                          ) -> dict[str, dict[str, float]]:
+    """Per main class, the Spearman correlation of the ``played`` velocities (``read_velocities``) of the strokes
+    ``estimate`` found with its velocities (``velocity``) and with its activations (``activation``), where it
+    found ``MIN_VELOCITY_STROKES`` or more with played velocities and those are not all the same."""
+    correlations: dict[str, dict[str, float]] = {}
+    if estimate.velocities is None or estimate.activations is None:
+        return correlations
+    for c, drum in enumerate(DRUM_CLASSES):
+        if drum.name not in MAIN_CLASSES or not len(reference[c]) or not len(estimate.times[c]):
+            continue
+        order = np.argsort(estimate.times[c], kind="stable")
+        pairs = [(played[c][i], j) for i, j in mir_eval.util.match_events(reference[c], np.asarray(estimate.times[c])[order],
+                                                                          WINDOW_S) if np.isfinite(played[c][i])]
+        if len(pairs) < MIN_VELOCITY_STROKES or len({v for v, _ in pairs}) < 2:
+            continue
+        truth, found = np.array([v for v, _ in pairs]), order[[j for _, j in pairs]]
+        correlations[drum.name] = {name: rank_correlation(truth, np.asarray(values, float)[found]) for name, values
+                                   in (("velocity", estimate.velocities[c]), ("activation", estimate.activations[c]))}
+    return correlations
+
+
+def rank_correlation(truth: np.ndarray, found: np.ndarray) -> float:
+    """Spearman's correlation of ``truth`` (not constant) and ``found``; 0 where ``found`` is constant (it tells
+    nothing of the played velocities)."""
+    return float(spearmanr(truth, found).statistic) if np.ptp(found) > 0 else 0.0
+
+
+def mean_correlations(per_track: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per class, the mean of every track's ``velocity_correlations`` and the number of tracks."""
+    means: dict[str, dict[str, float]] = {}
+    for name in MAIN_CLASSES:
+        rows = [track[name] for track in per_track if name in track]
+        if rows:
+            means[name] = {key: round(float(np.mean([row[key] for row in rows])), 3) for key in rows[0]} | {
+                "tracks": len(rows)}
+    return means
+
+
 def delay_percentiles(per_track: list[list[float] | None]) -> dict[str, float] | None:
     """p50, p90, p99 and max of every track's ``heard_after_ms`` together, and their number; None where a track
     has none to tell."""
@@ -167,11 +218,13 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         scores: dict[str, list] = {name: [] for name in transcribers}
         heard: dict[str, list] = {name: [] for name in transcribers}
         heard_by_class: dict[str, dict[str, list]] = {name: {c: [] for c in MAIN_CLASSES} for name in transcribers}
+        velocities: dict[str, list] = {name: [] for name in transcribers}
         unscored: dict[str, Counter] = {name: Counter() for name in transcribers}
         false: dict[str, Counter] = {name: Counter() for name in transcribers}
         strokes: Counter = Counter()
         for wav, annotation in tqdm(tracks, desc=f"evaluate {Path(folder).name}"):
             reference = read_annotations(annotation, unknown)
+            played = read_velocities(annotation)
             strokes.update({drum.name: len(reference[c]) for c, drum in enumerate(DRUM_CLASSES) if len(reference[c])})
             audio, rate = librosa.load(wav, sr=None, mono=True)
             for name, transcribe in transcribers.items():
@@ -184,10 +237,12 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                     heard_by_class[name][drum].append(class_delays)
                 heard[name].append(None if estimate.heard is None
                                    else [d for class_delays in delays.values() for d in class_delays])
+                velocities[name].append(velocity_correlations(reference, played, estimate))
                 unscored[name].update(unscored_onsets(reference, estimate.times))
                 false[name].update(false_alarms(reference, estimate.times))
         methods = {name: summarise(s, heard[name], heard_by_class[name])
                    | {"unscored_onsets": by_class(unscored[name]), "false_alarms": by_class(false[name])}
+                   | ({"velocities": following} if (following := mean_correlations(velocities[name])) else {})
                    for name, s in scores.items()}
         report[Path(folder).name] = {"methods": methods, "strokes": dict(strokes), "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
@@ -238,3 +293,20 @@ def markdown_kit_table(report: dict, max_kits: int = 4) -> str:
             cells = [f"{summaries[m]['f_main']:.3f}" if summaries[m]["f_main"] is not None else "-" for m in methods]
             lines.append(f"| {name} | {kit} | {summaries[methods[0]]['tracks']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def markdown_velocity_table(report: dict) -> str:
+    """One row per (set, streaming method) with ``velocities``: for kick, snare and hi-hat, the mean Spearman
+    correlation of its velocities with the played ones, and of its activations; empty where none has them."""
+    lines = ["| set | method | kick: velocity / activation | snare: velocity / activation | "
+             "hi-hat: velocity / activation | tracks (K, S, H) |", "|---|---|---|---|---|---|"]
+    for folder, entry in report.items():
+        for method, summary in entry["methods"].items():
+            following = summary.get("velocities")
+            if not following:
+                continue
+            cells = [f"{following[n]['velocity']:.2f} / {following[n]['activation']:.2f}" if n in following else "-"
+                     for n in MAIN_CLASSES]
+            tracks = ", ".join(str(following[n]["tracks"]) if n in following else "0" for n in MAIN_CLASSES)
+            lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | {tracks} |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""

@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations, read_velocities
 from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
@@ -106,6 +106,9 @@ def test_a_rendered_track_round_trips_through_the_annotation_format(tmp_path):
     write_annotated(tmp_path, "track", audio, hits)
     reference = read_annotations(tmp_path / "track.txt")
     assert sum(len(r) for r in reference) == len(hits)
+    velocities = read_velocities(tmp_path / "track.txt")  # the third column, in the order of the onsets
+    kicks = sorted((h.time_s, h.velocity) for h in hits if h.note in (35, 36))
+    assert np.allclose(reference[0], [t for t, _ in kicks], atol=1e-4) and list(velocities[0]) == [v for _, v in kicks]
     scores = score_track(reference, reference)
     assert all(f == 1.0 for f, _, _ in scores.values())
 
@@ -355,3 +358,27 @@ def test_snare_wires_ring_under_kicks_and_toms_only_unlabelled_and_only_in_train
                for p in default_plans(0.01, snare_buzz=0.5))
     assert all(p.snare_buzz_share == (1.0 if p.name.startswith("test") else 0.0)
                for p in default_plans(0.01, snare_buzz_tests=True))
+
+
+def test_velocities_are_scored_where_annotations_have_them():
+    """Estimates written by hand, to know the correlations exactly; the engine's own velocities are checked in
+    test_drum_velocity.py."""
+    from export.evaluate_drums import Estimate, markdown_velocity_table, mean_correlations, velocity_correlations
+
+    reference = [np.zeros(0) for _ in DRUM_CLASSES]
+    reference[0] = np.arange(1.0, 7.0)  # six kicks
+    played = [np.zeros(0) for _ in DRUM_CLASSES]
+    played[0] = np.array([20.0, 40, 60, 80, 100, 120])
+    times = [np.zeros(0) for _ in DRUM_CLASSES]
+    times[0] = reference[0][::-1] + 0.01  # found in reverse order: the matching must pair them back
+    velocities, activations = [np.zeros(0) for _ in DRUM_CLASSES], [np.zeros(0) for _ in DRUM_CLASSES]
+    velocities[0], activations[0] = np.array([127.0, 100, 90, 50, 30, 10]), np.full(6, 0.9)
+    correlations = velocity_correlations(reference, played, Estimate(times, times, velocities, activations))
+    assert correlations == {"kick": {"velocity": 1.0, "activation": 0.0}}  # a constant side counts as 0
+    assert velocity_correlations(reference, [np.full(len(r), np.nan) for r in reference],
+                                 Estimate(times, times, velocities, activations)) == {}  # no velocity column
+    assert velocity_correlations(reference, played, Estimate(times, times)) == {}  # an offline transcriber
+    summary = {"velocities": mean_correlations([correlations, {}])}
+    assert summary["velocities"] == {"kick": {"velocity": 1.0, "activation": 0.0, "tracks": 1}}
+    table = markdown_velocity_table({"set": {"methods": {"model": summary, "pfnmf": {}}}})
+    assert table.splitlines()[2] == "| set | model | 1.00 / 0.00 | - | - | 1, 0, 0 |" and len(table.splitlines()) == 3

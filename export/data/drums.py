@@ -14,7 +14,8 @@ Layout of ``OUT``::
     train.npz, valid.npz      features, per-track offsets, onsets and kits
     test_alone/ test_mix/ test_unseen_kit/ test_unseen_kit_mix/ test_more_kits/ test_more_kits_mix/
     test_sonic_pi_kit/ test_sonic_pi_kit_mix/
-                              *.wav + *.txt, and kits.json (the kit of each track)
+                              *.wav + *.txt (time, label and MIDI velocity of each stroke), and kits.json
+                              (the kit of each track)
     drums.json                counts and settings
 """
 
@@ -200,11 +201,12 @@ def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndar
 
 
 def write_annotated(directory: Path, name: str, audio: np.ndarray, hits: list[DrumHit]) -> None:
-    """``name.wav`` (16-bit, 44.1 kHz) and ``name.txt`` with one ``time<TAB>label`` line per onset."""
+    """``name.wav`` (16-bit, 44.1 kHz) and ``name.txt`` with one ``time<TAB>label<TAB>velocity`` line per onset
+    (the stroke's MIDI velocity, 1-127: a third column that readers of ``time<TAB>label`` files pass over)."""
     upsampled = librosa.resample(audio, orig_sr=SAMPLE_RATE_HZ, target_sr=TEST_SAMPLE_RATE_HZ)
     peak = max(1.0, float(np.max(np.abs(upsampled))))
     wavfile.write(directory / f"{name}.wav", TEST_SAMPLE_RATE_HZ, np.round(upsampled / peak * 32767).astype(np.int16))
-    lines = [f"{h.time_s:.4f}\t{DRUM_CLASSES[class_of_gm_note(h.note)].label}" for h in hits]
+    lines = [f"{h.time_s:.4f}\t{DRUM_CLASSES[class_of_gm_note(h.note)].label}\t{h.velocity}" for h in hits]
     (directory / f"{name}.txt").write_text("\n".join(lines) + "\n")
 
 
