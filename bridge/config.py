@@ -80,6 +80,22 @@ class InpaintConfig:
     seed: int = -1
 
 
+VELOCITY_SOURCES = ("level", "activation")
+
+
+@dataclass(frozen=True)
+class VelocitySettings:
+    """Where drum velocities come from (``[drums] velocity``, ``velocity_curve_db``, ``velocity_memory_s``).
+
+    ``source`` is "level" (how loud each stroke is: ``bridge.engines.drum_velocity.VelocityMeter``) or
+    "activation" (1 + 126 times the network's activation).
+    """
+
+    source: str = "level"
+    curve_db: float = 40.0
+    memory_s: float = 30.0
+
+
 @dataclass(frozen=True)
 class DrumsConfig:
     enabled: bool = True
@@ -89,6 +105,13 @@ class DrumsConfig:
     thresholds: dict[str, float] = field(default_factory=dict)  # per class, over ``threshold``
     note_ms: float = 50.0
     peaks_per_s: float = 10.0  # /drum/peaks a second; 0 = none
+    velocity: str = "level"  # "level" (how loud each stroke is, engines.drum_velocity) or "activation"
+    velocity_curve_db: float = 40.0  # dB under the class's loudest recent stroke at which velocity falls tenfold
+    velocity_memory_s: float = 30.0  # how long a stroke stays its class's loudest
+
+    def velocity_settings(self) -> VelocitySettings:
+        """The velocity keys as the drum engine takes them."""
+        return VelocitySettings(self.velocity, self.velocity_curve_db, self.velocity_memory_s)
 
 
 @dataclass(frozen=True)
@@ -126,6 +149,7 @@ _CHOICES = {
     ("clock", "beat_unit"): {1, 2, 4, 8, 16},
     ("audio", "backend"): {"auto", "jack", "portaudio"},
     ("models", "provider"): {"auto", "cpu", "cuda"},
+    ("drums", "velocity"): set(VELOCITY_SOURCES),
 }
 
 
@@ -167,7 +191,8 @@ _RANGES = {
     ("inpaint", "form_bars"): Range(2, 64), ("inpaint", "context_bars"): COUNT, ("inpaint", "lookahead_ms"): Range(0.0),
     ("inpaint", "channel"): CHANNEL, ("inpaint", "gap_cc"): Range(0, 127), ("inpaint", "seed"): Range(-1),
     ("drums", "channel"): CHANNEL, ("drums", "threshold"): SHARE, ("drums", "note_ms"): POSITIVE,
-    ("drums", "peaks_per_s"): Range(0.0, 100.0),
+    ("drums", "peaks_per_s"): Range(0.0, 100.0), ("drums", "velocity_curve_db"): Range(1.0, 200.0),
+    ("drums", "velocity_memory_s"): Range(0.0, 3600.0, above=True),
     ("instruments", "smoothing"): Range(0.0, 1.0, above=True), ("instruments", "on_threshold"): SHARE,
     ("instruments", "off_threshold"): SHARE, ("instruments", "updates_per_s"): Range(0.0, 50.0, above=True),
     ("instruments", "silence_dbfs"): Range(-200.0, 0.0),

@@ -201,7 +201,8 @@ class Daemon:
         on_peaks, peak_frames = None, 1
         if settings.peaks_per_s > 0:  # the meters of /drum/peaks
             on_peaks, peak_frames = self._on_drum_peaks, model.stream_spec.frames_between(settings.peaks_per_s)
-        self.drums = DrumEngine(model, self._on_drum_onset, on_peaks=on_peaks, peak_frames=peak_frames)
+        self.drums = DrumEngine(model, self._on_drum_onset, on_peaks=on_peaks, peak_frames=peak_frames,
+                                velocity=settings.velocity_settings())
         overrides = ([(None, settings.threshold)] if settings.threshold else []) + list(settings.thresholds.items())
         for name, value in overrides:
             self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")

@@ -82,9 +82,9 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     """Stream an audio file through the live drum engine with the model ``model_name``; write drum MIDI
     to ``output`` if given.
 
-    ``config`` (the defaults when None) gives the models' folder and provider, and thresholds: its ``[drums]
-    threshold`` unless ``threshold`` is given, then its ``[drums.thresholds]`` under ``class_thresholds``
-    (those of ``bridge.engines.drums.transcribe``).
+    ``config`` (the defaults when None) gives the models' folder and provider, the velocities (``[drums]
+    velocity`` and its curve and memory) and thresholds: its ``[drums] threshold`` unless ``threshold`` is given,
+    then its ``[drums.thresholds]`` under ``class_thresholds`` (those of ``bridge.engines.drums.transcribe``).
 
     Raises
     ------
@@ -99,7 +99,8 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     audio, sample_rate_hz = read_audio(source)
     model = DrumModel(models_directory(config.models.dir), config.models.provider, model_name)
     onsets = transcribe(audio, sample_rate_hz, model, threshold,
-                        class_thresholds={**config.drums.thresholds, **(class_thresholds or {})})
+                        class_thresholds={**config.drums.thresholds, **(class_thresholds or {})},
+                        velocity=config.drums.velocity_settings())
     if output is not None:
         write_drum_midi(output, onsets)
     return {"model": model_name, "sample_rate_hz": int(sample_rate_hz),

@@ -25,8 +25,9 @@ OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("/bridge/bar", "if", "a bar line of the musical clock: bar (0-based), tempo in BPM"),
     ("/bridge/audio/level", "ff", "input level over the last period: RMS and peak in dBFS"),
     ("/bridge/jack", "s", "JACK server state: down or up (ports reconnected)"),
-    ("/drum/onset", "sff", "a drum stroke: class (kick, snare, hihat, tom, crash, ride), velocity 0-1, "
-                           "onset time in seconds of audio since the input started"),
+    ("/drum/onset", "sff", "a drum stroke: class (kick, snare, hihat, tom, crash, ride), velocity 0-1 (the MIDI "
+                           "note's over 127: how loud the stroke was against the loudest of its drum lately, "
+                           "drums.velocity), onset time in seconds of audio since the input started"),
     ("/drum/<name>", "f", "the same stroke on its own address, e.g. /drum/kick 0.8: velocity 0-1"),
     ("/drum/peaks", "ffffff", "ten times a second (drums.peaks_per_s): the peak activation 0-1 of kick, snare, hihat, "
                               "tom, crash, ride since the last one, for a sound check's meters: a drum's strokes "

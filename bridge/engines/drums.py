@@ -10,8 +10,9 @@ whichever phase first hears enough of a stroke names it (the manifest's
 ``phases``). ``OnsetPicker`` fires when a class's activation crosses the
 threshold upwards (no waiting for a peak: that would cost a frame of latency)
 and then stays quiet for a refractory time. ``DrumEngine`` chains the log-mel
-stream of ``bridge.features``, the model and the picker, and is fed by the
-analysis thread or, for ``bridge transcribe-drums``, by a file.
+stream of ``bridge.features``, the model and the picker, gives each onset a
+velocity from how loud its stroke was (``bridge.engines.drum_velocity``), and is
+fed by the analysis thread or, for ``bridge transcribe-drums``, by a file.
 
 Example
 -------
@@ -28,8 +29,10 @@ from typing import Callable, Mapping
 import numpy as np
 import onnxruntime as ort
 
+from bridge.config import VELOCITY_SOURCES, VelocitySettings
 from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
+from bridge.engines.drum_velocity import VelocityMeter, activation_velocity
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, ModelUnavailable, load_manifest_entry, load_session, sigmoid
 
@@ -297,23 +300,30 @@ class DrumEngine:
         ``peak_frames`` frames; digital silence counts as activations of 0.
     peak_frames : int
         Frames between two calls of ``on_peaks`` (10: ten a second at a 10-ms hop).
+    velocity : VelocitySettings
+        Where the onsets' velocities come from: the strokes' levels (the default) or the activations.
 
     Raises
     ------
     ValueError
-        ``threshold`` is not between 0 and 1.
+        ``threshold`` is not between 0 and 1, or ``velocity`` names no source or a curve or memory of 0 or less.
     """
 
     name = "drums"
 
     def __init__(self, model: DrumModel, on_onset: Callable[[DrumOnset], None], threshold: float | None = None,
-                 on_peaks: Callable[[np.ndarray], None] | None = None, peak_frames: int = 10) -> None:
+                 on_peaks: Callable[[np.ndarray], None] | None = None, peak_frames: int = 10,
+                 velocity: VelocitySettings = VelocitySettings()) -> None:
+        if velocity.source not in VELOCITY_SOURCES:
+            raise ValueError(f"no velocity source {velocity.source!r}: choose {' or '.join(VELOCITY_SOURCES)}")
         self.model = model
         self.on_onset = on_onset
         self.on_peaks = on_peaks
         self.features = LogMelStream(model.stream_spec)
         self.picker = OnsetPicker(len(model.classes), model.thresholds, model.stream_spec.hop_s, phases=model.phases)
         self.meter = PeakMeter(len(model.classes), peak_frames)
+        self.velocities = VelocityMeter(model.stream_spec, model.classes, velocity.curve_db, velocity.memory_s)
+        self._level_velocities = velocity.source == "level"
         if threshold is not None:
             self.set_threshold(threshold)
         self.frames_processed = 0
@@ -338,6 +348,7 @@ class DrumEngine:
         self.model.reset()
         self.picker.reset()
         self.meter.reset()
+        self.velocities.reset()
         self.frames_processed = 0
         self._silent = False
 
@@ -349,6 +360,7 @@ class DrumEngine:
         frames = self.features.process(samples, sample_rate_hz)
         if not len(frames):
             return
+        self.velocities.observe(frames)
         if not frames.any():
             # Digital silence: the model rests and starts over from silence, as every track began in training.
             if not self._silent:
@@ -362,9 +374,9 @@ class DrumEngine:
         activations = self.model(frames)
         self._report_peaks(activations)
         for frame, c, activation in self.picker(activations):
-            velocity = int(np.clip(round(1 + 126 * activation), 1, 127))
             frame_hop_s = self.model.stream_spec.hop_s
             onset_s = stroke_time_s(frame, frame_hop_s, self.model.spec.hop_s) - self.model.time_offset_s[c]
+            velocity = self.velocities(c, frame, onset_s) if self._level_velocities else activation_velocity(activation)
             heard_s = (frame + 1) * frame_hop_s
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), heard_s,
                                     time_s))
@@ -377,14 +389,16 @@ class DrumEngine:
 
 
 def transcribe(audio: np.ndarray, sample_rate_hz: int, model: DrumModel, threshold: float | None = None,
-               block: int = 4096, class_thresholds: Mapping[str, float] | None = None) -> list[DrumOnset]:
+               block: int = 4096, class_thresholds: Mapping[str, float] | None = None,
+               velocity: VelocitySettings = VelocitySettings()) -> list[DrumOnset]:
     """Stream a whole signal through a ``DrumEngine``, block by block as the daemon would.
 
     ``threshold`` replaces the tuned thresholds of every class, then ``class_thresholds`` (class name to
     threshold) those of single classes; a bad value or name raises ValueError, as ``DrumEngine.set_threshold``.
+    ``velocity``: as ``DrumEngine`` takes it.
     """
     onsets: list[DrumOnset] = []
-    engine = DrumEngine(model, onsets.append, threshold)
+    engine = DrumEngine(model, onsets.append, threshold, velocity=velocity)
     for name, value in (class_thresholds or {}).items():
         engine.set_threshold(value, name)
     model.reset()

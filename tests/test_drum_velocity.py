@@ -1,0 +1,108 @@
+"""Drum velocities from how loud each stroke is played: the meter, and the shipped models streamed as live."""
+
+import librosa
+import numpy as np
+import pytest
+
+from bridge.bench import DRUM_BENCH_AUDIO
+from bridge.config import ConfigError, VelocitySettings, load_config
+from bridge.drum_vocabulary import MAIN_CLASSES
+from bridge.engines.drum_velocity import VelocityMeter
+from bridge.engines.drums import DrumEngine, DrumModel, transcribe
+from bridge.features import DRUM_FEATURES, LogMelStream
+
+
+def _noise_burst(rate: int, level: float, seconds: float = 0.2, seed: int = 0) -> np.ndarray:
+    burst = np.random.default_rng(seed).normal(0, level, int(seconds * rate)).astype(np.float32)
+    return burst * np.exp(-np.arange(len(burst)) / (0.03 * rate)).astype(np.float32)
+
+
+def _stroke_frames(level: float, rate: int = DRUM_FEATURES.sample_rate_hz) -> tuple[np.ndarray, int]:
+    """Log-mel frames of silence and one noise burst at ``level`` 0.1 s in, and the burst's first frame."""
+    audio = np.zeros(int(0.4 * rate), np.float32)
+    start = int(0.1 * rate)
+    audio[start:start + int(0.2 * rate)] += _noise_burst(rate, level)
+    return LogMelStream(DRUM_FEATURES).process(audio, rate), start // DRUM_FEATURES.hop
+
+
+def test_a_stroke_as_loud_as_the_loudest_is_127_and_one_20_db_under_it_falls_by_the_curve():
+    meter = VelocityMeter(DRUM_FEATURES, ("hihat",), curve_db=40.0, memory_s=30.0)
+    velocities = []
+    for level in (0.5, 0.05, 0.5):  # a stroke, one 20 dB softer, one as loud as the first
+        frames, stroke = _stroke_frames(level)
+        first = meter._end
+        meter.observe(frames)
+        revealed = first + stroke + 2
+        velocities.append(meter(0, revealed, (first + stroke) * DRUM_FEATURES.hop_s))
+    assert velocities[0] == 127 and velocities[2] == 127
+    assert abs(velocities[1] - 127 * 10 ** (-20 / 40)) <= 6, velocities  # 40 (the General MIDI curve)
+
+
+def test_the_loudest_stroke_is_forgotten_after_the_memory():
+    meter = VelocityMeter(DRUM_FEATURES, ("hihat",), memory_s=1.0)
+    heard = []
+    for level in (0.5, 0.05, 0.05):
+        frames, stroke = _stroke_frames(level)
+        first = meter._end
+        meter.observe(frames)
+        heard.append(meter(0, first + stroke + 2, (first + stroke) * DRUM_FEATURES.hop_s))
+        meter.observe(np.zeros((int(0.5 / DRUM_FEATURES.hop_s), DRUM_FEATURES.n_mels), np.float32))  # 0.5 s on
+    assert heard[1] < 80 and heard[2] == 127  # 0.9 s after the loud stroke it still counts; 1.8 s after, not
+
+
+def test_the_meter_refuses_a_curve_or_memory_of_zero():
+    with pytest.raises(ValueError):
+        VelocityMeter(DRUM_FEATURES, ("kick",), curve_db=0.0)
+    with pytest.raises(ValueError):
+        VelocityMeter(DRUM_FEATURES, ("kick",), memory_s=0.0)
+
+
+@pytest.fixture(scope="module", params=["drums", "drums_lookahead"])
+def model(request):
+    return DrumModel(provider="cpu", name=request.param)
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    audio, rate = librosa.load(DRUM_BENCH_AUDIO, sr=None)
+    return audio, int(rate)
+
+
+def test_the_same_performance_played_12_db_softer_comes_out_at_about_half_the_velocities(model, heldout):
+    """The bundled render, then again 12 dB softer: with the loud pass as reference, the General MIDI curve puts
+    the soft pass's velocities at 10 ** (-12 / 40) = 0.50 of the loud pass's, stroke for stroke."""
+    audio, rate = heldout
+    soft_start = len(audio) / rate
+    onsets = transcribe(np.concatenate((audio, audio * 10 ** (-12 / 20))), rate, model)
+    ratios = []
+    for name in MAIN_CLASSES:
+        loud = [o for o in onsets if o.name == name and o.time_s < soft_start]
+        soft = {round(o.time_s - soft_start, 2): o.velocity for o in onsets if o.name == name and o.time_s >= soft_start}
+        ratios += [soft[round(o.time_s, 2)] / o.velocity for o in loud if round(o.time_s, 2) in soft]
+    assert len(ratios) >= 40
+    assert 0.4 <= np.median(ratios) <= 0.6, np.median(ratios)
+
+
+def test_activation_velocities_are_kept_as_a_setting_and_ignore_the_level(model, heldout):
+    audio, rate = heldout
+    twice = np.concatenate((audio, audio * 10 ** (-12 / 20)))
+    onsets = transcribe(twice, rate, model, velocity=VelocitySettings("activation"))
+    assert all(o.velocity == int(np.clip(round(1 + 126 * o.activation), 1, 127)) for o in onsets)
+    with pytest.raises(ValueError):
+        DrumEngine(model, print, velocity=VelocitySettings("loudness"))
+
+
+def test_velocities_do_not_depend_on_the_blocks(model, heldout):
+    audio, rate = heldout
+    by_block = [[(o.name, o.velocity) for o in transcribe(audio, rate, model, block=block)] for block in (256, 4096)]
+    assert by_block[0] == by_block[1]
+
+
+def test_the_config_takes_the_velocity_keys_and_refuses_bad_ones(tmp_path):
+    path = tmp_path / "bridge.toml"
+    path.write_text('[drums]\nvelocity = "activation"\nvelocity_curve_db = 30.0\nvelocity_memory_s = 5\n')
+    assert load_config(path).drums.velocity_settings() == VelocitySettings("activation", 30.0, 5.0)
+    for bad in ('velocity = "loudness"', "velocity_curve_db = 0", "velocity_memory_s = 0"):
+        path.write_text(f"[drums]\n{bad}\n")
+        with pytest.raises(ConfigError):
+            load_config(path)
