@@ -121,11 +121,11 @@ def _perform(workdir: Path, notes: list[PlayedNote], tempo_bpm: float, bars: int
 def _follow(client, seconds: float) -> list[Received]:
     """Print what the daemon sends while the performance plays; return the notes it heard.
 
-    Drum onsets and instrument activity are many: once a bar, the drum counts and the instruments
-    active in the latest activity update are printed.
+    Drum onsets and instrument activity are many: once a bar, the drum counts with their MIDI velocities and
+    the instruments active in the latest activity update are printed.
     """
     seen, last_level_s = 0, 0.0
-    drums: Counter = Counter()
+    drums: dict[str, list[int]] = {}
     classes: tuple = ()
     activity: tuple = ()
     deadline = time.monotonic() + seconds
@@ -135,13 +135,13 @@ def _follow(client, seconds: float) -> list[Received]:
         seen += len(messages)
         for message in messages:
             if message.address == "/drum/onset":
-                drums[message.args[0]] += 1
+                drums.setdefault(message.args[0], []).append(round(127 * message.args[1]))
             elif message.address == "/instrument/classes":
                 classes = message.args
             elif message.address == "/instrument/activity":
                 activity = message.args
             if message.address == "/bridge/bar" and drums:
-                print("    drums heard in the audio: " + ", ".join(f"{k} {v}" for k, v in drums.most_common()), flush=True)
+                print("    drums heard in the audio: " + drum_counts(drums), flush=True)
                 drums.clear()
             if message.address == "/bridge/bar" and classes and activity:
                 playing = sorted(((a, c) for c, a in zip(classes, activity) if a >= 0.5), reverse=True)
@@ -153,6 +153,16 @@ def _follow(client, seconds: float) -> list[Received]:
             if line:
                 print(line, flush=True)
     return client.since(0, "/bridge/note")
+
+
+def drum_counts(velocities: dict[str, list[int]]) -> str:
+    """Each drum's strokes and the range of their MIDI velocities, most strokes first, e.g. "hihat 8 (vel
+    64-127), kick 2 (vel 127)"."""
+    def velocity_range(values: list[int]) -> str:
+        return f"vel {min(values)}-{max(values)}" if min(values) < max(values) else f"vel {values[0]}"
+
+    ranked = sorted(velocities.items(), key=lambda item: -len(item[1]))
+    return ", ".join(f"{name} {len(values)} ({velocity_range(values)})" for name, values in ranked)
 
 
 def _show_midi_out(player: JackPlayer) -> None:

@@ -1,6 +1,8 @@
+import re
 import subprocess
 import sys
 
+from bridge.demo import drum_counts
 from tests.conftest import TEST_PERIOD_FRAMES
 
 
@@ -26,4 +28,10 @@ def test_demo_plays_the_bundled_performance_and_hears_every_note_on_the_grid():
     assert "errors 0, dropped 0" in run.stdout
     assert "audio level" in run.stdout
     assert "drums heard in the audio:" in run.stdout and "drum notes on channel 10" in run.stdout
+    assert re.search(r"drums heard in the audio: \w+ \d+ \(vel \d+(-\d+)?\)", run.stdout), run.stdout
     assert "instruments in the audio:" in run.stdout
+
+
+def test_the_demo_shows_each_drum_s_strokes_with_their_velocity_range():
+    assert drum_counts({"kick": [127, 90], "hihat": [60, 64, 127], "snare": [101]}) == (
+        "hihat 3 (vel 60-127), kick 2 (vel 90-127), snare 1 (vel 101)")
