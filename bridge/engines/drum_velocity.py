@@ -25,7 +25,7 @@ from bridge.features import FeatureSpec, log_expand
 # The band (Hz) in which each class's strokes are measured: the kick's thump, the snare's body and wires, the
 # cymbals' sizzle; a class not named here is measured over every band.
 CLASS_BANDS_HZ: dict[str, tuple[float, float]] = {
-    "kick": (20.0, 150.0), "snare": (150.0, 8000.0), "hihat": (5000.0, 22050.0), "tom": (60.0, 500.0),
+    "kick": (20.0, 400.0), "snare": (150.0, 8000.0), "hihat": (5000.0, 22050.0), "tom": (60.0, 500.0),
     "crash": (3000.0, 22050.0), "ride": (2000.0, 22050.0)}
 BEFORE_STROKE_FRAMES = 2  # the stroke's rise is measured from this many frames before its frame
 
