@@ -208,8 +208,12 @@ class Daemon:
             self._set_threshold("drums", value, name, "[drums] thresholds" if name else "[drums] threshold")
         self.analysis.engines.append(self.drums)
         thresholds = ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items())
+        velocities = ("from the strokes' levels (%g dB a tenfold, the loudest of the last %g s at 127)"
+                      % (settings.velocity_curve_db, settings.velocity_memory_s)
+                      if settings.velocity == "level" else "from the activations")
         log.info("drum transcription: model %s (look-ahead up to %.1f ms, %d phase(s) a hop), thresholds %s, "
-                 "channel %d", settings.model, 1000 * model.look_ahead_s, model.phases, thresholds, settings.channel)
+                 "velocities %s, channel %d", settings.model, 1000 * model.look_ahead_s, model.phases, thresholds,
+                 velocities, settings.channel)
 
     def _load_instruments(self, directory: Path) -> None:
         settings = self.config.instruments
