@@ -303,6 +303,8 @@ class Daemon:
         counts["audio_rms_dbfs"] = round(self.level.rms_dbfs, 2)
         if self.drums is not None:
             counts.update({f"drums_threshold_{name}": value for name, value in self.drums.thresholds().items()})
+            counts["drums_velocity_from_level"] = int(self.drums.velocity_source == "level")
+            counts["drums_velocity_curve_db"] = self.drums.velocities.curve_db
         if self.instruments is not None:
             counts.update({f"instruments_threshold_{name}": value
                            for name, value in self.instruments.thresholds().items()})
@@ -390,6 +392,13 @@ class Daemon:
 
     def on_drums_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
         self._set_threshold("drums", value, name, "/drums/threshold")
+
+    def on_drums_velocity(self, raw: RawOsc, source: str, curve_db: float | None = None) -> None:
+        if self.drums is None:
+            self.reporter.error("drums", "/drums/velocity: the drums engine is off (see the model error at start-up)")
+            return
+        self.drums.set_velocity(source, curve_db)  # the route has checked both
+        log.info("drum velocities from the %s (%g dB a tenfold)", source, self.drums.velocities.curve_db)
 
     def on_instruments_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
         self._set_threshold("instruments", value, name, "/instruments/threshold")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bridge.config import VELOCITY_SOURCES
 from bridge.drum_vocabulary import DRUM_NAMES
 from bridge.instrument_vocabulary import INSTRUMENT_NAMES
 from bridge.osc_dispatch import Arg, Route
@@ -76,6 +77,10 @@ def input_routes(daemon: "Daemon") -> list[Route]:
         Route("/drums/threshold", (Arg("value", float, 0.01, 0.99), Arg("drum", str, choices=DRUM_NAMES)),
               daemon.on_drums_threshold, "activation (0-1) that fires a drum onset, for every class or for the "
               "named one (e.g. 0.4 hihat); lower finds softer strokes and more false ones", optional=1),
+        Route("/drums/velocity", (Arg("source", str, choices=VELOCITY_SOURCES), Arg("curve_db", float, 1.0, 200.0)),
+              daemon.on_drums_velocity, "where drum velocities come from: level (how loud each stroke is against "
+              "the loudest of its drum lately; curve_db: a stroke that many dB softer gets a tenth of the velocity, "
+              "40 by default) or activation (how sure the model is)", optional=1),
         Route("/instruments/threshold", (Arg("value", float, 0.01, 0.99), Arg("instrument", str, choices=INSTRUMENT_NAMES)),
               daemon.on_instruments_threshold, "smoothed activity (0-1) above which an instrument turns on (off below "
               "60% of it), for every class or for the named one (e.g. 0.4 piano); by default each class's own, tuned",

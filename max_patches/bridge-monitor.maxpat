@@ -358,6 +358,36 @@
       22
      ]
     }
+   },
+   {
+    "box": {
+     "id": "m10",
+     "maxclass": "message",
+     "text": "/drums/velocity level 40",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      780,
+      80,
+      170,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "m11",
+     "maxclass": "message",
+     "text": "/drums/velocity activation",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      960,
+      80,
+      170,
+      22
+     ]
+    }
    }
   ],
   "lines": [
@@ -593,6 +623,30 @@
     "patchline": {
      "source": [
       "m9",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m10",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m11",
       0
      ],
      "destination": [

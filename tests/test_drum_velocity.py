@@ -106,3 +106,15 @@ def test_the_config_takes_the_velocity_keys_and_refuses_bad_ones(tmp_path):
         path.write_text(f"[drums]\n{bad}\n")
         with pytest.raises(ConfigError):
             load_config(path)
+
+
+def test_the_engine_switches_the_source_and_curve_and_refuses_bad_ones(model):
+    engine = DrumEngine(model, print)
+    engine.set_velocity("activation")
+    assert engine.velocity_source == "activation" and engine.velocities.curve_db == 40.0
+    engine.set_velocity("level", 25.0)
+    assert engine.velocity_source == "level" and engine.velocities.curve_db == 25.0
+    for bad in (("loudness", None), ("level", 0.0)):
+        with pytest.raises(ValueError):
+            engine.set_velocity(*bad)
+    assert engine.velocity_source == "level" and engine.velocities.curve_db == 25.0

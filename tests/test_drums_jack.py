@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 import librosa
+import numpy as np
 import pytest
 
 from bridge.bench import DRUM_BENCH_AUDIO, drum_notes_received, match_drum_notes
@@ -139,3 +140,43 @@ def test_the_jack_period_changed_mid_performance_leaves_the_drum_notes_coming(ja
     on_time = sum(x is not None for x in latencies)
     assert on_time >= ON_TIME_SHARE["drums"] * len(latencies), f"{on_time} of {len(latencies)} within 50 ms"
     assert status["audio_period_frames"] == 256 and status["errors"] == 0, status
+
+
+def test_velocities_follow_the_level_over_jack_and_osc_switches_their_source(jack_server, tmp_path):
+    """The bundled render played twice, the second time 12 dB softer: the drum notes of the second pass come back
+    on MIDI out at about half the velocities of the first, stroke for stroke (the General MIDI curve: 10 ** (-12 /
+    40) = 0.50); then /drums/velocity switches them to the activations, and bad values are reported."""
+    daemon = DaemonProcess(tmp_path, "")
+    peer = JackPlayer()
+    try:
+        peer.connect_to_daemon(daemon.client_name)
+        client = daemon.osc
+        client.send("/bridge/subscribe", client.port)
+        audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
+        start = peer.now_frame() + peer.sample_rate_hz // 4
+        peer.play_at(start, np.concatenate((audio, audio * 10 ** (-12 / 20))))
+        time.sleep(2 * len(audio) / peer.sample_rate_hz + 0.8)
+        notes = [(frame, data) for frame, data, _ in peer.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
+        loud = {(round((frame - start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
+                if frame < start + len(audio)}
+        soft = {(round((frame - start - len(audio)) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data
+                in notes if frame >= start + len(audio)}
+        ratios = [soft[key] / velocity for key, velocity in loud.items() if key in soft]
+        assert len(ratios) >= 30, (len(loud), len(soft))
+        assert 0.35 <= sorted(ratios)[len(ratios) // 2] <= 0.65, sorted(ratios)
+        assert client.status()["drums_velocity_from_level"] == 1
+        client.send("/drums/velocity", "activation")
+        status = client.status_once(lambda status: status["drums_velocity_from_level"] == 0)
+        assert status["drums_velocity_from_level"] == 0 and status["drums_velocity_curve_db"] == 40.0
+        client.send("/drums/velocity", "level", 30.0)
+        status = client.status_once(lambda status: status["drums_velocity_from_level"] == 1)
+        assert status["drums_velocity_curve_db"] == 30.0
+        for bad in (("loudness",), ("level", 0.0), (3,)):
+            index = client.mark()
+            client.send("/drums/velocity", *bad)
+            error = client.wait_for("/bridge/error", 2.0, since=index)
+            assert error is not None and "/drums/velocity" in error.args[1], bad
+        assert client.ping() is not None
+    finally:
+        peer.close()
+        daemon.stop()

@@ -39,7 +39,8 @@ VISUALS = Path(__file__).parents[1] / "max_patches" / "pd" / "bridge-visuals.pd"
 
 @pytest.mark.jack
 @pytest.mark.skipif(shutil.which("pd") is None, reason="Pure Data is not installed (Debian: puredata-core)")
-def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_instrument_activity(daemon, peer):
+def test_pd_visuals_patch_sets_drum_thresholds_and_velocities_and_receives_drum_onsets_and_instrument_activity(
+        daemon, peer):
     import librosa
 
     from bridge.bench import DRUM_BENCH_AUDIO
@@ -48,7 +49,7 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
     pd = subprocess.Popen(
         ["pd", "-nogui", "-noaudio", "-nomidi", "-stderr", "-open", str(VISUALS),
          "-send", f"bridge-config {daemon.osc_port} {reply_port}; drums-threshold 0.45 hihat; "
-                  "instruments-threshold 0.35 piano"],
+                  "drums-velocity level 30; instruments-threshold 0.35 piano"],
         stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -59,6 +60,8 @@ def test_pd_visuals_patch_sets_a_drum_threshold_and_receives_drum_onsets_and_ins
         assert any(line.startswith("CLASSES: drums") for line in lines), lines
         status = daemon.osc.status_once(lambda status: status["drums_threshold_hihat"] == pytest.approx(0.45))
         assert status["drums_threshold_hihat"] == pytest.approx(0.45)
+        status = daemon.osc.status_once(lambda status: status["drums_velocity_curve_db"] == pytest.approx(30.0))
+        assert status["drums_velocity_curve_db"] == pytest.approx(30.0) and status["drums_velocity_from_level"] == 1
         status = daemon.osc.status_once(lambda status: status["instruments_threshold_piano"] == pytest.approx(0.35))
         assert status["instruments_threshold_piano"] == pytest.approx(0.35)
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)

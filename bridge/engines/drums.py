@@ -314,8 +314,6 @@ class DrumEngine:
     def __init__(self, model: DrumModel, on_onset: Callable[[DrumOnset], None], threshold: float | None = None,
                  on_peaks: Callable[[np.ndarray], None] | None = None, peak_frames: int = 10,
                  velocity: VelocitySettings = VelocitySettings()) -> None:
-        if velocity.source not in VELOCITY_SOURCES:
-            raise ValueError(f"no velocity source {velocity.source!r}: choose {' or '.join(VELOCITY_SOURCES)}")
         self.model = model
         self.on_onset = on_onset
         self.on_peaks = on_peaks
@@ -323,7 +321,7 @@ class DrumEngine:
         self.picker = OnsetPicker(len(model.classes), model.thresholds, model.stream_spec.hop_s, phases=model.phases)
         self.meter = PeakMeter(len(model.classes), peak_frames)
         self.velocities = VelocityMeter(model.stream_spec, model.classes, velocity.curve_db, velocity.memory_s)
-        self._level_velocities = velocity.source == "level"
+        self.set_velocity(velocity.source)
         if threshold is not None:
             self.set_threshold(threshold)
         self.frames_processed = 0
@@ -342,6 +340,23 @@ class DrumEngine:
     def thresholds(self) -> dict[str, float]:
         """The current threshold of each class, by name."""
         return thresholds_by_name(self.picker.thresholds, self.model.classes)
+
+    def set_velocity(self, source: str, curve_db: float | None = None) -> None:
+        """Where the velocities come from from now on (``/drums/velocity``): "level" or "activation", and for
+        "level" the decibels a tenfold (``curve_db``; unchanged when None).
+
+        Raises
+        ------
+        ValueError
+            ``source`` is neither, or ``curve_db`` is 0 or less.
+        """
+        if source not in VELOCITY_SOURCES:
+            raise ValueError(f"no velocity source {source!r}: choose {' or '.join(VELOCITY_SOURCES)}")
+        if curve_db is not None and curve_db <= 0:
+            raise ValueError(f"a velocity curve of {curve_db} dB: it must be above 0")
+        self.velocity_source = source
+        if curve_db is not None:
+            self.velocities.curve_db = curve_db
 
     def reset(self) -> None:
         self.features.reset()
@@ -376,7 +391,8 @@ class DrumEngine:
         for frame, c, activation in self.picker(activations):
             frame_hop_s = self.model.stream_spec.hop_s
             onset_s = stroke_time_s(frame, frame_hop_s, self.model.spec.hop_s) - self.model.time_offset_s[c]
-            velocity = self.velocities(c, frame, onset_s) if self._level_velocities else activation_velocity(activation)
+            velocity = (self.velocities(c, frame, onset_s) if self.velocity_source == "level"
+                        else activation_velocity(activation))
             heard_s = (frame + 1) * frame_hop_s
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), heard_s,
                                     time_s))
