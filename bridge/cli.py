@@ -188,19 +188,26 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     from bridge.models import ModelUnavailable
     from bridge.offline import transcribe_drums_file
 
-    if args.output is None and not args.json:
-        print("bridge: give -o OUT.mid, --json, or both", file=sys.stderr)
+    if args.output is None and not args.json and args.plot is None:
+        print("bridge: give -o OUT.mid, --json or --plot OUT.png (or several)", file=sys.stderr)
         return 2
     config = load_config(args.config)
 
     def job() -> dict:
         threshold, class_thresholds = parse_class_values(args.threshold)
-        return transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
-                                     class_thresholds, args.model, config)
+        result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
+                                       class_thresholds, args.model, config)
+        if args.plot:
+            from bridge.drum_vocabulary import DRUM_NAMES
+            from bridge.file_figures import drum_onsets_figure
+
+            drum_onsets_figure(result, list(DRUM_NAMES), Path(args.plot), f"{Path(args.input).name}: drum strokes")
+        return result
 
     def summary(result: dict) -> str:
         counts = Counter(o["drum"] for o in result["onsets"])
-        return (f"{args.output}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s "
+        written = " and ".join(str(path) for path in (args.output, args.plot) if path)
+        return (f"{written}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s "
                 f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
 
     return run_offline(job, (ModelUnavailable, OSError, KeyError, ValueError), args.json, summary)
@@ -214,13 +221,21 @@ def cmd_detect_instruments(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
 
+    def job() -> dict:
+        result = detect_instruments_file(Path(args.input), config)
+        if args.plot:
+            from bridge.file_figures import instrument_activity_figure
+
+            instrument_activity_figure(result, Path(args.plot), Path(args.input).name)
+        return result
+
     def summary(result: dict) -> str:
         tags = sorted(result["clip"].items(), key=lambda kv: -kv[1])
         return (f"{args.input}: {len(result['activity'])} updates every {result['hop_s']:.2f} s; most likely: "
-                + ", ".join(f"{name} {p:.2f}" for name, p in tags[:5]))
+                + ", ".join(f"{name} {p:.2f}" for name, p in tags[:5])
+                + (f"; picture in {args.plot}" if args.plot else ""))
 
-    return run_offline(lambda: detect_instruments_file(Path(args.input), config),
-                       (ModelUnavailable, OSError, KeyError, ValueError), args.json, summary)
+    return run_offline(job, (ModelUnavailable, OSError, KeyError, ValueError), args.json, summary)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -268,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     drums.add_argument("input", metavar="IN.wav", help="any file libsndfile reads (WAV, FLAC, OGG, ...), any sample rate")
     drums.add_argument("-o", "--output", metavar="OUT.mid", help="drum notes on channel 10, GM numbers")
     drums.add_argument("--json", action="store_true", help='print {"onsets": [{"time", "drum", "velocity"}, ...]}')
+    drums.add_argument("--plot", metavar="OUT.png", help="draw every stroke on its drum's row, coloured by its velocity "
+                                                         "(needs matplotlib)")
     drums.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",
                        help="activation 0-1 that fires an onset, for every class (T) or one (e.g. hihat=0.4); "
                             "repeatable (default: tuned, in the manifest)")
@@ -282,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help='print {"classes": [...], "hop_s": h, "time_s": [t per update], "activity": [[p per class] per '
                                   'update], "active": [[class on] per update], "families": [...], "family_activity": '
                                   '[[p per family] per update], "clip": {class: p}}')
+    instruments.add_argument("--plot", metavar="OUT.png", help="draw every class's activity over time, outlined where "
+                                                               "it is on, and the clip tags (needs matplotlib)")
     command("config", cmd_config, "print the default configuration with every key documented")
     command("osc-reference", cmd_osc_reference, "print the OSC address reference as Markdown")
     return parser

@@ -145,3 +145,17 @@ def test_an_unreadable_audio_file_is_a_clear_error(tmp_path, command):
     run = bridge(command, str(bad), "--json")
     assert run.returncode == 1 and "cannot read" in run.stderr and "Traceback" not in run.stderr
     assert "knows its format" in run.stderr and "Warning" not in run.stderr  # a reason, and no library noise
+
+
+@pytest.mark.parametrize("command", ["transcribe-drums", "detect-instruments"])
+def test_the_file_commands_draw_what_they_found(tmp_path, command):
+    import matplotlib.image
+
+    from bridge.demo import DEMO_DATA
+
+    picture = tmp_path / "found.png"
+    run = bridge(command, str(DEMO_DATA / "instruments_trio.wav"), "--plot", str(picture))
+    assert run.returncode == 0, run.stderr
+    assert str(picture) in run.stdout
+    height, width, _ = matplotlib.image.imread(picture).shape
+    assert width >= 600 and height >= 250
