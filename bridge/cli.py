@@ -207,8 +207,8 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     def summary(result: dict) -> str:
         counts = Counter(o["drum"] for o in result["onsets"])
         written = " and ".join(str(path) for path in (args.output, args.plot) if path)
-        return (f"{written}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s "
-                f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
+        found = f" ({', '.join(f'{k} {v}' for k, v in counts.most_common())})" if counts else ""
+        return f"{written}: {len(result['onsets'])} drum notes in {result['duration_s']:.1f} s{found}"
 
     return run_offline(job, (ModelUnavailable, OSError, KeyError, ValueError), args.json, summary)
 
