@@ -51,9 +51,10 @@ def class_of_label(label: str) -> int | None:
     return _CLASS_OF_LABEL.get(label.strip().upper())
 
 
-def _annotated_strokes(path: Path, unknown: Counter | None) -> list[np.ndarray]:
-    """Per class, the (time, velocity) rows of a ``time<TAB>label[<TAB>velocity]`` file sorted by time, the
-    velocity NaN where a line has none."""
+def read_strokes(path: Path, unknown: Counter | None = None) -> list[np.ndarray]:
+    """Per class, the (time, velocity) rows, shape (strokes, 2), of a ``time<TAB>label[<TAB>velocity]`` file,
+    sorted by time: as ``read_annotations``, with the stroke's MIDI velocity (1-127) from the third column, NaN
+    where a line has none."""
     per_class: list[list[tuple[float, float]]] = [[] for _ in DRUM_CLASSES]
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -71,11 +72,5 @@ def _annotated_strokes(path: Path, unknown: Counter | None) -> list[np.ndarray]:
 def read_annotations(path: Path, unknown: Counter | None = None) -> list[np.ndarray]:
     """Onset times per class (sorted, seconds) from a ``time<TAB>label`` file; whitespace also separates,
     ``#`` starts a comment line, and labels of no class are counted in ``unknown`` and skipped. A third column,
-    the stroke's MIDI velocity, is read by ``read_velocities``."""
-    return [rows[:, 0] for rows in _annotated_strokes(path, unknown)]
-
-
-def read_velocities(path: Path) -> list[np.ndarray]:
-    """The MIDI velocities (1-127) of ``read_annotations``' onsets, in the same order, from the file's third
-    column; NaN where a line has none."""
-    return [rows[:, 1] for rows in _annotated_strokes(path, None)]
+    the stroke's MIDI velocity, is read by ``read_strokes``."""
+    return [rows[:, 0] for rows in read_strokes(path, unknown)]

@@ -38,11 +38,10 @@ from typing import Callable, NamedTuple
 import librosa
 import mir_eval
 import numpy as np
+from scipy.stats import spearmanr
 from tqdm import tqdm
 
-from scipy.stats import spearmanr
-
-from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_annotations, read_velocities
+from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_strokes
 
 WINDOW_S = 0.05
 KITS_FILE = "kits.json"  # beside the tracks: the kit of each (track name to kit name)
@@ -116,6 +115,13 @@ def by_class(counts: Counter) -> dict[str, dict[str, int]]:
     return nested
 
 
+def matched_onsets(reference: np.ndarray, times: np.ndarray) -> list[tuple[int, int]]:
+    """(index in ``reference``, index in ``times``) of each stroke of one class matched to an onset (mir_eval's
+    matching within 50 ms); ``times`` in any order, as a transcriber gave them."""
+    order = np.argsort(times, kind="stable")
+    return [(i, int(order[j])) for i, j in mir_eval.util.match_events(reference, np.asarray(times)[order], WINDOW_S)]
+
+
 def heard_after_ms(reference: list[np.ndarray], estimate: Estimate, classes: tuple[str, ...] = MAIN_CLASSES
                    ) -> list[float] | None:
     """For each stroke of ``classes`` (default kick, snare and hi-hat) in ``reference`` that ``estimate`` found
@@ -126,15 +132,14 @@ def heard_after_ms(reference: list[np.ndarray], estimate: Estimate, classes: tup
     delays = []
     for c, drum in enumerate(DRUM_CLASSES):
         if drum.name in classes and len(reference[c]) and len(estimate.times[c]):
-            order = np.argsort(estimate.times[c], kind="stable")
-            times, heard = np.asarray(estimate.times[c])[order], np.asarray(estimate.heard[c])[order]
-            delays += [1000.0 * (heard[j] - reference[c][i]) for i, j in mir_eval.util.match_events(reference[c], times, WINDOW_S)]
+            delays += [1000.0 * (estimate.heard[c][j] - reference[c][i])
+                       for i, j in matched_onsets(reference[c], estimate.times[c])]
     return delays
 
 
 def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray], estimate: Estimate
                           ) -> dict[str, dict[str, float]]:
-    """Per main class, the Spearman correlation of the ``played`` velocities (``read_velocities``) of the strokes
+    """Per main class, the Spearman correlation of the ``played`` velocities (``read_strokes``) of the strokes
     ``estimate`` found with its velocities (``velocity``) and with its activations (``activation``), where it
     found ``MIN_VELOCITY_STROKES`` or more with played velocities and those are not all the same."""
     correlations: dict[str, dict[str, float]] = {}
@@ -143,12 +148,11 @@ def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray],
     for c, drum in enumerate(DRUM_CLASSES):
         if drum.name not in MAIN_CLASSES or not len(reference[c]) or not len(estimate.times[c]):
             continue
-        order = np.argsort(estimate.times[c], kind="stable")
-        pairs = [(played[c][i], j) for i, j in mir_eval.util.match_events(reference[c], np.asarray(estimate.times[c])[order],
-                                                                          WINDOW_S) if np.isfinite(played[c][i])]
+        pairs = [(played[c][i], j) for i, j in matched_onsets(reference[c], estimate.times[c])
+                 if np.isfinite(played[c][i])]
         if len(pairs) < MIN_VELOCITY_STROKES or len({v for v, _ in pairs}) < 2:
             continue
-        truth, found = np.array([v for v, _ in pairs]), order[[j for _, j in pairs]]
+        truth, found = np.array([v for v, _ in pairs]), [j for _, j in pairs]
         correlations[drum.name] = {name: rank_correlation(truth, np.asarray(values, float)[found]) for name, values
                                    in (("velocity", estimate.velocities[c]), ("activation", estimate.activations[c]))}
     return correlations
@@ -223,8 +227,8 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
         false: dict[str, Counter] = {name: Counter() for name in transcribers}
         strokes: Counter = Counter()
         for wav, annotation in tqdm(tracks, desc=f"evaluate {Path(folder).name}"):
-            reference = read_annotations(annotation, unknown)
-            played = read_velocities(annotation)
+            strokes_read = read_strokes(annotation, unknown)
+            reference, played = [rows[:, 0] for rows in strokes_read], [rows[:, 1] for rows in strokes_read]
             strokes.update({drum.name: len(reference[c]) for c, drum in enumerate(DRUM_CLASSES) if len(reference[c])})
             audio, rate = librosa.load(wav, sr=None, mono=True)
             for name, transcribe in transcribers.items():

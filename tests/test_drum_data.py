@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations, read_velocities
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations, read_strokes
 from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
@@ -106,9 +106,10 @@ def test_a_rendered_track_round_trips_through_the_annotation_format(tmp_path):
     write_annotated(tmp_path, "track", audio, hits)
     reference = read_annotations(tmp_path / "track.txt")
     assert sum(len(r) for r in reference) == len(hits)
-    velocities = read_velocities(tmp_path / "track.txt")  # the third column, in the order of the onsets
+    kick_strokes = read_strokes(tmp_path / "track.txt")[0]  # times and velocities (the third column)
     kicks = sorted((h.time_s, h.velocity) for h in hits if h.note in (35, 36))
-    assert np.allclose(reference[0], [t for t, _ in kicks], atol=1e-4) and list(velocities[0]) == [v for _, v in kicks]
+    assert np.allclose(reference[0], [t for t, _ in kicks], atol=1e-4) and list(kick_strokes[:, 1]) == [v for _, v in kicks]
+    assert np.array_equal(kick_strokes[:, 0], reference[0])
     scores = score_track(reference, reference)
     assert all(f == 1.0 for f, _, _ in scores.values())
 

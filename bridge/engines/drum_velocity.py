@@ -47,10 +47,10 @@ class VelocityMeter:
 
     def __init__(self, spec: FeatureSpec, classes: Sequence[str], curve_db: float = 40.0,
                  memory_s: float = 30.0) -> None:
-        if curve_db <= 0 or memory_s <= 0:
-            raise ValueError(f"velocity curve ({curve_db} dB) and memory ({memory_s} s) must be above 0")
+        if memory_s <= 0:
+            raise ValueError(f"a velocity memory of {memory_s} s: it must be above 0")
         self.spec = spec
-        self.curve_db = curve_db
+        self.set_curve(curve_db)
         self._memory_frames = max(1, round(memory_s / spec.hop_s))
         centres = librosa.mel_frequencies(spec.n_mels + 2, fmin=spec.fmin_hz, fmax=spec.fmax_hz)[1:-1]
         self._bands = [self._band(centres, CLASS_BANDS_HZ.get(name, (0.0, np.inf))) for name in classes]
@@ -58,6 +58,18 @@ class VelocityMeter:
         # before it, with room to spare.
         self._history = max(16, round(0.08 / spec.hop_s))
         self.reset()
+
+    def set_curve(self, curve_db: float) -> None:
+        """Decibels below the class's loudest recent stroke at which the velocity falls to a tenth.
+
+        Raises
+        ------
+        ValueError
+            ``curve_db`` is 0 or less.
+        """
+        if curve_db <= 0:
+            raise ValueError(f"a velocity curve of {curve_db} dB: it must be above 0")
+        self.curve_db = curve_db
 
     @staticmethod
     def _band(centres: np.ndarray, band_hz: tuple[float, float]) -> np.ndarray:

@@ -352,11 +352,9 @@ class DrumEngine:
         """
         if source not in VELOCITY_SOURCES:
             raise ValueError(f"no velocity source {source!r}: choose {' or '.join(VELOCITY_SOURCES)}")
-        if curve_db is not None and curve_db <= 0:
-            raise ValueError(f"a velocity curve of {curve_db} dB: it must be above 0")
-        self.velocity_source = source
         if curve_db is not None:
-            self.velocities.curve_db = curve_db
+            self.velocities.set_curve(curve_db)
+        self.velocity_source = source
 
     def reset(self) -> None:
         self.features.reset()
