@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Callable
 
 import librosa
 import numpy as np
@@ -176,6 +177,9 @@ class LogMelStream:
     ----------
     spec : FeatureSpec
         Frame, hop and mel settings.
+    on_samples : callable, optional
+        Called with the stream's samples at ``spec.sample_rate_hz`` as they are
+        resampled, in order and before the frames they complete are returned.
 
     Notes
     -----
@@ -183,8 +187,10 @@ class LogMelStream:
     frame ends after the first ``hop`` samples.
     """
 
-    def __init__(self, spec: FeatureSpec = DRUM_FEATURES) -> None:
+    def __init__(self, spec: FeatureSpec = DRUM_FEATURES,
+                 on_samples: Callable[[np.ndarray], None] | None = None) -> None:
         self.spec = spec
+        self.on_samples = on_samples
         self._resampler = StreamResampler(spec.sample_rate_hz)
         self._window = analysis_window(spec)
         # Built here, not on the first frame: librosa loads its filter code then, and holding the
@@ -205,7 +211,10 @@ class LogMelStream:
     def _resample_pending(self) -> None:
         if self._pending:
             block = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-            self._buffer = np.concatenate((self._buffer, self._resampler.process(block, self._pending_hz)))
+            resampled = self._resampler.process(block, self._pending_hz)
+            if self.on_samples is not None:
+                self.on_samples(resampled)
+            self._buffer = np.concatenate((self._buffer, resampled))
         self._pending, self._pending_samples = [], 0
 
     def samples_wanted(self, sample_rate_hz: int) -> int:

@@ -9,7 +9,7 @@ from bridge.config import ConfigError, VelocitySettings, load_config
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.engines.drum_velocity import VelocityMeter
 from bridge.engines.drums import DrumEngine, DrumModel, transcribe
-from bridge.features import DRUM_FEATURES, LogMelStream
+from bridge.features import DRUM_FEATURES
 
 
 def _noise_burst(rate: int, level: float, seconds: float = 0.2, seed: int = 0) -> np.ndarray:
@@ -17,44 +17,54 @@ def _noise_burst(rate: int, level: float, seconds: float = 0.2, seed: int = 0) -
     return burst * np.exp(-np.arange(len(burst)) / (0.03 * rate)).astype(np.float32)
 
 
-def _stroke_frames(level: float, rate: int = DRUM_FEATURES.sample_rate_hz) -> tuple[np.ndarray, int]:
-    """Log-mel frames of silence and one noise burst at ``level`` 0.1 s in, and the burst's first frame."""
+def _stroke(level: float, rate: int = DRUM_FEATURES.sample_rate_hz) -> np.ndarray:
+    """0.4 s of audio: silence and one noise burst at ``level`` 0.1 s in."""
     audio = np.zeros(int(0.4 * rate), np.float32)
     start = int(0.1 * rate)
     audio[start:start + int(0.2 * rate)] += _noise_burst(rate, level)
-    return LogMelStream(DRUM_FEATURES).process(audio, rate), start // DRUM_FEATURES.hop
+    return audio
+
+
+def _meter_strokes(meter: VelocityMeter, levels: tuple[float, ...], pause_s: float = 0.0) -> list[int]:
+    """The velocities of strokes at ``levels``, one after another (each revealed 15 ms in), ``pause_s`` of
+    silence after each."""
+    rate, elapsed_s, velocities = meter.sample_rate_hz, 0.0, []
+    for level in levels:
+        meter.observe(_stroke(level, rate))
+        velocities.append(meter(0, elapsed_s + 0.1, elapsed_s + 0.115))
+        meter.observe(np.zeros(int(pause_s * rate), np.float32))
+        elapsed_s += 0.4 + pause_s
+    return velocities
 
 
 def test_a_stroke_as_loud_as_the_loudest_is_127_and_one_20_db_under_it_falls_by_the_curve():
-    meter = VelocityMeter(DRUM_FEATURES, ("hihat",), curve_db=40.0, memory_s=30.0)
-    velocities = []
-    for level in (0.5, 0.05, 0.5):  # a stroke, one 20 dB softer, one as loud as the first
-        frames, stroke = _stroke_frames(level)
-        first = meter._end
-        meter.observe(frames)
-        revealed = first + stroke + 2
-        velocities.append(meter(0, revealed, (first + stroke) * DRUM_FEATURES.hop_s))
+    meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("hihat",), curve_db=40.0, memory_s=30.0)
+    velocities = _meter_strokes(meter, (0.5, 0.05, 0.5))  # a stroke, one 20 dB softer, one as loud as the first
     assert velocities[0] == 127 and velocities[2] == 127
     assert abs(velocities[1] - 127 * 10 ** (-20 / 40)) <= 6, velocities  # 40 (the General MIDI curve)
 
 
 def test_the_loudest_stroke_is_forgotten_after_the_memory():
-    meter = VelocityMeter(DRUM_FEATURES, ("hihat",), memory_s=1.0)
-    heard = []
-    for level in (0.5, 0.05, 0.05):
-        frames, stroke = _stroke_frames(level)
-        first = meter._end
-        meter.observe(frames)
-        heard.append(meter(0, first + stroke + 2, (first + stroke) * DRUM_FEATURES.hop_s))
-        meter.observe(np.zeros((int(0.5 / DRUM_FEATURES.hop_s), DRUM_FEATURES.n_mels), np.float32))  # 0.5 s on
+    meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("hihat",), memory_s=1.0)
+    heard = _meter_strokes(meter, (0.5, 0.05, 0.05), pause_s=0.5)
     assert heard[1] < 80 and heard[2] == 127  # 0.9 s after the loud stroke it still counts; 1.8 s after, not
+
+
+def test_a_stroke_is_measured_in_its_drums_band():
+    """A low thump raises the kick's level, not the hi-hat's."""
+    rate = DRUM_FEATURES.sample_rate_hz
+    meter = VelocityMeter(rate, ("kick", "hihat"))
+    t = np.arange(int(0.2 * rate)) / rate
+    meter.observe(np.concatenate((np.zeros(int(0.1 * rate)), 0.5 * np.sin(2 * np.pi * 60 * t))).astype(np.float32))
+    kick_db, hihat_db = (meter.level_db(c, 0.09, 0.115) for c in (0, 1))
+    assert kick_db > -10 and hihat_db < kick_db - 40, (kick_db, hihat_db)
 
 
 def test_the_meter_refuses_a_curve_or_memory_of_zero():
     with pytest.raises(ValueError):
-        VelocityMeter(DRUM_FEATURES, ("kick",), curve_db=0.0)
+        VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("kick",), curve_db=0.0)
     with pytest.raises(ValueError):
-        VelocityMeter(DRUM_FEATURES, ("kick",), memory_s=0.0)
+        VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("kick",), memory_s=0.0)
 
 
 @pytest.fixture(scope="module", params=["drums", "drums_lookahead"])

@@ -1,15 +1,17 @@
 """MIDI velocities of drum strokes from how loud they are played.
 
 The network's activation tells how sure it is of a stroke, not how hard the stroke was: a clear ghost note
-comes out as sure as an accent. ``VelocityMeter`` measures what each stroke adds to its class's band of the
-log-mel frames (the power that rose, band by band, from a frame before the stroke to the frame that revealed
-it) and maps it against the loudest stroke of that class in the last ``memory_s`` seconds, by the General MIDI
-velocity curve: a stroke as loud is 127, one ``curve_db`` quieter a tenth of that (12.7), down to 1. The
-evaluation (``python -m export evaluate drums``, on annotations with a velocity column) measures how well the
-velocities follow the played ones.
+comes out as sure as an accent. ``VelocityMeter`` measures each stroke's peak in its class's band of the audio
+(a second-order Butterworth filter) from just before the stroke to the end of the frame that revealed it, and
+maps it against the loudest stroke of that class in the last ``memory_s`` seconds by the General MIDI velocity
+curve: a stroke as loud is 127, one ``curve_db`` quieter a tenth of that (12.7), down to 1. The peak of the
+waveform comes within a few milliseconds of the attack, while the power of a log-mel frame, whose window still
+holds little of a stroke named early, grows for tens of them. The evaluation (``python -m export evaluate
+drums``, on annotations with a velocity column) measures how well the velocities follow the played ones.
 
->>> from bridge.features import DRUM_FEATURES
->>> meter = VelocityMeter(DRUM_FEATURES, ("kick", "snare", "hihat"))
+>>> meter = VelocityMeter(22050, ("kick", "snare", "hihat"))
+>>> meter.observe(samples)  # every block of the stream, at 22050 Hz
+>>> meter(0, stroke_s=1.20, heard_s=1.215)  # the velocity of a kick at 1.2 s revealed by a frame ending 15 ms later
 """
 
 from __future__ import annotations
@@ -17,26 +19,44 @@ from __future__ import annotations
 from collections import deque
 from typing import Sequence
 
-import librosa
 import numpy as np
+from scipy import signal
 
-from bridge.features import FeatureSpec, log_expand
+# The band (Hz; None: no edge there) in which each class's strokes are measured: the kick's thump, the snare's
+# body and wires, the cymbals' sizzle. Kick, snare and hi-hat were chosen on validation renders (the drum card's
+# history); a class not named here is measured on the whole signal.
+CLASS_BANDS_HZ: dict[str, tuple[float | None, float | None]] = {
+    "kick": (None, 400.0), "snare": (150.0, 8000.0), "hihat": (8000.0, None), "tom": (60.0, 500.0),
+    "crash": (3000.0, None), "ride": (2000.0, None)}
+BEFORE_STROKE_S = 0.01  # the peak is sought from this long before the stroke's time
+# The band filter runs this long before the sought stretch, so that its start-up has died away (the slowest
+# edge, the tom's 60 Hz, decays by a factor e in 3.8 ms).
+SETTLE_S = 0.02
+KEEP_S = 0.1  # audio kept from before each block: enough for a stroke the block's first frame reveals
 
-# The band (Hz) in which each class's strokes are measured: the kick's thump, the snare's body and wires, the
-# cymbals' sizzle; a class not named here is measured over every band.
-CLASS_BANDS_HZ: dict[str, tuple[float, float]] = {
-    "kick": (20.0, 400.0), "snare": (150.0, 8000.0), "hihat": (5000.0, 22050.0), "tom": (60.0, 500.0),
-    "crash": (3000.0, 22050.0), "ride": (2000.0, 22050.0)}
-BEFORE_STROKE_FRAMES = 2  # the stroke's rise is measured from this many frames before its frame
+
+def band_filter(band_hz: tuple[float | None, float | None], sample_rate_hz: int) -> np.ndarray | None:
+    """Second-order sections of a second-order Butterworth filter for ``band_hz``; None for no band."""
+    low, high = band_hz
+    nyquist = sample_rate_hz / 2
+    if high is not None and high >= nyquist:
+        high = None
+    if low is None and high is None:
+        return None
+    if low is None:
+        return signal.butter(2, high / nyquist, "lowpass", output="sos")
+    if high is None:
+        return signal.butter(2, low / nyquist, "highpass", output="sos")
+    return signal.butter(2, [low / nyquist, high / nyquist], "bandpass", output="sos")
 
 
 class VelocityMeter:
-    """Velocity 1-127 of each stroke from its level against the class's loudest recent stroke.
+    """Velocity 1-127 of each stroke from its peak level against the class's loudest recent stroke.
 
     Parameters
     ----------
-    spec : FeatureSpec
-        The frames the engine streams (``DrumModel.stream_spec``).
+    sample_rate_hz : int
+        The rate of the samples it observes (the engine's feature rate).
     classes : sequence of str
         The model's classes, in order.
     curve_db : float
@@ -45,18 +65,15 @@ class VelocityMeter:
         How long a stroke stays the class's reference.
     """
 
-    def __init__(self, spec: FeatureSpec, classes: Sequence[str], curve_db: float = 40.0,
+    def __init__(self, sample_rate_hz: int, classes: Sequence[str], curve_db: float = 40.0,
                  memory_s: float = 30.0) -> None:
         if memory_s <= 0:
             raise ValueError(f"a velocity memory of {memory_s} s: it must be above 0")
-        self.spec = spec
+        self.sample_rate_hz = sample_rate_hz
+        self.memory_s = memory_s
         self.set_curve(curve_db)
-        self._memory_frames = max(1, round(memory_s / spec.hop_s))
-        centres = librosa.mel_frequencies(spec.n_mels + 2, fmin=spec.fmin_hz, fmax=spec.fmax_hz)[1:-1]
-        self._bands = [self._band(centres, CLASS_BANDS_HZ.get(name, (0.0, np.inf))) for name in classes]
-        # Frames before a block that a stroke it reveals may need: its look-ahead, time offset and the frames
-        # before it, with room to spare.
-        self._history = max(16, round(0.08 / spec.hop_s))
+        self._filters = [band_filter(CLASS_BANDS_HZ.get(name, (None, None)), sample_rate_hz) for name in classes]
+        self._keep = round(KEEP_S * sample_rate_hz)
         self.reset()
 
     def set_curve(self, curve_db: float) -> None:
@@ -71,42 +88,42 @@ class VelocityMeter:
             raise ValueError(f"a velocity curve of {curve_db} dB: it must be above 0")
         self.curve_db = curve_db
 
-    @staticmethod
-    def _band(centres: np.ndarray, band_hz: tuple[float, float]) -> np.ndarray:
-        inside = (centres >= band_hz[0]) & (centres < band_hz[1])
-        return inside if inside.any() else np.ones_like(inside)
-
     def reset(self) -> None:
         """Forget the stream and every class's reference."""
-        self._recent = np.zeros((self._history, self.spec.n_mels), np.float32)
-        self._end = 0  # stream index of the frame after the newest in ``_recent``
-        self._loudest: list[deque[tuple[int, float]]] = [deque() for _ in self._bands]
+        self._recent = np.zeros(self._keep, np.float32)
+        self._end = 0  # stream index of the sample after the newest in ``_recent``
+        self._loudest: list[deque[tuple[float, float]]] = [deque() for _ in self._filters]
 
-    def observe(self, frames: np.ndarray) -> None:
-        """Keep a block of new log-mel frames (frames, n_mels) of the stream, every block, silent or not, and
-        the frames before it that its strokes may need."""
-        if len(frames):
-            self._recent = np.concatenate((self._recent[-self._history:], frames))
-            self._end += len(frames)
+    def observe(self, samples: np.ndarray) -> None:
+        """Keep the stream's new samples, every block, silent or not, and the audio before them that their
+        strokes may need."""
+        if len(samples):
+            self._recent = np.concatenate((self._recent[-self._keep:], samples))
+            self._end += len(samples)
 
-    def level_db(self, class_index: int, frame: int, before_frame: int) -> float:
-        """Power (dB) that rose in the class's band from ``before_frame`` to ``frame`` (stream indices of
-        observed frames; the oldest kept frame stands in for one older)."""
+    def level_db(self, class_index: int, start_s: float, end_s: float) -> float:
+        """Peak (dB of full scale) of the class's band from stream time ``start_s`` to ``end_s``, of the samples
+        observed (the band filter starts ``SETTLE_S`` earlier; audio before the oldest kept sample counts as
+        silence)."""
         oldest = self._end - len(self._recent)
-        rows = np.clip(np.array([before_frame, frame]) - oldest, 0, len(self._recent) - 1)
-        before, now = log_expand(self._recent[rows][:, self._bands[class_index]], self.spec)
-        return float(10.0 * np.log10(np.maximum(now - before, 0.0).sum() + 1e-12))
+        end = int(np.clip(round(end_s * self.sample_rate_hz) - oldest, 1, len(self._recent)))
+        start = int(np.clip(round(start_s * self.sample_rate_hz) - oldest, 0, end - 1))
+        settle = max(0, start - round(SETTLE_S * self.sample_rate_hz))
+        sos = self._filters[class_index]
+        audio = self._recent[settle:end]
+        band = audio if sos is None else signal.sosfilt(sos, audio)
+        return float(20.0 * np.log10(np.max(np.abs(band[start - settle:])) + 1e-9))
 
-    def __call__(self, class_index: int, frame: int, stroke_s: float) -> int:
-        """The velocity of a stroke of class ``class_index`` at stream time ``stroke_s`` that ``frame`` revealed."""
-        before = int(stroke_s / self.spec.hop_s) - BEFORE_STROKE_FRAMES
-        level = self.level_db(class_index, frame, min(before, frame - 1))
-        loudest = self._loudest[class_index]  # (frame, level), levels falling: the front is the loudest
-        while loudest and loudest[0][0] <= frame - self._memory_frames:
+    def __call__(self, class_index: int, stroke_s: float, heard_s: float) -> int:
+        """The velocity of a stroke of class ``class_index`` at stream time ``stroke_s`` revealed by the frame
+        that ends at ``heard_s``."""
+        level = self.level_db(class_index, stroke_s - BEFORE_STROKE_S, heard_s)
+        loudest = self._loudest[class_index]  # (time, level), levels falling: the front is the loudest
+        while loudest and loudest[0][0] <= heard_s - self.memory_s:
             loudest.popleft()
         while loudest and loudest[-1][1] <= level:
             loudest.pop()
-        loudest.append((frame, level))
+        loudest.append((heard_s, level))
         velocity = 127.0 * 10.0 ** ((level - loudest[0][1]) / self.curve_db)
         return int(np.clip(round(velocity), 1, 127))
 

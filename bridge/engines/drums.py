@@ -317,10 +317,11 @@ class DrumEngine:
         self.model = model
         self.on_onset = on_onset
         self.on_peaks = on_peaks
-        self.features = LogMelStream(model.stream_spec)
+        self.velocities = VelocityMeter(model.stream_spec.sample_rate_hz, model.classes, velocity.curve_db,
+                                        velocity.memory_s)
+        self.features = LogMelStream(model.stream_spec, on_samples=self.velocities.observe)
         self.picker = OnsetPicker(len(model.classes), model.thresholds, model.stream_spec.hop_s, phases=model.phases)
         self.meter = PeakMeter(len(model.classes), peak_frames)
-        self.velocities = VelocityMeter(model.stream_spec, model.classes, velocity.curve_db, velocity.memory_s)
         self.set_velocity(velocity.source)
         if threshold is not None:
             self.set_threshold(threshold)
@@ -373,7 +374,6 @@ class DrumEngine:
         frames = self.features.process(samples, sample_rate_hz)
         if not len(frames):
             return
-        self.velocities.observe(frames)
         if not frames.any():
             # Digital silence: the model rests and starts over from silence, as every track began in training.
             if not self._silent:
@@ -389,9 +389,9 @@ class DrumEngine:
         for frame, c, activation in self.picker(activations):
             frame_hop_s = self.model.stream_spec.hop_s
             onset_s = stroke_time_s(frame, frame_hop_s, self.model.spec.hop_s) - self.model.time_offset_s[c]
-            velocity = (self.velocities(c, frame, onset_s) if self.velocity_source == "level"
-                        else activation_velocity(activation))
             heard_s = (frame + 1) * frame_hop_s
+            velocity = (self.velocities(c, onset_s, heard_s) if self.velocity_source == "level"
+                        else activation_velocity(activation))
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), heard_s,
                                     time_s))
         self.frames_processed += len(frames)
