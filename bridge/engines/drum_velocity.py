@@ -23,11 +23,11 @@ import numpy as np
 from scipy import signal
 
 # The band (Hz; None: no edge there) in which each class's strokes are measured: the kick's thump, the snare's
-# body and wires, the cymbals' sizzle. Kick, snare and hi-hat were chosen on validation renders (the drum card's
-# history); a class not named here is measured on the whole signal.
+# body and wires, the toms' boom, the cymbals' sizzle; chosen on validation renders (the drum card's history), but
+# the crash's, which too few of them play to choose by. A class not named here is measured on the whole signal.
 CLASS_BANDS_HZ: dict[str, tuple[float | None, float | None]] = {
     "kick": (None, 400.0), "snare": (150.0, 8000.0), "hihat": (8000.0, None), "tom": (60.0, 500.0),
-    "crash": (3000.0, None), "ride": (2000.0, None)}
+    "crash": (3000.0, None), "ride": (8000.0, None)}
 BEFORE_STROKE_S = 0.01  # the peak is sought from this long before the stroke's time
 # The band filter runs this long before the sought stretch, so that its start-up has died away (the slowest
 # edge, the tom's 60 Hz, decays by a factor e in 3.8 ms).
