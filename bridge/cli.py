@@ -12,7 +12,7 @@ import sys
 from typing import Callable
 
 from bridge import __version__
-from bridge.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from bridge.config import DEFAULT_CONFIG_PATH, VELOCITY_REFERENCES, ConfigError, load_config
 
 log = logging.getLogger("bridge")
 
@@ -196,7 +196,7 @@ def cmd_transcribe_drums(args: argparse.Namespace) -> int:
     def job() -> dict:
         threshold, class_thresholds = parse_class_values(args.threshold)
         result = transcribe_drums_file(Path(args.input), Path(args.output) if args.output else None, threshold,
-                                       class_thresholds, args.model, config)
+                                       class_thresholds, args.model, config, args.velocity_reference)
         if args.plot:
             from bridge.drum_vocabulary import DRUM_NAMES
             from bridge.file_figures import drum_onsets_figure
@@ -292,6 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="drums (default, as live) names each stroke once it has heard 12.5-17.5 ms of it (a "
                             "snare 17.5-22.5 ms); drums_lookahead hears 20-30 ms: fewer false kicks and hi-hats, "
                             "fewer strokes found, notes later; it scores higher on two of the eight held-out sets")
+    drums.add_argument("--velocity-reference", default="file", choices=VELOCITY_REFERENCES,
+                       help="with velocities from the levels ([drums] velocity, the default): file (default) maps "
+                            "each drum's strokes against its loudest in the whole file; running, as live, against "
+                            "its loudest so far in the last velocity_memory_s, so that its first strokes come out "
+                            "at 127 until a louder one")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

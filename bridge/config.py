@@ -81,6 +81,9 @@ class InpaintConfig:
 
 
 VELOCITY_SOURCES = ("level", "activation")
+# What a file's velocities from the levels are mapped against: each drum's loudest stroke in the whole file, or,
+# as live, its loudest so far (``bridge transcribe-drums --velocity-reference``).
+VELOCITY_REFERENCES = ("file", "running")
 
 
 @dataclass(frozen=True)

@@ -305,6 +305,8 @@ class Daemon:
             counts.update({f"drums_threshold_{name}": value for name, value in self.drums.thresholds().items()})
             counts["drums_velocity_from_level"] = int(self.drums.velocity_source == "level")
             counts["drums_velocity_curve_db"] = self.drums.velocities.curve_db
+            counts.update({f"drums_velocity_reference_{name}": level
+                           for name, level in self.drums.velocity_references().items()})
         if self.instruments is not None:
             counts.update({f"instruments_threshold_{name}": value
                            for name, value in self.instruments.thresholds().items()})
@@ -399,6 +401,24 @@ class Daemon:
             return
         self.drums.set_velocity(source, curve_db)  # the route has checked both
         log.info("drum velocities from the %s (%g dB a tenfold)", source, self.drums.velocities.curve_db)
+
+    def on_drums_velocity_reference(self, raw: RawOsc, command: str) -> None:
+        address = "/drums/velocity_reference"
+        if self.drums is None:
+            self.reporter.error("drums", f"{address}: the drums engine is off (see the model error at start-up)")
+            return
+        if command == "adapt":
+            self.drums.velocities.adapt()
+            log.info("drum velocities against each drum's loudest stroke lately")
+            return
+        held = self.drums.hold_velocity_references()
+        if not held:
+            memory_s = self.drums.velocities.memory_s
+            self.reporter.error("drums", f"{address} hold: no drum stroke in the last {memory_s:g} s to hold; the "
+                                         "references follow the strokes")
+            return
+        levels = ", ".join(f"{name} {level:.1f} dBFS" for name, level in held.items())
+        log.info("drum velocity references held: %s", levels)
 
     def on_instruments_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
         self._set_threshold("instruments", value, name, "/instruments/threshold")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.config import Config, load_config
+from bridge.config import VELOCITY_REFERENCES, Config, load_config
 from bridge.engines.drums import DEFAULT_DRUM_MODEL
 from bridge.engines.inpaint import BAR_TICKS, InpaintModel, gap_context, has_notes
 from bridge.midi_file import append_events, read_notes, write_notes
@@ -78,21 +78,25 @@ def write_drum_midi(path: Path, onsets: list, note_s: float = 0.05) -> None:
 
 def transcribe_drums_file(source: Path, output: Path | None, threshold: float | None = None,
                           class_thresholds: dict[str, float] | None = None, model_name: str = DEFAULT_DRUM_MODEL,
-                          config: Config | None = None) -> dict:
+                          config: Config | None = None, velocity_reference: str = "file") -> dict:
     """Stream an audio file through the live drum engine with the model ``model_name``; write drum MIDI
     to ``output`` if given.
 
     ``config`` (the defaults when None) gives the models' folder and provider, the velocities (``[drums]
     velocity`` and its curve and memory) and thresholds: its ``[drums] threshold`` unless ``threshold`` is given,
     then its ``[drums.thresholds]`` under ``class_thresholds`` (those of ``bridge.engines.drums.transcribe``).
+    Velocities from the levels are mapped against each drum's loudest stroke in the whole file where
+    ``velocity_reference`` is "file", against its loudest so far where it is "running" (as live).
 
     Raises
     ------
     ValueError
         The file cannot be read as audio, or a threshold is out of range or names no drum class.
     """
-    from bridge.engines.drums import DrumModel, transcribe
+    from bridge.engines.drums import DrumModel, against_loudest_in_file, transcribe
 
+    if velocity_reference not in VELOCITY_REFERENCES:
+        raise ValueError(f"no velocity reference {velocity_reference!r}: choose {' or '.join(VELOCITY_REFERENCES)}")
     config = config or load_config()
     if threshold is None and config.drums.threshold:
         threshold = config.drums.threshold
@@ -101,9 +105,11 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     onsets = transcribe(audio, sample_rate_hz, model, threshold,
                         class_thresholds={**config.drums.thresholds, **(class_thresholds or {})},
                         velocity=config.drums.velocity_settings())
+    if velocity_reference == "file" and config.drums.velocity == "level":
+        onsets = against_loudest_in_file(onsets, config.drums.velocity_curve_db)
     if output is not None:
         write_drum_midi(output, onsets)
-    return {"model": model_name, "sample_rate_hz": int(sample_rate_hz),
+    return {"model": model_name, "sample_rate_hz": int(sample_rate_hz), "velocity_reference": velocity_reference,
             "duration_s": round(len(audio) / sample_rate_hz, 3),
             "onsets": [{"time": round(o.time_s, 4), "drum": o.name, "velocity": o.velocity} for o in onsets]}
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from bridge.drum_vocabulary import DRUM_CLASSES, read_annotations
 from bridge.engines.class_thresholds import set_class_threshold
-from bridge.engines.drums import DEFAULT_DRUM_MODEL, DrumModel, transcribe
+from bridge.config import VelocitySettings
+from bridge.engines.drums import DEFAULT_DRUM_MODEL, DrumModel, DrumOnset, against_loudest_in_file, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import MODELS_DIR
 from export.evaluate_drums import Estimate, Transcriber
@@ -35,14 +36,20 @@ def onnx_transcriber(directory: Path, name: str = DEFAULT_DRUM_MODEL, threshold:
         set_class_threshold(model.thresholds, model.classes, value, drum, "drum")
 
     def run(audio: np.ndarray, sample_rate_hz: int) -> Estimate:
-        fields = ("time_s", "heard_s", "velocity", "activation")
-        per_class: dict[str, list[list[float]]] = {field: [[] for _ in DRUM_CLASSES] for field in fields}
-        for onset in transcribe(audio, sample_rate_hz, model):
-            for field in fields:
-                per_class[field][onset.class_index].append(getattr(onset, field))
-        return Estimate(*([np.array(values) for values in per_class[field]] for field in fields))
+        onsets = transcribe(audio, sample_rate_hz, model)
+        against_file = against_loudest_in_file(onsets, VelocitySettings().curve_db)
+        return Estimate(*(per_class(onsets, field) for field in ("time_s", "heard_s", "velocity", "activation")),
+                        per_class(against_file, "velocity"))
 
     return run
+
+
+def per_class(onsets: list[DrumOnset], field: str) -> list[np.ndarray]:
+    """The ``field`` of the onsets of each class, in their order."""
+    values: list[list[float]] = [[] for _ in DRUM_CLASSES]
+    for onset in onsets:
+        values[onset.class_index].append(getattr(onset, field))
+    return [np.array(column) for column in values]
 
 
 def pfnmf_transcriber(path: Path) -> Transcriber:

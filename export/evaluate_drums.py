@@ -50,13 +50,16 @@ MIN_VELOCITY_STROKES = 4  # found strokes of a class a track needs for its veloc
 
 class Estimate(NamedTuple):
     """What a transcriber found in a track: the onset times per class and, from a streaming transcriber, per
-    class the time each of them was heard (``bridge.engines.drums.DrumOnset.heard_s``), its velocity and its
-    activation, in the order of ``times``; else None."""
+    class the time each of them was heard (``bridge.engines.drums.DrumOnset.heard_s``), its velocity as live, its
+    activation and its velocity against the loudest stroke of its class in the track
+    (``bridge.engines.drums.against_loudest_in_file``, as ``bridge transcribe-drums`` gives it), in the order of
+    ``times``; else None."""
 
     times: list[np.ndarray]
     heard: list[np.ndarray] | None = None
     velocities: list[np.ndarray] | None = None
     activations: list[np.ndarray] | None = None
+    file_velocities: list[np.ndarray] | None = None
 
 
 Transcriber = Callable[[np.ndarray, int], list[np.ndarray] | Estimate]  # (audio, rate) -> onset times per class
@@ -140,11 +143,14 @@ def heard_after_ms(reference: list[np.ndarray], estimate: Estimate, classes: tup
 def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray], estimate: Estimate
                           ) -> dict[str, dict[str, float]]:
     """Per main class, the Spearman correlation of the ``played`` velocities (``read_strokes``) of the strokes
-    ``estimate`` found with its velocities (``velocity``) and with its activations (``activation``), where it
-    found ``MIN_VELOCITY_STROKES`` or more with played velocities and those are not all the same."""
+    ``estimate`` found with its velocities (``velocity``), with its activations (``activation``) and, where it has
+    them, with its velocities against the track's loudest strokes (``file_velocity``), where it found
+    ``MIN_VELOCITY_STROKES`` or more with played velocities and those are not all the same."""
     correlations: dict[str, dict[str, float]] = {}
     if estimate.velocities is None or estimate.activations is None:
         return correlations
+    measures = (("velocity", estimate.velocities), ("activation", estimate.activations)) + (
+        (("file_velocity", estimate.file_velocities),) if estimate.file_velocities is not None else ())
     for c, drum in enumerate(DRUM_CLASSES):
         if drum.name not in MAIN_CLASSES or not len(reference[c]) or not len(estimate.times[c]):
             continue
@@ -153,8 +159,8 @@ def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray],
         if len(pairs) < MIN_VELOCITY_STROKES or len({v for v, _ in pairs}) < 2:
             continue
         truth, found = np.array([v for v, _ in pairs]), [j for _, j in pairs]
-        correlations[drum.name] = {name: rank_correlation(truth, np.asarray(values, float)[found]) for name, values
-                                   in (("velocity", estimate.velocities[c]), ("activation", estimate.activations[c]))}
+        correlations[drum.name] = {name: rank_correlation(truth, np.asarray(values[c], float)[found])
+                                   for name, values in measures}
     return correlations
 
 
@@ -301,15 +307,17 @@ def markdown_kit_table(report: dict, max_kits: int = 4) -> str:
 
 def markdown_velocity_table(report: dict) -> str:
     """One row per (set, streaming method) with ``velocities``: for kick, snare and hi-hat, the mean Spearman
-    correlation of its velocities with the played ones, and of its activations; empty where none has them."""
-    lines = ["| set | method | kick: velocity / activation | snare: velocity / activation | "
-             "hi-hat: velocity / activation | tracks (K, S, H) |", "|---|---|---|---|---|---|"]
+    correlation with the played velocities of its velocities as live, of those against the track's loudest strokes
+    and of its activations; empty where none has them."""
+    lines = ["| set | method | kick: live / file / activation | snare: live / file / activation | "
+             "hi-hat: live / file / activation | tracks (K, S, H) |", "|---|---|---|---|---|---|"]
     for folder, entry in report.items():
         for method, summary in entry["methods"].items():
             following = summary.get("velocities")
             if not following:
                 continue
-            cells = [f"{following[n]['velocity']:.2f} / {following[n]['activation']:.2f}" if n in following else "-"
+            cells = [" / ".join(f"{following[n][key]:.2f}" if key in following[n] else "-"
+                                for key in ("velocity", "file_velocity", "activation")) if n in following else "-"
                      for n in MAIN_CLASSES]
             tracks = ", ".join(str(following[n]["tracks"]) if n in following else "0" for n in MAIN_CLASSES)
             lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | {tracks} |")

@@ -388,6 +388,36 @@
       22
      ]
     }
+   },
+   {
+    "box": {
+     "id": "m12",
+     "maxclass": "message",
+     "text": "/drums/velocity_reference hold",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      780,
+      110,
+      170,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "m13",
+     "maxclass": "message",
+     "text": "/drums/velocity_reference adapt",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      960,
+      110,
+      170,
+      22
+     ]
+    }
    }
   ],
   "lines": [
@@ -647,6 +677,30 @@
     "patchline": {
      "source": [
       "m11",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m12",
+      0
+     ],
+     "destination": [
+      "o1",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "m13",
       0
      ],
      "destination": [

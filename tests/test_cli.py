@@ -63,6 +63,26 @@ def test_transcribe_drums_writes_midi_and_json(tmp_path):
     assert len(notes) == len(onsets) and all(m.channel == 9 for m in notes)
 
 
+def test_transcribe_drums_maps_velocities_against_the_files_loudest_strokes_or_as_live():
+    from bridge.bench import DRUM_BENCH_AUDIO
+
+    def velocities(*options: str) -> tuple[str, dict[str, list[int]]]:
+        run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", *options)
+        assert run.returncode == 0, run.stderr
+        result = json.loads(run.stdout)
+        by_drum: dict[str, list[int]] = {}
+        for onset in result["onsets"]:
+            by_drum.setdefault(onset["drum"], []).append(onset["velocity"])
+        return result["velocity_reference"], by_drum
+
+    (default, whole), (running, live) = velocities(), velocities("--velocity-reference", "running")
+    assert default == "file" and running == "running"
+    assert {len(v) for v in whole.values()} == {len(v) for v in live.values()}  # the same strokes
+    assert all(max(v) == 127 for v in whole.values())
+    assert all(w <= r for drum in whole for w, r in zip(whole[drum], live[drum]))  # live, none is held back so far
+    assert bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", "--velocity-reference", "song").returncode == 2
+
+
 @pytest.mark.parametrize("model", ["drums", "drums_lookahead"])
 def test_transcribe_drums_places_each_models_onsets_at_the_strokes(model):
     """The models name a stroke 12.5-17.5 (a snare 17.5-22.5) or 20-30 ms after it sounds; their onsets must still

@@ -374,12 +374,17 @@ def test_velocities_are_scored_where_annotations_have_them():
     times[0] = reference[0][::-1] + 0.01  # found in reverse order: the matching must pair them back
     velocities, activations = [np.zeros(0) for _ in DRUM_CLASSES], [np.zeros(0) for _ in DRUM_CLASSES]
     velocities[0], activations[0] = np.array([127.0, 100, 90, 50, 30, 10]), np.full(6, 0.9)
-    correlations = velocity_correlations(reference, played, Estimate(times, times, velocities, activations))
-    assert correlations == {"kick": {"velocity": 1.0, "activation": 0.0}}  # a constant side counts as 0
+    against_file = [velocities[0][::-1]] + velocities[1:]  # the other way round: a correlation of -1
+    correlations = velocity_correlations(reference, played,
+                                         Estimate(times, times, velocities, activations, against_file))
+    assert correlations == {"kick": {"velocity": 1.0, "activation": 0.0, "file_velocity": -1.0}}  # constant: 0
+    assert velocity_correlations(reference, played, Estimate(times, times, velocities, activations)) == {
+        "kick": {"velocity": 1.0, "activation": 0.0}}  # no velocities against the file's loudest
     assert velocity_correlations(reference, [np.full(len(r), np.nan) for r in reference],
                                  Estimate(times, times, velocities, activations)) == {}  # no velocity column
     assert velocity_correlations(reference, played, Estimate(times, times)) == {}  # an offline transcriber
     summary = {"velocities": mean_correlations([correlations, {}])}
-    assert summary["velocities"] == {"kick": {"velocity": 1.0, "activation": 0.0, "tracks": 1}}
+    assert summary["velocities"] == {"kick": {"velocity": 1.0, "activation": 0.0, "file_velocity": -1.0, "tracks": 1}}
     table = markdown_velocity_table({"set": {"methods": {"model": summary, "pfnmf": {}}}})
-    assert table.splitlines()[2] == "| set | model | 1.00 / 0.00 | - | - | 1, 0, 0 |" and len(table.splitlines()) == 3
+    assert table.splitlines()[2] == "| set | model | 1.00 / -1.00 / 0.00 | - | - | 1, 0, 0 |"
+    assert len(table.splitlines()) == 3

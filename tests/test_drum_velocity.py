@@ -8,7 +8,7 @@ from bridge.bench import DRUM_BENCH_AUDIO
 from bridge.config import ConfigError, VelocitySettings, load_config
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.engines.drum_velocity import VelocityMeter
-from bridge.engines.drums import DrumEngine, DrumModel, transcribe
+from bridge.engines.drums import DrumEngine, DrumModel, against_loudest_in_file, transcribe
 from bridge.features import DRUM_FEATURES
 
 
@@ -28,12 +28,12 @@ def _stroke(level: float, rate: int = DRUM_FEATURES.sample_rate_hz) -> np.ndarra
 def _meter_strokes(meter: VelocityMeter, levels: tuple[float, ...], pause_s: float = 0.0) -> list[int]:
     """The velocities of strokes at ``levels``, one after another (each revealed 15 ms in), ``pause_s`` of
     silence after each."""
-    rate, elapsed_s, velocities = meter.sample_rate_hz, 0.0, []
+    velocities = []
     for level in levels:
-        meter.observe(_stroke(level, rate))
-        velocities.append(meter(0, elapsed_s + 0.1, elapsed_s + 0.115))
-        meter.observe(np.zeros(int(pause_s * rate), np.float32))
-        elapsed_s += 0.4 + pause_s
+        start_s = meter.stream_s
+        meter.observe(_stroke(level, meter.sample_rate_hz))
+        velocities.append(meter(0, start_s + 0.1, start_s + 0.115)[1])
+        meter.observe(np.zeros(int(pause_s * meter.sample_rate_hz), np.float32))
     return velocities
 
 
@@ -48,6 +48,19 @@ def test_the_loudest_stroke_is_forgotten_after_the_memory():
     meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("hihat",), memory_s=1.0)
     heard = _meter_strokes(meter, (0.5, 0.05, 0.05), pause_s=0.5)
     assert heard[1] < 80 and heard[2] == 127  # 0.9 s after the loud stroke it still counts; 1.8 s after, not
+
+
+def test_a_held_reference_outlasts_the_memory_until_the_meter_adapts_again():
+    meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("hihat",), memory_s=1.0)
+    assert meter.hold() == {}  # nothing heard yet: nothing to hold, the reference follows the strokes
+    _meter_strokes(meter, (0.5,), pause_s=0.5)
+    assert set(meter.hold()) == {0} and set(meter.held()) == {0}
+    meter.observe(np.zeros(meter.sample_rate_hz, np.float32))
+    held = _meter_strokes(meter, (0.05, 0.05))  # 20 dB softer, 1.8 s and more after the loud one
+    meter.adapt()
+    followed = _meter_strokes(meter, (0.05,))
+    assert all(abs(v - 127 * 10 ** (-20 / 40)) <= 6 for v in held) and followed == [127], (held, followed)
+    assert meter.held() == {}
 
 
 def test_a_stroke_is_measured_in_its_drums_band():
@@ -91,6 +104,31 @@ def test_the_same_performance_played_12_db_softer_comes_out_at_about_half_the_ve
         ratios += [soft[round(o.time_s, 2)] / o.velocity for o in loud if round(o.time_s, 2) in soft]
     assert len(ratios) >= 40
     assert 0.4 <= np.median(ratios) <= 0.6, np.median(ratios)
+
+
+def test_a_files_velocities_are_mapped_against_its_loudest_strokes(model, heldout):
+    """The bundled render 12 dB softer, then as recorded. Live, the soft pass sets the references and comes out
+    about as loud as the loud pass; against the file's loudest strokes it comes out at about half (0.50)."""
+    audio, rate = heldout
+    soft_end = len(audio) / rate
+    running = transcribe(np.concatenate((audio * 10 ** (-12 / 20), audio)), rate, model)
+    whole = against_loudest_in_file(running, 40.0)
+    assert [(o.time_s, o.level_db) for o in whole] == [(o.time_s, o.level_db) for o in running]
+
+    def median_ratio(onsets: list) -> float:
+        ratios = []
+        for name in MAIN_CLASSES:
+            soft = [o for o in onsets if o.name == name and o.time_s < soft_end]
+            loud = {round(o.time_s - soft_end, 2): o.velocity for o in onsets
+                    if o.name == name and o.time_s >= soft_end}
+            ratios += [o.velocity / loud[round(o.time_s, 2)] for o in soft if round(o.time_s, 2) in loud]
+        assert len(ratios) >= 40
+        return float(np.median(ratios))
+
+    in_file, live = median_ratio(whole), median_ratio(running)
+    assert 0.4 <= in_file <= 0.6 and live >= 0.8, (in_file, live)
+    for name in {o.name for o in whole}:
+        assert max(o.velocity for o in whole if o.name == name) == 127  # each drum's loudest stroke in the file
 
 
 def test_activation_velocities_are_kept_as_a_setting_and_ignore_the_level(model, heldout):

@@ -180,3 +180,45 @@ def test_velocities_follow_the_level_over_jack_and_osc_switches_their_source(jac
     finally:
         peer.close()
         daemon.stop()
+
+
+def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_server, tmp_path):
+    """With a velocity memory of 2 s, the first 6 s of the bundled render, then, once /drums/velocity_reference
+    hold has fixed the references, the same 6 s 12 dB softer: the soft pass comes back at about half the loud
+    pass's velocities (0.50 by the curve), although its loud strokes are more than 2 s behind it; adapt lets the
+    references follow again, and a bad command is reported."""
+    daemon = DaemonProcess(tmp_path, "[drums]\nvelocity_memory_s = 2.0\n")
+    peer = JackPlayer()
+    try:
+        peer.connect_to_daemon(daemon.client_name)
+        client = daemon.osc
+        client.send("/bridge/subscribe", client.port)
+        audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz, duration=6.0)
+        start = peer.now_frame() + peer.sample_rate_hz // 4
+        peer.play_at(start, audio)
+        time.sleep(len(audio) / peer.sample_rate_hz + 0.5)
+        client.send("/drums/velocity_reference", "hold")
+        status = client.status_once(lambda status: "drums_velocity_reference_kick" in status)
+        assert {"drums_velocity_reference_kick", "drums_velocity_reference_snare"} <= set(status), status
+        soft_start = peer.now_frame() + peer.sample_rate_hz // 4
+        peer.play_at(soft_start, audio * 10 ** (-12 / 20))
+        time.sleep(len(audio) / peer.sample_rate_hz + 0.8)
+        notes = [(frame, data) for frame, data, _ in peer.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
+        loud = {(round((frame - start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
+                if frame < soft_start}
+        soft = {(round((frame - soft_start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
+                if frame >= soft_start}
+        ratios = [soft[key] / velocity for key, velocity in loud.items() if key in soft]
+        assert len(ratios) >= 15, (len(loud), len(soft))
+        assert 0.35 <= sorted(ratios)[len(ratios) // 2] <= 0.65, sorted(ratios)
+        client.send("/drums/velocity_reference", "adapt")
+        status = client.status_once(lambda status: "drums_velocity_reference_kick" not in status)
+        assert not any(key.startswith("drums_velocity_reference_") for key in status), status
+        index = client.mark()
+        client.send("/drums/velocity_reference", "keep")
+        error = client.wait_for("/bridge/error", 2.0, since=index)
+        assert error is not None and "/drums/velocity_reference" in error.args[1]
+        assert client.ping() is not None
+    finally:
+        peer.close()
+        daemon.stop()

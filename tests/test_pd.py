@@ -46,10 +46,12 @@ def test_pd_visuals_patch_sets_drum_thresholds_and_velocities_and_receives_drum_
     from bridge.bench import DRUM_BENCH_AUDIO
 
     reply_port = free_udp_port()
+    daemon.osc.send("/bridge/subscribe", daemon.osc.port)
+    before_pd = daemon.osc.mark()
     pd = subprocess.Popen(
         ["pd", "-nogui", "-noaudio", "-nomidi", "-stderr", "-open", str(VISUALS),
          "-send", f"bridge-config {daemon.osc_port} {reply_port}; drums-threshold 0.45 hihat; "
-                  "drums-velocity level 30; instruments-threshold 0.35 piano"],
+                  "drums-velocity level 30; drums-velocity-reference hold; instruments-threshold 0.35 piano"],
         stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -62,6 +64,11 @@ def test_pd_visuals_patch_sets_drum_thresholds_and_velocities_and_receives_drum_
         assert status["drums_threshold_hihat"] == pytest.approx(0.45)
         status = daemon.osc.status_once(lambda status: status["drums_velocity_curve_db"] == pytest.approx(30.0))
         assert status["drums_velocity_curve_db"] == pytest.approx(30.0) and status["drums_velocity_from_level"] == 1
+        # No stroke heard yet: the daemon answers the patch's well-formed hold that there is nothing to hold.
+        nothing_to_hold = "/drums/velocity_reference hold: no drum stroke"
+        held = daemon.osc.wait_for("/bridge/error", 5.0, since=before_pd,
+                                   predicate=lambda message: nothing_to_hold in message.args[1])
+        assert held is not None, daemon.osc.since(before_pd, "/bridge/error")
         status = daemon.osc.status_once(lambda status: status["instruments_threshold_piano"] == pytest.approx(0.35))
         assert status["instruments_threshold_piano"] == pytest.approx(0.35)
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)

@@ -3,19 +3,24 @@
 The network's activation tells how sure it is of a stroke, not how hard the stroke was: a clear ghost note
 comes out as sure as an accent. ``VelocityMeter`` measures each stroke's peak in its class's band of the audio
 (a second-order Butterworth filter) from just before the stroke to the end of the frame that revealed it, and
-maps it against the loudest stroke of that class in the last ``memory_s`` seconds by the General MIDI velocity
-curve: a stroke as loud is 127, one ``curve_db`` quieter a tenth of that (12.7), down to 1. The peak of the
-waveform comes within a few milliseconds of the attack, while the power of a log-mel frame, whose window still
-holds little of a stroke named early, grows for tens of them. The evaluation (``python -m export evaluate
-drums``, on annotations with a velocity column) measures how well the velocities follow the played ones.
+maps it against a reference by the General MIDI velocity curve: a stroke as loud as the reference is 127, one
+``curve_db`` quieter a tenth of that (12.7), down to 1. The reference is the loudest stroke of that class in the
+last ``memory_s`` seconds, or, once ``hold`` has fixed it (a sound check's loudest strokes), that level until
+``adapt``: a running reference makes a quiet verse come out loud again once the last loud chorus is
+``memory_s`` behind it, a held one keeps the song's dynamics. Offline, ``velocity_of_level`` maps a whole file
+against its loudest strokes (``bridge.engines.drums.against_loudest_in_file``). The peak of the waveform comes
+within a few milliseconds of the attack, while the power of a log-mel frame, whose window still holds little of
+a stroke named early, grows for tens of them. The evaluation (``python -m export evaluate drums``, on
+annotations with a velocity column) measures how well the velocities follow the played ones.
 
 >>> meter = VelocityMeter(22050, ("kick", "snare", "hihat"))
 >>> meter.observe(samples)  # every block of the stream, at 22050 Hz
->>> meter(0, stroke_s=1.20, heard_s=1.215)  # the velocity of a kick at 1.2 s revealed by a frame ending 15 ms later
+>>> meter(0, stroke_s=1.20, heard_s=1.215)  # (level dBFS, velocity) of a kick at 1.2 s, revealed 15 ms later
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from typing import Sequence
 
@@ -35,6 +40,12 @@ SETTLE_S = 0.02
 KEEP_S = 0.1  # audio kept from before each block: enough for a stroke the block's first frame reveals
 
 
+def velocity_of_level(level_db: float, reference_db: float, curve_db: float) -> int:
+    """The General MIDI curve: 127 for a stroke at ``reference_db`` or louder, a tenth of it ``curve_db`` below,
+    1 at the least."""
+    return int(np.clip(round(127.0 * 10.0 ** ((level_db - reference_db) / curve_db)), 1, 127))
+
+
 def band_filter(band_hz: tuple[float | None, float | None], sample_rate_hz: int) -> np.ndarray | None:
     """Second-order sections of a second-order Butterworth filter for ``band_hz``; None for no band."""
     low, high = band_hz
@@ -51,7 +62,8 @@ def band_filter(band_hz: tuple[float | None, float | None], sample_rate_hz: int)
 
 
 class VelocityMeter:
-    """Velocity 1-127 of each stroke from its peak level against the class's loudest recent stroke.
+    """Velocity 1-127 of each stroke from its peak level against the class's loudest recent stroke, or against
+    the level ``hold`` fixed.
 
     Parameters
     ----------
@@ -74,6 +86,8 @@ class VelocityMeter:
         self.set_curve(curve_db)
         self._filters = [band_filter(CLASS_BANDS_HZ.get(name, (None, None)), sample_rate_hz) for name in classes]
         self._keep = round(KEEP_S * sample_rate_hz)
+        self._held: list[float | None] = [None] * len(classes)  # a setting: a reset of the stream keeps it
+        self._lock = threading.Lock()  # the references change on the control thread, the strokes come on another
         self.reset()
 
     def set_curve(self, curve_db: float) -> None:
@@ -89,10 +103,16 @@ class VelocityMeter:
         self.curve_db = curve_db
 
     def reset(self) -> None:
-        """Forget the stream and every class's reference."""
-        self._recent = np.zeros(self._keep, np.float32)
-        self._end = 0  # stream index of the sample after the newest in ``_recent``
-        self._loudest: list[deque[tuple[float, float]]] = [deque() for _ in self._filters]
+        """Forget the stream and every class's loudest recent stroke (not the references ``hold`` fixed)."""
+        with self._lock:
+            self._recent = np.zeros(self._keep, np.float32)
+            self._end = 0  # stream index of the sample after the newest in ``_recent``
+            self._loudest: list[deque[tuple[float, float]]] = [deque() for _ in self._filters]
+
+    @property
+    def stream_s(self) -> float:
+        """Stream time at the end of the newest sample observed."""
+        return self._end / self.sample_rate_hz
 
     def observe(self, samples: np.ndarray) -> None:
         """Keep the stream's new samples, every block, silent or not, and the audio before them that their
@@ -114,18 +134,42 @@ class VelocityMeter:
         band = audio if sos is None else signal.sosfilt(sos, audio)
         return float(20.0 * np.log10(np.max(np.abs(band[start - settle:])) + 1e-9))
 
-    def __call__(self, class_index: int, stroke_s: float, heard_s: float) -> int:
-        """The velocity of a stroke of class ``class_index`` at stream time ``stroke_s`` revealed by the frame
-        that ends at ``heard_s``."""
+    def __call__(self, class_index: int, stroke_s: float, heard_s: float) -> tuple[float, int]:
+        """The level (dBFS, ``level_db``) and velocity of a stroke of class ``class_index`` at stream time
+        ``stroke_s`` revealed by the frame that ends at ``heard_s``."""
         level = self.level_db(class_index, stroke_s - BEFORE_STROKE_S, heard_s)
-        loudest = self._loudest[class_index]  # (time, level), levels falling: the front is the loudest
-        while loudest and loudest[0][0] <= heard_s - self.memory_s:
+        with self._lock:
+            loudest = self._loudest[class_index]  # (time, level), levels falling: the front is the loudest
+            self._forget(loudest, heard_s)
+            while loudest and loudest[-1][1] <= level:
+                loudest.pop()
+            loudest.append((heard_s, level))
+            held = self._held[class_index]
+            return level, velocity_of_level(level, loudest[0][1] if held is None else held, self.curve_db)
+
+    def _forget(self, loudest: deque[tuple[float, float]], now_s: float) -> None:
+        while loudest and loudest[0][0] <= now_s - self.memory_s:
             loudest.popleft()
-        while loudest and loudest[-1][1] <= level:
-            loudest.pop()
-        loudest.append((heard_s, level))
-        velocity = 127.0 * 10.0 ** ((level - loudest[0][1]) / self.curve_db)
-        return int(np.clip(round(velocity), 1, 127))
+
+    def hold(self) -> dict[int, float]:
+        """Fix each class's reference at its loudest stroke of the last ``memory_s`` seconds, until ``adapt``: a
+        stroke as loud is 127 from now on, however long ago that stroke was. A class with no stroke in that time
+        keeps following its strokes. Returns the held references, dBFS by class index."""
+        with self._lock:
+            for c, loudest in enumerate(self._loudest):
+                self._forget(loudest, self.stream_s)
+                if loudest:
+                    self._held[c] = loudest[0][1]
+        return self.held()
+
+    def adapt(self) -> None:
+        """Let every class's reference follow its loudest recent stroke again."""
+        with self._lock:
+            self._held = [None] * len(self._held)
+
+    def held(self) -> dict[int, float]:
+        """The references ``hold`` fixed, dBFS by class index."""
+        return {c: level for c, level in enumerate(self._held) if level is not None}
 
 
 def activation_velocity(activation: float) -> int:

@@ -22,7 +22,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -32,7 +32,7 @@ import onnxruntime as ort
 from bridge.config import VELOCITY_SOURCES, VelocitySettings
 from bridge.drum_vocabulary import DRUM_CLASSES
 from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
-from bridge.engines.drum_velocity import VelocityMeter, activation_velocity
+from bridge.engines.drum_velocity import VelocityMeter, activation_velocity, velocity_of_level
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, ModelUnavailable, load_manifest_entry, load_session, sigmoid
 
@@ -45,7 +45,9 @@ class DrumOnset:
     engine started or was reset); ``heard_s`` is the stream time of the last
     sample of the frame that revealed it, the earliest it could be known (its
     latency before any computing); ``detected_s`` is the clock time the
-    engine's caller gave with the block that revealed it.
+    engine's caller gave with the block that revealed it; ``level_db`` is the
+    stroke's peak in its drum's band (dBFS, ``VelocityMeter``), whatever the
+    velocities come from.
     """
 
     name: str
@@ -55,6 +57,7 @@ class DrumOnset:
     time_s: float
     heard_s: float
     detected_s: float
+    level_db: float
 
 
 DEFAULT_DRUM_MODEL = "drums"
@@ -357,6 +360,18 @@ class DrumEngine:
             self.velocities.set_curve(curve_db)
         self.velocity_source = source
 
+    def hold_velocity_references(self) -> dict[str, float]:
+        """Fix each drum's velocity reference at its loudest stroke lately (``/drums/velocity_reference hold``,
+        ``VelocityMeter.hold``); returns the held levels, dBFS by drum name."""
+        return self._by_name(self.velocities.hold())
+
+    def velocity_references(self) -> dict[str, float]:
+        """The velocity references held now, dBFS by drum name (none while they follow the strokes)."""
+        return self._by_name(self.velocities.held())
+
+    def _by_name(self, levels: dict[int, float]) -> dict[str, float]:
+        return {self.model.classes[c]: round(level, 2) for c, level in levels.items()}
+
     def reset(self) -> None:
         self.features.reset()
         self.model.reset()
@@ -390,10 +405,11 @@ class DrumEngine:
             frame_hop_s = self.model.stream_spec.hop_s
             onset_s = stroke_time_s(frame, frame_hop_s, self.model.spec.hop_s) - self.model.time_offset_s[c]
             heard_s = (frame + 1) * frame_hop_s
-            velocity = (self.velocities(c, onset_s, heard_s) if self.velocity_source == "level"
-                        else activation_velocity(activation))
+            level_db, velocity = self.velocities(c, onset_s, heard_s)
+            if self.velocity_source == "activation":
+                velocity = activation_velocity(activation)
             self.on_onset(DrumOnset(self.model.classes[c], c, velocity, activation, max(0.0, onset_s), heard_s,
-                                    time_s))
+                                    time_s, level_db))
         self.frames_processed += len(frames)
 
     def _report_peaks(self, activations: np.ndarray) -> None:
@@ -431,3 +447,14 @@ def stroke_time_s(frame: int, frame_hop_s: float, hop_s: float) -> float:
 
 
 GM_NOTE_OF_CLASS = {c.name: c.midi_note for c in DRUM_CLASSES}
+
+
+def against_loudest_in_file(onsets: list[DrumOnset], curve_db: float) -> list[DrumOnset]:
+    """The onsets with their velocities mapped against the loudest stroke of their drum among them all (a whole
+    file's), by the General MIDI curve of ``curve_db``: live, the engine knows only the strokes so far, and a
+    drum's first strokes come out at 127 until a louder one."""
+    loudest: dict[int, float] = {}
+    for onset in onsets:
+        loudest[onset.class_index] = max(loudest.get(onset.class_index, -np.inf), onset.level_db)
+    return [replace(onset, velocity=velocity_of_level(onset.level_db, loudest[onset.class_index], curve_db))
+            for onset in onsets]
