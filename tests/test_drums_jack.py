@@ -2,8 +2,9 @@
 
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import librosa
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from bridge.bench import DRUM_BENCH_AUDIO, drum_notes_received, match_drum_notes
 from bridge.drum_vocabulary import DRUM_NAMES, read_annotations
 from bridge.io.jack_player import JackPlayer
-from bridge.remote import DaemonProcess
+from bridge.remote import DaemonProcess, OscClient
 from export.data.drum_kits import SONIC_PI_SAMPLES
 from export.data.recorded_drums import build
 from tests.conftest import check_threshold_osc, thresholds_become
@@ -142,27 +143,46 @@ def test_the_jack_period_changed_mid_performance_leaves_the_drum_notes_coming(ja
     assert status["audio_period_frames"] == 256 and status["errors"] == 0, status
 
 
+@contextmanager
+def _subscribed_daemon(tmp_path: Path, config: str) -> Iterator[tuple[OscClient, JackPlayer]]:
+    """``bridge serve`` with ``config``, its OSC client subscribed to everything it sends, and a JACK client wired
+    to it."""
+    daemon = DaemonProcess(tmp_path, config)
+    peer = JackPlayer()
+    try:
+        peer.connect_to_daemon(daemon.client_name)
+        daemon.osc.send("/bridge/subscribe", daemon.osc.port)
+        yield daemon.osc, peer
+    finally:
+        peer.close()
+        daemon.stop()
+
+
+def _soft_to_loud_velocities(peer: JackPlayer, loud_start: int, soft_start: int) -> list[float]:
+    """Stroke for stroke, the velocity of each drum note of a soft pass of the audio played from frame
+    ``soft_start`` over that of the same note of the loud pass played from ``loud_start`` (the notes the peer
+    received on MIDI, keyed by their note and time into their pass)."""
+    notes = [(frame, data) for frame, data, _ in peer.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
+
+    def of_pass(start: int, end: float) -> dict[tuple[float, int], int]:
+        return {(round((frame - start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
+                if start <= frame < end}
+
+    loud, soft = of_pass(loud_start, soft_start), of_pass(soft_start, np.inf)
+    return [soft[key] / velocity for key, velocity in loud.items() if key in soft]
+
+
 def test_velocities_follow_the_level_over_jack_and_osc_switches_their_source(jack_server, tmp_path):
     """The bundled render played twice, the second time 12 dB softer: the drum notes of the second pass come back
     on MIDI out at about half the velocities of the first, stroke for stroke (the General MIDI curve: 10 ** (-12 /
     40) = 0.50); then /drums/velocity switches them to the activations, and bad values are reported."""
-    daemon = DaemonProcess(tmp_path, "")
-    peer = JackPlayer()
-    try:
-        peer.connect_to_daemon(daemon.client_name)
-        client = daemon.osc
-        client.send("/bridge/subscribe", client.port)
+    with _subscribed_daemon(tmp_path, "") as (client, peer):
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz)
         start = peer.now_frame() + peer.sample_rate_hz // 4
         peer.play_at(start, np.concatenate((audio, audio * 10 ** (-12 / 20))))
         time.sleep(2 * len(audio) / peer.sample_rate_hz + 0.8)
-        notes = [(frame, data) for frame, data, _ in peer.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
-        loud = {(round((frame - start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
-                if frame < start + len(audio)}
-        soft = {(round((frame - start - len(audio)) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data
-                in notes if frame >= start + len(audio)}
-        ratios = [soft[key] / velocity for key, velocity in loud.items() if key in soft]
-        assert len(ratios) >= 30, (len(loud), len(soft))
+        ratios = _soft_to_loud_velocities(peer, start, start + len(audio))
+        assert len(ratios) >= 30, ratios
         assert 0.35 <= sorted(ratios)[len(ratios) // 2] <= 0.65, sorted(ratios)
         assert client.status()["drums_velocity_from_level"] == 1
         client.send("/drums/velocity", "activation")
@@ -177,9 +197,6 @@ def test_velocities_follow_the_level_over_jack_and_osc_switches_their_source(jac
             error = client.wait_for("/bridge/error", 2.0, since=index)
             assert error is not None and "/drums/velocity" in error.args[1], bad
         assert client.ping() is not None
-    finally:
-        peer.close()
-        daemon.stop()
 
 
 def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_server, tmp_path):
@@ -187,12 +204,7 @@ def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_serve
     hold has fixed the references, the same 6 s 12 dB softer: the soft pass comes back at about half the loud
     pass's velocities (0.50 by the curve), although its loud strokes are more than 2 s behind it; adapt lets the
     references follow again, and a bad command is reported."""
-    daemon = DaemonProcess(tmp_path, "[drums]\nvelocity_memory_s = 2.0\n")
-    peer = JackPlayer()
-    try:
-        peer.connect_to_daemon(daemon.client_name)
-        client = daemon.osc
-        client.send("/bridge/subscribe", client.port)
+    with _subscribed_daemon(tmp_path, "[drums]\nvelocity_memory_s = 2.0\n") as (client, peer):
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz, duration=6.0)
         start = peer.now_frame() + peer.sample_rate_hz // 4
         peer.play_at(start, audio)
@@ -203,13 +215,8 @@ def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_serve
         soft_start = peer.now_frame() + peer.sample_rate_hz // 4
         peer.play_at(soft_start, audio * 10 ** (-12 / 20))
         time.sleep(len(audio) / peer.sample_rate_hz + 0.8)
-        notes = [(frame, data) for frame, data, _ in peer.received if data[0] & 0xF0 == 0x90 and data[2] > 0]
-        loud = {(round((frame - start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
-                if frame < soft_start}
-        soft = {(round((frame - soft_start) / peer.sample_rate_hz, 1), data[1]): data[2] for frame, data in notes
-                if frame >= soft_start}
-        ratios = [soft[key] / velocity for key, velocity in loud.items() if key in soft]
-        assert len(ratios) >= 15, (len(loud), len(soft))
+        ratios = _soft_to_loud_velocities(peer, start, soft_start)
+        assert len(ratios) >= 15, ratios
         assert 0.35 <= sorted(ratios)[len(ratios) // 2] <= 0.65, sorted(ratios)
         client.send("/drums/velocity_reference", "adapt")
         status = client.status_once(lambda status: "drums_velocity_reference_kick" not in status)
@@ -219,6 +226,3 @@ def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_serve
         error = client.wait_for("/bridge/error", 2.0, since=index)
         assert error is not None and "/drums/velocity_reference" in error.args[1]
         assert client.ping() is not None
-    finally:
-        peer.close()
-        daemon.stop()
