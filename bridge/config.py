@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from bridge.drum_vocabulary import DRUM_NAMES
+
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 
 
@@ -91,12 +93,14 @@ class VelocitySettings:
     """Where drum velocities come from (``[drums] velocity``, ``velocity_curve_db``, ``velocity_memory_s``).
 
     ``source`` is "level" (how loud each stroke is: ``bridge.engines.drum_velocity.VelocityMeter``) or
-    "activation" (1 + 126 times the network's activation).
+    "activation" (1 + 126 times the network's activation); ``references`` (dBFS by drum name) are held from the
+    start, as ``/drums/velocity_reference hold`` holds them (``[drums.velocity_references]``).
     """
 
     source: str = "level"
     curve_db: float = 40.0
     memory_s: float = 30.0
+    references: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,10 +115,20 @@ class DrumsConfig:
     velocity: str = "level"  # "level" (how loud each stroke is, engines.drum_velocity) or "activation"
     velocity_curve_db: float = 40.0  # dB under the class's loudest recent stroke at which velocity falls tenfold
     velocity_memory_s: float = 30.0  # how long a stroke stays its class's loudest
+    velocity_references: dict[str, float] = field(default_factory=dict)  # dBFS by drum, held from the start
+
+    def __post_init__(self) -> None:
+        for name, level in self.velocity_references.items():
+            where = f"[drums.velocity_references] {name}"
+            if name not in DRUM_NAMES:
+                raise ConfigError(f"{where}: no such drum; known: {', '.join(DRUM_NAMES)}")
+            if not -200.0 <= level <= 0.0:
+                raise ConfigError(f"{where} must be from -200 to 0 (dBFS), got {level!r}")
 
     def velocity_settings(self) -> VelocitySettings:
         """The velocity keys as the drum engine takes them."""
-        return VelocitySettings(self.velocity, self.velocity_curve_db, self.velocity_memory_s)
+        return VelocitySettings(self.velocity, self.velocity_curve_db, self.velocity_memory_s,
+                                dict(self.velocity_references))
 
 
 @dataclass(frozen=True)

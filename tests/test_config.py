@@ -23,10 +23,19 @@ def test_drum_thresholds_per_class_are_a_table(tmp_path):
     assert load_config().drums.thresholds == {}
 
 
+def test_held_drum_velocity_references_are_a_table_of_drums_in_dbfs(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[drums.velocity_references]\nkick = -9.5\nhihat = -20\n")
+    assert load_config(path).drums.velocity_settings().references == {"kick": -9.5, "hihat": -20.0}
+    assert load_config().drums.velocity_settings().references == {}
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
         ('[drums]\nthresholds = 0.4\n', "thresholds must be a table"),
+        ("[drums.velocity_references]\ncowbell = -3\n", r"cowbell: no such drum"),
+        ("[drums.velocity_references]\nkick = 3\n", r"kick must be from -200 to 0 \(dBFS\)"),
         ('[drums.thresholds]\nhihat = "soft"\n', r"\[drums\] thresholds.hihat must be a number"),
         ("[osc]\nlisten_prot = 1\n", "unknown key"),
         ("[oscc]\n", "unknown section"),

@@ -131,6 +131,18 @@ def test_a_files_velocities_are_mapped_against_its_loudest_strokes(model, heldou
         assert max(o.velocity for o in whole if o.name == name) == 127  # each drum's loudest stroke in the file
 
 
+def test_velocity_references_from_the_settings_are_held_from_the_start(model, heldout):
+    audio, rate = heldout
+    running = [o for o in transcribe(audio, rate, model) if o.name == "kick"]
+    quiet = VelocitySettings(references={"kick": -80.0})  # every kick louder than it: 127
+    loud = VelocitySettings(references={"kick": 0.0})  # full scale: every kick under what running gives
+    assert {o.velocity for o in transcribe(audio, rate, model, velocity=quiet) if o.name == "kick"} == {127}
+    held = [o for o in transcribe(audio, rate, model, velocity=loud) if o.name == "kick"]
+    assert len(held) == len(running) and all(h.velocity <= r.velocity for h, r in zip(held, running))
+    assert sum(h.velocity < r.velocity for h, r in zip(held, running)) >= len(running) // 2
+    assert DrumEngine(model, print, velocity=loud).velocity_references() == {"kick": 0.0}
+
+
 def test_activation_velocities_are_kept_as_a_setting_and_ignore_the_level(model, heldout):
     audio, rate = heldout
     twice = np.concatenate((audio, audio * 10 ** (-12 / 20)))

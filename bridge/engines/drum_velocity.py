@@ -162,6 +162,13 @@ class VelocityMeter:
                     self._held[c] = loudest[0][1]
         return self.held()
 
+    def hold_levels(self, levels: dict[int, float]) -> None:
+        """Fix the references of the classes in ``levels`` (class index to dBFS) at those levels, until
+        ``adapt``."""
+        with self._lock:
+            for c, level in levels.items():
+                self._held[c] = float(level)
+
     def adapt(self) -> None:
         """Let every class's reference follow its loudest recent stroke again."""
         with self._lock:

@@ -304,7 +304,8 @@ class DrumEngine:
     peak_frames : int
         Frames between two calls of ``on_peaks`` (10: ten a second at a 10-ms hop).
     velocity : VelocitySettings
-        Where the onsets' velocities come from: the strokes' levels (the default) or the activations.
+        Where the onsets' velocities come from: the strokes' levels (the default) or the activations, and the
+        velocity references held from the start (those of drums the model has).
 
     Raises
     ------
@@ -322,6 +323,8 @@ class DrumEngine:
         self.on_peaks = on_peaks
         self.velocities = VelocityMeter(model.stream_spec.sample_rate_hz, model.classes, velocity.curve_db,
                                         velocity.memory_s)
+        self.velocities.hold_levels({model.classes.index(name): level for name, level in velocity.references.items()
+                                     if name in model.classes})
         self.features = LogMelStream(model.stream_spec, on_samples=self.velocities.observe)
         self.picker = OnsetPicker(len(model.classes), model.thresholds, model.stream_spec.hop_s, phases=model.phases)
         self.meter = PeakMeter(len(model.classes), peak_frames)
