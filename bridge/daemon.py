@@ -416,7 +416,7 @@ class Daemon:
         if not held:
             memory_s = self.drums.velocities.memory_s
             self.reporter.error("drums", f"{address} hold: no drum stroke in the last {memory_s:g} s to hold; the "
-                                         "references follow the strokes")
+                                         "references stay as they were")
             return
         levels = ", ".join(f"{name} {level:.1f} dBFS" for name, level in held.items())
         log.info("drum velocity references held: %s", levels)

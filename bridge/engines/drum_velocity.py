@@ -154,7 +154,8 @@ class VelocityMeter:
     def hold(self) -> dict[int, float]:
         """Fix each class's reference at its loudest stroke of the last ``memory_s`` seconds, until ``adapt``: a
         stroke as loud is 127 from now on, however long ago that stroke was. A class with no stroke in that time
-        keeps following its strokes. Returns the held references, dBFS by class index."""
+        keeps what it had: its held reference, or its strokes to follow. Returns the held references, dBFS by
+        class index."""
         with self._lock:
             for c, loudest in enumerate(self._loudest):
                 self._forget(loudest, self.stream_s)
@@ -175,7 +176,7 @@ class VelocityMeter:
             self._held = [None] * len(self._held)
 
     def held(self) -> dict[int, float]:
-        """The references ``hold`` fixed, dBFS by class index."""
+        """The references held now (by ``hold`` or ``hold_levels``), dBFS by class index."""
         return {c: level for c, level in enumerate(self._held) if level is not None}
 
 
