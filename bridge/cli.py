@@ -282,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "transcribe the drums of an audio file (streamed through the live engine) to MIDI and/or JSON")
     drums.add_argument("input", metavar="IN.wav", help="any file libsndfile reads (WAV, FLAC, OGG, ...), any sample rate")
     drums.add_argument("-o", "--output", metavar="OUT.mid", help="drum notes on channel 10, GM numbers")
-    drums.add_argument("--json", action="store_true", help='print {"onsets": [{"time", "drum", "velocity"}, ...]}')
+    drums.add_argument("--json", action="store_true", help='print {"onsets": [{"time", "drum", "velocity", "level_dbfs"}, ...]} (level_dbfs: '
+                                                         "the stroke's peak in its drum's band; a sound check's "
+                                                         "loudest is what [drums.velocity_references] takes)")
     drums.add_argument("--plot", metavar="OUT.png", help="draw every stroke on its drum's row, coloured by its velocity "
                                                          "(needs matplotlib)")
     drums.add_argument("--threshold", action="append", default=[], metavar="[DRUM=]T",

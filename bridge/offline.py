@@ -111,7 +111,8 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
         write_drum_midi(output, onsets)
     return {"model": model_name, "sample_rate_hz": int(sample_rate_hz), "velocity_reference": velocity_reference,
             "duration_s": round(len(audio) / sample_rate_hz, 3),
-            "onsets": [{"time": round(o.time_s, 4), "drum": o.name, "velocity": o.velocity} for o in onsets]}
+            "onsets": [{"time": round(o.time_s, 4), "drum": o.name, "velocity": o.velocity,
+                        "level_dbfs": round(o.level_db, 1)} for o in onsets]}
 
 
 def read_audio(source: Path) -> tuple[np.ndarray, int]:

@@ -79,6 +79,8 @@ def test_transcribe_drums_maps_velocities_against_the_files_loudest_strokes_or_a
     assert default == "file" and running == "running"
     assert {len(v) for v in whole.values()} == {len(v) for v in live.values()}  # the same strokes
     assert all(max(v) == 127 for v in whole.values())
+    run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json")
+    assert all(-100.0 < onset["level_dbfs"] <= 0.0 for onset in json.loads(run.stdout)["onsets"])
     assert all(w <= r for drum in whole for w, r in zip(whole[drum], live[drum]))  # live, none is held back so far
     assert bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", "--velocity-reference", "song").returncode == 2
 
