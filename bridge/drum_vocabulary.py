@@ -46,6 +46,16 @@ def class_of_gm_note(note: int) -> int | None:
     return _CLASS_OF_GM.get(note)
 
 
+# The hi-hat's strokes by GM note, labelled as public drum data sets label them: closed, pedal, open.
+HIHAT_LABELS = {42: "CHH", 44: "PHH", 46: "OHH"}
+
+
+def label_of_gm_note(note: int) -> str:
+    """The annotation label of a GM drum note of the classes: its class's, or for the hi-hat how it was played
+    (``HIHAT_LABELS``); KeyError for percussion outside the classes."""
+    return HIHAT_LABELS.get(note) or DRUM_CLASSES[_CLASS_OF_GM[note]].label
+
+
 def class_of_label(label: str) -> int | None:
     """Index into ``DRUM_CLASSES`` of an annotation label (case-insensitive), or None if unknown."""
     return _CLASS_OF_LABEL.get(label.strip().upper())

@@ -6,7 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, class_of_label, read_annotations, read_strokes
+from bridge.drum_vocabulary import (DRUM_CLASSES, class_of_gm_note, class_of_label, label_of_gm_note, read_annotations,
+                                    read_strokes)
 from export.data import drum_kits
 from export.data.audio_effects import CHAIN, dropouts, recording_chain
 from bridge.features import DRUM_FEATURES
@@ -76,6 +77,9 @@ def test_annotation_labels_and_aliases():
     assert class_of_label("KD") == class_of_label("bd") == 0
     assert class_of_label("OHH") == class_of_label("HH") == 2
     assert class_of_label("cowbell") is None
+    # Written annotations tell the hi-hat's strokes apart, as public sets do, and read back as the hi-hat.
+    assert [label_of_gm_note(note) for note in (36, 38, 42, 44, 46, 51)] == ["KD", "SD", "CHH", "PHH", "OHH", "RD"]
+    assert all(class_of_label(label_of_gm_note(note)) == 2 for note in (42, 44, 46))
 
 
 def test_every_effect_keeps_length_and_stays_finite():

@@ -32,7 +32,7 @@ from scipy import signal
 from scipy.io import wavfile
 from tqdm import tqdm
 
-from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note
+from bridge.drum_vocabulary import DRUM_CLASSES, class_of_gm_note, label_of_gm_note
 from bridge.features import DRUM_FEATURES, FeatureSpec, log_mel
 from export.data.accompaniment import render_accompaniment
 from export.data.audio_effects import recording_chain
@@ -202,11 +202,12 @@ def make_track(seed: int, kit: SampleKit, duration_s: float, band: tuple[np.ndar
 
 def write_annotated(directory: Path, name: str, audio: np.ndarray, hits: list[DrumHit]) -> None:
     """``name.wav`` (16-bit, 44.1 kHz) and ``name.txt`` with one ``time<TAB>label<TAB>velocity`` line per onset
-    (the stroke's MIDI velocity, 1-127: a third column that readers of ``time<TAB>label`` files pass over)."""
+    (the stroke's MIDI velocity, 1-127: a third column that readers of ``time<TAB>label`` files pass over; the
+    hi-hat's labels tell closed, pedal and open apart: ``label_of_gm_note``)."""
     upsampled = librosa.resample(audio, orig_sr=SAMPLE_RATE_HZ, target_sr=TEST_SAMPLE_RATE_HZ)
     peak = max(1.0, float(np.max(np.abs(upsampled))))
     wavfile.write(directory / f"{name}.wav", TEST_SAMPLE_RATE_HZ, np.round(upsampled / peak * 32767).astype(np.int16))
-    lines = [f"{h.time_s:.4f}\t{DRUM_CLASSES[class_of_gm_note(h.note)].label}\t{h.velocity}" for h in hits]
+    lines = [f"{h.time_s:.4f}\t{label_of_gm_note(h.note)}\t{h.velocity}" for h in hits]
     (directory / f"{name}.txt").write_text("\n".join(lines) + "\n")
 
 
