@@ -86,7 +86,8 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     velocity`` and its curve and memory) and thresholds: its ``[drums] threshold`` unless ``threshold`` is given,
     then its ``[drums.thresholds]`` under ``class_thresholds`` (those of ``bridge.engines.drums.transcribe``).
     Velocities from the levels are mapped against each drum's loudest stroke in the whole file where
-    ``velocity_reference`` is "file", against its loudest so far where it is "running" (as live).
+    ``velocity_reference`` is "file", against its loudest so far where it is "running" (as live); the result's
+    ``velocity_reference`` is None where the activations give them.
 
     Raises
     ------
@@ -105,7 +106,9 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     onsets = transcribe(audio, sample_rate_hz, model, threshold,
                         class_thresholds={**config.drums.thresholds, **(class_thresholds or {})},
                         velocity=config.drums.velocity_settings())
-    if velocity_reference == "file" and config.drums.velocity == "level":
+    if config.drums.velocity != "level":
+        velocity_reference = None  # the activations give the velocities: there is nothing to map
+    elif velocity_reference == "file":
         onsets = against_loudest_in_file(onsets, config.drums.velocity_curve_db)
     if output is not None:
         write_drum_midi(output, onsets)

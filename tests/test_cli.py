@@ -85,6 +85,15 @@ def test_transcribe_drums_maps_velocities_against_the_files_loudest_strokes_or_a
     assert bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", "--velocity-reference", "song").returncode == 2
 
 
+def test_transcribe_drums_maps_no_velocities_from_the_activations(tmp_path):
+    from bridge.bench import DRUM_BENCH_AUDIO
+
+    config = tmp_path / "c.toml"
+    config.write_text('[drums]\nvelocity = "activation"\n')
+    run = bridge("transcribe-drums", str(DRUM_BENCH_AUDIO), "--json", "--config", str(config))
+    assert run.returncode == 0 and json.loads(run.stdout)["velocity_reference"] is None, run.stderr
+
+
 @pytest.mark.parametrize("model", ["drums", "drums_lookahead"])
 def test_transcribe_drums_places_each_models_onsets_at_the_strokes(model):
     """The models name a stroke 12.5-17.5 (a snare 17.5-22.5) or 20-30 ms after it sounds; their onsets must still
