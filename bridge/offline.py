@@ -106,13 +106,12 @@ def transcribe_drums_file(source: Path, output: Path | None, threshold: float | 
     onsets = transcribe(audio, sample_rate_hz, model, threshold,
                         class_thresholds={**config.drums.thresholds, **(class_thresholds or {})},
                         velocity=config.drums.velocity_settings())
-    if config.drums.velocity != "level":
-        velocity_reference = None  # the activations give the velocities: there is nothing to map
-    elif velocity_reference == "file":
+    mapped = velocity_reference if config.drums.velocity == "level" else None  # none for the activations'
+    if mapped == "file":
         onsets = against_loudest_in_file(onsets, config.drums.velocity_curve_db)
     if output is not None:
         write_drum_midi(output, onsets)
-    return {"model": model_name, "sample_rate_hz": int(sample_rate_hz), "velocity_reference": velocity_reference,
+    return {"model": model_name, "sample_rate_hz": int(sample_rate_hz), "velocity_reference": mapped,
             "duration_s": round(len(audio) / sample_rate_hz, 3),
             "onsets": [{"time": round(o.time_s, 4), "drum": o.name, "velocity": o.velocity,
                         "level_dbfs": round(o.level_db, 1)} for o in onsets]}
