@@ -403,22 +403,26 @@ class Daemon:
         self.drums.set_velocity(source, curve_db)  # the route has checked both
         log.info("drum velocities from the %s (%g dB a tenfold)", source, self.drums.velocities.curve_db)
 
-    def on_drums_velocity_reference(self, raw: RawOsc, command: str) -> None:
+    def on_drums_velocity_reference(self, raw: RawOsc, command: str, name: str | None = None) -> None:
         address = "/drums/velocity_reference"
         if self.drums is None:
             self.reporter.error("drums", f"{address}: the drums engine is off (see the model error at start-up)")
             return
-        if command == "adapt":
-            self.drums.velocities.adapt()
-            log.info("drum velocities against each drum's loudest stroke lately")
+        try:
+            if command == "adapt":
+                self.drums.adapt_velocity_references(name)
+                log.info("drum velocities of %s against its loudest stroke lately", name or "every drum")
+                return
+            held = self.drums.hold_velocity_references(name)
+        except ValueError as exc:  # a drum this model lacks
+            self.reporter.error("drums", f"{address}: {exc}")
             return
-        held = self.drums.hold_velocity_references()
         if not held:
             memory_s = self.drums.velocities.memory_s
-            self.reporter.error("drums", f"{address} hold: no drum stroke in the last {memory_s:g} s to hold; the "
-                                         "references stay as they were")
+            self.reporter.error("drums", f"{address} hold: no {name or 'drum'} stroke in the last {memory_s:g} s "
+                                         "to hold; the references stay as they were")
             return
-        levels = ", ".join(f"{name} {level:.1f} dBFS" for name, level in held.items())
+        levels = ", ".join(f"{drum} {level:.1f} dBFS" for drum, level in held.items())
         log.info("drum velocity references held: %s", levels)
 
     def on_instruments_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:

@@ -81,10 +81,12 @@ def input_routes(daemon: "Daemon") -> list[Route]:
               daemon.on_drums_velocity, "where drum velocities come from: level (how loud each stroke is against "
               "the loudest of its drum lately; curve_db: a stroke that many dB softer gets a tenth of the velocity, "
               "40 by default) or activation (how sure the model is)", optional=1),
-        Route("/drums/velocity_reference", (Arg("command", str, choices=("hold", "adapt")),),
+        Route("/drums/velocity_reference", (Arg("command", str, choices=("hold", "adapt")),
+                                            Arg("drum", str, choices=DRUM_NAMES)),
               daemon.on_drums_velocity_reference, "hold: each drum's loudest stroke of the last velocity_memory_s "
               "becomes its fixed velocity reference (127), so a quiet passage stays quiet however long it lasts "
-              "(a sound check: play each drum hard, then hold); adapt: follow the loudest recent stroke again"),
+              "(a sound check: play each drum hard, then hold; hold kick: the kick's alone, right after it); "
+              "adapt: follow the loudest recent stroke again (adapt kick: the kick alone)", optional=1),
         Route("/instruments/threshold", (Arg("value", float, 0.01, 0.99), Arg("instrument", str, choices=INSTRUMENT_NAMES)),
               daemon.on_instruments_threshold, "smoothed activity (0-1) above which an instrument turns on (off below "
               "60% of it), for every class or for the named one (e.g. 0.4 piano); by default each class's own, tuned",

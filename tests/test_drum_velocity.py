@@ -63,6 +63,26 @@ def test_a_held_reference_outlasts_the_memory_until_the_meter_adapts_again():
     assert meter.held() == {}
 
 
+def test_one_class_is_held_and_released_alone():
+    rate = DRUM_FEATURES.sample_rate_hz
+    meter = VelocityMeter(rate, ("kick", "hihat"))
+    meter.observe(_stroke(0.5, rate))
+    meter(0, 0.1, 0.115), meter(1, 0.1, 0.115)
+    assert set(meter.hold(1)) == {1} and set(meter.held()) == {1}  # the hi-hat's alone
+    assert set(meter.hold()) == {0, 1}
+    meter.adapt(0)
+    assert set(meter.held()) == {1}
+
+
+def test_the_engine_refuses_to_hold_a_drum_its_model_lacks(model):
+    engine = DrumEngine(model, print)
+    with pytest.raises(ValueError, match="cowbell"):
+        engine.hold_velocity_references("cowbell")
+    with pytest.raises(ValueError, match="cowbell"):
+        engine.adapt_velocity_references("cowbell")
+    assert engine.hold_velocity_references("kick") == {}  # nothing heard yet
+
+
 def test_a_stroke_is_measured_in_its_drums_band():
     """A low thump raises the kick's level, not the hi-hat's."""
     rate = DRUM_FEATURES.sample_rate_hz

@@ -201,14 +201,18 @@ def test_velocities_follow_the_level_over_jack_and_osc_switches_their_source(jac
 
 def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_server, tmp_path):
     """With a velocity memory of 2 s, the first 6 s of the bundled render, then, once /drums/velocity_reference
-    hold has fixed the references, the same 6 s 12 dB softer: the soft pass comes back at about half the loud
-    pass's velocities (0.50 by the curve), although its loud strokes are more than 2 s behind it; adapt lets the
-    references follow again, and a bad command is reported."""
+    hold has fixed the references (hold snare: the snare's alone, first), the same 6 s 12 dB softer: the soft pass
+    comes back at about half the loud pass's velocities (0.50 by the curve), although its loud strokes are more
+    than 2 s behind it; adapt lets the references follow again, and bad commands are reported."""
     with _subscribed_daemon(tmp_path, "[drums]\nvelocity_memory_s = 2.0\n") as (client, peer):
         audio, _ = librosa.load(str(DRUM_BENCH_AUDIO), sr=peer.sample_rate_hz, duration=6.0)
         start = peer.now_frame() + peer.sample_rate_hz // 4
         peer.play_at(start, audio)
         time.sleep(len(audio) / peer.sample_rate_hz + 0.5)
+        client.send("/drums/velocity_reference", "hold", "snare")  # one drum alone, as a sound check goes
+        status = client.status_once(lambda status: "drums_velocity_reference_snare" in status)
+        assert [key for key in status if key.startswith("drums_velocity_reference_")] == [
+            "drums_velocity_reference_snare"], status
         client.send("/drums/velocity_reference", "hold")
         status = client.status_once(lambda status: "drums_velocity_reference_kick" in status)
         assert {"drums_velocity_reference_kick", "drums_velocity_reference_snare"} <= set(status), status
@@ -221,8 +225,9 @@ def test_a_held_velocity_reference_keeps_a_quiet_pass_quiet_over_jack(jack_serve
         client.send("/drums/velocity_reference", "adapt")
         status = client.status_once(lambda status: "drums_velocity_reference_kick" not in status)
         assert not any(key.startswith("drums_velocity_reference_") for key in status), status
-        index = client.mark()
-        client.send("/drums/velocity_reference", "keep")
-        error = client.wait_for("/bridge/error", 2.0, since=index)
-        assert error is not None and "/drums/velocity_reference" in error.args[1]
+        for bad in (("keep",), ("hold", "cowbell")):
+            index = client.mark()
+            client.send("/drums/velocity_reference", *bad)
+            error = client.wait_for("/bridge/error", 2.0, since=index)
+            assert error is not None and "/drums/velocity_reference" in error.args[1], bad
         assert client.ping() is not None

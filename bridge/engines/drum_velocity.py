@@ -151,17 +151,19 @@ class VelocityMeter:
         while loudest and loudest[0][0] <= now_s - self.memory_s:
             loudest.popleft()
 
-    def hold(self) -> dict[int, float]:
-        """Fix each class's reference at its loudest stroke of the last ``memory_s`` seconds, until ``adapt``: a
-        stroke as loud is 127 from now on, however long ago that stroke was. A class with no stroke in that time
-        keeps what it had: its held reference, or its strokes to follow. Returns the held references, dBFS by
-        class index."""
+    def hold(self, class_index: int | None = None) -> dict[int, float]:
+        """Fix each class's reference (or class ``class_index``'s alone) at its loudest stroke of the last
+        ``memory_s`` seconds, until ``adapt``: a stroke as loud is 127 from now on, however long ago that stroke
+        was. A class with no stroke in that time keeps what it had: its held reference, or its strokes to follow.
+        Returns the references this call fixed, dBFS by class index."""
+        fixed = {}
         with self._lock:
             for c, loudest in enumerate(self._loudest):
-                self._forget(loudest, self.stream_s)
-                if loudest:
-                    self._held[c] = loudest[0][1]
-        return self.held()
+                if class_index is None or c == class_index:
+                    self._forget(loudest, self.stream_s)
+                    if loudest:
+                        self._held[c] = fixed[c] = loudest[0][1]
+        return fixed
 
     def hold_levels(self, levels: dict[int, float]) -> None:
         """Fix the references of the classes in ``levels`` (class index to dBFS) at those levels, until
@@ -170,10 +172,12 @@ class VelocityMeter:
             for c, level in levels.items():
                 self._held[c] = float(level)
 
-    def adapt(self) -> None:
-        """Let every class's reference follow its loudest recent stroke again."""
+    def adapt(self, class_index: int | None = None) -> None:
+        """Let every class's reference (or class ``class_index``'s alone) follow its loudest recent stroke again."""
         with self._lock:
-            self._held = [None] * len(self._held)
+            for c in range(len(self._held)):
+                if class_index is None or c == class_index:
+                    self._held[c] = None
 
     def held(self) -> dict[int, float]:
         """The references held now (by ``hold`` or ``hold_levels``), dBFS by class index."""

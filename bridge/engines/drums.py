@@ -363,10 +363,33 @@ class DrumEngine:
             self.velocities.set_curve(curve_db)
         self.velocity_source = source
 
-    def hold_velocity_references(self) -> dict[str, float]:
-        """Fix each drum's velocity reference at its loudest stroke lately (``/drums/velocity_reference hold``,
-        ``VelocityMeter.hold``); returns the held levels, dBFS by drum name."""
-        return self._by_name(self.velocities.hold())
+    def hold_velocity_references(self, name: str | None = None) -> dict[str, float]:
+        """Fix each drum's velocity reference (or drum ``name``'s alone) at its loudest stroke lately
+        (``/drums/velocity_reference hold``, ``VelocityMeter.hold``); returns the references it fixed, dBFS by
+        drum name (none for a drum with no stroke lately).
+
+        Raises
+        ------
+        ValueError
+            The model has no drum ``name``.
+        """
+        return self._by_name(self.velocities.hold(self._class_index(name)))
+
+    def adapt_velocity_references(self, name: str | None = None) -> None:
+        """Let each drum's velocity reference (or drum ``name``'s alone) follow its loudest recent stroke again
+        (``/drums/velocity_reference adapt``).
+
+        Raises
+        ------
+        ValueError
+            The model has no drum ``name``.
+        """
+        self.velocities.adapt(self._class_index(name))
+
+    def _class_index(self, name: str | None) -> int | None:
+        if name is not None and name not in self.model.classes:
+            raise ValueError(f"no drum {name!r}: the model has {', '.join(self.model.classes)}")
+        return None if name is None else self.model.classes.index(name)
 
     def velocity_references(self) -> dict[str, float]:
         """The velocity references held now, dBFS by drum name (none while they follow the strokes)."""
