@@ -397,16 +397,14 @@ class Daemon:
         self._set_threshold("drums", value, name, "/drums/threshold")
 
     def on_drums_velocity(self, raw: RawOsc, source: str, curve_db: float | None = None) -> None:
-        if self.drums is None:
-            self.reporter.error("drums", "/drums/velocity: the drums engine is off (see the model error at start-up)")
+        if self._running_engine("drums", "/drums/velocity") is None:
             return
         self.drums.set_velocity(source, curve_db)  # the route has checked both
         log.info("drum velocities from the %s (%g dB a tenfold)", source, self.drums.velocities.curve_db)
 
     def on_drums_velocity_reference(self, raw: RawOsc, command: str, name: str | None = None) -> None:
         address = "/drums/velocity_reference"
-        if self.drums is None:
-            self.reporter.error("drums", f"{address}: the drums engine is off (see the model error at start-up)")
+        if self._running_engine("drums", address) is None:
             return
         try:
             if command == "adapt":
@@ -428,12 +426,19 @@ class Daemon:
     def on_instruments_threshold(self, raw: RawOsc, value: float, name: str | None = None) -> None:
         self._set_threshold("instruments", value, name, "/instruments/threshold")
 
-    def _set_threshold(self, engine_name: str, value: float, name: str | None, origin: str) -> None:
-        """Set a threshold of the drum or instrument engine (``engine_name``), for every class or class ``name``;
-        a bad value or name, or an engine that is off, is reported as coming from ``origin``."""
+    def _running_engine(self, engine_name: str, origin: str) -> DrumEngine | InstrumentEngine | None:
+        """The drum or instrument engine (``engine_name``); None, reported as coming from ``origin``, where it is
+        off."""
         engine = getattr(self, engine_name)
         if engine is None:
             self.reporter.error(engine_name, f"{origin}: the {engine_name} engine is off (see the model error at start-up)")
+        return engine
+
+    def _set_threshold(self, engine_name: str, value: float, name: str | None, origin: str) -> None:
+        """Set a threshold of the drum or instrument engine (``engine_name``), for every class or class ``name``;
+        a bad value or name, or an engine that is off, is reported as coming from ``origin``."""
+        engine = self._running_engine(engine_name, origin)
+        if engine is None:
             return
         try:
             engine.set_threshold(value, name)

@@ -158,11 +158,11 @@ class VelocityMeter:
         Returns the references this call fixed, dBFS by class index."""
         fixed = {}
         with self._lock:
-            for c, loudest in enumerate(self._loudest):
-                if class_index is None or c == class_index:
-                    self._forget(loudest, self.stream_s)
-                    if loudest:
-                        self._held[c] = fixed[c] = loudest[0][1]
+            for c in self._chosen(class_index):
+                loudest = self._loudest[c]
+                self._forget(loudest, self.stream_s)
+                if loudest:
+                    self._held[c] = fixed[c] = loudest[0][1]
         return fixed
 
     def hold_levels(self, levels: dict[int, float]) -> None:
@@ -175,9 +175,12 @@ class VelocityMeter:
     def adapt(self, class_index: int | None = None) -> None:
         """Let every class's reference (or class ``class_index``'s alone) follow its loudest recent stroke again."""
         with self._lock:
-            for c in range(len(self._held)):
-                if class_index is None or c == class_index:
-                    self._held[c] = None
+            for c in self._chosen(class_index):
+                self._held[c] = None
+
+    def _chosen(self, class_index: int | None) -> Sequence[int]:
+        """Class ``class_index``, or every class for None."""
+        return range(len(self._held)) if class_index is None else (class_index,)
 
     def held(self) -> dict[int, float]:
         """The references held now (by ``hold`` or ``hold_levels``), dBFS by class index."""

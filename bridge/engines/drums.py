@@ -31,7 +31,7 @@ import onnxruntime as ort
 
 from bridge.config import VELOCITY_SOURCES, VelocitySettings
 from bridge.drum_vocabulary import DRUM_CLASSES
-from bridge.engines.class_thresholds import set_class_threshold, thresholds_by_name
+from bridge.engines.class_thresholds import class_index, set_class_threshold, thresholds_by_name
 from bridge.engines.drum_velocity import VelocityMeter, activation_velocity, velocity_of_level
 from bridge.features import FeatureSpec, LogMelStream
 from bridge.models import MODELS_DIR, ModelUnavailable, load_manifest_entry, load_session, sigmoid
@@ -373,7 +373,7 @@ class DrumEngine:
         ValueError
             The model has no drum ``name``.
         """
-        return self._by_name(self.velocities.hold(self._class_index(name)))
+        return self._by_name(self.velocities.hold(class_index(self.model.classes, name, "drum")))
 
     def adapt_velocity_references(self, name: str | None = None) -> None:
         """Let each drum's velocity reference (or drum ``name``'s alone) follow its loudest recent stroke again
@@ -384,12 +384,7 @@ class DrumEngine:
         ValueError
             The model has no drum ``name``.
         """
-        self.velocities.adapt(self._class_index(name))
-
-    def _class_index(self, name: str | None) -> int | None:
-        if name is not None and name not in self.model.classes:
-            raise ValueError(f"no drum {name!r}: the model has {', '.join(self.model.classes)}")
-        return None if name is None else self.model.classes.index(name)
+        self.velocities.adapt(class_index(self.model.classes, name, "drum"))
 
     def velocity_references(self) -> dict[str, float]:
         """The velocity references held now, dBFS by drum name (none while they follow the strokes)."""
