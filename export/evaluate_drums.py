@@ -24,8 +24,10 @@ per class (``heard_after_ms_by_class``).
 Where the annotation lines have a third column, the stroke's MIDI velocity (``time<TAB>label<TAB>velocity``, as
 ``python -m export data drums`` writes them), the report also tells how well a streaming transcriber's
 velocities follow the played ones (``velocities``): per class, the Spearman correlation of the two over the
-strokes it found in a track, the mean over the tracks with at least ``MIN_VELOCITY_STROKES`` of them; and the
-same for its activations, the velocities the daemon sent before they came from the strokes' levels.
+strokes it found in a track, the mean over the tracks with at least ``MIN_VELOCITY_STROKES`` of them; the same
+for its activations, the velocities the daemon sent before they came from the strokes' levels; and how far its
+live velocities of a class's first ``OPENING_STROKES`` onsets in a track lie from those against the track's
+loudest strokes (``opening_gap``, the mean absolute difference): live, those come before the loudest is known.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from bridge.drum_vocabulary import DRUM_CLASSES, MAIN_CLASSES, read_strokes
 WINDOW_S = 0.05
 KITS_FILE = "kits.json"  # beside the tracks: the kit of each (track name to kit name)
 MIN_VELOCITY_STROKES = 4  # found strokes of a class a track needs for its velocity correlation
+OPENING_STROKES = 8  # a class's first onsets in a track, whose live velocities ``opening_gap`` compares
 
 
 class Estimate(NamedTuple):
@@ -140,12 +143,13 @@ def heard_after_ms(reference: list[np.ndarray], estimate: Estimate, classes: tup
     return delays
 
 
-def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray], estimate: Estimate
-                          ) -> dict[str, dict[str, float]]:
+def velocity_measures(reference: list[np.ndarray], played: list[np.ndarray], estimate: Estimate
+                      ) -> dict[str, dict[str, float]]:
     """Per main class, the Spearman correlation of the ``played`` velocities (``read_strokes``) of the strokes
     ``estimate`` found with its velocities (``velocity``), with its activations (``activation``) and, where it has
-    them, with its velocities against the track's loudest strokes (``file_velocity``), where it found
-    ``MIN_VELOCITY_STROKES`` or more with played velocities and those are not all the same."""
+    them, with its velocities against the track's loudest strokes (``file_velocity``; then also the
+    ``opening_gap`` of its first onsets), where it found ``MIN_VELOCITY_STROKES`` or more with played velocities
+    and those are not all the same."""
     correlations: dict[str, dict[str, float]] = {}
     if estimate.velocities is None or estimate.activations is None:
         return correlations
@@ -161,7 +165,17 @@ def velocity_correlations(reference: list[np.ndarray], played: list[np.ndarray],
         truth, found = np.array([v for v, _ in pairs]), [j for _, j in pairs]
         correlations[drum.name] = {name: rank_correlation(truth, np.asarray(values[c], float)[found])
                                    for name, values in measures}
+        if estimate.file_velocities is not None:
+            correlations[drum.name]["opening_gap"] = opening_gap(estimate, c)
     return correlations
+
+
+def opening_gap(estimate: Estimate, class_index: int) -> float:
+    """The mean absolute difference of the live velocities of the class's first ``OPENING_STROKES`` onsets in the
+    track (by time) from their velocities against the track's loudest strokes."""
+    first = np.argsort(estimate.times[class_index], kind="stable")[:OPENING_STROKES]
+    live = np.asarray(estimate.velocities[class_index], float)[first]
+    return float(np.mean(np.abs(live - np.asarray(estimate.file_velocities[class_index], float)[first])))
 
 
 def rank_correlation(truth: np.ndarray, found: np.ndarray) -> float:
@@ -170,8 +184,8 @@ def rank_correlation(truth: np.ndarray, found: np.ndarray) -> float:
     return float(spearmanr(truth, found).statistic) if np.ptp(found) > 0 else 0.0
 
 
-def mean_correlations(per_track: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
-    """Per class, the mean of every track's ``velocity_correlations`` and the number of tracks."""
+def mean_velocity_measures(per_track: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per class, the mean of every track's ``velocity_measures`` and the number of tracks."""
     means: dict[str, dict[str, float]] = {}
     for name in MAIN_CLASSES:
         rows = [track[name] for track in per_track if name in track]
@@ -247,12 +261,12 @@ def evaluate(folders: list[Path], transcribers: dict[str, Transcriber]) -> dict:
                     heard_by_class[name][drum].append(class_delays)
                 heard[name].append(None if estimate.heard is None
                                    else [d for class_delays in delays.values() for d in class_delays])
-                velocities[name].append(velocity_correlations(reference, played, estimate))
+                velocities[name].append(velocity_measures(reference, played, estimate))
                 unscored[name].update(unscored_onsets(reference, estimate.times))
                 false[name].update(false_alarms(reference, estimate.times))
         methods = {name: summarise(s, heard[name], heard_by_class[name])
                    | {"unscored_onsets": by_class(unscored[name]), "false_alarms": by_class(false[name])}
-                   | ({"velocities": following} if (following := mean_correlations(velocities[name])) else {})
+                   | ({"velocities": following} if (following := mean_velocity_measures(velocities[name])) else {})
                    for name, s in scores.items()}
         report[Path(folder).name] = {"methods": methods, "strokes": dict(strokes), "unknown_labels": dict(unknown)}
         kits = Path(folder) / KITS_FILE
@@ -308,9 +322,10 @@ def markdown_kit_table(report: dict, max_kits: int = 4) -> str:
 def markdown_velocity_table(report: dict) -> str:
     """One row per (set, streaming method) with ``velocities``: for kick, snare and hi-hat, the mean Spearman
     correlation with the played velocities of its velocities as live, of those against the track's loudest strokes
-    and of its activations; empty where none has them."""
+    and of its activations, and the ``opening_gap`` of each; empty where none has them."""
     lines = ["| set | method | kick: live / file / activation | snare: live / file / activation | "
-             "hi-hat: live / file / activation | tracks (K, S, H) |", "|---|---|---|---|---|---|"]
+             f"hi-hat: live / file / activation | first {OPENING_STROKES}, live from file (K, S, H) | "
+             "tracks (K, S, H) |", "|---|---|---|---|---|---|---|"]
     for folder, entry in report.items():
         for method, summary in entry["methods"].items():
             following = summary.get("velocities")
@@ -319,6 +334,8 @@ def markdown_velocity_table(report: dict) -> str:
             cells = [" / ".join(f"{following[n][key]:.2f}" if key in following[n] else "-"
                                 for key in ("velocity", "file_velocity", "activation")) if n in following else "-"
                      for n in MAIN_CLASSES]
+            gaps = ", ".join(f"{following[n]['opening_gap']:.1f}" if "opening_gap" in following.get(n, {}) else "-"
+                             for n in MAIN_CLASSES)
             tracks = ", ".join(str(following[n]["tracks"]) if n in following else "0" for n in MAIN_CLASSES)
-            lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | {tracks} |")
+            lines.append(f"| {folder} | {method} | " + " | ".join(cells) + f" | {gaps} | {tracks} |")
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""

@@ -368,7 +368,7 @@ def test_snare_wires_ring_under_kicks_and_toms_only_unlabelled_and_only_in_train
 def test_velocities_are_scored_where_annotations_have_them():
     """Estimates written by hand, to know the correlations exactly; the engine's own velocities are checked in
     test_drum_velocity.py."""
-    from export.evaluate_drums import Estimate, markdown_velocity_table, mean_correlations, velocity_correlations
+    from export.evaluate_drums import Estimate, markdown_velocity_table, mean_velocity_measures, velocity_measures
 
     reference = [np.zeros(0) for _ in DRUM_CLASSES]
     reference[0] = np.arange(1.0, 7.0)  # six kicks
@@ -379,16 +379,19 @@ def test_velocities_are_scored_where_annotations_have_them():
     velocities, activations = [np.zeros(0) for _ in DRUM_CLASSES], [np.zeros(0) for _ in DRUM_CLASSES]
     velocities[0], activations[0] = np.array([127.0, 100, 90, 50, 30, 10]), np.full(6, 0.9)
     against_file = [velocities[0][::-1]] + velocities[1:]  # the other way round: a correlation of -1
-    correlations = velocity_correlations(reference, played,
+    correlations = velocity_measures(reference, played,
                                          Estimate(times, times, velocities, activations, against_file))
-    assert correlations == {"kick": {"velocity": 1.0, "activation": 0.0, "file_velocity": -1.0}}  # constant: 0
-    assert velocity_correlations(reference, played, Estimate(times, times, velocities, activations)) == {
+    # the activations are constant: 0; live, the kicks by time lie 117, 70, 40, 40, 70 and 117 from the file's
+    assert correlations == {"kick": {"velocity": 1.0, "activation": 0.0, "file_velocity": -1.0,
+                                     "opening_gap": pytest.approx(227 / 3)}}
+    assert velocity_measures(reference, played, Estimate(times, times, velocities, activations)) == {
         "kick": {"velocity": 1.0, "activation": 0.0}}  # no velocities against the file's loudest
-    assert velocity_correlations(reference, [np.full(len(r), np.nan) for r in reference],
+    assert velocity_measures(reference, [np.full(len(r), np.nan) for r in reference],
                                  Estimate(times, times, velocities, activations)) == {}  # no velocity column
-    assert velocity_correlations(reference, played, Estimate(times, times)) == {}  # an offline transcriber
-    summary = {"velocities": mean_correlations([correlations, {}])}
-    assert summary["velocities"] == {"kick": {"velocity": 1.0, "activation": 0.0, "file_velocity": -1.0, "tracks": 1}}
+    assert velocity_measures(reference, played, Estimate(times, times)) == {}  # an offline transcriber
+    summary = {"velocities": mean_velocity_measures([correlations, {}])}
+    assert summary["velocities"] == {"kick": {"velocity": 1.0, "activation": 0.0, "file_velocity": -1.0,
+                                              "opening_gap": 75.667, "tracks": 1}}
     table = markdown_velocity_table({"set": {"methods": {"model": summary, "pfnmf": {}}}})
-    assert table.splitlines()[2] == "| set | model | 1.00 / -1.00 / 0.00 | - | - | 1, 0, 0 |"
+    assert table.splitlines()[2] == "| set | model | 1.00 / -1.00 / 0.00 | - | - | 75.7, -, - | 1, 0, 0 |"
     assert len(table.splitlines()) == 3
