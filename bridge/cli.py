@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with velocities from the levels ([drums] velocity, the default): file (default) maps "
                             "each drum's strokes against its loudest in the whole file; running, as live, against "
                             "its loudest so far in the last velocity_memory_s, so that its first strokes come out "
-                            "at 127 until a louder one")
+                            "loud (the first at 107) until a louder one")
     instruments = command("detect-instruments", cmd_detect_instruments,
                           "instrument activity of an audio file, streamed through the live engine")
     instruments.add_argument("input", metavar="IN.wav", help="any file libsndfile reads, any sample rate")

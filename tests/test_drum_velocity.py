@@ -7,7 +7,7 @@ import pytest
 from bridge.bench import DRUM_BENCH_AUDIO
 from bridge.config import ConfigError, VelocitySettings, load_config
 from bridge.drum_vocabulary import MAIN_CLASSES
-from bridge.engines.drum_velocity import VelocityMeter
+from bridge.engines.drum_velocity import SPREAD_DB, VelocityMeter
 from bridge.engines.drums import DrumEngine, DrumModel, against_loudest_in_file, transcribe
 from bridge.features import DRUM_FEATURES
 
@@ -37,17 +37,31 @@ def _meter_strokes(meter: VelocityMeter, levels: tuple[float, ...], pause_s: flo
     return velocities
 
 
-def test_a_stroke_as_loud_as_the_loudest_is_127_and_one_20_db_under_it_falls_by_the_curve():
+def _under_reference(below_db: float, strokes: int) -> float:
+    """The velocity of a stroke ``below_db`` under the loudest of ``strokes`` strokes (itself among them) in the
+    memory, by the curve of 40 dB, the reference raised by ``SPREAD_DB / (strokes + 1)``."""
+    return 127 * 10 ** (-(below_db + SPREAD_DB / (strokes + 1)) / 40)
+
+
+def test_a_stroke_20_db_under_the_loudest_falls_by_the_curve():
     meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("hihat",), curve_db=40.0, memory_s=30.0)
     velocities = _meter_strokes(meter, (0.5, 0.05, 0.5))  # a stroke, one 20 dB softer, one as loud as the first
-    assert velocities[0] == 127 and velocities[2] == 127
-    assert abs(velocities[1] - 127 * 10 ** (-20 / 40)) <= 6, velocities  # 40 (the General MIDI curve)
+    expected = [_under_reference(0, 1), _under_reference(20, 2), _under_reference(0, 3)]
+    assert np.allclose(velocities, expected, atol=6), (velocities, expected)  # 40 dB a tenfold: General MIDI's
+
+
+def test_a_drums_first_stroke_is_not_taken_for_its_loudest_and_the_reference_settles_as_strokes_come():
+    meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("kick",))
+    velocities = _meter_strokes(meter, (0.5,) * 20)  # the same stroke 20 times
+    assert velocities[0] == round(_under_reference(0, 1)) == 107  # 3 dB under the reference
+    assert velocities == sorted(velocities) and velocities[-1] >= 125, velocities
 
 
 def test_the_loudest_stroke_is_forgotten_after_the_memory():
     meter = VelocityMeter(DRUM_FEATURES.sample_rate_hz, ("hihat",), memory_s=1.0)
     heard = _meter_strokes(meter, (0.5, 0.05, 0.05), pause_s=0.5)
-    assert heard[1] < 80 and heard[2] == 127  # 0.9 s after the loud stroke it still counts; 1.8 s after, not
+    # 0.9 s after the loud stroke it still counts; 1.8 s after, the loudest in the memory is the soft one before
+    assert heard[1] < 80 and heard[2] == round(_under_reference(0, 2)), heard
 
 
 def test_a_held_reference_outlasts_the_memory_until_the_meter_adapts_again():
@@ -59,7 +73,8 @@ def test_a_held_reference_outlasts_the_memory_until_the_meter_adapts_again():
     held = _meter_strokes(meter, (0.05, 0.05))  # 20 dB softer, 1.8 s and more after the loud one
     meter.adapt()
     followed = _meter_strokes(meter, (0.05,))
-    assert all(abs(v - 127 * 10 ** (-20 / 40)) <= 6 for v in held) and followed == [127], (held, followed)
+    assert all(abs(v - 127 * 10 ** (-20 / 40)) <= 6 for v in held), held  # under the held level, no headroom
+    assert followed == [round(_under_reference(0, 3))], followed  # three soft strokes in the memory
     assert meter.held() == {}
 
 

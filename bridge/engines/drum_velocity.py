@@ -5,9 +5,10 @@ comes out as sure as an accent. ``VelocityMeter`` measures each stroke's peak in
 (a second-order Butterworth filter) from just before the stroke to the end of the frame that revealed it, and
 maps it against a reference by the General MIDI velocity curve: a stroke as loud as the reference is 127, one
 ``curve_db`` quieter a tenth of that (12.7), down to 1. The reference is the loudest stroke of that class in the
-last ``memory_s`` seconds, or, once ``hold`` has fixed it (a sound check's loudest strokes), that level until
-``adapt``: a running reference makes a quiet verse come out loud again once the last loud chorus is
-``memory_s`` behind it, a held one keeps the song's dynamics. Offline, ``velocity_of_level`` maps a whole file
+last ``memory_s`` seconds, raised by ``SPREAD_DB / (n + 1)`` while those are only n strokes (so that a drum's
+first stroke comes out at 107 of 127, not as loud as can be), or, once ``hold`` has fixed it (a sound check's
+loudest strokes), that level until ``adapt``: a running reference makes a quiet verse come out loud again once
+the last loud chorus is ``memory_s`` behind it, a held one keeps the song's dynamics. Offline, ``velocity_of_level`` maps a whole file
 against its loudest strokes (``bridge.engines.drums.against_loudest_in_file``). The peak of the waveform comes
 within a few milliseconds of the attack, while the power of a log-mel frame, whose window still holds little of
 a stroke named early, grows for tens of them. The evaluation (``python -m export evaluate drums``, on
@@ -38,6 +39,10 @@ BEFORE_STROKE_S = 0.01  # the peak is sought from this long before the stroke's 
 # edge, the tom's 60 Hz, decays by a factor e in 3.8 ms).
 SETTLE_S = 0.02
 KEEP_S = 0.1  # audio kept from before each block: enough for a stroke the block's first frame reveals
+# How far apart a drum's strokes are taken to lie (dB) before they show it: the running reference sits
+# SPREAD_DB / (n + 1) above the loudest of the n strokes in the memory, the expected gap between the loudest of n
+# levels drawn evenly from a range that wide and its top. Chosen on validation renders (the drum card's history).
+SPREAD_DB = 6.0
 
 
 def velocity_of_level(level_db: float, reference_db: float, curve_db: float) -> int:
@@ -108,6 +113,7 @@ class VelocityMeter:
             self._recent = np.zeros(self._keep, np.float32)
             self._end = 0  # stream index of the sample after the newest in ``_recent``
             self._loudest: list[deque[tuple[float, float]]] = [deque() for _ in self._filters]
+            self._heard: list[deque[float]] = [deque() for _ in self._filters]  # times of the strokes in the memory
 
     @property
     def stream_s(self) -> float:
@@ -139,17 +145,23 @@ class VelocityMeter:
         ``stroke_s`` revealed by the frame that ends at ``heard_s``."""
         level = self.level_db(class_index, stroke_s - BEFORE_STROKE_S, heard_s)
         with self._lock:
-            loudest = self._loudest[class_index]  # (time, level), levels falling: the front is the loudest
-            self._forget(loudest, heard_s)
+            loudest, heard = self._loudest[class_index], self._heard[class_index]
+            self._forget(class_index, heard_s)
             while loudest and loudest[-1][1] <= level:
                 loudest.pop()
             loudest.append((heard_s, level))
+            heard.append(heard_s)
             held = self._held[class_index]
-            return level, velocity_of_level(level, loudest[0][1] if held is None else held, self.curve_db)
+            reference = loudest[0][1] + SPREAD_DB / (len(heard) + 1) if held is None else held
+            return level, velocity_of_level(level, reference, self.curve_db)
 
-    def _forget(self, loudest: deque[tuple[float, float]], now_s: float) -> None:
+    def _forget(self, class_index: int, now_s: float) -> None:
+        """Drop the class's strokes older than the memory."""
+        loudest, heard = self._loudest[class_index], self._heard[class_index]
         while loudest and loudest[0][0] <= now_s - self.memory_s:
             loudest.popleft()
+        while heard and heard[0] <= now_s - self.memory_s:
+            heard.popleft()
 
     def hold(self, class_index: int | None = None) -> dict[int, float]:
         """Fix each class's reference (or class ``class_index``'s alone) at its loudest stroke of the last
@@ -160,7 +172,7 @@ class VelocityMeter:
         with self._lock:
             for c in self._chosen(class_index):
                 loudest = self._loudest[c]
-                self._forget(loudest, self.stream_s)
+                self._forget(c, self.stream_s)
                 if loudest:
                     self._held[c] = fixed[c] = loudest[0][1]
         return fixed

@@ -473,7 +473,7 @@ GM_NOTE_OF_CLASS = {c.name: c.midi_note for c in DRUM_CLASSES}
 def against_loudest_in_file(onsets: list[DrumOnset], curve_db: float) -> list[DrumOnset]:
     """The onsets with their velocities mapped against the loudest stroke of their drum among them all (a whole
     file's), by the General MIDI curve of ``curve_db``: live, the engine knows only the strokes so far, and a
-    drum's first strokes come out at 127 until a louder one."""
+    drum's first strokes come out loud until a louder one."""
     loudest: dict[int, float] = {}
     for onset in onsets:
         loudest[onset.class_index] = max(loudest.get(onset.class_index, -np.inf), onset.level_db)
