@@ -402,7 +402,7 @@ def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
     (``latency``: from ``bench/results*.json``, always for inpainting, whose card ``export inpaint`` writes;
     ``history``: the hand-written history, as written; ``recorded-instruments``: the instrument card's section on
     ``data instruments-recorded-samples``; ``kit-samples``: the drum card's section on the recordings the
-    held-out kits share)."""
+    held-out kits share; ``velocities``: the drum card's section on the notes' velocities)."""
     from bridge.models import load_manifest_entry
     from export.provenance import replace_section
 
@@ -429,6 +429,15 @@ def write_card(args: argparse.Namespace, only: str | None = None) -> Path:
         if not section:
             raise SystemExit(f"card drums --only kit-samples: no {runs / KIT_SAMPLES_REPORT}; run evaluate kit-samples -o it")
         return replace_section(card, section, before="## Training")
+    if only == "velocities":
+        from export.card_drums import VELOCITY_REPORT, velocities_section
+        from export.provenance import read_json
+
+        section = velocities_section(read_json(runs / VELOCITY_REPORT), runs / VELOCITY_REPORT)
+        if not section:
+            raise SystemExit(f"card drums --only velocities: no {runs / VELOCITY_REPORT}; run evaluate drums "
+                             "--methods model lookahead -o it")
+        return replace_section(card, section, before="## The look-ahead model")
     if only == "recorded-instruments":
         from export.card_instruments import recorded_samples_lines
 
@@ -733,13 +742,14 @@ def main(argv: list[str] | None = None) -> int:
     card.add_argument("family", choices=["drums", "instruments", "inpaint"],
                       help="inpaint: only the Latency section, from bench/results.json (the rest is written by "
                            "`export inpaint` from the training run)")
-    card.add_argument("--only", choices=["latency", "history", "recorded-instruments", "kit-samples"],
+    card.add_argument("--only", choices=["latency", "history", "recorded-instruments", "kit-samples", "velocities"],
                       help="rewrite only this section, keeping the rest of the card: latency, from bench/results.json "
                            "(and bench/results_lookahead.json for drums), which needs no run or data folder; history "
                            "(drums, instruments), from export/card_<family>_history.md, as written; "
                            "recorded-instruments (instruments), from `evaluate instruments` on `data "
                            "instruments-recorded-samples` and that build; kit-samples (drums), from `evaluate "
-                           "kit-samples` in the runs folder")
+                           "kit-samples` in the runs folder; velocities (drums), from `evaluate drums --methods model "
+                           "lookahead -o RUNS/velocities.json`")
     card.add_argument("--runs", help="default runs/<family>")
     card.add_argument("--data", help="default cache/<family>")
     card.add_argument("--out", default="models_onnx")

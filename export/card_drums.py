@@ -4,7 +4,7 @@ Sources: ``cache/drums/drums.json`` (data); the run folder of each network of th
 entry names them, and of the teachers it was distilled from (``drums_history.json``, and ``drums.pt`` for the
 command); ``models_onnx/drums_tuning.json`` (written by ``export drums`` beside the model); ``runs/drums/`` (
 ``evaluation.json``, ``evaluation_clip.json`` and ``evaluation_recorded.json`` of ``python -m export evaluate drums
---methods model lookahead pfnmf adtlib``); ``cache/drums-recorded/recorded.json`` (``python -m export data
+--methods model lookahead pfnmf adtlib``, and ``velocities.json`` of ``--methods model lookahead``); ``cache/drums-recorded/recorded.json`` (``python -m export data
 recorded-drums``); ``runs/drums-lookahead/drums_history.json`` for the look-ahead
 model (each network's training bullet is kept in ``models_onnx/drums_training.json`` for machines without its
 run folder); ``bench/results.json`` and ``bench/results_lookahead.json`` (``bridge bench``); and
@@ -21,7 +21,9 @@ from pathlib import Path
 from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
 from bridge.drum_vocabulary import MAIN_CLASSES
 from bridge.models import MODELS_DIR
-from export.evaluate_drums import markdown_kit_table, markdown_table
+from bridge.engines.drum_velocity import BEFORE_STROKE_S, CLASS_BANDS_HZ, SPREAD_DB
+from bridge.config import VelocitySettings
+from export.evaluate_drums import OPENING_STROKES, markdown_kit_table, markdown_table, markdown_velocity_table
 from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME
 from export.provenance import BENCH_RESULTS, command_tail, kept_lines, parity_and_commit, read_json, training_line
 
@@ -31,6 +33,7 @@ TRAINING_RECORD = MODELS_DIR / "drums_training.json"  # the training bullets of 
 TUNING = MODELS_DIR / "drums_tuning.json"  # `export drums` writes the live default's tuning beside it
 KIT_SAMPLES_REPORT = "kit_samples.json"  # in the runs folder: `python -m export evaluate kit-samples -o ...`
 KIT_SAMPLES_HEADING = "## Recordings the held-out kits share"
+VELOCITY_REPORT = "velocities.json"  # in the runs folder: `python -m export evaluate drums --methods model lookahead`
 DEFAULT_RUNS, DEFAULT_DATA = Path("runs/drums"), "cache/drums"  # train drums' default --out and --data
 LATENCY_BUDGET_MS = 30.0  # onset to MIDI out, p99 (the issue's budget)
 
@@ -344,6 +347,37 @@ def kit_samples_section(report: dict) -> list[str]:
     return lines
 
 
+def band_text(name: str) -> str:
+    """``CLASS_BANDS_HZ``'s band of a class in words, e.g. "kick below 400 Hz"."""
+    low, high = CLASS_BANDS_HZ[name]
+    if low is None:
+        return f"{name} below {high:g} Hz"
+    return f"{name} above {low:g} Hz" if high is None else f"{name} {low:g}-{high:g} Hz"
+
+
+def velocities_section(report: dict, report_path: Path) -> list[str]:
+    """The card's section on the notes' velocities from ``evaluate drums`` on the held-out renders (``report``,
+    written to ``report_path``), heading included; nothing before that command has run."""
+    if not report:
+        return []
+    settings = VelocitySettings()
+    return ["## Velocities", "",
+            "A note's velocity comes from how loud its stroke is, not from the network: the stroke's peak in its "
+            "drum's band of the waveform (second-order Butterworth; " + ", ".join(band_text(n) for n in CLASS_BANDS_HZ)
+            + f") from {BEFORE_STROKE_S * 1000:g} ms before it to the end of the frame that revealed it "
+            "(`bridge/engines/drum_velocity.py`), "
+            f"mapped by the General MIDI curve ({settings.curve_db:g} dB a tenfold) against a reference. Live, the "
+            f"reference is the drum's loudest stroke of the last {settings.memory_s:g} s raised by {SPREAD_DB:g} dB "
+            "/ (n + 1) while those are n strokes, or a level held after a sound check; offline (`transcribe-drums`), "
+            "the file's loudest stroke of the drum.", "",
+            f"`python -m export evaluate drums --methods model lookahead -o {report_path}`: the held-out renders "
+            "carry each stroke's played velocity; per track and class, Spearman's correlation of the played "
+            "velocities of the strokes found with the velocities live, against the track's loudest strokes and from "
+            "the activations (the mean over the tracks with 4 or more), and how far the live velocities of each "
+            f"drum's first {OPENING_STROKES} strokes lie from those against the track's loudest (mean absolute "
+            "difference, in velocity steps):", "", markdown_velocity_table(report).rstrip(), ""]
+
+
 def latency_line(name: str, bench: dict) -> list[str]:
     """The ``bridge bench`` figures of the drum model ``name``: onsets on time, latency against the budget, speed."""
     if "drums_onset_to_midi_ms" not in bench:
@@ -572,6 +606,7 @@ def model_card(entry: dict, runs: Path, data: Path, lookahead: dict | None = Non
               "versions of its drum set (trained without them, `drums_lookahead`'s recipe scores 0.008-0.023 lower on",
               "it; the history below, on training without them).", ""]
     lines += recorded_section(read_json(runs / "evaluation_recorded.json"), read_json(data.parent / "drums-recorded" / "recorded.json"))
+    lines += velocities_section(read_json(runs / VELOCITY_REPORT), runs / VELOCITY_REPORT)
     lines += lookahead_section(lookahead or {}, evaluation)
     lines += latency_section(*bench_reports(lookahead is not None))
     lines += [HISTORY.read_text().rstrip(), ""]

@@ -7,7 +7,7 @@ import torch
 from export.card_drums import (false_alarm_table, heard_lines, heard_phrase, kit_samples_section, latency_line,
                                look_ahead_text, lookahead_section, machine_phrase, networks_phrase, phases_phrase,
                                precision_recall_phrase, teachers_lines, time_offset_text, training_command,
-                               training_lines, verdict)
+                               training_lines, velocities_section, verdict)
 from export.provenance import training_line
 
 
@@ -182,6 +182,18 @@ def test_the_shared_recordings_section_names_the_kits_and_classes_a_training_kit
     assert "- avl:Black_Pearl_4_LV2: 12 of its 15 hihat recordings are recordings that avl:Red_Zeppelin_4_LV2 plays" in text
     assert "sonic_pi:menegass share no recording with a training kit." in text
     assert kit_samples_section({}) == []
+
+
+def test_the_velocities_section_tells_the_bands_and_references_and_tabulates_the_report():
+    following = {"kick": {"velocity": 0.5, "file_velocity": 0.6, "activation": 0.1, "opening_gap": 12.5, "tracks": 3}}
+    report = {"test_alone": {"methods": {"model": {"velocities": following}}}}
+    lines = velocities_section(report, Path("runs/drums/velocities.json"))
+    text = "\n".join(lines)
+    assert lines[0] == "## Velocities" and lines[-1] == ""
+    assert "kick below 400 Hz" in text and "raised by 6 dB / (n + 1)" in text
+    assert "-o runs/drums/velocities.json`" in text
+    assert "| test_alone | model | 0.50 / 0.60 / 0.10 | - | - | 12.5, -, - | 3, 0, 0 |" in text
+    assert velocities_section({}, Path("runs/drums/velocities.json")) == []
 
 
 
