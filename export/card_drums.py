@@ -4,12 +4,12 @@ Sources: ``cache/drums/drums.json`` (data); the run folder of each network of th
 entry names them, and of the teachers it was distilled from (``drums_history.json``, and ``drums.pt`` for the
 command); ``models_onnx/drums_tuning.json`` (written by ``export drums`` beside the model); ``runs/drums/`` (
 ``evaluation.json``, ``evaluation_clip.json`` and ``evaluation_recorded.json`` of ``python -m export evaluate drums
---methods model lookahead pfnmf adtlib``, and ``velocities.json`` of ``--methods model lookahead``); ``cache/drums-recorded/recorded.json`` (``python -m export data
-recorded-drums``); ``runs/drums-lookahead/drums_history.json`` for the look-ahead
-model (each network's training bullet is kept in ``models_onnx/drums_training.json`` for machines without its
-run folder); ``bench/results.json`` and ``bench/results_lookahead.json`` (``bridge bench``); and
-``card_drums_history.md``, the experiments that chose the live model, measured on earlier models and kept as
-written.
+--methods model lookahead pfnmf adtlib``, and ``velocities.json`` of ``--methods model lookahead``);
+``cache/drums-recorded/recorded.json`` (``python -m export data recorded-drums``);
+``runs/drums-lookahead/drums_history.json`` for the look-ahead model (each network's training bullet is kept in
+``models_onnx/drums_training.json`` for machines without its run folder); ``bench/results.json`` and
+``bench/results_lookahead.json`` (``bridge bench``); and ``card_drums_history.md``, the experiments that chose the
+live model, measured on earlier models and kept as written.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bridge.bench import BENCH_SAMPLE_RATE_HZ, FILE_BLOCK_SAMPLES
-from bridge.drum_vocabulary import MAIN_CLASSES
-from bridge.models import MODELS_DIR
-from bridge.engines.drum_velocity import BEFORE_STROKE_S, CLASS_BANDS_HZ, SPREAD_DB
 from bridge.config import VelocitySettings
+from bridge.drum_vocabulary import MAIN_CLASSES
+from bridge.engines.drum_velocity import BEFORE_STROKE_S, CLASS_BANDS_HZ, SPREAD_DB
+from bridge.models import MODELS_DIR
 from export.evaluate_drums import OPENING_STROKES, markdown_kit_table, markdown_table, markdown_velocity_table
 from export.figures_drums import FALSE_ONSETS_FIGURE_NAME, FIGURE_NAME
 from export.provenance import BENCH_RESULTS, command_tail, kept_lines, parity_and_commit, read_json, training_line
