@@ -308,20 +308,12 @@ def cmd_evaluate_kit_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    if args.family == "soundfont-samples":
-        return cmd_evaluate_soundfont_samples(args)
-    if args.family == "kit-samples":
-        return cmd_evaluate_kit_samples(args)
-    if args.family == "piano-registers":
-        return cmd_evaluate_piano_registers(args)
-    if args.family == "instrument-solos":
-        return cmd_evaluate_instrument_solos(args)
-    if args.family == "drums":
-        return cmd_evaluate_drums(args)
-    if args.family == "instruments":
-        return cmd_evaluate_instruments(args)
-    if args.family == "recorded-instruments":
-        return cmd_evaluate_recorded_instruments(args)
+    evaluators = {"soundfont-samples": cmd_evaluate_soundfont_samples, "kit-samples": cmd_evaluate_kit_samples,
+                  "piano-registers": cmd_evaluate_piano_registers, "instrument-solos": cmd_evaluate_instrument_solos,
+                  "drums": cmd_evaluate_drums, "instruments": cmd_evaluate_instruments,
+                  "recorded-instruments": cmd_evaluate_recorded_instruments}
+    if args.family in evaluators:
+        return evaluators[args.family](args)
 
     from export.data.folk import load_splits, load_tune_files
     from export.evaluate_inpaint import evaluate, markdown_table
