@@ -209,7 +209,8 @@ class Daemon:
         self.analysis.engines.append(self.drums)
         thresholds = ", ".join(f"{name} {value:.2f}" for name, value in self.drums.thresholds().items())
         held = ", ".join(f"{name} {level:.1f} dBFS" for name, level in self.drums.velocity_references().items())
-        velocities = ("from the strokes' levels (%g dB a tenfold, the loudest of the last %g s at 127%s)"
+        velocities = ("from the strokes' levels (%g dB a tenfold, 127 at the loudest of the last %g s once a few "
+                      "are heard%s)"
                       % (settings.velocity_curve_db, settings.velocity_memory_s, f"; held: {held}" if held else "")
                       if settings.velocity == "level" else "from the activations")
         log.info("drum transcription: model %s (look-ahead up to %.1f ms, %d phase(s) a hop), thresholds %s, "
