@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.config import VelocitySettings
 from bridge.drum_vocabulary import DRUM_CLASSES, read_annotations
 from bridge.engines.class_thresholds import set_class_threshold
-from bridge.config import VelocitySettings
 from bridge.engines.drums import DEFAULT_DRUM_MODEL, DrumModel, DrumOnset, against_loudest_in_file, transcribe
 from bridge.features import DRUM_FEATURES, log_mel
 from bridge.models import MODELS_DIR

@@ -1,17 +1,17 @@
 """MIDI velocities of drum strokes from how loud they are played.
 
-The network's activation tells how sure it is of a stroke, not how hard the stroke was: a clear ghost note
-comes out as sure as an accent. ``VelocityMeter`` measures each stroke's peak in its class's band of the audio
-(a second-order Butterworth filter) from just before the stroke to the end of the frame that revealed it, and
-maps it against a reference by the General MIDI velocity curve: a stroke as loud as the reference is 127, one
-``curve_db`` quieter a tenth of that (12.7), down to 1. The reference is the loudest stroke of that class in the
-last ``memory_s`` seconds, raised by ``SPREAD_DB / (n + 1)`` while those are only n strokes (so that a drum's
-first stroke comes out at 107 of 127, not as loud as can be), or, once ``hold`` has fixed it (a sound check's
-loudest strokes), that level until ``adapt``: a running reference makes a quiet verse come out loud again once
-the last loud chorus is ``memory_s`` behind it, a held one keeps the song's dynamics. Offline, ``velocity_of_level`` maps a whole file
-against its loudest strokes (``bridge.engines.drums.against_loudest_in_file``). The peak of the waveform comes
-within a few milliseconds of the attack, while the power of a log-mel frame, whose window still holds little of
-a stroke named early, grows for tens of them. The evaluation (``python -m export evaluate drums``, on
+The network's activation tells how sure it is of a stroke, not how hard the stroke was: a clear ghost note comes
+out as sure as an accent. ``VelocityMeter`` measures each stroke's peak in its class's band of the audio (a
+second-order Butterworth filter) from just before the stroke to the end of the frame that revealed it, and maps it
+against a reference by the General MIDI velocity curve: a stroke as loud as the reference is 127, one ``curve_db``
+quieter a tenth of that (12.7), down to 1. The reference is the loudest stroke of that class in the last
+``memory_s`` seconds, raised by ``SPREAD_DB / (n + 1)`` while those are only n strokes (so that a drum's first
+stroke comes out at 107 of 127, not as loud as can be), or, once ``hold`` has fixed it (a sound check's loudest
+strokes), that level until ``adapt``: a running reference makes a quiet verse come out loud again once the last
+loud chorus is ``memory_s`` behind it, a held one keeps the song's dynamics. Offline, ``velocity_of_level`` maps a
+whole file against its loudest strokes (``bridge.engines.drums.against_loudest_in_file``). The peak of the waveform
+comes within a few milliseconds of the attack, while the power of a log-mel frame, whose window still holds little
+of a stroke named early, grows for tens of them. The evaluation (``python -m export evaluate drums``, on
 annotations with a velocity column) measures how well the velocities follow the played ones.
 
 >>> meter = VelocityMeter(22050, ("kick", "snare", "hihat"))
